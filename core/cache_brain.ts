@@ -1,0 +1,98 @@
+/**
+ * A cache's decisions: what a client request gets (hit, wait for a file on
+ * its way, or miss) and when to ask the origin for the next file.
+ *
+ * A request for a file whose refill this cache has asked for but not yet
+ * received *waits*: it is answered when the push arrives (as a hit, streamed
+ * while the bytes still arrive) or when the origin declines (as a miss). A
+ * request for a file the cache neither holds nor awaits is a miss at once.
+ *
+ * @module
+ */
+
+import { CacheStore } from "./cache_store.ts";
+
+/** What a client's request gets. */
+export type RequestOutcome = "hit" | "wait" | "miss";
+
+/**
+ * The refill and request logic of one cache, over its {@link CacheStore}.
+ *
+ * @example
+ * ```ts
+ * const brain = new CacheBrain(25 * 1024 * 1024, (f) => f * 1024);
+ * brain.pushed(1, 1024, 1, 3);
+ * brain.refill(); // 3: ask the origin for file 3
+ * ```
+ */
+export class CacheBrain {
+  /** The store of held files. */
+  readonly store: CacheStore;
+  readonly #size: (file: number) => number;
+  #hint: number | null = null;
+  #pending: number | null = null;
+  #hits = 0;
+  #misses = 0;
+
+  /**
+   * @param capacity bytes
+   * @param size a file's size in bytes
+   */
+  constructor(capacity: number, size: (file: number) => number) {
+    this.store = new CacheStore(capacity);
+    this.#size = size;
+  }
+
+  /** Hits answered so far. */
+  get hits(): number {
+    return this.#hits;
+  }
+  /** Misses answered so far. */
+  get misses(): number {
+    return this.#misses;
+  }
+  /** The refill asked for and not yet answered, if any. */
+  get pending(): number | null {
+    return this.#pending;
+  }
+
+  /** A push from the origin begins: reserve its space (throws CAPACITY when it does not fit). */
+  pushed(file: number, size: number, count: number, next: number | null): void {
+    if (this.#pending === file) this.#pending = null;
+    this.#hint = next;
+    this.store.reserve(file, size, count);
+  }
+
+  /** The origin declined the refill of `file`; `next` is its new hint. */
+  declined(file: number, next: number | null): void {
+    if (this.#pending === file) this.#pending = null;
+    this.#hint = next;
+  }
+
+  /** Classifies a client's request, and on a hit takes one from the file's count (call {@link served} after sending). */
+  request(file: number): RequestOutcome {
+    const entry = this.store.get(file);
+    if (entry && entry.count > 0) {
+      this.store.beginRead(file);
+      this.#hits++;
+      return "hit";
+    }
+    if (this.#pending === file) return "wait";
+    this.#misses++;
+    return "miss";
+  }
+
+  /** A hit has been sent in full (or abandoned); the file may now be evicted. */
+  served(file: number): boolean {
+    return this.store.endRead(file);
+  }
+
+  /** The file to ask the origin for now, if any (marks it pending). */
+  refill(): number | null {
+    if (this.#pending !== null || this.#hint === null) return null;
+    if (this.store.get(this.#hint)) return null;
+    if (!this.store.fits(this.#size(this.#hint))) return null;
+    this.#pending = this.#hint;
+    return this.#pending;
+  }
+}

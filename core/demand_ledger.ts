@@ -1,0 +1,118 @@
+/**
+ * The origin's demand table: for every file, how many requests are still
+ * outstanding and who owns them (the origin, or the cache it was pushed to).
+ *
+ * @module
+ */
+
+import { ForesightError } from "../errors.ts";
+
+/** Owner value meaning "the origin holds this file's demand". */
+export const ORIGIN = -1;
+
+/**
+ * Outstanding requests per file.
+ *
+ * Invariants (checked): a count never goes negative; demand handed to a cache
+ * leaves the origin's count at 0; the sum of what was added equals what was
+ * served directly plus what was handed to caches plus what is still outstanding.
+ *
+ * @example
+ * ```ts
+ * const ledger = new DemandLedger(10);
+ * ledger.add([2, 3]);
+ * ledger.add([3]);
+ * ledger.handOff(3, 0); // 2: cache 0 now owns both requests for file 3
+ * ledger.serveDirect(2); // origin served file 2 to a client
+ * ```
+ */
+export class DemandLedger {
+  /** Highest file id. */
+  readonly files: number;
+  readonly #count: Int32Array;
+  readonly #owner: Int16Array;
+  #added = 0;
+  #direct = 0;
+  #handed = 0;
+
+  /** @param files highest file id (ids are 1..files) */
+  constructor(files: number) {
+    this.files = files;
+    this.#count = new Int32Array(files + 1);
+    this.#owner = new Int16Array(files + 1).fill(ORIGIN);
+  }
+
+  #check(file: number): void {
+    if (!Number.isInteger(file) || file < 1 || file > this.files) {
+      throw new ForesightError("PROTOCOL", `Cannot use file ${file}: ids run from 1 to ${this.files}`);
+    }
+  }
+
+  /** Adds one outstanding request for each file of a client's list. */
+  add(list: readonly number[]): void {
+    for (const f of list) this.#check(f);
+    for (const f of list) {
+      this.#count[f]!++;
+      this.#added++;
+    }
+  }
+
+  /** Requests for `file` the origin still owns. */
+  outstanding(file: number): number {
+    this.#check(file);
+    return this.#count[file]!;
+  }
+
+  /** Who owns `file`'s demand: {@link ORIGIN} or a cache index. */
+  owner(file: number): number {
+    this.#check(file);
+    return this.#owner[file]!;
+  }
+
+  /**
+   * Moves all of `file`'s outstanding demand to `cache` and returns how much.
+   *
+   * @throws {ForesightError} PROTOCOL when the origin no longer owns the file
+   */
+  handOff(file: number, cache: number): number {
+    this.#check(file);
+    if (this.#owner[file] !== ORIGIN) {
+      throw new ForesightError("PROTOCOL", `Cannot hand file ${file} to cache ${cache}: cache ${this.#owner[file]} owns it`);
+    }
+    const n = this.#count[file]!;
+    this.#count[file] = 0;
+    this.#owner[file] = cache;
+    this.#handed += n;
+    return n;
+  }
+
+  /** Gives `count` requests for `file` back to the origin (a cache failed or declined them). */
+  takeBack(file: number, count: number): void {
+    this.#check(file);
+    this.#owner[file] = ORIGIN;
+    this.#count[file]! += count;
+    this.#handed -= count;
+  }
+
+  /**
+   * Records one request for `file` served by the origin itself. Returns false,
+   * changing nothing, when the origin owns no outstanding request for it.
+   */
+  serveDirect(file: number): boolean {
+    this.#check(file);
+    if (this.#owner[file] !== ORIGIN || this.#count[file]! <= 0) return false;
+    this.#count[file]!--;
+    this.#direct++;
+    return true;
+  }
+
+  /** Totals: requests added, served directly, handed to caches, still at the origin. */
+  totals(): { added: number; direct: number; handed: number; outstanding: number } {
+    return {
+      added: this.#added,
+      direct: this.#direct,
+      handed: this.#handed,
+      outstanding: this.#added - this.#direct - this.#handed,
+    };
+  }
+}

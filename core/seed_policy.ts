@@ -1,0 +1,150 @@
+/**
+ * The seed project's algorithm: warm each cache with its shard's smallest
+ * requested files up to capacity; a cache asks for the next smallest file
+ * still in demand whenever it has room for it; clients fetch their files one
+ * at a time, smallest first, from their shard's cache, and from the origin on
+ * a miss. `nocache` is the same client with every fetch sent to the origin.
+ *
+ * @module
+ */
+
+import { ORIGIN } from "./demand_ledger.ts";
+import { type ClientPolicy, type Fetch, ORIGIN_SOURCE, type OriginPolicy, type OriginView, type Push, type Source } from "./policy.ts";
+import { shardOf } from "./scenario.ts";
+
+/**
+ * Origin side of the seed algorithm.
+ *
+ * @example
+ * ```ts
+ * const policy = new SeedOrigin(view);
+ * const pushes = policy.warmup();
+ * ```
+ */
+export class SeedOrigin implements OriginPolicy {
+  readonly #view: OriginView;
+  /** Per cache: its shard's requested files, ascending. */
+  readonly #order: number[][];
+  /** Per cache: first position of #order not known to be ineligible. */
+  readonly #at: number[];
+
+  /** @param view the demand and lists the policy reads */
+  constructor(view: OriginView) {
+    this.#view = view;
+    const wanted = new Set<number>();
+    for (const list of view.lists) for (const f of list) wanted.add(f);
+    this.#order = Array.from({ length: view.caches }, () => [] as number[]);
+    for (const f of [...wanted].sort((a, b) => a - b)) this.#order[shardOf(f, view.caches)]!.push(f);
+    this.#at = new Array<number>(view.caches).fill(0);
+  }
+
+  #eligible(file: number): boolean {
+    const { ledger } = this.#view;
+    return ledger.owner(file) === ORIGIN && ledger.outstanding(file) > 0;
+  }
+
+  warmup(): Push[] {
+    const pushes: Push[] = [];
+    for (let cache = 0; cache < this.#view.caches; cache++) {
+      let used = 0;
+      for (let f = this.hint(cache); f !== null; f = this.hint(cache)) {
+        const size = this.#view.size(f);
+        if (used + size > this.#view.capacity) break;
+        used += size;
+        pushes.push({ cache, file: f });
+        this.#at[cache]!++;
+      }
+    }
+    return pushes;
+  }
+
+  hint(cache: number): number | null {
+    const order = this.#order[cache]!;
+    let i = this.#at[cache]!;
+    while (i < order.length && !this.#eligible(order[i]!)) i++;
+    this.#at[cache] = i;
+    return order[i] ?? null;
+  }
+
+  grant(cache: number, file: number): boolean {
+    return shardOf(file, this.#view.caches) === cache && this.#eligible(file);
+  }
+
+  routes(): undefined {
+    return undefined;
+  }
+}
+
+/** Origin side of `nocache`: pushes nothing. */
+export class NoCacheOrigin implements OriginPolicy {
+  warmup(): Push[] {
+    return [];
+  }
+  hint(): null {
+    return null;
+  }
+  grant(): boolean {
+    return false;
+  }
+  routes(): undefined {
+    return undefined;
+  }
+}
+
+/**
+ * Client side of the seed algorithm: one fetch at a time, smallest first,
+ * shard cache first, origin on a miss. With `caches = 0` every fetch goes to
+ * the origin (`nocache`).
+ *
+ * @example
+ * ```ts
+ * const client = new SequentialClient([3, 8], 2);
+ * client.poll(new Set()); // [{ file: 3, source: 1 }]
+ * ```
+ */
+export class SequentialClient implements ClientPolicy {
+  readonly #queue: number[];
+  readonly #caches: number;
+  readonly #routes = new Map<number, Source>();
+  #next = 0;
+  #current: Fetch | null = null;
+
+  /**
+   * @param list the client's files (any order; fetched ascending)
+   * @param caches number of caches (0: always the origin)
+   */
+  constructor(list: readonly number[], caches: number) {
+    this.#queue = [...list].sort((a, b) => a - b);
+    this.#caches = caches;
+  }
+
+  get finished(): boolean {
+    return this.#next >= this.#queue.length;
+  }
+
+  poll(busy: ReadonlySet<Source>): Fetch[] {
+    if (this.#current || this.finished) return [];
+    const file = this.#queue[this.#next]!;
+    const source = this.#routes.get(file) ??
+      (this.#caches > 0 ? shardOf(file, this.#caches) : ORIGIN_SOURCE);
+    if (busy.has(source)) return [];
+    this.#current = { file, source };
+    return [this.#current];
+  }
+
+  received(file: number): void {
+    if (this.#current?.file !== file) return;
+    this.#current = null;
+    this.#next++;
+  }
+
+  missed(file: number, source: Source): void {
+    if (this.#current?.file !== file) return;
+    this.#current = null;
+    if (source !== ORIGIN_SOURCE) this.#routes.set(file, ORIGIN_SOURCE);
+  }
+
+  route(routes: readonly [number, Source][]): void {
+    for (const [file, source] of routes) this.#routes.set(file, source);
+  }
+}

@@ -1,0 +1,233 @@
+/**
+ * The cache server, runtime-agnostic: registers with the origin, takes its
+ * pushes within capacity, serves clients (cut-through while a file still
+ * arrives), evicts at a zero count and asks for refills as space frees.
+ *
+ * @module
+ */
+
+import type { Address, Conn, NetAdapter } from "../net/types.ts";
+import type { Logger } from "../core/log.ts";
+import { type Clock, realClock } from "../core/clock.ts";
+import { CacheBrain } from "../core/cache_brain.ts";
+import { FileBuffer } from "../core/file_buffer.ts";
+import { Pacer } from "../core/pacer.ts";
+import { type Scenario, wireRate } from "../core/scenario.ts";
+import { FileSource } from "../core/virtual_files.ts";
+import { ForesightError } from "../errors.ts";
+import { type Message, PROTOCOL_VERSION } from "../protocol/mod.ts";
+import { Peer } from "./peer.ts";
+import { awaitWelcome, handshake } from "./handshake.ts";
+import { connectWithRetry } from "./connect.ts";
+
+/** Options of {@link runCache}. */
+export interface CacheOptions {
+  readonly adapter: NetAdapter;
+  readonly origin: Address;
+  readonly listen: Address;
+  /** Address clients should use; defaults to the bound listen address. */
+  readonly advertise?: Address;
+  /** Ask for this cache index (default: the origin picks). */
+  readonly index?: number;
+  readonly log: Logger;
+  readonly clock?: Clock;
+  readonly onEvent?: (event: Record<string, unknown>) => void;
+}
+
+/** What a cache reports when it ends. */
+export interface CacheSummary {
+  ok: boolean;
+  error?: string;
+  index: number;
+  capacityBytes: number;
+  peakBytes: number;
+  hits: number;
+  misses: number;
+  pushedFiles: number;
+  pushedBytes: number;
+  evicted: number;
+  bytesToClients: number;
+  /** Files still held at the stop, with requests owed. */
+  heldAtStop: number;
+}
+
+/**
+ * Runs a cache until the origin says stop.
+ */
+export async function runCache(options: CacheOptions): Promise<CacheSummary> {
+  const { adapter, log } = options;
+  const clock = options.clock ?? realClock;
+  const peers = new Set<Peer>();
+  let listenerAddress: Address | undefined;
+  let brain: CacheBrain | undefined;
+  let scenario: Scenario | undefined;
+  let files: FileSource | undefined;
+  const buffers = new Map<number, FileBuffer>();
+  const waiting = new Map<number, (() => void)[]>();
+  let stopped = false;
+  const summary: CacheSummary = {
+    ok: false, index: -1, capacityBytes: 0, peakBytes: 0, hits: 0, misses: 0, pushedFiles: 0, pushedBytes: 0, evicted: 0, bytesToClients: 0, heldAtStop: 0,
+  };
+
+  // Clients may connect as soon as we listen; they wait for the welcome until we know the scenario.
+  let ready!: () => void;
+  const isReady = new Promise<void>((r) => (ready = r));
+
+  const serve = async (peer: Peer, file: number) => {
+    const b = brain!;
+    const outcome = b.request(file);
+    if (outcome === "wait") {
+      await new Promise<void>((resolve) => {
+        const list = waiting.get(file) ?? [];
+        list.push(resolve);
+        waiting.set(file, list);
+      });
+      return serve(peer, file);
+    }
+    if (outcome === "miss") {
+      await peer.send({ type: "miss", file, next: null });
+      return;
+    }
+    const buffer = buffers.get(file)!;
+    try {
+      await peer.sendFile({ type: "hit", file, size: buffer.size }, buffer.read(1 << 20));
+      summary.bytesToClients += buffer.size;
+    } finally {
+      if (b.served(file)) {
+        buffers.delete(file);
+        summary.evicted++;
+        refill();
+      }
+    }
+  };
+
+  let origin: Peer | undefined;
+  const refill = () => {
+    if (stopped || !origin) return;
+    const want = brain!.refill();
+    if (want !== null) origin.send({ type: "request", file: want }).catch(() => {});
+  };
+
+  const wake = (file: number) => {
+    const list = waiting.get(file);
+    waiting.delete(file);
+    for (const w of list ?? []) w();
+  };
+
+  const onClientConn = async (conn: Conn) => {
+    const remote = `${conn.remote.host}:${conn.remote.port}`;
+    const peer = new Peer(conn, { log });
+    try {
+      const msgs = peer.messages();
+      const hello = await handshake(msgs, 5000);
+      if (hello.role === "cache") throw new ForesightError("PROTOCOL", "Cannot register a cache at a cache");
+      await isReady;
+      if (stopped) throw new ForesightError("CONN_CLOSED", "Cannot serve: this cache has stopped");
+      peer.setPacer(new Pacer(wireRate(scenario!.rateCacheClient, scenario!.scale), clock));
+      await peer.send({ type: "welcome", v: PROTOCOL_VERSION, index: summary.index, scenario: scenario! });
+      if (hello.role === "probe") {
+        peer.close();
+        return;
+      }
+      peers.add(peer);
+      for await (const msg of msgs) {
+        if (msg.type !== "request") throw new ForesightError("PROTOCOL", `Cannot handle "${msg.type}" from a client: expected "request"`);
+        if (!Number.isInteger(msg.file) || msg.file > scenario!.files) {
+          throw new ForesightError("PROTOCOL", `Cannot serve file ${msg.file}: ids run from 1 to ${scenario!.files}`);
+        }
+        // One request at a time per client: the client never has two outstanding here.
+        await serve(peer, msg.file);
+      }
+    } catch (e) {
+      const err = e instanceof ForesightError ? e : new ForesightError("INTERNAL", String(e), { cause: e });
+      if (!stopped) log.log("warn", "client connection closed", { remote, code: err.code, reason: err.message });
+      if (!peer.isClosed) await peer.reject(err);
+    } finally {
+      peers.delete(peer);
+      peer.close();
+    }
+  };
+
+  const listener = await adapter.listen(options.listen, (c) => void onClientConn(c));
+  listenerAddress = listener.address;
+  const advertise = options.advertise ?? listenerAddress;
+  log.log("info", "cache listening", { host: listenerAddress.host, port: listenerAddress.port });
+
+  const conn = await connectWithRetry(adapter, options.origin, { log, clock });
+  origin = new Peer(conn, { log });
+  const msgs = origin.messages();
+  let current: { file: number; buffer: FileBuffer; received: number } | undefined;
+  try {
+    await origin.send({ type: "hello", v: PROTOCOL_VERSION, role: "cache", advertise, index: options.index, runtime: adapter.runtime });
+    const welcome = await awaitWelcome(msgs, 10_000);
+    scenario = welcome.scenario;
+    summary.index = welcome.index;
+    summary.capacityBytes = scenario.capacityKiB * 1024;
+    files = new FileSource({ seed: scenario.seed });
+    const f = files;
+    brain = new CacheBrain(summary.capacityBytes, (n) => f.size(n));
+    ready();
+    log.log("info", "registered with origin", { index: summary.index });
+    options.onEvent?.({ event: "registered", index: summary.index, port: advertise.port });
+    for await (const msg of msgs) {
+      switch (msg.type) {
+        case "file": {
+          if (current) throw new ForesightError("PROTOCOL", `Cannot start file ${msg.file}: file ${current.file} is incomplete`);
+          brain.pushed(msg.file, msg.size, msg.count, msg.next);
+          const buffer = new FileBuffer(msg.size);
+          buffers.set(msg.file, buffer);
+          summary.pushedFiles++;
+          current = { file: msg.file, buffer, received: 0 };
+          if (msg.size === 0) current = undefined;
+          wake(msg.file);
+          refill();
+          break;
+        }
+        case "chunk": {
+          if (!current || current.file !== msg.file) throw new ForesightError("PROTOCOL", `Cannot store a chunk of file ${msg.file}: no such file is arriving`);
+          current.buffer.append(msg.data);
+          summary.pushedBytes += msg.data.length;
+          if (current.buffer.filled === current.buffer.size) current = undefined;
+          break;
+        }
+        case "miss":
+          brain.declined(msg.file, msg.next ?? null);
+          wake(msg.file);
+          refill();
+          break;
+        case "start":
+          await origin.send({ type: "start" });
+          options.onEvent?.({ event: "warm", files: brain.store.size, bytes: brain.store.used });
+          refill();
+          break;
+        case "stop":
+          log.log("info", "origin says stop", { reason: msg.reason });
+          stopped = true;
+          break;
+        default:
+          throw new ForesightError("PROTOCOL", `Cannot handle "${msg.type}" from the origin: not expected`);
+      }
+      if (stopped) break;
+    }
+    if (!stopped) throw new ForesightError("CONN_CLOSED", "Cannot go on: the origin closed the connection before saying stop");
+    summary.ok = true;
+  } catch (e) {
+    summary.error = (e as Error).message;
+    log.log("error", "cache failed", { reason: summary.error });
+    current?.buffer.fail(e as Error);
+  } finally {
+    stopped = true;
+    for (const w of waiting.keys()) wake(w);
+    await listener.close();
+    origin.close();
+    for (const p of peers) p.close();
+    await Promise.race([Promise.all([origin.conn.closed, ...[...peers].map((p) => p.conn.closed)]), clock.sleep(5000)]);
+  }
+  if (brain) {
+    summary.peakBytes = brain.store.peak;
+    summary.hits = brain.hits;
+    summary.misses = brain.misses;
+    summary.heldAtStop = brain.store.size;
+  }
+  return summary;
+}

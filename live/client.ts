@@ -1,0 +1,219 @@
+/**
+ * The client, runtime-agnostic: learns the caches from the origin, sends its
+ * request list, waits for the start, fetches every file (one outstanding
+ * fetch per source at most), verifies every byte, reports done.
+ *
+ * @module
+ */
+
+import type { Address, NetAdapter } from "../net/types.ts";
+import type { Logger } from "../core/log.ts";
+import { type Clock, realClock } from "../core/clock.ts";
+import { makeClientPolicy } from "../core/policies.ts";
+import { type ClientPolicy, ORIGIN_SOURCE, type Source } from "../core/policy.ts";
+import { requestList, type Scenario } from "../core/scenario.ts";
+import { FileSource } from "../core/virtual_files.ts";
+import { ForesightError } from "../errors.ts";
+import { type Message, PROTOCOL_VERSION } from "../protocol/mod.ts";
+import { Peer } from "./peer.ts";
+import { awaitWelcome, nextMessage } from "./handshake.ts";
+import { connectWithRetry } from "./connect.ts";
+
+/** Options of {@link runClient}. */
+export interface ClientOptions {
+  readonly adapter: NetAdapter;
+  readonly origin: Address;
+  /** Ask for this client index (default: the origin picks). */
+  readonly index?: number;
+  readonly log: Logger;
+  readonly clock?: Clock;
+  readonly onEvent?: (event: Record<string, unknown>) => void;
+  /** How often to report progress (ms, default 250). */
+  readonly progressMs?: number;
+}
+
+/** What a client reports when it ends. */
+export interface ClientSummary {
+  ok: boolean;
+  error?: string;
+  index: number;
+  files: number;
+  bytes: number;
+  verified: number;
+  corrupt: number;
+  hits: number;
+  misses: number;
+  fromOrigin: number;
+  /** Simulated seconds from the start to the last file. */
+  finishSimSeconds: number;
+  wallSeconds: number;
+  requested: number;
+}
+
+interface Transfer {
+  file: number;
+  size: number;
+  received: number;
+  ok: boolean;
+}
+
+/** Runs a client until it holds every file and the origin says stop. */
+export async function runClient(options: ClientOptions): Promise<ClientSummary> {
+  const { adapter, log } = options;
+  const clock = options.clock ?? realClock;
+  const summary: ClientSummary = {
+    ok: false, index: -1, files: 0, bytes: 0, verified: 0, corrupt: 0, hits: 0, misses: 0, fromOrigin: 0, finishSimSeconds: 0, wallSeconds: 0, requested: 0,
+  };
+  const sources = new Map<Source, Peer>();
+  let progressTimer: ReturnType<typeof setInterval> | undefined;
+  try {
+    const originConn = await connectWithRetry(adapter, options.origin, { log, clock });
+    const origin = new Peer(originConn, { log });
+    sources.set(ORIGIN_SOURCE, origin);
+    const originMsgs = origin.messages();
+    await origin.send({ type: "hello", v: PROTOCOL_VERSION, role: "client", index: options.index, runtime: adapter.runtime });
+    const welcome = await awaitWelcome(originMsgs, 10_000);
+    const s: Scenario = welcome.scenario;
+    summary.index = welcome.index;
+    const files = new FileSource({ seed: s.seed });
+    const list = requestList(s.seed, summary.index, s.files, s.requests);
+    summary.requested = list.length;
+    const policy: ClientPolicy = makeClientPolicy(s, list);
+
+    const cachesMsg = await nextMessage(originMsgs, 120_000, "learn the caches");
+    if (cachesMsg.type !== "caches") throw new ForesightError("PROTOCOL", `Cannot learn the caches: got "${cachesMsg.type}"`);
+    const cacheMsgs = new Map<Source, AsyncGenerator<Message>>();
+    for (const c of cachesMsg.caches) {
+      const conn = await connectWithRetry(adapter, { host: c.host, port: c.port }, { log, clock, deadlineMs: 10_000 });
+      const peer = new Peer(conn, { log });
+      const msgs = peer.messages();
+      await peer.send({ type: "hello", v: PROTOCOL_VERSION, role: "client", index: summary.index, runtime: adapter.runtime });
+      await awaitWelcome(msgs, 10_000);
+      sources.set(c.index, peer);
+      cacheMsgs.set(c.index, msgs);
+    }
+    await origin.send({ type: "list", files: list });
+    log.log("info", "list sent; waiting for the start", { index: summary.index, files: list.length });
+
+    // Wait for the start (a plan may come first).
+    while (true) {
+      const m = await nextMessage(originMsgs, 600_000, "wait for the start");
+      if (m.type === "plan") policy.route(m.routes);
+      else if (m.type === "start") break;
+      else if (m.type === "stop") throw new ForesightError("PROTOCOL", `Cannot run: the origin stopped the run (${m.reason})`);
+      else throw new ForesightError("PROTOCOL", `Cannot wait for the start: got "${m.type}"`);
+    }
+    const t0 = clock.now();
+    const progress = () =>
+      options.onEvent?.({
+        event: "progress", index: summary.index, files: summary.files, of: list.length, bytes: summary.bytes,
+        hits: summary.hits, misses: summary.misses, simSeconds: (clock.now() - t0) / 1000 * s.scale,
+      });
+    progressTimer = setInterval(progress, options.progressMs ?? 250);
+
+    const busy = new Map<Source, number>();
+    const inflight = new Map<Source, Transfer>();
+    let finishResolve!: () => void;
+    let finishReject!: (e: Error) => void;
+    const finished = new Promise<void>((res, rej) => ((finishResolve = res), (finishReject = rej)));
+    let stopResolve!: () => void;
+    const stopped = new Promise<void>((res) => (stopResolve = res));
+
+    const pump = () => {
+      if (policy.finished) return finishResolve();
+      const busySet = new Set(busy.keys());
+      for (const f of policy.poll(busySet)) {
+        const peer = sources.get(f.source);
+        if (!peer) return finishReject(new ForesightError("PROTOCOL", `Cannot fetch file ${f.file}: no source ${f.source}`));
+        busy.set(f.source, f.file);
+        peer.send({ type: "request", file: f.file }).catch((e) => finishReject(e as Error));
+      }
+    };
+
+    const onMessage = (source: Source, m: Message) => {
+      const want = busy.get(source);
+      switch (m.type) {
+        case "file":
+        case "hit": {
+          if (want !== m.file) throw new ForesightError("PROTOCOL", `Cannot accept file ${m.file} from source ${source}: asked for ${want}`);
+          if (m.size !== files.size(m.file)) {
+            throw new ForesightError("CORRUPT", `Cannot accept file ${m.file}: size ${m.size}, expected ${files.size(m.file)}`);
+          }
+          if (m.type === "hit") summary.hits++;
+          else summary.fromOrigin++;
+          inflight.set(source, { file: m.file, size: m.size, received: 0, ok: true });
+          if (m.size === 0) complete(source);
+          return;
+        }
+        case "chunk": {
+          const t = inflight.get(source);
+          if (!t || t.file !== m.file) throw new ForesightError("PROTOCOL", `Cannot accept a chunk of file ${m.file} from source ${source}: not expected`);
+          if (t.received + m.data.length > t.size) throw new ForesightError("PROTOCOL", `Cannot accept file ${m.file}: more than its ${t.size} bytes`);
+          if (t.ok && !files.verify(m.file, t.received, m.data)) t.ok = false;
+          t.received += m.data.length;
+          summary.bytes += m.data.length;
+          if (t.received === t.size) complete(source);
+          return;
+        }
+        case "miss":
+          if (want !== m.file) throw new ForesightError("PROTOCOL", `Cannot accept a miss for file ${m.file}: asked for ${want}`);
+          summary.misses++;
+          busy.delete(source);
+          policy.missed(m.file, source);
+          pump();
+          return;
+        case "stop":
+          if (source === ORIGIN_SOURCE && policy.finished) return stopResolve();
+          throw new ForesightError("PROTOCOL", `Cannot finish: the origin stopped the run (${m.reason})`);
+        default:
+          throw new ForesightError("PROTOCOL", `Cannot handle "${m.type}" during the run`);
+      }
+    };
+
+    const complete = (source: Source) => {
+      const t = inflight.get(source)!;
+      inflight.delete(source);
+      busy.delete(source);
+      summary.files++;
+      if (t.ok) summary.verified++;
+      else {
+        summary.corrupt++;
+        log.log("error", "file failed verification", { file: t.file, source });
+      }
+      policy.received(t.file, source);
+      pump();
+    };
+
+    const readLoop = async (source: Source, msgs: AsyncGenerator<Message>) => {
+      try {
+        for await (const m of msgs) onMessage(source, m);
+        if (!policy.finished) throw new ForesightError("CONN_CLOSED", `Cannot finish: source ${source} closed the connection`);
+      } catch (e) {
+        finishReject(e as Error);
+      }
+    };
+    for (const [src, msgs] of cacheMsgs) void readLoop(src, msgs);
+    void readLoop(ORIGIN_SOURCE, originMsgs);
+    pump();
+    await finished;
+    summary.finishSimSeconds = (clock.now() - t0) / 1000 * s.scale;
+    summary.wallSeconds = (clock.now() - t0) / 1000;
+    clearInterval(progressTimer);
+    progress();
+    await origin.send({ type: "done", files: summary.files, bytes: summary.bytes });
+    // Wait for the stop from the origin.
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([stopped, new Promise<never>((_, rej) => {
+      timer = setTimeout(() => rej(new ForesightError("TIMEOUT", "Cannot end: no stop from the origin within 60 s")), 60_000);
+    })]).finally(() => clearTimeout(timer));
+    summary.ok = summary.corrupt === 0 && summary.verified === list.length;
+  } catch (e) {
+    summary.error = (e as Error).message;
+    log.log("error", "client failed", { reason: summary.error });
+  } finally {
+    clearInterval(progressTimer);
+    for (const p of sources.values()) p.close();
+    await Promise.race([Promise.all([...sources.values()].map((p) => p.conn.closed)), clock.sleep(5000)]);
+  }
+  return summary;
+}

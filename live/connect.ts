@@ -1,0 +1,54 @@
+/**
+ * Connecting with retries: a role started before the server it needs keeps
+ * trying, with exponential backoff, until a deadline.
+ *
+ * @module
+ */
+
+import type { Address, Conn, NetAdapter } from "../net/types.ts";
+import type { Logger } from "../core/log.ts";
+import { type Clock, realClock } from "../core/clock.ts";
+import { ForesightError, isForesightError } from "../errors.ts";
+
+/** Options of {@link connectWithRetry}. */
+export interface RetryOptions {
+  readonly log: Logger;
+  readonly clock?: Clock;
+  /** Give up after this many ms (default 30 000). */
+  readonly deadlineMs?: number;
+  /** First delay between attempts (default 100 ms), doubled up to `maxDelayMs`. */
+  readonly firstDelayMs?: number;
+  /** Longest delay between attempts (default 2000 ms). */
+  readonly maxDelayMs?: number;
+}
+
+/**
+ * Connects to `to`, retrying refused and timed-out attempts until the deadline.
+ *
+ * @throws {ForesightError} TIMEOUT naming the address, the attempts and the deadline
+ */
+export async function connectWithRetry(adapter: NetAdapter, to: Address, options: RetryOptions): Promise<Conn> {
+  const clock = options.clock ?? realClock;
+  const deadline = clock.now() + (options.deadlineMs ?? 30_000);
+  let delay = options.firstDelayMs ?? 100;
+  let attempts = 0;
+  let last: unknown;
+  while (true) {
+    attempts++;
+    try {
+      return await adapter.connect({ host: to.host, port: to.port, timeoutMs: Math.max(100, Math.min(10_000, deadline - clock.now())) });
+    } catch (e) {
+      last = e;
+      const retriable = isForesightError(e, "CONN_REFUSED") || isForesightError(e, "TIMEOUT") || isForesightError(e, "CONN_RESET");
+      if (!retriable || clock.now() + delay > deadline) break;
+      if (attempts === 1) options.log.log("info", "server not there yet; retrying", { host: to.host, port: to.port });
+      await clock.sleep(delay);
+      delay = Math.min(delay * 2, options.maxDelayMs ?? 2000);
+    }
+  }
+  throw new ForesightError(
+    "TIMEOUT",
+    `Cannot connect to ${to.host}:${to.port}: ${attempts} attempts failed within ${options.deadlineMs ?? 30_000} ms (last: ${(last as Error)?.message})`,
+    { cause: last },
+  );
+}

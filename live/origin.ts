@@ -1,0 +1,281 @@
+/**
+ * The origin (data server), runtime-agnostic: registers caches and clients,
+ * collects request lists into the demand ledger, warms the caches, starts the
+ * run, serves requests, grants refills and stops everyone when every client
+ * is done.
+ *
+ * @module
+ */
+
+import type { Address, NetAdapter } from "../net/types.ts";
+import type { Logger } from "../core/log.ts";
+import { type Clock, realClock } from "../core/clock.ts";
+import { DemandLedger } from "../core/demand_ledger.ts";
+import { FileSource } from "../core/virtual_files.ts";
+import { Pacer } from "../core/pacer.ts";
+import { type Scenario, wireRate } from "../core/scenario.ts";
+import { makeOriginPolicy } from "../core/policies.ts";
+import type { OriginPolicy } from "../core/policy.ts";
+import { ForesightError } from "../errors.ts";
+import { PROTOCOL_VERSION, type Message } from "../protocol/mod.ts";
+import { Peer } from "./peer.ts";
+import { handshake, type Hello } from "./handshake.ts";
+import { fileParts } from "./file_parts.ts";
+
+/** Options of {@link runOrigin}. */
+export interface OriginOptions {
+  readonly scenario: Scenario;
+  readonly adapter: NetAdapter;
+  readonly listen: Address;
+  readonly log: Logger;
+  readonly clock?: Clock;
+  /** Called once listening, with the bound address. */
+  readonly onListening?: (address: Address) => void;
+  /** Called with progress and lifecycle events. */
+  readonly onEvent?: (event: Record<string, unknown>) => void;
+  /** Aborts the run. */
+  readonly signal?: AbortSignal;
+}
+
+/** What the origin reports when it ends. */
+export interface OriginSummary {
+  ok: boolean;
+  error?: string;
+  bytesToCaches: number;
+  bytesToClients: number;
+  filesToCaches: number;
+  filesToClients: number;
+  /** Direct requests for files whose demand a cache owned (served anyway). */
+  ownerRaces: number;
+  ledger: ReturnType<DemandLedger["totals"]>;
+}
+
+interface CacheSlot {
+  peer: Peer;
+  address: Address;
+  warm: boolean;
+}
+
+/**
+ * Runs the origin until every client is done (or the run fails).
+ *
+ * @throws never; failures are reported in the summary
+ */
+export async function runOrigin(options: OriginOptions): Promise<OriginSummary> {
+  const { scenario: s, adapter, log } = options;
+  const clock = options.clock ?? realClock;
+  const files = new FileSource({ seed: s.seed });
+  const ledger = new DemandLedger(s.files);
+  const caches: (CacheSlot | undefined)[] = new Array(s.caches).fill(undefined);
+  const clients: (Peer | undefined)[] = new Array(s.clients).fill(undefined);
+  const lists: (number[] | undefined)[] = new Array(s.clients).fill(undefined);
+  const done = new Set<number>();
+  const peers = new Set<Peer>();
+  let policy: OriginPolicy | undefined;
+  let started = false;
+  let finished = false;
+  let failure: string | undefined;
+  const summary: OriginSummary = {
+    ok: false, bytesToCaches: 0, bytesToClients: 0, filesToCaches: 0, filesToClients: 0, ownerRaces: 0, ledger: ledger.totals(),
+  };
+  let resolveEnd!: () => void;
+  const ended = new Promise<void>((r) => (resolveEnd = r));
+
+  const emit = (event: Record<string, unknown>) => options.onEvent?.(event);
+
+  const welcome = (index: number): Message => ({ type: "welcome", v: PROTOCOL_VERSION, index, scenario: s });
+
+  const cacheList = (): Message => ({
+    type: "caches",
+    caches: caches.map((c, index) => ({ index, host: c!.address.host, port: c!.address.port })),
+  });
+
+  const allCaches = () => caches.every((c) => c !== undefined);
+
+  const fail = (reason: string) => {
+    if (finished) return;
+    failure = reason;
+    log.log("error", "run failed", { reason });
+    stopAll(reason);
+  };
+
+  const stopAll = (reason: string) => {
+    if (finished) return;
+    finished = true;
+    for (const p of peers) p.send({ type: "stop", reason }).catch(() => {}).finally(() => p.close());
+    resolveEnd();
+  };
+
+  const push = (cache: number, file: number, count: number) => {
+    const slot = caches[cache]!;
+    const size = files.size(file);
+    summary.filesToCaches++;
+    summary.bytesToCaches += size;
+    slot.peer.sendFile(
+      { type: "file", file, size, count, next: policy!.hint(cache) },
+      fileParts(files, file),
+    ).catch((e) => fail(`Cannot push file ${file} to cache ${cache}: ${(e as Error).message}`));
+  };
+
+  const serveClient = (client: number, file: number) => {
+    const peer = clients[client]!;
+    if (!ledger.serveDirect(file)) {
+      summary.ownerRaces++;
+      log.log("warn", "direct request for a file the origin owes nobody; serving it anyway", { client, file, owner: ledger.owner(file) });
+    }
+    const size = files.size(file);
+    summary.filesToClients++;
+    summary.bytesToClients += size;
+    peer.sendFile({ type: "file", file, size, count: ledger.outstanding(file), next: null }, fileParts(files, file))
+      .catch((e) => log.log("warn", "cannot send file to client", { client, file, reason: (e as Error).message }));
+  };
+
+  const begin = async () => {
+    policy = makeOriginPolicy(s, {
+      ledger, caches: s.caches, capacity: s.capacityKiB * 1024, lists: lists as number[][], size: (f) => files.size(f),
+    });
+    const pushes = policy.warmup();
+    const counts = pushes.map((p) => ledger.handOff(p.file, p.cache));
+    pushes.forEach((p, i) => push(p.cache, p.file, counts[i]!));
+    log.log("info", "warming caches", { pushes: pushes.length });
+    // `start` to a cache follows its warm-up pushes on the same link; the cache echoes it when all arrived.
+    for (const c of caches) await c!.peer.send({ type: "start" });
+  };
+
+  const maybeStartClients = async () => {
+    if (started || !caches.every((c) => c?.warm)) return;
+    started = true;
+    const t0 = clock.now();
+    emit({ event: "start", at: t0 });
+    log.log("info", "all caches warm: starting clients");
+    for (let i = 0; i < s.clients; i++) {
+      const routes = policy!.routes(i);
+      if (routes) await clients[i]!.send({ type: "plan", routes });
+      await clients[i]!.send({ type: "start" });
+    }
+  };
+
+  const onCacheMessage = (index: number, msg: Message) => {
+    const slot = caches[index]!;
+    switch (msg.type) {
+      case "start":
+        slot.warm = true;
+        void maybeStartClients();
+        return;
+      case "request": {
+        if (policy && policy.grant(index, msg.file)) {
+          push(index, msg.file, ledger.handOff(msg.file, index));
+        } else {
+          slot.peer.send({ type: "miss", file: msg.file, next: policy ? policy.hint(index) : null }).catch(() => {});
+        }
+        return;
+      }
+      default:
+        throw new ForesightError("PROTOCOL", `Cannot handle "${msg.type}" from cache ${index}: not expected`);
+    }
+  };
+
+  const onClientMessage = (index: number, msg: Message) => {
+    switch (msg.type) {
+      case "list": {
+        if (lists[index]) throw new ForesightError("PROTOCOL", `Cannot take a second list from client ${index}`);
+        if (msg.files.length > s.requests) {
+          throw new ForesightError("PROTOCOL", `Cannot take list of client ${index}: ${msg.files.length} files, at most ${s.requests} allowed`);
+        }
+        ledger.add(msg.files);
+        lists[index] = msg.files;
+        emit({ event: "list", client: index, files: msg.files.length });
+        if (lists.every((l) => l !== undefined)) void begin();
+        return;
+      }
+      case "request":
+        if (!started) throw new ForesightError("PROTOCOL", `Cannot serve client ${index} before the start`);
+        serveClient(index, msg.file);
+        return;
+      case "done":
+        done.add(index);
+        emit({ event: "done", client: index });
+        if (done.size === s.clients) stopAll("every client is done");
+        return;
+      default:
+        throw new ForesightError("PROTOCOL", `Cannot handle "${msg.type}" from client ${index}: not expected`);
+    }
+  };
+
+  const register = (peer: Peer, hello: Hello & { role: "cache" | "client" }): { role: "cache" | "client"; index: number } => {
+    const table: unknown[] = hello.role === "cache" ? caches : clients;
+    const index = hello.index ?? table.findIndex((x) => x === undefined);
+    if (index < 0 || index >= table.length) {
+      throw new ForesightError("PROTOCOL", `Cannot register ${hello.role}: all ${table.length} places are taken`);
+    }
+    if (table[index] !== undefined) throw new ForesightError("PROTOCOL", `Cannot register ${hello.role} ${index}: already registered`);
+    if (hello.role === "cache") {
+      const adv = hello.advertise;
+      if (!adv) throw new ForesightError("PROTOCOL", "Cannot register cache: no advertised address");
+      const host = adv.host === "0.0.0.0" || adv.host === "::" ? peer.conn.remote.host : adv.host;
+      caches[index] = { peer, address: { host, port: adv.port }, warm: false };
+    } else {
+      clients[index] = peer;
+    }
+    return { role: hello.role, index };
+  };
+
+  const onConnection = async (conn: import("../net/types.ts").Conn) => {
+    const remote = `${conn.remote.host}:${conn.remote.port}`;
+    const peer = new Peer(conn, {
+      log,
+      pacer: undefined,
+    });
+    let who: { role: "cache" | "client"; index: number } | undefined;
+    try {
+      const msgs = peer.messages();
+      const hello = await handshake(msgs, 5000);
+      if (finished) throw new ForesightError("PROTOCOL", "Cannot register: the run is over");
+      if (hello.role === "probe") {
+        await peer.send(welcome(0));
+        peer.close();
+        return;
+      }
+      who = register(peer, hello as Hello & { role: "cache" | "client" });
+      peers.add(peer);
+      const rate = who.role === "cache" ? s.rateOriginCache : s.rateOriginClient;
+      peer.setPacer(new Pacer(wireRate(rate, s.scale), clock));
+      log.log("info", `${who.role} registered`, { index: who.index, remote });
+      emit({ event: "register", role: who.role, index: who.index });
+      await peer.send(welcome(who.index));
+      if (who.role === "cache" && allCaches()) {
+        for (const c of clients) if (c) await c.send(cacheList());
+      } else if (who.role === "client" && allCaches()) {
+        await peer.send(cacheList());
+      }
+      for await (const msg of msgs) {
+        if (who.role === "cache") onCacheMessage(who.index, msg);
+        else onClientMessage(who.index, msg);
+      }
+      if (!finished) fail(`${who.role} ${who.index} disconnected before the run ended`);
+    } catch (e) {
+      const err = e instanceof ForesightError ? e : new ForesightError("INTERNAL", String(e), { cause: e });
+      log.log("warn", "connection closed", { remote, code: err.code, reason: err.message });
+      if (!peer.isClosed) await peer.reject(err);
+      if (who && !finished) fail(`${who.role} ${who.index} failed: ${err.message}`);
+    } finally {
+      peer.close();
+    }
+  };
+
+  const listener = await adapter.listen(options.listen, (conn) => void onConnection(conn));
+  options.onListening?.(listener.address);
+  log.log("info", "origin listening", { host: listener.address.host, port: listener.address.port });
+  options.signal?.addEventListener("abort", () => fail("aborted"));
+  await ended;
+  await listener.close();
+  await Promise.race([
+    Promise.all([...peers].map((p) => p.conn.closed)),
+    clock.sleep(5000),
+  ]);
+  for (const p of peers) p.conn.close();
+  summary.ok = failure === undefined;
+  if (failure) summary.error = failure;
+  summary.ledger = ledger.totals();
+  return summary;
+}

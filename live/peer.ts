@@ -1,0 +1,147 @@
+/**
+ * A peer: one connection seen as messages. Incoming bytes are decoded into
+ * messages; outgoing messages are framed and written in order, and a file is
+ * sent as its header and chunks back to back, paced by the link's
+ * {@link Pacer}. A frame that fails to decode is answered with an error
+ * message and closes this one connection.
+ *
+ * @module
+ */
+
+import type { Conn } from "../net/types.ts";
+import type { Pacer } from "../core/pacer.ts";
+import type { Logger } from "../core/log.ts";
+import { ForesightError, isForesightError } from "../errors.ts";
+import { CHUNK_BYTES, DEFAULT_MAX_BODY, encodeChunk, encodeMessage, type Message, MessageDecoder } from "../protocol/mod.ts";
+
+/** Options of a {@link Peer}. */
+export interface PeerOptions {
+  /** Paces file bytes sent on this link; none = unpaced. */
+  readonly pacer?: Pacer;
+  /** Largest frame body accepted. */
+  readonly maxBody?: number;
+  /** Where decode failures and resets are reported. */
+  readonly log: Logger;
+}
+
+/**
+ * A connection that speaks Foresight messages.
+ *
+ * @example
+ * ```ts
+ * const peer = new Peer(conn, { log });
+ * await peer.send({ type: "start" });
+ * for await (const msg of peer.messages()) handle(msg);
+ * ```
+ */
+export class Peer {
+  /** The connection underneath. */
+  readonly conn: Conn;
+  #pacer: Pacer | undefined;
+  readonly #maxBody: number;
+  readonly #log: Logger;
+  #tail: Promise<void> = Promise.resolve();
+  #closed = false;
+  #payloadSent = 0;
+
+  /** @param conn an open connection */
+  constructor(conn: Conn, options: PeerOptions) {
+    this.conn = conn;
+    this.#pacer = options.pacer;
+    this.#maxBody = options.maxBody ?? DEFAULT_MAX_BODY;
+    this.#log = options.log;
+  }
+
+  /** File payload bytes sent so far. */
+  get payloadSent(): number {
+    return this.#payloadSent;
+  }
+
+  /** Paces file bytes from now on with `pacer`. */
+  setPacer(pacer: Pacer | undefined): void {
+    this.#pacer = pacer;
+  }
+
+  /** True once {@link close} was called. */
+  get isClosed(): boolean {
+    return this.#closed;
+  }
+
+  #locked<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.#tail.then(work);
+    this.#tail = run.then(() => {}, () => {});
+    return run;
+  }
+
+  /** Sends one control message after everything queued before it. */
+  send(msg: Message): Promise<void> {
+    const bytes = encodeMessage(msg);
+    return this.#locked(() => this.conn.write(bytes));
+  }
+
+  /**
+   * Sends a file: `header` (a `file` or `hit` message), then the parts of
+   * `body` as chunks, nothing else in between, paced.
+   */
+  sendFile(header: Message & { file: number }, body: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): Promise<void> {
+    return this.#locked(async () => {
+      await this.conn.write(encodeMessage(header));
+      for await (const part of body) {
+        for (let at = 0; at < part.length; at += CHUNK_BYTES) {
+          const piece = part.subarray(at, Math.min(part.length, at + CHUNK_BYTES));
+          if (this.#pacer) await this.#pacer.take(piece.length);
+          await this.conn.write(encodeChunk(header.file, piece));
+          this.#payloadSent += piece.length;
+        }
+      }
+    });
+  }
+
+  /**
+   * The peer's messages until EOF. A decode failure sends an `error` message,
+   * closes the connection, logs the reason and ends the iteration by throwing.
+   */
+  async *messages(): AsyncGenerator<Message> {
+    const decoder = new MessageDecoder({ maxBody: this.#maxBody });
+    for await (const chunk of this.conn.readable) {
+      let msgs: Message[];
+      try {
+        msgs = decoder.push(chunk);
+      } catch (e) {
+        const err = isForesightError(e) ? e : new ForesightError("PROTOCOL", "Cannot decode message", { cause: e });
+        this.#log.log("warn", "closing connection: bad input", { remote: `${this.conn.remote.host}:${this.conn.remote.port}`, code: err.code, reason: err.message });
+        await this.reject(err);
+        throw err;
+      }
+      for (const m of msgs) yield m;
+    }
+    if (!decoder.idle) {
+      throw new ForesightError("PROTOCOL", `Cannot decode message: connection ended inside a frame (${decoder.buffered} bytes pending)`);
+    }
+  }
+
+  /** Answers `err` with an error message (best effort) and closes. */
+  async reject(err: ForesightError): Promise<void> {
+    const bytes = encodeMessage({ type: "error", code: err.code, message: err.message });
+    try {
+      await Promise.race([this.conn.write(bytes), new Promise((r) => setTimeout(r, 1000))]);
+    } catch { /* the peer may already be gone */ }
+    this.close(err);
+  }
+
+  /** Closes the connection (gracefully when no reason is given). Safe to call twice. */
+  close(reason?: Error): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (reason) {
+      this.conn.close(reason);
+      return;
+    }
+    // Half-close after everything queued; the peer answers with its own EOF.
+    // A peer that never does is cut off after a grace period.
+    this.#locked(() => this.conn.closeWrite()).catch(() => {}).finally(() => {
+      const timer = setTimeout(() => this.conn.close(), 3000);
+      this.conn.closed.finally(() => clearTimeout(timer));
+    });
+  }
+}

@@ -1,0 +1,48 @@
+/**
+ * Foresight: a demand-aware cache hierarchy over TCP for Node, Deno and Bun.
+ *
+ * Clients announce their whole request list up front; the origin keeps the
+ * outstanding demand of every file, pushes files into caches before they are
+ * asked for, each with its remaining request count, and a cache evicts a file
+ * when its count reaches zero.
+ *
+ * @example
+ * ```ts
+ * import { CANONICAL, loadAdapter, runOrigin, silentLogger } from "@foresight/cache";
+ * const adapter = await loadAdapter();
+ * const summary = await runOrigin({ scenario: { ...CANONICAL, files: 300, requests: 60 }, adapter, log: silentLogger, listen: { host: "127.0.0.1", port: 9000 } });
+ * ```
+ *
+ * @module
+ */
+
+export { ErrorCode, ForesightError, isForesightError } from "./errors.ts";
+export type { Address, ConnectOptions, Conn, Listener, NetAdapter, RuntimeName } from "./net/types.ts";
+export { detectRuntime, loadAdapter } from "./net/select.ts";
+export * from "./protocol/mod.ts";
+export { type Clock, ManualClock, realClock } from "./core/clock.ts";
+export { Pacer } from "./core/pacer.ts";
+export { FileSource, POOL_BYTES } from "./core/virtual_files.ts";
+export { DemandLedger, ORIGIN } from "./core/demand_ledger.ts";
+export { type CacheEntry, CacheStore } from "./core/cache_store.ts";
+export { CacheBrain, type RequestOutcome } from "./core/cache_brain.ts";
+export { FileBuffer } from "./core/file_buffer.ts";
+export type { ClientPolicy, Fetch, OriginPolicy, OriginView, Push, Source } from "./core/policy.ts";
+export { ORIGIN_SOURCE } from "./core/policy.ts";
+export { NoCacheOrigin, SeedOrigin, SequentialClient } from "./core/seed_policy.ts";
+export { makeClientPolicy, makeOriginPolicy } from "./core/policies.ts";
+export {
+  CANONICAL,
+  checkScenario,
+  DEFAULT_SCALE,
+  type PolicyName,
+  POLICIES,
+  requestList,
+  type Scenario,
+  shardOf,
+  wireRate,
+} from "./core/scenario.ts";
+export { type LogFields, type Logger, type LogLevel, silentLogger } from "./core/log.ts";
+export { type OriginOptions, type OriginSummary, runOrigin } from "./live/origin.ts";
+export { type CacheOptions, type CacheSummary, runCache } from "./live/cache.ts";
+export { type ClientOptions, type ClientSummary, runClient } from "./live/client.ts";

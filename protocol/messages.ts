@@ -1,0 +1,240 @@
+/**
+ * Message types of the wire protocol and the valibot schemas of their bodies.
+ *
+ * | code | type    | body                                                              |
+ * | ---- | ------- | ----------------------------------------------------------------- |
+ * | 0x01 | hello   | `{v, role, index?, advertise?: {host, port}, capacity?, runtime?}` |
+ * | 0x02 | welcome | `{v, index, scenario}` (see scenario_schema.ts)                   |
+ * | 0x03 | caches  | `{caches: [{index, host, port}]}`                                 |
+ * | 0x04 | list    | `{files: [id, ...]}` ascending, distinct                          |
+ * | 0x05 | start   | `{}`                                                              |
+ * | 0x06 | stop    | `{reason}`                                                        |
+ * | 0x07 | request | `{file}`                                                          |
+ * | 0x08 | file    | `{file, size, count, next: id or null}` then `chunk`s             |
+ * | 0x09 | hit     | `{file, size}` then `chunk`s                                      |
+ * | 0x0a | miss    | `{file, next?}` (next: the origin's new hint to a cache)          |
+ * | 0x0b | chunk   | binary: u32 big-endian file id, then the payload                  |
+ * | 0x0c | done    | `{files, bytes}`                                                  |
+ * | 0x0d | error   | `{code, message}`                                                 |
+ * | 0x0e | plan    | `{routes: [[file, source], ...]}`, source -1 = origin, k = cache k |
+ *
+ * Control bodies are UTF-8 JSON objects. Unknown fields are ignored (forward
+ * compatibility); known fields are checked strictly: integers, id ranges,
+ * list order and list length. File ids are integers 1..2^31-1.
+ *
+ * @module
+ */
+
+import * as v from "valibot";
+import { ForesightError } from "../errors.ts";
+import { ScenarioSchema } from "./scenario_schema.ts";
+
+/**
+ * Protocol version carried by `hello` and `welcome`.
+ * @example `{ type: "hello", v: PROTOCOL_VERSION, role: "client" }`
+ */
+export const PROTOCOL_VERSION = 1;
+/**
+ * Largest file id (2^31-1); ids start at 1.
+ * @example `const valid = Number.isInteger(id) && id >= 1 && id <= MAX_FILE_ID;`
+ */
+export const MAX_FILE_ID = 2_147_483_647;
+/**
+ * Longest list (`list.files`, `caches.caches`, `plan.routes`) accepted by default.
+ * @example `new MessageDecoder({ maxList: 2 * DEFAULT_MAX_LIST })`
+ */
+export const DEFAULT_MAX_LIST = 100_000;
+
+/**
+ * Type byte of each message.
+ *
+ * @example
+ * ```ts
+ * MessageType.chunk; // 0x0b
+ * ```
+ */
+export const MessageType = {
+  hello: 0x01,
+  welcome: 0x02,
+  caches: 0x03,
+  list: 0x04,
+  start: 0x05,
+  stop: 0x06,
+  request: 0x07,
+  file: 0x08,
+  hit: 0x09,
+  miss: 0x0a,
+  chunk: 0x0b,
+  done: 0x0c,
+  error: 0x0d,
+  plan: 0x0e,
+} as const;
+
+/**
+ * Name of a message type.
+ * @example `const name: MessageName = "hello";`
+ */
+export type MessageName = keyof typeof MessageType;
+/**
+ * Name of a message type whose body is JSON (every type but `chunk`).
+ * @example `const name: ControlName = "request";`
+ */
+export type ControlName = Exclude<MessageName, "chunk">;
+
+const NAMES: (MessageName | undefined)[] = new Array(256).fill(undefined);
+for (const [name, code] of Object.entries(MessageType)) NAMES[code] = name as MessageName;
+
+/**
+ * The name of the message type with type byte `code`, or `undefined` when unknown.
+ *
+ * @example
+ * ```ts
+ * messageName(0x0b); // "chunk"
+ * messageName(0x7f); // undefined
+ * ```
+ */
+export function messageName(code: number): MessageName | undefined {
+  return NAMES[code];
+}
+
+const int = (min: number, max: number) =>
+  v.pipe(v.number(), v.safeInteger(), v.minValue(min), v.maxValue(max));
+const Count = int(0, Number.MAX_SAFE_INTEGER);
+const AnyInt = int(Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
+const FileId = int(1, MAX_FILE_ID);
+const Host = v.pipe(v.string(), v.minLength(1), v.maxLength(255));
+const Port = int(0, 65_535);
+
+/** Index of the first element not greater than its predecessor, or -1. */
+function disorder(xs: readonly number[]): number {
+  for (let i = 1; i < xs.length; i++) if (xs[i]! <= xs[i - 1]!) return i;
+  return -1;
+}
+
+const Ascending = v.check<number[], (issue: v.CheckIssue<number[]>) => string>(
+  (xs) => disorder(xs) < 0,
+  ({ input }) => {
+    const i = disorder(input);
+    const got = `${input[i]} after ${input[i - 1]} at index ${i}`;
+    return `Invalid order: Expected ascending distinct ids but received ${got}`;
+  },
+);
+
+/** Builds the body schemas, one per control type, with lists capped at `maxList`. */
+function build(maxList: number) {
+  const list = <T extends v.GenericSchema>(item: T) =>
+    v.pipe(
+      v.array(item),
+      v.maxLength(maxList, `Invalid length: Expected at most ${maxList} items`),
+    );
+  const schemas = {
+    hello: v.object({
+      type: v.literal("hello"),
+      v: AnyInt,
+      role: v.picklist(["cache", "client", "probe"]),
+      index: v.optional(Count),
+      advertise: v.optional(v.object({ host: Host, port: Port })),
+      capacity: v.optional(Count),
+      runtime: v.optional(v.picklist(["node", "deno", "bun"])),
+    }),
+    welcome: v.object({ type: v.literal("welcome"), v: AnyInt, index: Count, scenario: ScenarioSchema }),
+    caches: v.object({
+      type: v.literal("caches"),
+      caches: list(v.object({ index: Count, host: Host, port: Port })),
+    }),
+    list: v.object({ type: v.literal("list"), files: v.pipe(list(FileId), Ascending) }),
+    start: v.object({ type: v.literal("start") }),
+    stop: v.object({ type: v.literal("stop"), reason: v.string() }),
+    request: v.object({ type: v.literal("request"), file: FileId }),
+    file: v.object({
+      type: v.literal("file"),
+      file: FileId,
+      size: Count,
+      count: Count,
+      next: v.nullable(FileId),
+    }),
+    hit: v.object({ type: v.literal("hit"), file: FileId, size: Count }),
+    miss: v.object({ type: v.literal("miss"), file: FileId, next: v.optional(v.nullable(FileId)) }),
+    done: v.object({ type: v.literal("done"), files: Count, bytes: Count }),
+    error: v.object({ type: v.literal("error"), code: v.string(), message: v.string() }),
+    plan: v.object({
+      type: v.literal("plan"),
+      routes: list(v.tuple([FileId, int(-1, Number.MAX_SAFE_INTEGER)])),
+    }),
+  } as const;
+  const s = schemas;
+  // deno-fmt-ignore
+  const union = v.variant("type", [
+    s.hello, s.welcome, s.caches, s.list, s.start, s.stop, s.request,
+    s.file, s.hit, s.miss, s.done, s.error, s.plan,
+  ]);
+  return { schemas, union };
+}
+
+/**
+ * Schemas of the control messages, per type and as one `v.variant` union on `type`.
+ * @example `const { schemas, union }: ControlSchemas = controlSchemas();`
+ */
+export type ControlSchemas = ReturnType<typeof build>;
+
+const cache = new Map<number, ControlSchemas>();
+
+/**
+ * The valibot schemas of every control message (body fields plus `type`), with
+ * lists capped at `maxList` items. Built once per `maxList` and cached.
+ *
+ * @param maxList longest list accepted (default {@link DEFAULT_MAX_LIST})
+ * @throws {ForesightError} `CONFIG` when `maxList` is not a non-negative integer
+ * @example
+ * ```ts
+ * const { schemas, union } = controlSchemas(1000);
+ * v.parse(schemas.request, { type: "request", file: 7 });
+ * v.is(union, { type: "start" }); // true
+ * ```
+ */
+export function controlSchemas(maxList: number = DEFAULT_MAX_LIST): ControlSchemas {
+  if (!Number.isSafeInteger(maxList) || maxList < 0) {
+    throw new ForesightError(
+      "CONFIG",
+      `Cannot build message schemas: maxList ${maxList} is not a non-negative integer`,
+    );
+  }
+  let built = cache.get(maxList);
+  if (built === undefined) cache.set(maxList, built = build(maxList));
+  return built;
+}
+
+/**
+ * Schema of every control message: a `v.variant` on `type`, default limits.
+ *
+ * @example
+ * ```ts
+ * v.parse(ControlMessageSchema, { type: "miss", file: 3 });
+ * ```
+ */
+export const ControlMessageSchema: ControlSchemas["union"] = controlSchemas().union;
+
+/**
+ * A message with a JSON body.
+ * @example `const msg: ControlMessage = { type: "request", file: 7 };`
+ */
+export type ControlMessage = v.InferOutput<typeof ControlMessageSchema>;
+
+/**
+ * The binary message carrying file bytes.
+ * @example `const msg: ChunkMessage = { type: "chunk", file: 7, data };`
+ */
+export interface ChunkMessage {
+  /** Discriminant. */
+  type: "chunk";
+  /** File id, 1..2^31-1. */
+  file: number;
+  /** Payload bytes (at most 64 KiB by convention). */
+  data: Uint8Array;
+}
+
+/**
+ * Any protocol message: a discriminated union on `type`.
+ * @example `if (msg.type === "chunk") store(msg.file, msg.data);`
+ */
+export type Message = ControlMessage | ChunkMessage;

@@ -1,0 +1,50 @@
+/**
+ * The Foresight wire protocol: frames (a type byte, a u32 body length, the
+ * body), message schemas, and the codec between them. Pure code: no I/O, Web
+ * standards only.
+ *
+ * @example
+ * ```ts
+ * import { encodeMessage, MessageDecoder } from "./protocol/mod.ts";
+ *
+ * const decoder = new MessageDecoder();
+ * const bytes = encodeMessage({ type: "request", file: 7 });
+ * decoder.push(bytes); // [{ type: "request", file: 7 }]
+ * ```
+ *
+ * @module
+ */
+
+export {
+  CHUNK_BYTES,
+  DEFAULT_MAX_BODY,
+  encodeFrame,
+  type Frame,
+  FrameDecoder,
+  type FrameDecoderOptions,
+  HEADER_BYTES,
+  writeHeader,
+} from "./frame.ts";
+export {
+  type ChunkMessage,
+  type ControlMessage,
+  ControlMessageSchema,
+  type ControlName,
+  type ControlSchemas,
+  controlSchemas,
+  DEFAULT_MAX_LIST,
+  MAX_FILE_ID,
+  type Message,
+  type MessageName,
+  messageName,
+  MessageType,
+  PROTOCOL_VERSION,
+} from "./messages.ts";
+export {
+  decodeMessage,
+  encodeChunk,
+  encodeMessage,
+  MessageDecoder,
+  type MessageDecoderOptions,
+  type MessageLimits,
+} from "./codec.ts";

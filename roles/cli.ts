@@ -1,0 +1,48 @@
+/**
+ * The `foresight` command: `run`, `data`, `cache`, `client`.
+ *
+ * @module
+ */
+
+import process from "node:process";
+import { cacheMain, clientMain, dataMain } from "./mains.ts";
+import { runMainCli } from "./run.ts";
+import { ForesightError } from "../errors.ts";
+
+const USAGE = `foresight — a demand-aware cache hierarchy over TCP
+
+usage: foresight <command> [flags]     (each command takes --help)
+  run       the whole scenario, every role its own process, with a report
+  data      the origin (data server)
+  cache     a cache server
+  client    a client`;
+
+const [command, ...rest] = process.argv.slice(2);
+switch (command) {
+  case "run":
+    try {
+      process.exit(await runMainCli(rest));
+    } catch (e) {
+      process.stderr.write(`foresight run: ${(e as Error).message}\n`);
+      process.exit(e instanceof ForesightError && e.code === "CONFIG" ? 2 : 1);
+    }
+    break;
+  case "data":
+    await dataMain(rest);
+    break;
+  case "cache":
+    await cacheMain(rest);
+    break;
+  case "client":
+    await clientMain(rest);
+    break;
+  case undefined:
+  case "help":
+  case "--help":
+  case "-h":
+    process.stdout.write(USAGE + "\n");
+    break;
+  default:
+    process.stderr.write(`foresight: unknown command "${command}"\n${USAGE}\n`);
+    process.exit(2);
+}

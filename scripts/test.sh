@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# The whole test suite: type check, lint, format check, then the unit tests on
+# Node, Deno and Bun (one test source), then the end-to-end tests (real
+# processes on every runtime), run from Node.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export NO_COLOR=1 RUST_BACKTRACE=0
+bin=node_modules/.bin
+step() { printf '\n== %s\n' "$*"; }
+
+step "type check (tsc)"
+"$bin/tsc" -p .
+step "lint and format (deno)"
+"$bin/deno" lint --quiet
+"$bin/deno" fmt --check --quiet
+step "build"
+node scripts/build.mjs
+rm -rf dist-test
+"$bin/esbuild" $(find tests -name '*_test.ts' | sort) --bundle --platform=node --format=esm --target=node20 \
+  --packages=external --outdir=dist-test --out-extension:.js=.mjs --log-level=warning
+
+step "unit tests on node"
+node --test --test-reporter=dot dist-test/unit/
+step "unit tests on deno"
+"$bin/deno" test --quiet --allow-net=127.0.0.1 --allow-env --allow-read --allow-sys tests/unit/
+step "unit tests on bun"
+"$bin/bun" test tests/unit/
+step "end-to-end tests (real processes, every runtime)"
+node --test --test-concurrency=1 dist-test/e2e/
