@@ -1,19 +1,31 @@
 /**
- * A cache's decisions: what a client request gets (hit, wait for a file on
- * its way, or miss) and when to ask the origin for the next file.
+ * A cache's decisions under origin-driven policies (seed, foresight): what a
+ * client request gets (hit, wait for a file on its way, or miss) and when to
+ * ask the origin for the next file it hints.
  *
  * A request for a file whose refill this cache has asked for but not yet
  * received *waits*: it is answered when the push arrives (as a hit, streamed
  * while the bytes still arrive) or when the origin declines (as a miss). A
- * request for a file the cache neither holds nor awaits is a miss at once.
+ * request for a file the cache neither holds nor awaits is a miss at once,
+ * unless the cache was built with `waitForPushes` (foresight: the origin
+ * routes a client to a cache only for files it will push there, so such a
+ * request waits for the push).
  *
  * @module
  */
 
 import { CacheStore } from "./cache_store.ts";
+import type { CachePolicy, RequestOutcome } from "./policy.ts";
 
-/** What a client's request gets. */
-export type RequestOutcome = "hit" | "wait" | "miss";
+export type { RequestOutcome } from "./policy.ts";
+
+/** Options of a {@link CacheBrain}. */
+export interface CacheBrainOptions {
+  /** Park a request for a file neither held nor pending until its push begins (default false). */
+  readonly waitForPushes?: boolean;
+  /** Called with every evicted file (the live cache frees its bytes). */
+  readonly onEvict?: (file: number) => void;
+}
 
 /**
  * The refill and request logic of one cache, over its {@link CacheStore}.
@@ -25,10 +37,11 @@ export type RequestOutcome = "hit" | "wait" | "miss";
  * brain.refill(); // 3: ask the origin for file 3
  * ```
  */
-export class CacheBrain {
+export class CacheBrain implements CachePolicy {
   /** The store of held files. */
   readonly store: CacheStore;
   readonly #size: (file: number) => number;
+  readonly #waitForPushes: boolean;
   #hint: number | null = null;
   #pending: number | null = null;
   #hits = 0;
@@ -37,10 +50,12 @@ export class CacheBrain {
   /**
    * @param capacity bytes
    * @param size a file's size in bytes
+   * @param options see {@link CacheBrainOptions}
    */
-  constructor(capacity: number, size: (file: number) => number) {
-    this.store = new CacheStore(capacity);
+  constructor(capacity: number, size: (file: number) => number, options: CacheBrainOptions = {}) {
+    this.store = new CacheStore(capacity, { onEvict: options.onEvict });
     this.#size = size;
+    this.#waitForPushes = options.waitForPushes ?? false;
   }
 
   /** Hits answered so far. */
@@ -70,14 +85,14 @@ export class CacheBrain {
   }
 
   /** Classifies a client's request, and on a hit takes one from the file's count (call {@link served} after sending). */
-  request(file: number): RequestOutcome {
+  request(file: number, _client?: number): RequestOutcome {
     const entry = this.store.get(file);
     if (entry && entry.count > 0) {
       this.store.beginRead(file);
       this.#hits++;
       return "hit";
     }
-    if (this.#pending === file) return "wait";
+    if (this.#pending === file || (this.#waitForPushes && !entry)) return "wait";
     this.#misses++;
     return "miss";
   }

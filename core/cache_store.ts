@@ -41,13 +41,18 @@ export class CacheStore {
   /** Capacity in bytes. */
   readonly capacity: number;
   readonly #entries = new Map<number, CacheEntry>();
+  readonly #onEvict: ((file: number) => void) | undefined;
   #used = 0;
   #peak = 0;
   #evicted = 0;
 
-  /** @param capacity bytes this cache may hold at most */
-  constructor(capacity: number) {
+  /**
+   * @param capacity bytes this cache may hold at most
+   * @param options `onEvict` is called with every file evicted (by count or by {@link evict})
+   */
+  constructor(capacity: number, options: { onEvict?: (file: number) => void } = {}) {
     this.capacity = capacity;
+    this.#onEvict = options.onEvict;
   }
 
   /** Bytes reserved now. */
@@ -141,6 +146,17 @@ export class CacheStore {
     return this.#maybeEvict(entry);
   }
 
+  /**
+   * Evicts `file` whatever its count (a cache that chooses its victims, e.g.
+   * LRU). Returns false, changing nothing, when it is not held or still read.
+   */
+  evict(file: number): boolean {
+    const entry = this.#entries.get(file);
+    if (!entry || entry.readers > 0) return false;
+    this.#remove(entry);
+    return true;
+  }
+
   /** Drops `file` at once whatever its count (a push that failed). Returns its remaining count. */
   drop(file: number): number {
     const entry = this.#entries.get(file);
@@ -152,10 +168,15 @@ export class CacheStore {
 
   #maybeEvict(entry: CacheEntry): boolean {
     if (entry.count > 0 || entry.readers > 0) return false;
+    this.#remove(entry);
+    return true;
+  }
+
+  #remove(entry: CacheEntry): void {
     this.#entries.delete(entry.file);
     this.#used -= entry.size;
     this.#evicted++;
-    return true;
+    this.#onEvict?.(entry.file);
   }
 
   #must(file: number): CacheEntry {

@@ -70,18 +70,27 @@ export class DemandLedger {
   }
 
   /**
-   * Moves all of `file`'s outstanding demand to `cache` and returns how much.
+   * Moves `count` of `file`'s outstanding requests (default: all) to `cache`
+   * and returns how many moved. The cache becomes the file's owner once the
+   * origin keeps none; a partial hand-off (foresight: some requesters fetch
+   * the file directly) leaves the rest, and the ownership, at the origin. A
+   * count of 0 changes nothing (pull-through caches own no demand).
    *
-   * @throws {ForesightError} PROTOCOL when the origin no longer owns the file
+   * @throws {ForesightError} PROTOCOL when the origin no longer owns the file, or owns fewer than `count` requests
    */
-  handOff(file: number, cache: number): number {
+  handOff(file: number, cache: number, count?: number): number {
     this.#check(file);
+    if (count === 0) return 0;
     if (this.#owner[file] !== ORIGIN) {
       throw new ForesightError("PROTOCOL", `Cannot hand file ${file} to cache ${cache}: cache ${this.#owner[file]} owns it`);
     }
-    const n = this.#count[file]!;
-    this.#count[file] = 0;
-    this.#owner[file] = cache;
+    const held = this.#count[file]!;
+    const n = count ?? held;
+    if (!Number.isInteger(n) || n < 0 || n > held) {
+      throw new ForesightError("PROTOCOL", `Cannot hand ${n} requests for file ${file} to cache ${cache}: the origin owns ${held}`);
+    }
+    this.#count[file] = held - n;
+    if (held === n) this.#owner[file] = cache;
     this.#handed += n;
     return n;
   }

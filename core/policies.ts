@@ -1,38 +1,158 @@
 /**
- * The policy registry: a scenario's policy name → its origin and client sides.
+ * The policy registry: a scenario's policy name → its origin, cache and
+ * client sides. The simulator builds every policy from here; the live roles
+ * too, for the policies in {@link LIVE_READY} (the others need the live
+ * changes listed in sim/README.md before they can run over TCP).
  *
  * @module
  */
 
 import { ForesightError } from "../errors.ts";
-import type { ClientPolicy, OriginPolicy, OriginView } from "./policy.ts";
-import type { Scenario } from "./scenario.ts";
+import { BeladyEviction } from "./belady_eviction.ts";
+import { CacheBrain } from "./cache_brain.ts";
+import { ForesightOrigin } from "./foresight_origin.ts";
+import { LruEviction } from "./lru_eviction.ts";
+import { ListsNextUse } from "./next_use.ts";
+import { ParallelClient } from "./parallel_client.ts";
+import type { CachePolicy, ClientPolicy, OriginPolicy, OriginView } from "./policy.ts";
+import { PullThroughCache } from "./pull_through_cache.ts";
+import { PullThroughOrigin } from "./pull_through_origin.ts";
+import { type PolicyName, type Scenario, shardOf } from "./scenario.ts";
 import { NoCacheOrigin, SeedOrigin, SequentialClient } from "./seed_policy.ts";
+
+/** Policies the live roles can run today. */
+export const LIVE_READY: readonly PolicyName[] = ["seed", "nocache"];
+
+/** Who drives the policy: the live roles (default) accept only {@link LIVE_READY}. */
+export interface DriverOption {
+  readonly driver?: "live" | "sim";
+}
+
+function check(scenario: Scenario, options: DriverOption): void {
+  if ((options.driver ?? "live") === "live" && !LIVE_READY.includes(scenario.policy)) {
+    throw new ForesightError(
+      "CONFIG",
+      `Cannot run policy "${scenario.policy}" live: not wired in this version (the simulator runs it)`,
+    );
+  }
+}
+
+/** Link rates of `scenario` in bytes per second of simulated time. */
+export function byteRates(scenario: Scenario): {
+  originClient: number;
+  originCache: number;
+  cacheClient: number;
+} {
+  return {
+    originClient: scenario.rateOriginClient * 1024,
+    originCache: scenario.rateOriginCache * 1024,
+    cacheClient: scenario.rateCacheClient * 1024,
+  };
+}
 
 /**
  * The origin side of `scenario.policy`.
  *
- * @throws {ForesightError} CONFIG for a policy the live roles cannot run yet
+ * @throws {ForesightError} CONFIG for a policy the live roles cannot run yet (driver "live")
+ * @example
+ * ```ts
+ * const origin = makeOriginPolicy({ ...CANONICAL, policy: "lru" }, view, { driver: "sim" });
+ * ```
  */
-export function makeOriginPolicy(scenario: Scenario, view: OriginView): OriginPolicy {
+export function makeOriginPolicy(
+  scenario: Scenario,
+  view: OriginView,
+  options: DriverOption = {},
+): OriginPolicy {
+  check(scenario, options);
   switch (scenario.policy) {
     case "seed":
       return new SeedOrigin(view);
     case "nocache":
       return new NoCacheOrigin();
-    default:
-      throw new ForesightError("CONFIG", `Cannot run policy "${scenario.policy}": not implemented in this version`);
+    case "lru":
+    case "belady":
+      return new PullThroughOrigin(scenario);
+    case "foresight":
+      return new ForesightOrigin(view, byteRates(scenario));
   }
 }
 
-/** The client side of `scenario.policy` for one client's `list`. */
-export function makeClientPolicy(scenario: Scenario, list: readonly number[]): ClientPolicy {
+/**
+ * The client side of `scenario.policy` for one client's `list`.
+ *
+ * @throws {ForesightError} CONFIG for a policy the live roles cannot run yet (driver "live")
+ * @example
+ * ```ts
+ * const client = makeClientPolicy(CANONICAL, requestList(1, 0, 10_000, 1_000));
+ * ```
+ */
+export function makeClientPolicy(
+  scenario: Scenario,
+  list: readonly number[],
+  options: DriverOption = {},
+): ClientPolicy {
+  check(scenario, options);
   switch (scenario.policy) {
     case "seed":
       return new SequentialClient(list, scenario.caches);
     case "nocache":
       return new SequentialClient(list, 0);
-    default:
-      throw new ForesightError("CONFIG", `Cannot run policy "${scenario.policy}": not implemented in this version`);
+    case "lru":
+    case "belady":
+    case "foresight":
+      return new ParallelClient(list, scenario.caches);
+  }
+}
+
+/** What a cache policy is built from. */
+export interface CachePolicyOptions extends DriverOption {
+  /** Every client's request list (Belady reads the future from them). */
+  readonly lists: readonly (readonly number[])[];
+  /** A file's size in bytes (default: file n is n KiB). */
+  readonly size?: (file: number) => number;
+  /** Called with every evicted file (the live cache frees its bytes). */
+  readonly onEvict?: (file: number) => void;
+}
+
+/**
+ * The cache side of `scenario.policy` for cache `index`.
+ *
+ * @throws {ForesightError} CONFIG for a policy the live roles cannot run yet (driver "live")
+ * @example
+ * ```ts
+ * const cache = makeCachePolicy(scenario, 0, { lists, onEvict: (f) => buffers.delete(f) });
+ * ```
+ */
+export function makeCachePolicy(
+  scenario: Scenario,
+  index: number,
+  options: CachePolicyOptions,
+): CachePolicy {
+  check(scenario, options);
+  const capacity = scenario.capacityKiB * 1024;
+  const size = options.size ?? ((f: number) => f * 1024);
+  const onEvict = options.onEvict;
+  switch (scenario.policy) {
+    case "seed":
+    case "nocache":
+      return new CacheBrain(capacity, size, { onEvict });
+    case "foresight":
+      return new CacheBrain(capacity, size, { onEvict, waitForPushes: true });
+    case "lru":
+      return new PullThroughCache(capacity, size, new LruEviction(), { onEvict });
+    case "belady": {
+      // What each client will ask this cache for, in its order (ParallelClient: ascending).
+      const orders = options.lists.map((list) =>
+        [...list].filter((f) => shardOf(f, scenario.caches) === index && size(f) <= capacity)
+          .sort((a, b) => a - b)
+      );
+      return new PullThroughCache(
+        capacity,
+        size,
+        new BeladyEviction(new ListsNextUse(orders, size)),
+        { onEvict },
+      );
+    }
   }
 }

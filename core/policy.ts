@@ -1,12 +1,13 @@
 /**
  * The decisions a caching policy makes, as pure objects that the live roles
  * and the simulator drive alike. The origin side decides what is pushed into
- * which cache and when; the cache side decides when to ask for more; the
- * client side decides what to fetch from where.
+ * which cache and when; the cache side decides what a request gets and when
+ * to ask for more; the client side decides what to fetch from where.
  *
  * @module
  */
 
+import type { CacheStore } from "./cache_store.ts";
 import type { DemandLedger } from "./demand_ledger.ts";
 
 /** Where a client fetches a file: {@link ORIGIN_SOURCE} or a cache index. */
@@ -29,10 +30,22 @@ export interface OriginPolicy {
   warmup(): Push[];
   /** The file `cache` should ask for next, or null when it needs nothing more. */
   hint(cache: number): number | null;
-  /** Whether a refill request from `cache` for `file` is granted (else it is answered with a miss). */
+  /**
+   * Whether a refill request from `cache` for `file` is granted (else it is
+   * answered with a miss). A policy may record the grant (the caller pushes
+   * every file it grants, once).
+   */
   grant(cache: number, file: number): boolean;
   /** Per-client routes to send with the start (file → source), or undefined when clients route themselves. */
   routes(client: number): [number, Source][] | undefined;
+  /**
+   * How many of `file`'s outstanding requests travel with its push into
+   * `cache` (the caller hands exactly these to the cache: `ledger.handOff(file,
+   * cache, n)`, and sends `n` as the push's count). Optional: when absent, all
+   * of the origin's outstanding requests for the file go (the seed behaviour).
+   * 0 means the cache owns no demand (pull-through caches).
+   */
+  pushCount?(cache: number, file: number): number;
 }
 
 /** A fetch a client wants to start now. */
@@ -53,6 +66,40 @@ export interface ClientPolicy {
   route(routes: readonly [number, Source][]): void;
   /** True once every file has arrived. */
   readonly finished: boolean;
+}
+
+/**
+ * What a client's request gets from a cache: `hit` (served now, streamed
+ * while the bytes may still arrive), `wait` (parked until the file's push
+ * begins or the origin declines it; then ask again) or `miss`.
+ */
+export type RequestOutcome = "hit" | "wait" | "miss";
+
+/**
+ * Cache-side decisions, over the cache's {@link CacheStore}. The driver calls
+ * {@link CachePolicy.refill} after every other call and sends the origin a
+ * request for the file it returns.
+ */
+export interface CachePolicy {
+  /** The store of held files (its `onEvict` listener reports every eviction). */
+  readonly store: CacheStore;
+  /** Requests counted as hits so far. */
+  readonly hits: number;
+  /** Requests counted as misses so far. */
+  readonly misses: number;
+  /** A push from the origin begins (its header arrived): reserve its space. */
+  pushed(file: number, size: number, count: number, next: number | null): void;
+  /** The origin declined the refill of `file`; `next` is its new hint. */
+  declined(file: number, next: number | null): void;
+  /**
+   * Classifies a request of `client` (its index, when known) for `file`; a
+   * `hit` begins a read that {@link CachePolicy.served} ends.
+   */
+  request(file: number, client?: number): RequestOutcome;
+  /** A hit has been sent in full (or abandoned). Returns true when the file was evicted. */
+  served(file: number): boolean;
+  /** The file to ask the origin for now, if any (marks it pending). */
+  refill(): number | null;
 }
 
 /** What the origin policy may read. */

@@ -141,7 +141,10 @@ export class SequentialClient implements ClientPolicy {
   missed(file: number, source: Source): void {
     if (this.#current?.file !== file) return;
     this.#current = null;
+    // A cache miss goes to the origin; an origin "miss" means a cache has
+    // just taken the file's demand: back to the shard's cache.
     if (source !== ORIGIN_SOURCE) this.#routes.set(file, ORIGIN_SOURCE);
+    else if (this.#caches > 0) this.#routes.set(file, shardOf(file, this.#caches));
   }
 
   route(routes: readonly [number, Source][]): void {

@@ -102,8 +102,11 @@ export async function runCache(options: CacheOptions): Promise<CacheSummary> {
   };
 
   let origin: Peer | undefined;
+  // No refills during the warm-up: the origin's pushes are still arriving and
+  // their space is not reserved yet. The origin's `start` ends the warm-up.
+  let warm = false;
   const refill = () => {
-    if (stopped || !origin) return;
+    if (stopped || !origin || !warm) return;
     const want = brain!.refill();
     if (want !== null) origin.send({ type: "request", file: want }).catch(() => {});
   };
@@ -196,6 +199,7 @@ export async function runCache(options: CacheOptions): Promise<CacheSummary> {
           refill();
           break;
         case "start":
+          warm = true;
           await origin.send({ type: "start" });
           options.onEvent?.({ event: "warm", files: brain.store.size, bytes: brain.store.used });
           refill();

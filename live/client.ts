@@ -157,7 +157,7 @@ export async function runClient(options: ClientOptions): Promise<ClientSummary> 
         }
         case "miss":
           if (want !== m.file) throw new ForesightError("PROTOCOL", `Cannot accept a miss for file ${m.file}: asked for ${want}`);
-          summary.misses++;
+          if (source !== ORIGIN_SOURCE) summary.misses++;
           busy.delete(source);
           policy.missed(m.file, source);
           pump();

@@ -10,7 +10,7 @@
 import type { Address, NetAdapter } from "../net/types.ts";
 import type { Logger } from "../core/log.ts";
 import { type Clock, realClock } from "../core/clock.ts";
-import { DemandLedger } from "../core/demand_ledger.ts";
+import { DemandLedger, ORIGIN } from "../core/demand_ledger.ts";
 import { FileSource } from "../core/virtual_files.ts";
 import { Pacer } from "../core/pacer.ts";
 import { type Scenario, wireRate } from "../core/scenario.ts";
@@ -45,8 +45,10 @@ export interface OriginSummary {
   bytesToClients: number;
   filesToCaches: number;
   filesToClients: number;
-  /** Direct requests for files whose demand a cache owned (served anyway). */
+  /** Direct requests for files nobody listed (served anyway). */
   ownerRaces: number;
+  /** Direct requests sent back to the cache that had just taken the file's demand. */
+  redirects: number;
   ledger: ReturnType<DemandLedger["totals"]>;
 }
 
@@ -76,7 +78,7 @@ export async function runOrigin(options: OriginOptions): Promise<OriginSummary> 
   let finished = false;
   let failure: string | undefined;
   const summary: OriginSummary = {
-    ok: false, bytesToCaches: 0, bytesToClients: 0, filesToCaches: 0, filesToClients: 0, ownerRaces: 0, ledger: ledger.totals(),
+    ok: false, bytesToCaches: 0, bytesToClients: 0, filesToCaches: 0, filesToClients: 0, ownerRaces: 0, redirects: 0, ledger: ledger.totals(),
   };
   let resolveEnd!: () => void;
   const ended = new Promise<void>((r) => (resolveEnd = r));
@@ -119,9 +121,17 @@ export async function runOrigin(options: OriginOptions): Promise<OriginSummary> 
 
   const serveClient = (client: number, file: number) => {
     const peer = clients[client]!;
+    const owner = ledger.owner(file);
+    if (owner !== ORIGIN && caches[owner]) {
+      // The demand moved to a cache while this request was on its way (the
+      // client saw a miss just before the push began): send it back there.
+      summary.redirects++;
+      peer.send({ type: "miss", file, next: null }).catch(() => {});
+      return;
+    }
     if (!ledger.serveDirect(file)) {
       summary.ownerRaces++;
-      log.log("warn", "direct request for a file the origin owes nobody; serving it anyway", { client, file, owner: ledger.owner(file) });
+      log.log("warn", "direct request for a file nobody listed; serving it anyway", { client, file });
     }
     const size = files.size(file);
     summary.filesToClients++;
@@ -160,7 +170,7 @@ export async function runOrigin(options: OriginOptions): Promise<OriginSummary> 
     switch (msg.type) {
       case "start":
         slot.warm = true;
-        void maybeStartClients();
+        maybeStartClients().catch((e) => fail(`Cannot start the clients: ${(e as Error).message}`));
         return;
       case "request": {
         if (policy && policy.grant(index, msg.file)) {
@@ -185,7 +195,7 @@ export async function runOrigin(options: OriginOptions): Promise<OriginSummary> 
         ledger.add(msg.files);
         lists[index] = msg.files;
         emit({ event: "list", client: index, files: msg.files.length });
-        if (lists.every((l) => l !== undefined)) void begin();
+        if (lists.every((l) => l !== undefined)) begin().catch((e) => fail(`Cannot warm the caches: ${(e as Error).message}`));
         return;
       }
       case "request":

@@ -1,0 +1,102 @@
+/**
+ * A client that keeps one fetch outstanding on every source at once (the
+ * origin and each cache), so all of its links work in parallel. Each source
+ * has its own queue: by default every file goes to its shard's cache (to the
+ * origin when there are no caches), ascending; a plan from the origin
+ * assigns sources and orders each queue; a miss sends the file to the origin
+ * next.
+ *
+ * @module
+ */
+
+import { type ClientPolicy, type Fetch, ORIGIN_SOURCE, type Source } from "./policy.ts";
+import { shardOf } from "./scenario.ts";
+
+/**
+ * Client side of `lru`, `belady` and `foresight`.
+ *
+ * @example
+ * ```ts
+ * const client = new ParallelClient([3, 8, 9], 2);
+ * client.route([[9, -1], [8, 0], [3, 1]]);
+ * client.poll(new Set()); // [{file: 9, source: -1}, {file: 8, source: 0}, {file: 3, source: 1}]
+ * ```
+ */
+export class ParallelClient implements ClientPolicy {
+  readonly #list: readonly number[];
+  readonly #caches: number;
+  /** Per source: its files in fetch order, and the position of the next one. */
+  #queues = new Map<Source, { files: number[]; at: number }>();
+  readonly #outstanding = new Map<Source, number>();
+  readonly #done = new Set<number>();
+
+  /**
+   * @param list the client's distinct files
+   * @param caches number of caches (0: every file from the origin)
+   */
+  constructor(list: readonly number[], caches: number) {
+    this.#list = [...list].sort((a, b) => a - b);
+    this.#caches = caches;
+    this.route([]);
+  }
+
+  get finished(): boolean {
+    return this.#done.size >= this.#list.length;
+  }
+
+  poll(busy: ReadonlySet<Source>): Fetch[] {
+    const fetches: Fetch[] = [];
+    for (const [source, queue] of this.#queues) {
+      if (busy.has(source) || this.#outstanding.has(source)) continue;
+      while (queue.at < queue.files.length && this.#done.has(queue.files[queue.at]!)) queue.at++;
+      const file = queue.files[queue.at];
+      if (file === undefined) continue;
+      this.#outstanding.set(source, file);
+      fetches.push({ file, source });
+    }
+    return fetches;
+  }
+
+  received(file: number, source: Source): void {
+    if (this.#outstanding.get(source) !== file) return;
+    this.#outstanding.delete(source);
+    this.#done.add(file);
+    this.#queues.get(source)!.at++;
+  }
+
+  missed(file: number, source: Source): void {
+    if (this.#outstanding.get(source) !== file) return;
+    this.#outstanding.delete(source);
+    const queue = this.#queues.get(source)!;
+    queue.at++;
+    if (source === ORIGIN_SOURCE) return;
+    const origin = this.#queue(ORIGIN_SOURCE);
+    origin.files.splice(origin.at, 0, file);
+  }
+
+  /**
+   * Routes each listed file to its source; each source fetches its routed
+   * files in the order given, then its other files ascending. Call before the
+   * first poll.
+   */
+  route(routes: readonly [number, Source][]): void {
+    const mine = new Set(this.#list);
+    const routed = new Set<number>();
+    this.#queues = new Map();
+    for (const [file, source] of routes) {
+      if (!mine.has(file) || routed.has(file)) continue;
+      routed.add(file);
+      this.#queue(source).files.push(file);
+    }
+    for (const file of this.#list) {
+      if (routed.has(file)) continue;
+      this.#queue(this.#caches > 0 ? shardOf(file, this.#caches) : ORIGIN_SOURCE).files.push(file);
+    }
+  }
+
+  #queue(source: Source): { files: number[]; at: number } {
+    let queue = this.#queues.get(source);
+    if (!queue) this.#queues.set(source, queue = { files: [], at: 0 });
+    return queue;
+  }
+}

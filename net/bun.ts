@@ -1,0 +1,209 @@
+/**
+ * The socket adapter for Bun, over `Bun.connect` and `Bun.listen`.
+ *
+ * @module
+ */
+import { ByteQueue } from "./byte_queue.ts";
+import { connectWithin } from "./connect_deadline.ts";
+import { closedError, formatAddress, socketError } from "./socket_error.ts";
+import type { Address, Conn, ConnectOptions, Listener, NetAdapter } from "./types.ts";
+
+/** The part of Bun's `Socket` used here. */
+interface BunSocket {
+  data: BunConn | undefined;
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  write(bytes: Uint8Array): number;
+  shutdown(): void;
+  end(): void;
+  terminate(): void;
+  pause(): void;
+  resume(): void;
+  setNoDelay(noDelay?: boolean): boolean;
+}
+
+/** Bun's per-listener (or per-connect) socket handlers. */
+interface BunHandlers {
+  binaryType: "uint8array";
+  open(socket: BunSocket): void;
+  data(socket: BunSocket, bytes: Uint8Array): void;
+  drain(socket: BunSocket): void;
+  end(socket: BunSocket): void;
+  close(socket: BunSocket, error?: Error): void;
+  error(socket: BunSocket, error: Error): void;
+  connectError(socket: BunSocket, error: Error): void;
+}
+
+interface BunSocketOptions {
+  hostname: string;
+  port: number;
+  allowHalfOpen: true;
+  socket: BunHandlers;
+}
+
+/** The part of the `Bun` global used here (so `tsc` needs no Bun types). */
+declare const Bun: {
+  connect(options: BunSocketOptions): Promise<BunSocket>;
+  listen(options: BunSocketOptions): { readonly hostname: string; readonly port: number; stop(): void };
+};
+
+type PendingWrite = { bytes: Uint8Array; resolve: () => void; reject: (error: Error) => void };
+
+/** One Bun socket behind the {@link Conn} contract. */
+class BunConn implements Conn {
+  readonly remote: Address;
+  readonly readable: ByteQueue;
+  readonly closed: Promise<Error | undefined>;
+  readonly #socket: BunSocket;
+  readonly #where: string;
+  readonly #writes: PendingWrite[] = [];
+  #settle: (error: Error | undefined) => void = () => {};
+  #shut: (() => void) | undefined;
+  #error: Error | undefined;
+  #writeEnded = false;
+  #closing = false;
+
+  constructor(socket: BunSocket) {
+    this.#socket = socket;
+    this.remote = { host: socket.remoteAddress, port: socket.remotePort };
+    this.#where = formatAddress(this.remote);
+    socket.setNoDelay(true);
+    this.readable = new ByteQueue({ pause: () => socket.pause(), resume: () => socket.resume() });
+    this.closed = new Promise((resolve) => this.#settle = resolve);
+  }
+
+  write(bytes: Uint8Array): Promise<void> {
+    if (this.#writeEnded || this.#closing) {
+      return Promise.reject(closedError(`write to ${this.#where}`, this.#error));
+    }
+    return new Promise((resolve, reject) => {
+      this.#writes.push({ bytes, resolve, reject });
+      if (this.#writes.length === 1) this.flush();
+    });
+  }
+
+  closeWrite(): Promise<void> {
+    if (this.#writeEnded || this.#closing) return Promise.resolve();
+    this.#writeEnded = true;
+    return new Promise((resolve) => {
+      this.#shut = resolve;
+      if (this.#writes.length === 0) this.flush();
+    });
+  }
+
+  close(reason?: Error): void {
+    if (this.#closing) return;
+    this.#closing = true;
+    if (reason === undefined) {
+      this.#socket.end();
+    } else {
+      this.#error ??= closedError(`use the connection to ${this.#where}`, reason);
+      this.#socket.terminate();
+    }
+  }
+
+  /** Writes what is pending; `write` returns the bytes taken, the rest waits for `drain`. */
+  flush(): void {
+    for (let w = this.#writes[0]; w !== undefined; w = this.#writes[0]) {
+      const taken = this.#socket.write(w.bytes);
+      if (taken < 0) return; // closed: the close handler rejects what is pending
+      if (taken < w.bytes.length) {
+        w.bytes = w.bytes.subarray(taken);
+        return;
+      }
+      this.#writes.shift();
+      w.resolve();
+    }
+    const shut = this.#shut;
+    if (shut === undefined) return;
+    this.#shut = undefined;
+    this.#socket.shutdown(); // no argument: FIN, reading goes on
+    shut();
+  }
+
+  /** Handles Bun's `close` event: the connection is gone, in both directions. */
+  onClose(error?: Error): void {
+    this.#closing = this.#writeEnded = true;
+    if (error !== undefined) this.#error ??= socketError(error, `use the connection to ${this.#where}`, "CONN_CLOSED");
+    this.readable.end(this.#error);
+    for (const w of this.#writes.splice(0)) w.reject(closedError(`write to ${this.#where}`, this.#error));
+    this.#shut?.();
+    this.#settle(this.#error);
+  }
+}
+
+/** Handlers that route each event to the socket's {@link BunConn}. */
+function handlers(onOpen?: (conn: BunConn) => void): BunHandlers {
+  return {
+    binaryType: "uint8array",
+    open(socket) {
+      const conn = socket.data = new BunConn(socket);
+      // A microtask, so that what `onOpen` throws is uncaught, as on Node.
+      if (onOpen !== undefined) queueMicrotask(() => onOpen(conn));
+    },
+    data: (socket, bytes) => socket.data?.readable.push(bytes),
+    drain: (socket) => socket.data?.flush(),
+    end: (socket) => socket.data?.readable.end(),
+    close: (socket, error) => socket.data?.onClose(error),
+    error: (socket, error) => socket.data?.close(error),
+    connectError: () => {}, // Bun.connect rejects with the same error
+  };
+}
+
+/**
+ * Connects with `Bun.connect` and a half-open socket.
+ *
+ * @param options where to connect, timeout and abort signal
+ * @returns the open connection
+ * @throws {ForesightError} `CONN_REFUSED`, `TIMEOUT`
+ */
+function connect(options: ConnectOptions): Promise<Conn> {
+  return connectWithin(options, async () => {
+    const { host: hostname, port } = options;
+    const socket = await Bun.connect({ hostname, port, allowHalfOpen: true, socket: handlers() });
+    return socket.data ?? (socket.data = new BunConn(socket));
+  });
+}
+
+/**
+ * Listens with `Bun.listen`, keeping half-open connections.
+ *
+ * @param address where to listen (port 0 picks a free port)
+ * @param onConnection receives every accepted connection
+ * @returns the listener
+ * @throws {ForesightError} `CONFIG` when the address is taken or not allowed
+ */
+function listen(address: Address, onConnection: (conn: Conn) => void): Promise<Listener> {
+  const { host: hostname, port } = address;
+  let server: ReturnType<typeof Bun.listen>;
+  try {
+    server = Bun.listen({ hostname, port, allowHalfOpen: true, socket: handlers(onConnection) });
+  } catch (e) {
+    return Promise.reject(socketError(e, `listen on ${formatAddress(address)}`, "CONFIG"));
+  }
+  let open = true;
+  return Promise.resolve({
+    address: { host: server.hostname, port: server.port },
+    close: () => {
+      if (open) server.stop(); // without `true`: open connections stay
+      open = false;
+      return Promise.resolve();
+    },
+  });
+}
+
+/**
+ * The {@link NetAdapter} for Bun: `Bun.connect`/`Bun.listen` with half-open
+ * sockets and Nagle off; pushed data is queued and the socket paused past
+ * 1 MiB unread; a write's leftover is finished from the `drain` handler.
+ *
+ * @example
+ * ```ts
+ * import { bunAdapter } from "./net/bun.ts";
+ * const conn = await bunAdapter.connect({ host: "127.0.0.1", port: 9000 });
+ * await conn.write(new TextEncoder().encode("hello"));
+ * await conn.closeWrite();
+ * for await (const chunk of conn.readable) console.log(chunk);
+ * ```
+ */
+export const bunAdapter: NetAdapter = { runtime: "bun", connect, listen };

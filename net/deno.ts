@@ -1,0 +1,203 @@
+/**
+ * The socket adapter for Deno, over `Deno.connect` and `Deno.listen`.
+ *
+ * @module
+ */
+import { connectWithin } from "./connect_deadline.ts";
+import { closedError, formatAddress, socketError } from "./socket_error.ts";
+import type { Address, Conn, ConnectOptions, Listener, NetAdapter } from "./types.ts";
+
+/** The part of `Deno.TcpConn` used here. */
+interface DenoTcpConn {
+  readonly remoteAddr: { readonly hostname: string; readonly port: number };
+  read(buffer: Uint8Array): Promise<number | null>;
+  write(bytes: Uint8Array): Promise<number>;
+  closeWrite(): Promise<void>;
+  close(): void;
+  setNoDelay(noDelay?: boolean): void;
+}
+
+/** The part of `Deno.TcpListener` used here. */
+interface DenoTcpListener {
+  readonly addr: { readonly hostname: string; readonly port: number };
+  accept(): Promise<DenoTcpConn>;
+  close(): void;
+}
+
+/** The part of the `Deno` namespace used here (so `tsc` needs no Deno types). */
+declare const Deno: {
+  connect(options: { hostname: string; port: number; signal?: AbortSignal }): Promise<DenoTcpConn>;
+  listen(options: { hostname: string; port: number; transport: "tcp" }): DenoTcpListener;
+};
+
+const CHUNK_BYTES = 64 * 1024;
+/** Accept errors that concern one incoming connection, not the listener. */
+const TRANSIENT = new Set(["ECONNABORTED", "ECONNRESET"]);
+
+/** One `Deno.TcpConn` behind the {@link Conn} contract. */
+class DenoConn implements Conn {
+  readonly remote: Address;
+  readonly readable: AsyncIterable<Uint8Array>;
+  readonly closed: Promise<Error | undefined>;
+  readonly #conn: DenoTcpConn;
+  readonly #where: string;
+  #settle: (error: Error | undefined) => void = () => {};
+  #error: Error | undefined;
+  #isClosed = false;
+  #readEnded = false;
+  #writeEnded = false;
+  #writeShut = false;
+  #writes: Promise<void> = Promise.resolve();
+
+  constructor(conn: DenoTcpConn) {
+    this.#conn = conn;
+    this.remote = { host: conn.remoteAddr.hostname, port: conn.remoteAddr.port };
+    this.#where = formatAddress(this.remote);
+    conn.setNoDelay(true);
+    this.closed = new Promise((resolve) => this.#settle = resolve);
+    this.readable = this.#read();
+  }
+
+  async *#read(): AsyncGenerator<Uint8Array> {
+    let buffer = new Uint8Array(CHUNK_BYTES);
+    try {
+      while (true) {
+        const n = await this.#conn.read(buffer);
+        if (n === null) break;
+        if (n < buffer.length) {
+          yield buffer.slice(0, n); // a copy: the buffer is read into again
+        } else {
+          yield buffer; // handed over whole: read into a fresh one
+          buffer = new Uint8Array(CHUNK_BYTES);
+        }
+      }
+    } catch (e) {
+      if (!this.#isClosed) this.#fail(socketError(e, `read from ${this.#where}`, "CONN_CLOSED"));
+      if (this.#error !== undefined) throw this.#error;
+      return;
+    }
+    this.#readEnded = true;
+    this.#closeIfDone();
+  }
+
+  write(bytes: Uint8Array): Promise<void> {
+    if (this.#writeEnded || this.#isClosed) {
+      return Promise.reject(closedError(`write to ${this.#where}`, this.#error));
+    }
+    const written = this.#writes.then(() => this.#writeAll(bytes));
+    this.#writes = written.catch(() => {});
+    return written;
+  }
+
+  async #writeAll(bytes: Uint8Array): Promise<void> {
+    const action = `write to ${this.#where}`;
+    try {
+      // Deno.Conn#write may take part of the buffer: loop until it took all.
+      for (let at = 0; at < bytes.length;) at += await this.#conn.write(bytes.subarray(at));
+    } catch (e) {
+      if (!this.#isClosed) this.#fail(socketError(e, action, "CONN_CLOSED"));
+      throw closedError(action, this.#error);
+    }
+  }
+
+  async closeWrite(): Promise<void> {
+    if (this.#writeEnded || this.#isClosed) return;
+    this.#writeEnded = true;
+    await this.#writes;
+    try {
+      await this.#conn.closeWrite();
+    } catch (e) {
+      if (!this.#isClosed) this.#fail(socketError(e, `end ${this.#where}`, "CONN_CLOSED"));
+      return;
+    }
+    this.#writeShut = true;
+    this.#closeIfDone();
+  }
+
+  close(reason?: Error): void {
+    if (this.#isClosed) return;
+    this.#isClosed = true;
+    // Deno has no SO_LINGER: an abortive close is a plain close here.
+    if (reason !== undefined) this.#error ??= closedError(`use the connection to ${this.#where}`, reason);
+    try {
+      this.#conn.close();
+    } catch { /* already closed by the runtime */ }
+    this.#settle(this.#error);
+  }
+
+  #closeIfDone(): void {
+    if (this.#readEnded && this.#writeShut) this.close();
+  }
+
+  #fail(error: Error): void {
+    this.#error ??= error;
+    this.close();
+  }
+}
+
+/**
+ * Connects with `Deno.connect`.
+ *
+ * @param options where to connect, timeout and abort signal
+ * @returns the open connection
+ * @throws {ForesightError} `CONN_REFUSED`, `TIMEOUT`
+ */
+function connect(options: ConnectOptions): Promise<Conn> {
+  return connectWithin(options, async (signal) => {
+    const conn = await Deno.connect({ hostname: options.host, port: options.port, signal });
+    return new DenoConn(conn);
+  });
+}
+
+/**
+ * Listens with `Deno.listen` and accepts in a background loop.
+ *
+ * @param address where to listen (port 0 picks a free port)
+ * @param onConnection receives every accepted connection
+ * @returns the listener
+ * @throws {ForesightError} `CONFIG` when the address is taken or not allowed
+ */
+function listen(address: Address, onConnection: (conn: Conn) => void): Promise<Listener> {
+  let listener: DenoTcpListener;
+  try {
+    listener = Deno.listen({ hostname: address.host, port: address.port, transport: "tcp" });
+  } catch (e) {
+    return Promise.reject(socketError(e, `listen on ${formatAddress(address)}`, "CONFIG"));
+  }
+  let open = true;
+  const accepting = (async () => {
+    while (open) {
+      let conn: DenoTcpConn;
+      try {
+        conn = await listener.accept();
+      } catch (e) {
+        if (!open || !TRANSIENT.has(String((e as { code?: unknown }).code))) return;
+        continue;
+      }
+      onConnection(new DenoConn(conn)); // what it throws is uncaught, as on Node
+    }
+  })();
+  return Promise.resolve({
+    address: { host: listener.addr.hostname, port: listener.addr.port },
+    close: () => {
+      if (open) listener.close();
+      open = false;
+      return accepting; // the socket is only released once the pending accept gave up
+    },
+  });
+}
+
+/**
+ * The {@link NetAdapter} for Deno: `Deno.connect`/`Deno.listen`, Nagle off,
+ * reads pulled into 64 KiB buffers, writes looped until every byte is taken.
+ *
+ * @example
+ * ```ts
+ * import { denoAdapter } from "./net/deno.ts";
+ * const conn = await denoAdapter.connect({ host: "127.0.0.1", port: 9000 });
+ * await conn.write(new TextEncoder().encode("hello"));
+ * await conn.closeWrite();
+ * for await (const chunk of conn.readable) console.log(chunk);
+ * ```
+ */
+export const denoAdapter: NetAdapter = { runtime: "deno", connect, listen };

@@ -1,0 +1,140 @@
+/**
+ * The report of a simulated run: the shape of `foresight run`'s report
+ * (roles/report.ts RunReport) plus the lower bound, and its readable text.
+ *
+ * @module
+ */
+
+import type { Scenario } from "../core/scenario.ts";
+import type { LowerBound } from "./lower_bound.ts";
+import type { SimResult } from "./simulator.ts";
+
+/** A simulated run's report; a RunReport with `lowerBound`, `steps` and no processes. */
+export interface SimReport {
+  scenario: Scenario;
+  ok: boolean;
+  /** Wall seconds the simulation took. */
+  wallSeconds: number;
+  /** The makespan: simulated seconds until the last client holds all its files. */
+  simSeconds: number;
+  /** Requests the caches counted as hits, over all requests. */
+  hitRatio: number;
+  /** Bytes clients got from caches, over all bytes clients got. */
+  byteHitRatio: number;
+  links: { originToCache: number; originToClient: number; cacheToClient: number };
+  clients: {
+    index: number;
+    files: number;
+    bytes: number;
+    verified: number;
+    corrupt: number;
+    finishSimSeconds: number;
+    hits: number;
+    misses: number;
+    fromOrigin: number;
+    ok: boolean;
+  }[];
+  caches: {
+    index: number;
+    capacityBytes: number;
+    peakBytes: number;
+    hits: number;
+    misses: number;
+    pushedFiles: number;
+    pushedBytes: number;
+    evicted: number;
+    ok: boolean;
+  }[];
+  processes: never[];
+  errors: string[];
+  /** The bounds, and the makespan's ratio to each. */
+  lowerBound: LowerBound & { ratio: number; sequentialRatio: number };
+  /** Simulation steps taken. */
+  steps: number;
+}
+
+/**
+ * Builds the report of a simulated run.
+ *
+ * @example
+ * ```ts
+ * const report = simReport(simulate(s), scenarioBound(s), 0.05);
+ * ```
+ */
+export function simReport(result: SimResult, bound: LowerBound, wallSeconds: number): SimReport {
+  const files = result.clients.reduce((a, c) => a + c.files, 0);
+  const bytes = result.clients.reduce((a, c) => a + c.bytes, 0);
+  const hits = result.clients.reduce((a, c) => a + c.hits, 0);
+  const clients = result.clients.map((c) => ({
+    index: c.index,
+    files: c.files,
+    bytes: c.bytes,
+    verified: c.files,
+    corrupt: 0,
+    finishSimSeconds: c.finishSeconds,
+    hits: c.hits,
+    misses: c.misses,
+    fromOrigin: c.fromOrigin,
+    ok: c.files === c.requested,
+  }));
+  const caches = result.caches.map((c) => ({
+    index: c.index,
+    capacityBytes: c.capacityBytes,
+    peakBytes: c.peakBytes,
+    hits: c.hits,
+    misses: c.misses,
+    pushedFiles: c.pushedFiles,
+    pushedBytes: c.pushedBytes,
+    evicted: c.evicted,
+    ok: c.peakBytes <= c.capacityBytes,
+  }));
+  const ratio = (t: number) => (t > 0 ? result.makespan / t : result.makespan > 0 ? Infinity : 1);
+  return {
+    scenario: result.scenario,
+    ok: clients.every((c) => c.ok) && caches.every((c) => c.ok),
+    wallSeconds,
+    simSeconds: result.makespan,
+    hitRatio: files ? hits / files : 0,
+    byteHitRatio: bytes ? result.links.cacheToClient / bytes : 0,
+    links: { ...result.links },
+    clients,
+    caches,
+    processes: [],
+    errors: [],
+    lowerBound: { ...bound, ratio: ratio(bound.seconds), sequentialRatio: ratio(bound.sequentialSeconds) },
+    steps: result.steps,
+  };
+}
+
+const mib = (b: number) => (b / 1_048_576).toFixed(1);
+const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
+
+/** The report as readable text. */
+export function renderSimReport(r: SimReport): string {
+  const s = r.scenario;
+  const b = r.lowerBound;
+  return [
+    `Foresight sim — policy ${s.policy}, seed ${s.seed}: ${r.ok ? "OK" : "FAILED"}`,
+    `  makespan ${r.simSeconds.toFixed(2)} s simulated (${r.steps} steps in ${
+      (r.wallSeconds * 1000).toFixed(0)
+    } ms wall); hit ratio ${pct(r.hitRatio)}, byte hit ratio ${pct(r.byteHitRatio)}`,
+    `  lower bound ${b.seconds.toFixed(2)} s (× ${b.ratio.toFixed(4)}); one file at a time per client ${
+      b.sequentialSeconds.toFixed(2)
+    } s (× ${b.sequentialRatio.toFixed(4)})${b.exact ? "" : " [relaxed: program too large]"}`,
+    `  links: origin→cache ${mib(r.links.originToCache)} MiB, origin→client ${
+      mib(r.links.originToClient)
+    } MiB, cache→client ${mib(r.links.cacheToClient)} MiB`,
+    `  client  files  hits  misses  from origin  MiB      done at (sim s)`,
+    ...r.clients.map((c) =>
+      `  ${String(c.index).padStart(6)}  ${String(c.files).padStart(5)}  ${String(c.hits).padStart(4)}  ${
+        String(c.misses).padStart(6)
+      }  ${String(c.fromOrigin).padStart(11)}  ${mib(c.bytes).padStart(7)}  ${c.finishSimSeconds.toFixed(2)}`
+    ),
+    `  cache  capacity MiB  peak MiB  hits  misses  pushed files  evicted`,
+    ...r.caches.map((c) =>
+      `  ${String(c.index).padStart(5)}  ${mib(c.capacityBytes).padStart(12)}  ${mib(c.peakBytes).padStart(8)}  ${
+        String(c.hits).padStart(4)
+      }  ${String(c.misses).padStart(6)}  ${String(c.pushedFiles).padStart(12)}  ${String(c.evicted).padStart(7)}`
+    ),
+  ].join("\n");
+}

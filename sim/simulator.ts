@@ -1,0 +1,373 @@
+/**
+ * The discrete-event simulator: runs a scenario in virtual time, driving the
+ * very policy objects the live roles run (built by core/policies.ts), with
+ * the network model of sim/README.md:
+ *
+ * - Every directed connection is its own link at its configured rate
+ *   (origin → client `rateOriginClient`, origin → cache `rateOriginCache`,
+ *   cache → client `rateCacheClient`, KiB/s; file n is n·1024 bytes). A link
+ *   sends whole files one at a time, first queued first sent.
+ * - Control messages (requests, misses, plans, hints) take no time; each is
+ *   delivered as its own step at the moment it is sent.
+ * - A push's header reaches the cache when the push begins: the cache
+ *   reserves the file's whole size then (`CachePolicy.pushed`). A cache may
+ *   forward a file still arriving: the forward starts when the client's
+ *   request is served (never before the header) and ends at
+ *   max(start + size/rate, the push's end).
+ * - A request racing a push is whatever the cache policy says: `wait` parks
+ *   it until the file's push begins (or the origin declines it), then it is
+ *   asked again.
+ * - Warm-up pushes are applied before time 0 and take no time; caches start
+ *   refilling and clients start fetching at time 0 (the start signal).
+ * - The makespan is the moment the last client holds all its files.
+ *
+ * Same scenario and lists → the same steps in the same order, so the same
+ * result on every run and every runtime.
+ *
+ * @module
+ */
+
+import { ForesightError } from "../errors.ts";
+import { DemandLedger } from "../core/demand_ledger.ts";
+import { makeCachePolicy, makeClientPolicy, makeOriginPolicy } from "../core/policies.ts";
+import { type CachePolicy, type ClientPolicy, ORIGIN_SOURCE, type Source } from "../core/policy.ts";
+import { requestList, type Scenario } from "../core/scenario.ts";
+import { EventQueue } from "./event_queue.ts";
+import { Link } from "./link.ts";
+
+/** Options of {@link simulate}. */
+export interface SimOptions {
+  /** Request lists, one per client (default: the scenario's, from `requestList`). */
+  readonly lists?: readonly (readonly number[])[];
+  /** Check the caches' invariants after every step (slow; for tests). */
+  readonly check?: boolean;
+  /** Give up after this many steps (default 200 million). */
+  readonly maxSteps?: number;
+}
+
+/** One client's figures. */
+export interface SimClient {
+  index: number;
+  /** Files in its list. */
+  requested: number;
+  files: number;
+  bytes: number;
+  /** Seconds from the start to its last file. */
+  finishSeconds: number;
+  /** Requests a cache counted as hits (held, pushed ahead, or joining a fetch on its way). */
+  hits: number;
+  /** Requests a cache counted as misses (answered miss, or fetched for this request). */
+  misses: number;
+  /** Files received from the origin. */
+  fromOrigin: number;
+}
+
+/** One cache's figures. */
+export interface SimCache {
+  index: number;
+  capacityBytes: number;
+  peakBytes: number;
+  hits: number;
+  misses: number;
+  /** Pushes received (warm-up included). */
+  pushedFiles: number;
+  pushedBytes: number;
+  evicted: number;
+  bytesToClients: number;
+  /** Files still held at the end. */
+  heldAtEnd: number;
+}
+
+/** What {@link simulate} returns. */
+export interface SimResult {
+  scenario: Scenario;
+  /** Seconds from the start until the last client holds all its files. */
+  makespan: number;
+  /** Simulation steps taken. */
+  steps: number;
+  /** Bytes carried by each kind of link (warm-up included in originToCache). */
+  links: { originToCache: number; originToClient: number; cacheToClient: number };
+  warmup: { files: number; bytes: number };
+  clients: SimClient[];
+  caches: SimCache[];
+  ledger: ReturnType<DemandLedger["totals"]>;
+  /** Direct requests for files whose demand a cache owned (served anyway, as live). */
+  ownerRaces: number;
+}
+
+interface ClientState {
+  readonly policy: ClientPolicy;
+  readonly wanted: ReadonlySet<number>;
+  readonly got: Set<number>;
+  readonly busy: Set<Source>;
+  readonly stats: SimClient;
+  finished: boolean;
+}
+
+interface CacheState {
+  readonly policy: CachePolicy;
+  readonly stats: SimCache;
+  /** Files still arriving → the moment their push ends. */
+  readonly arriving: Map<number, number>;
+  /** Files → clients whose request waits for them. */
+  readonly waiting: Map<number, number[]>;
+  readonly fromOrigin: Link;
+  readonly toClient: Link[];
+}
+
+/**
+ * Simulates `scenario` under `scenario.policy`.
+ *
+ * @throws {ForesightError} INTERNAL when the run cannot finish (a client
+ * never gets its files) or a policy breaks its contract; CAPACITY when a
+ * cache would exceed its capacity
+ * @example
+ * ```ts
+ * const result = simulate({ ...CANONICAL, policy: "foresight" });
+ * result.makespan; // seconds of simulated time
+ * ```
+ */
+export function simulate(scenario: Scenario, options: SimOptions = {}): SimResult {
+  const s = scenario;
+  const lists = options.lists ??
+    Array.from({ length: s.clients }, (_, c) => requestList(s.seed, c, s.files, s.requests));
+  if (lists.length !== s.clients) {
+    throw new ForesightError("CONFIG", `Cannot simulate: ${lists.length} lists for ${s.clients} clients`);
+  }
+  const size = (f: number) => f * 1024;
+  const kib = (rate: number) => rate * 1024;
+  const agenda = new EventQueue();
+  const send = (run: () => void) => agenda.at(agenda.now, run);
+  const ledger = new DemandLedger(s.files);
+  for (const list of lists) ledger.add(list);
+  const capacity = s.capacityKiB * 1024;
+  const origin = makeOriginPolicy(s, { ledger, caches: s.caches, capacity, lists, size }, { driver: "sim" });
+  const toClient = lists.map(() => new Link(agenda, kib(s.rateOriginClient)));
+  let ownerRaces = 0;
+
+  const caches: CacheState[] = Array.from({ length: s.caches }, (_, k) => {
+    const stats: SimCache = {
+      index: k, capacityBytes: capacity, peakBytes: 0, hits: 0, misses: 0,
+      pushedFiles: 0, pushedBytes: 0, evicted: 0, bytesToClients: 0, heldAtEnd: 0,
+    };
+    return {
+      policy: makeCachePolicy(s, k, { lists, size, driver: "sim" }),
+      stats,
+      arriving: new Map(),
+      waiting: new Map(),
+      fromOrigin: new Link(agenda, kib(s.rateOriginCache)),
+      toClient: lists.map(() => new Link(agenda, kib(s.rateCacheClient))),
+    };
+  });
+
+  const clients: ClientState[] = lists.map((list, c) => ({
+    policy: makeClientPolicy(s, list, { driver: "sim" }),
+    wanted: new Set(list),
+    got: new Set(),
+    busy: new Set(),
+    finished: false,
+    stats: { index: c, requested: list.length, files: 0, bytes: 0, finishSeconds: 0, hits: 0, misses: 0, fromOrigin: 0 },
+  }));
+
+  // ---- origin ----
+  const push = (k: number, file: number, warm: boolean) => {
+    const n = origin.pushCount?.(k, file);
+    const count = n === 0 ? 0 : ledger.handOff(file, k, n);
+    const next = origin.hint(k);
+    const cache = caches[k]!;
+    if (warm) {
+      cache.policy.pushed(file, size(file), count, next);
+      cache.stats.pushedFiles++;
+      cache.stats.pushedBytes += size(file);
+      return;
+    }
+    cache.fromOrigin.send({
+      size: size(file),
+      onStart: (end) => cacheHeader(k, file, count, next, end),
+      onFinish: () => cache.arriving.delete(file),
+    });
+  };
+
+  const originRequestFromCache = (k: number, file: number) => {
+    if (origin.grant(k, file)) push(k, file, false);
+    else {
+      const next = origin.hint(k);
+      send(() => cacheDeclined(k, file, next));
+    }
+  };
+
+  const originRequestFromClient = (c: number, file: number) => {
+    if (!ledger.serveDirect(file)) ownerRaces++;
+    toClient[c]!.send({ size: size(file), onFinish: () => clientReceived(c, file, ORIGIN_SOURCE) });
+  };
+
+  // ---- caches ----
+  const refill = (k: number) => {
+    const want = caches[k]!.policy.refill();
+    if (want !== null) send(() => originRequestFromCache(k, want));
+  };
+
+  const wake = (k: number, file: number) => {
+    const cache = caches[k]!;
+    const who = cache.waiting.get(file);
+    if (!who) return;
+    cache.waiting.delete(file);
+    for (const c of who) send(() => cacheRequest(k, c, file));
+  };
+
+  const cacheHeader = (k: number, file: number, count: number, next: number | null, end: number) => {
+    const cache = caches[k]!;
+    cache.policy.pushed(file, size(file), count, next);
+    cache.stats.pushedFiles++;
+    cache.stats.pushedBytes += size(file);
+    cache.arriving.set(file, end);
+    wake(k, file);
+    refill(k);
+  };
+
+  const cacheDeclined = (k: number, file: number, next: number | null) => {
+    caches[k]!.policy.declined(file, next);
+    wake(k, file);
+    refill(k);
+  };
+
+  const cacheRequest = (k: number, c: number, file: number) => {
+    const cache = caches[k]!;
+    const { policy } = cache;
+    const hits = policy.hits;
+    const misses = policy.misses;
+    const outcome = policy.request(file, c);
+    clients[c]!.stats.hits += policy.hits - hits;
+    clients[c]!.stats.misses += policy.misses - misses;
+    if (outcome === "hit") {
+      cache.toClient[c]!.send({
+        size: size(file),
+        readyAt: cache.arriving.get(file),
+        onFinish: () => {
+          cache.stats.bytesToClients += size(file);
+          policy.served(file);
+          refill(k);
+          clientReceived(c, file, k);
+        },
+      });
+    } else if (outcome === "wait") {
+      const who = cache.waiting.get(file);
+      if (who) who.push(c);
+      else cache.waiting.set(file, [c]);
+    } else {
+      send(() => clientMissed(c, file, k));
+    }
+    refill(k);
+  };
+
+  // ---- clients ----
+  const pump = (c: number) => {
+    const client = clients[c]!;
+    if (client.finished) return;
+    if (client.policy.finished) {
+      client.finished = true;
+      client.stats.finishSeconds = agenda.now;
+      return;
+    }
+    for (const { file, source } of client.policy.poll(client.busy)) {
+      if (client.busy.has(source)) {
+        throw new ForesightError("INTERNAL", `Cannot fetch file ${file}: client ${c} already has a fetch on source ${source}`);
+      }
+      client.busy.add(source);
+      if (source === ORIGIN_SOURCE) send(() => originRequestFromClient(c, file));
+      else if (caches[source]) send(() => cacheRequest(source, c, file));
+      else throw new ForesightError("INTERNAL", `Cannot fetch file ${file}: client ${c} has no source ${source}`);
+    }
+  };
+
+  const clientReceived = (c: number, file: number, source: Source) => {
+    const client = clients[c]!;
+    if (!client.wanted.has(file) || client.got.has(file)) {
+      throw new ForesightError("INTERNAL", `Cannot accept file ${file} at client ${c}: not wanted, or already held`);
+    }
+    client.got.add(file);
+    client.busy.delete(source);
+    client.stats.files++;
+    client.stats.bytes += size(file);
+    if (source === ORIGIN_SOURCE) client.stats.fromOrigin++;
+    client.policy.received(file, source);
+    pump(c);
+  };
+
+  const clientMissed = (c: number, file: number, source: Source) => {
+    const client = clients[c]!;
+    client.busy.delete(source);
+    client.policy.missed(file, source);
+    pump(c);
+  };
+
+  // ---- warm-up (before time 0), then the start ----
+  for (const p of origin.warmup()) push(p.cache, p.file, true);
+  let warmFiles = 0;
+  let warmBytes = 0;
+  for (const cache of caches) {
+    warmFiles += cache.stats.pushedFiles;
+    warmBytes += cache.stats.pushedBytes;
+  }
+  clients.forEach((client, c) => {
+    const routes = origin.routes(c);
+    if (routes) client.policy.route(routes);
+  });
+  for (let k = 0; k < caches.length; k++) refill(k);
+  for (let c = 0; c < clients.length; c++) pump(c);
+
+  const maxSteps = options.maxSteps ?? 200_000_000;
+  while (agenda.step()) {
+    if (options.check) checkCaches(caches);
+    if (agenda.taken > maxSteps) {
+      throw new ForesightError("INTERNAL", `Cannot finish the simulation: more than ${maxSteps} steps`);
+    }
+  }
+  for (const [c, client] of clients.entries()) {
+    if (!client.finished) {
+      throw new ForesightError(
+        "INTERNAL",
+        `Cannot finish the simulation of policy "${s.policy}": client ${c} holds ${client.got.size} of ${client.wanted.size} files when nothing more can happen (t=${agenda.now.toFixed(3)} s)`,
+      );
+    }
+  }
+
+  let originToCache = warmBytes;
+  let cacheToClient = 0;
+  for (const cache of caches) {
+    originToCache += cache.fromOrigin.bytes;
+    for (const link of cache.toClient) cacheToClient += link.bytes;
+    const { store } = cache.policy;
+    Object.assign(cache.stats, {
+      peakBytes: store.peak, hits: cache.policy.hits, misses: cache.policy.misses,
+      evicted: store.evicted, heldAtEnd: store.size,
+    });
+  }
+  return {
+    scenario: s,
+    makespan: Math.max(0, ...clients.map((c) => c.stats.finishSeconds)),
+    steps: agenda.taken,
+    links: { originToCache, originToClient: toClient.reduce((a, l) => a + l.bytes, 0), cacheToClient },
+    warmup: { files: warmFiles, bytes: warmBytes },
+    clients: clients.map((c) => c.stats),
+    caches: caches.map((c) => c.stats),
+    ledger: ledger.totals(),
+    ownerRaces,
+  };
+}
+
+function checkCaches(caches: readonly CacheState[]): void {
+  for (const [k, cache] of caches.entries()) {
+    const { store } = cache.policy;
+    let used = 0;
+    for (const e of store.entries()) {
+      if (!(e.count >= 0) || e.readers < 0) {
+        throw new ForesightError("INTERNAL", `Cannot keep cache ${k}'s invariants: file ${e.file} has count ${e.count}, readers ${e.readers}`);
+      }
+      used += e.size;
+    }
+    if (used !== store.used || store.used > store.capacity) {
+      throw new ForesightError("INTERNAL", `Cannot keep cache ${k}'s invariants: ${store.used} bytes used (entries sum ${used}) of ${store.capacity}`);
+    }
+  }
+}
