@@ -17,7 +17,14 @@
  */
 
 export { ErrorCode, ForesightError, isForesightError } from "./errors.ts";
-export type { Address, ConnectOptions, Conn, Listener, NetAdapter, RuntimeName } from "./net/types.ts";
+export type {
+  Address,
+  Conn,
+  ConnectOptions,
+  Listener,
+  NetAdapter,
+  RuntimeName,
+} from "./net/types.ts";
 export { detectRuntime, loadAdapter } from "./net/select.ts";
 export * from "./protocol/mod.ts";
 export { type Clock, ManualClock, realClock } from "./core/clock.ts";
@@ -35,8 +42,8 @@ export {
   CANONICAL,
   checkScenario,
   DEFAULT_SCALE,
-  type PolicyName,
   POLICIES,
+  type PolicyName,
   requestList,
   type Scenario,
   shardOf,

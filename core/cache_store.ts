@@ -118,7 +118,10 @@ export class CacheStore {
   arrived(file: number, bytes: number): CacheEntry {
     const entry = this.#must(file);
     if (entry.received + bytes > entry.size) {
-      throw new ForesightError("PROTOCOL", `Cannot store file ${file}: ${entry.received + bytes} bytes exceed its size ${entry.size}`);
+      throw new ForesightError(
+        "PROTOCOL",
+        `Cannot store file ${file}: ${entry.received + bytes} bytes exceed its size ${entry.size}`,
+      );
     }
     entry.received += bytes;
     return entry;
@@ -132,7 +135,10 @@ export class CacheStore {
   beginRead(file: number): CacheEntry {
     const entry = this.#must(file);
     if (entry.count <= 0) {
-      throw new ForesightError("PROTOCOL", `Cannot serve file ${file}: no request for it is outstanding here`);
+      throw new ForesightError(
+        "PROTOCOL",
+        `Cannot serve file ${file}: no request for it is outstanding here`,
+      );
     }
     entry.count--;
     entry.readers++;

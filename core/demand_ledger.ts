@@ -44,7 +44,10 @@ export class DemandLedger {
 
   #check(file: number): void {
     if (!Number.isInteger(file) || file < 1 || file > this.files) {
-      throw new ForesightError("PROTOCOL", `Cannot use file ${file}: ids run from 1 to ${this.files}`);
+      throw new ForesightError(
+        "PROTOCOL",
+        `Cannot use file ${file}: ids run from 1 to ${this.files}`,
+      );
     }
   }
 
@@ -82,12 +85,18 @@ export class DemandLedger {
     this.#check(file);
     if (count === 0) return 0;
     if (this.#owner[file] !== ORIGIN) {
-      throw new ForesightError("PROTOCOL", `Cannot hand file ${file} to cache ${cache}: cache ${this.#owner[file]} owns it`);
+      throw new ForesightError(
+        "PROTOCOL",
+        `Cannot hand file ${file} to cache ${cache}: cache ${this.#owner[file]} owns it`,
+      );
     }
     const held = this.#count[file]!;
     const n = count ?? held;
     if (!Number.isInteger(n) || n < 0 || n > held) {
-      throw new ForesightError("PROTOCOL", `Cannot hand ${n} requests for file ${file} to cache ${cache}: the origin owns ${held}`);
+      throw new ForesightError(
+        "PROTOCOL",
+        `Cannot hand ${n} requests for file ${file} to cache ${cache}: the origin owns ${held}`,
+      );
     }
     this.#count[file] = held - n;
     if (held === n) this.#owner[file] = cache;

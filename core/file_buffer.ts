@@ -40,7 +40,10 @@ export class FileBuffer {
   /** Stores the next part; throws PROTOCOL when it overruns the size. */
   append(part: Uint8Array): void {
     if (this.#filled + part.length > this.#data.length) {
-      throw new ForesightError("PROTOCOL", `Cannot store ${part.length} bytes: file holds ${this.#data.length}, ${this.#filled} already stored`);
+      throw new ForesightError(
+        "PROTOCOL",
+        `Cannot store ${part.length} bytes: file holds ${this.#data.length}, ${this.#filled} already stored`,
+      );
     }
     this.#data.set(part, this.#filled);
     this.#filled += part.length;

@@ -37,7 +37,10 @@ export class Pacer {
    */
   constructor(bytesPerSecond: number, clock: Clock, slackMs = 5) {
     if (!(bytesPerSecond > 0)) {
-      throw new ForesightError("CONFIG", `Cannot pace a link: rate ${bytesPerSecond} B/s is not positive`);
+      throw new ForesightError(
+        "CONFIG",
+        `Cannot pace a link: rate ${bytesPerSecond} B/s is not positive`,
+      );
     }
     this.#bytesPerMs = bytesPerSecond / 1000;
     this.#clock = clock;
@@ -56,7 +59,9 @@ export class Pacer {
     const now = this.#clock.now();
     // Behind schedule by at most the slack: the link was busy, catch up.
     // Further behind: the link was idle, and idle time earns no credit.
-    const start = now - this.#freeAt <= this.#slackMs ? Math.max(this.#freeAt, now - this.#slackMs) : now;
+    const start = now - this.#freeAt <= this.#slackMs
+      ? Math.max(this.#freeAt, now - this.#slackMs)
+      : now;
     this.#freeAt = start + n / this.#bytesPerMs;
     const wait = this.#freeAt - now;
     if (wait > 0.5) await this.#clock.sleep(wait);

@@ -3,8 +3,9 @@
  * origin and each cache), so all of its links work in parallel. Each source
  * has its own queue: by default every file goes to its shard's cache (to the
  * origin when there are no caches), ascending; a plan from the origin
- * assigns sources and orders each queue; a miss sends the file to the origin
- * next.
+ * assigns sources and orders each queue; a cache's miss sends the file to
+ * the origin next, and the origin's miss (its demand has just moved to a
+ * cache) back to the shard's cache next.
  *
  * @module
  */
@@ -67,11 +68,15 @@ export class ParallelClient implements ClientPolicy {
   missed(file: number, source: Source): void {
     if (this.#outstanding.get(source) !== file) return;
     this.#outstanding.delete(source);
-    const queue = this.#queues.get(source)!;
-    queue.at++;
-    if (source === ORIGIN_SOURCE) return;
-    const origin = this.#queue(ORIGIN_SOURCE);
-    origin.files.splice(origin.at, 0, file);
+    this.#queues.get(source)!.at++;
+    // A cache miss goes to the origin next; an origin "miss" means a cache
+    // has just taken the file's demand: back to the shard's cache, next.
+    const to = source !== ORIGIN_SOURCE || this.#caches === 0
+      ? ORIGIN_SOURCE
+      : shardOf(file, this.#caches);
+    const queue = this.#queue(to);
+    // Next: right after the fetch outstanding there, if any.
+    queue.files.splice(queue.at + (this.#outstanding.has(to) ? 1 : 0), 0, file);
   }
 
   /**

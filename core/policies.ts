@@ -21,7 +21,7 @@ import { type PolicyName, type Scenario, shardOf } from "./scenario.ts";
 import { NoCacheOrigin, SeedOrigin, SequentialClient } from "./seed_policy.ts";
 
 /** Policies the live roles can run today. */
-export const LIVE_READY: readonly PolicyName[] = ["seed", "nocache"];
+export const LIVE_READY: readonly PolicyName[] = ["seed", "nocache", "lru", "belady", "foresight"];
 
 /** Who drives the policy: the live roles (default) accept only {@link LIVE_READY}. */
 export interface DriverOption {
@@ -37,7 +37,14 @@ function check(scenario: Scenario, options: DriverOption): void {
   }
 }
 
-/** Link rates of `scenario` in bytes per second of simulated time. */
+/**
+ * Link rates of `scenario` in bytes per second of simulated time.
+ *
+ * @example
+ * ```ts
+ * byteRates(CANONICAL).originClient; // 1_024_000
+ * ```
+ */
 export function byteRates(scenario: Scenario): {
   originClient: number;
   originCache: number;

@@ -46,8 +46,8 @@ export class PullThroughCache implements CachePolicy {
   readonly #queue: number[] = [];
   #queueHead = 0;
   readonly #queued = new Set<number>();
-  /** Parked requests per file (pins it once held). */
-  readonly #promised = new Map<number, number>();
+  /** Per file: the clients (-1: unknown) whose request is parked for it (pins it once held). */
+  readonly #promised = new Map<number, number[]>();
   /** Files the origin declined: later requests for them miss. */
   readonly #refused = new Set<number>();
   #pending: number | null = null;
@@ -60,7 +60,12 @@ export class PullThroughCache implements CachePolicy {
    * @param eviction the victim choice
    * @param options see {@link PullThroughOptions}
    */
-  constructor(capacity: number, size: SizeOf, eviction: Eviction, options: PullThroughOptions = {}) {
+  constructor(
+    capacity: number,
+    size: SizeOf,
+    eviction: Eviction,
+    options: PullThroughOptions = {},
+  ) {
     this.#size = size;
     this.#eviction = eviction;
     this.store = new CacheStore(capacity, {
@@ -85,24 +90,25 @@ export class PullThroughCache implements CachePolicy {
   }
 
   request(file: number, client?: number): RequestOutcome {
-    const waiting = this.#promised.get(file) ?? 0;
+    const who = client ?? -1;
+    const parked = this.#promised.get(file);
     const held = this.store.get(file) !== undefined;
-    const returning = waiting > 0 && (held || this.#refused.has(file));
-    // A parked request coming back is the same request: the eviction has seen it.
+    // A parked request coming back (the file's push began, or was declined) is
+    // the same request: counted, and seen by the eviction, when it parked.
+    const returning = parked !== undefined && (held || this.#refused.has(file)) &&
+      this.#unpark(file, parked, who);
     if (!returning) this.#eviction.requested(file, client);
     if (held) {
-      // A parked request coming back was counted when it parked.
-      if (waiting > 0) this.#unpark(file, waiting);
-      else this.#hits++;
+      if (!returning) this.#hits++;
       this.store.beginRead(file);
       return "hit";
     }
     if (this.#refused.has(file) || this.#size(file) > this.store.capacity) {
-      if (waiting > 0) this.#unpark(file, waiting);
-      else this.#misses++;
+      if (!returning) this.#misses++;
       return "miss";
     }
-    this.#promised.set(file, waiting + 1);
+    if (parked) parked.push(who);
+    else this.#promised.set(file, [who]);
     if (this.#pending === file || this.#queued.has(file)) {
       this.#hits++;
     } else {
@@ -153,8 +159,13 @@ export class PullThroughCache implements CachePolicy {
     return entry !== undefined && entry.readers === 0 && !this.#promised.has(file);
   }
 
-  #unpark(file: number, waiting: number): void {
-    if (waiting > 1) this.#promised.set(file, waiting - 1);
-    else this.#promised.delete(file);
+  /** Takes `client`'s parked request for `file` (any one when the client is unknown); false when it has none. */
+  #unpark(file: number, parked: number[], client: number): boolean {
+    let i = parked.indexOf(client);
+    if (i < 0 && client === -1) i = 0;
+    if (i < 0) return false;
+    parked.splice(i, 1);
+    if (parked.length === 0) this.#promised.delete(file);
+    return true;
   }
 }

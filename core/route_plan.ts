@@ -5,37 +5,32 @@
  * everything, so that every link the origin feeds finishes at about the same
  * moment.
  *
- * Routing. A file larger than a cache always goes direct. A file several
- * clients want goes through its cache (the cache's inflow pays for it once).
- * Each client's other files are split between its direct link and the
- * caches' inflows: for a makespan T, the split is a flow problem (each
- * (cache, client) group of files sends its bytes to the client's direct link,
- * of capacity rateOriginClient·T, or to the cache's inflow, of capacity
- * rateOriginCache·T plus the cache's capacity, which the warm-up fills before
- * the start, and at most rateCacheClient·T per cache → client link), and the
- * least feasible T is found by bisection over max-flow checks. Each group's
- * fractional split is rounded to whole files, largest first.
+ * Routing. Two candidates: the balanced routing of {@link flowRouting}
+ * (optimal in the fluid model whenever sending shared files through the
+ * caches is, as in the canonical scenario) and the greedy one of
+ * {@link greedyRouting} (robust to lopsided rates), each then improved by a
+ * local search ({@link improve}). The plan takes the one whose busiest link
+ * would finish first, counting each link's bytes at its rate and a cache's
+ * warm-up bytes as free.
  *
- * Order. Each cache's files go in ascending size: the smallest fill the
- * warm-up up to capacity, the rest are pushed after the start, one after
- * another. Each client fetches its files from every source in that same
- * ascending order, one outstanding per source, so every link runs at once,
- * a cache forwards each file while it still arrives, and a client never waits
- * on a file behind one it has not asked for.
+ * Order. Each cache's warm-up takes its smallest files up to capacity (see
+ * {@link warmSet}); the rest are pushed after the start in ascending size, one
+ * after another. Each client fetches from each cache in that cache's order
+ * (warm files, then pushes), from the origin in ascending size, one
+ * outstanding per source, so every link runs at once, a cache forwards each
+ * file while it still arrives, and a client never waits on a file behind one
+ * it has not asked for (which rules out deadlock: the file a client waits for
+ * at a cache is always the next one that cache gets).
  *
  * @module
  */
 
-import { FlowNetwork } from "./max_flow.ts";
+import { flowRouting, type PlanRates, type Routing, type RoutingInput } from "./flow_routing.ts";
+import { greedyRouting } from "./greedy_routing.ts";
 import { ORIGIN_SOURCE, type Source } from "./policy.ts";
 import { shardOf } from "./scenario.ts";
 
-/** Link rates in bytes per second (any one unit of time). */
-export interface PlanRates {
-  readonly originClient: number;
-  readonly originCache: number;
-  readonly cacheClient: number;
-}
+export type { PlanRates } from "./flow_routing.ts";
 
 /** What the planner reads. */
 export interface PlanInput {
@@ -58,17 +53,10 @@ export interface RoutePlan {
   readonly pushes: number[][];
   /** Per file pushed: how many requests travel with it. */
   readonly counts: ReadonlyMap<number, number>;
-  /** The makespan the routing balances to (seconds of the rates' unit, fluid model). */
+  /** Which routing won. */
+  readonly routing: "balanced" | "greedy";
+  /** The busiest link's load in seconds of the rates' unit (the fluid makespan of the plan). */
   readonly fluidSeconds: number;
-}
-
-interface Groups {
-  /** Per group (cache·clients + client): single-client cacheable files. */
-  files: number[][];
-  bytes: Float64Array;
-  directFixed: Float64Array;
-  inflowFixed: Float64Array;
-  linkFixed: Float64Array;
 }
 
 /**
@@ -84,157 +72,212 @@ interface Groups {
  * ```
  */
 export function planRoutes(input: PlanInput): RoutePlan {
-  const { lists, caches, capacity, size, rates } = input;
-  const clients = lists.length;
   const requesters = new Map<number, number[]>();
-  lists.forEach((list, c) => {
+  input.lists.forEach((list, c) => {
     for (const f of list) {
       const r = requesters.get(f);
       if (r) r.push(c);
       else requesters.set(f, [c]);
     }
   });
-  const source = lists.map(() => new Map<number, Source>());
-  const g: Groups = {
-    files: Array.from({ length: caches * clients }, () => []),
-    bytes: new Float64Array(caches * clients),
-    directFixed: new Float64Array(clients),
-    inflowFixed: new Float64Array(caches),
-    linkFixed: new Float64Array(caches * clients),
+  const routing: RoutingInput = {
+    ...input,
+    requesters,
+    clients: input.lists.length,
+    size: input.size,
   };
-  for (const [f, who] of requesters) {
-    const s = size(f);
-    if (caches === 0 || s > capacity) {
-      for (const c of who) {
-        g.directFixed[c]! += s;
-        source[c]!.set(f, ORIGIN_SOURCE);
-      }
-      continue;
+  const candidates: [RoutePlan["routing"], Routing][] = [
+    ["balanced", flowRouting(routing).routing],
+    ["greedy", greedyRouting(routing)],
+  ];
+  let best: RoutePlan | undefined;
+  for (const [name, r] of candidates) {
+    const plan = layout(improve(r, input, requesters), input, name);
+    if (!best || plan.fluidSeconds < best.fluidSeconds) best = plan;
+  }
+  return best!;
+}
+
+/** A change of route: [client, file, new source]. */
+type Move = [number, number, Source];
+
+/** Largest number of requests for which {@link improve} searches. */
+const SEARCH_REQUESTS = 50_000;
+
+/**
+ * Local search on a routing: while the busiest link can be relieved by
+ * moving one of its files (a direct file into its cache; a pushed file, or
+ * one client's file, off a cache onto direct links) so that the busiest link
+ * of the whole plan finishes sooner, move it. Tries each link's 8 largest
+ * files; at most 400 tries; skipped above {@link SEARCH_REQUESTS} requests.
+ */
+function improve(
+  routing: Routing,
+  input: PlanInput,
+  requesters: ReadonlyMap<number, readonly number[]>,
+): Routing {
+  let requests = 0;
+  for (const list of input.lists) requests += list.length;
+  if (requests > SEARCH_REQUESTS || input.caches === 0) return routing;
+  const { size, capacity, caches } = input;
+  let now = assess(routing, input);
+  const tryMove = (moves: Move[]): boolean => {
+    const undo = moves.map(([c, f]): Move => [c, f, routing[c]!.get(f)!]);
+    for (const [c, f, s] of moves) routing[c]!.set(f, s);
+    const next = assess(routing, input);
+    if (next.seconds < now.seconds * (1 - 1e-12)) {
+      now = next;
+      return true;
     }
-    const k = shardOf(f, caches);
-    if (who.length > 1) {
-      g.inflowFixed[k]! += s;
-      for (const c of who) {
-        g.linkFixed[k * clients + c]! += s;
-        source[c]!.set(f, k);
-      }
+    for (const [c, f, s] of undo) routing[c]!.set(f, s);
+    return false;
+  };
+  const bySize = (a: number, b: number) => size(b) - size(a) || b - a;
+  const filesOf = (client: number, on: (file: number, source: Source) => boolean) =>
+    [...routing[client]!].filter(([f, s]) => on(f, s)).map(([f]) => f).sort(bySize);
+  for (let tries = 0; tries < 400;) {
+    const link = now.busiest;
+    let candidates: Move[][];
+    if (link.kind === "direct") {
+      // A direct file of the busiest client into its cache.
+      candidates = filesOf(link.client, (f, s) => s === ORIGIN_SOURCE && size(f) <= capacity)
+        .map((f) => [[link.client, f, shardOf(f, caches)]]);
+    } else if (link.kind === "inflow" || link.kind === "space") {
+      // A pushed file off the busiest cache: every client that took it there goes direct.
+      candidates = now.pushes[link.cache]!.slice().sort(bySize).map((f) =>
+        requesters.get(f)!.filter((c) => routing[c]!.get(f) === link.cache)
+          .map((c): Move => [c, f, ORIGIN_SOURCE])
+      );
     } else {
-      g.files[k * clients + who[0]!]!.push(f);
-      g.bytes[k * clients + who[0]!]! += s;
+      // One of the client's files off the busiest cache → client link.
+      candidates = filesOf(link.client, (_, s) => s === link.cache)
+        .map((f) => [[link.client, f, ORIGIN_SOURCE]]);
     }
-  }
-
-  const { seconds, direct } = balance(g, caches, clients, capacity, rates);
-  for (let k = 0; k < caches; k++) {
-    for (let c = 0; c < clients; c++) {
-      const files = g.files[k * clients + c]!.sort((a, b) => size(b) - size(a) || b - a);
-      let left = direct[k * clients + c]!;
-      for (const f of files) {
-        const s = size(f);
-        if (s <= left) {
-          left -= s;
-          source[c]!.set(f, ORIGIN_SOURCE);
-        } else {
-          source[c]!.set(f, k);
-        }
+    let moved = false;
+    for (const moves of candidates.slice(0, 8)) {
+      tries++;
+      if (tryMove(moves)) {
+        moved = true;
+        break;
       }
     }
+    if (!moved) break;
   }
+  return routing;
+}
 
+/**
+ * The files a cache is warmed with, from its files in ascending size: the
+ * longest ascending prefix that fits, topped up largest first (small warm
+ * files drain fast after the start, making room for the first pushes),
+ * unless filling largest first from the start warms over a tenth of the
+ * capacity more (few, large files: the bytes matter more than the drain).
+ */
+function warmSet(
+  files: readonly number[],
+  capacity: number,
+  size: (f: number) => number,
+): Set<number> {
+  const fill = (order: readonly number[], into: Set<number>, used: number) => {
+    for (const f of order) {
+      if (into.has(f) || used + size(f) > capacity) continue;
+      into.add(f);
+      used += size(f);
+    }
+    return used;
+  };
+  const prefix = new Set<number>();
+  let used = 0;
+  for (const f of files) {
+    if (used + size(f) > capacity) break;
+    prefix.add(f);
+    used += size(f);
+  }
+  const descending = [...files].reverse();
+  const a = fill(descending, prefix, used);
+  const largest = new Set<number>();
+  const b = fill(descending, largest, 0);
+  return b > a + capacity / 10 ? largest : prefix;
+}
+
+/** A link of the plan. */
+type LinkId =
+  | { kind: "direct"; client: number }
+  | { kind: "inflow"; cache: number }
+  | { kind: "space"; cache: number }
+  | { kind: "link"; cache: number; client: number };
+
+/**
+ * A routing's warm-up, pushes and fluid makespan: its busiest link's load in
+ * seconds, or a cache's space-time if longer (a pushed file holds its whole
+ * size from the push's start until its last reader is done, at least
+ * size / min(inflow rate, cache → client rate); a warm file at least
+ * size / cache → client rate; all of it within capacity × makespan).
+ */
+function assess(source: Routing, input: PlanInput) {
+  const { caches, capacity, size, rates } = input;
   const ascending = (a: number, b: number) => size(a) - size(b) || a - b;
   const counts = new Map<number, number>();
   const viaCache: number[][] = Array.from({ length: caches }, () => []);
-  source.forEach((routes) => {
+  let seconds = 0;
+  let busiest: LinkId = { kind: "direct", client: 0 };
+  const load = (t: number, id: LinkId) => {
+    if (t > seconds) {
+      seconds = t;
+      busiest = id;
+    }
+  };
+  source.forEach((routes, client) => {
+    let direct = 0;
+    const link = new Float64Array(caches);
     for (const [f, s] of routes) {
-      if (s === ORIGIN_SOURCE) continue;
+      if (s === ORIGIN_SOURCE) {
+        direct += size(f);
+        continue;
+      }
+      link[s]! += size(f);
       const n = counts.get(f) ?? 0;
       if (n === 0) viaCache[s]!.push(f);
       counts.set(f, n + 1);
     }
+    load(direct / rates.originClient, { kind: "direct", client });
+    link.forEach((b, cache) => load(b / rates.cacheClient, { kind: "link", cache, client }));
   });
   const warm: number[][] = [];
   const pushes: number[][] = [];
-  for (const files of viaCache) {
-    files.sort(ascending);
-    let used = 0;
-    let i = 0;
-    while (i < files.length && used + size(files[i]!) <= capacity) used += size(files[i++]!);
-    warm.push(files.slice(0, i));
-    pushes.push(files.slice(i));
-  }
-  const routes = source.map((m) =>
-    [...m.keys()].sort(ascending).map((f): [number, Source] => [f, m.get(f)!])
-  );
-  return { routes, warm, pushes, counts, fluidSeconds: seconds };
+  viaCache.forEach((files, cache) => {
+    const chosen = warmSet(files.sort(ascending), capacity, size);
+    const rest = files.filter((f) => !chosen.has(f));
+    let inflow = 0;
+    let space = 0;
+    for (const f of rest) {
+      inflow += size(f);
+      space += size(f) * size(f) / Math.min(rates.originCache, rates.cacheClient);
+    }
+    for (const f of chosen) space += size(f) * size(f) / rates.cacheClient;
+    load(inflow / rates.originCache, { kind: "inflow", cache });
+    if (capacity > 0) load(space / capacity, { kind: "space", cache });
+    warm.push(files.filter((f) => chosen.has(f)));
+    pushes.push(rest);
+  });
+  return { counts, warm, pushes, seconds, busiest: busiest as LinkId };
 }
 
-/**
- * The least makespan T (to a relative 1e-9) at which the groups' bytes can
- * be split between direct links and cache inflows, and the direct bytes of
- * each group at that T.
- */
-function balance(
-  g: Groups,
-  caches: number,
-  clients: number,
-  capacity: number,
-  rates: PlanRates,
-): { seconds: number; direct: Float64Array } {
-  const groups = caches * clients;
-  let lo = 0;
-  let hi = 0;
-  for (let c = 0; c < clients; c++) {
-    let all = g.directFixed[c]!;
-    for (let k = 0; k < caches; k++) all += g.bytes[k * clients + c]!;
-    hi = Math.max(hi, all / rates.originClient);
-    lo = Math.max(lo, g.directFixed[c]! / rates.originClient);
-  }
-  for (let k = 0; k < caches; k++) {
-    lo = Math.max(lo, (g.inflowFixed[k]! - capacity) / rates.originCache);
-    for (let c = 0; c < clients; c++) lo = Math.max(lo, g.linkFixed[k * clients + c]! / rates.cacheClient);
-  }
-  hi = Math.max(hi, lo);
-  let total = 0;
-  for (let i = 0; i < groups; i++) total += g.bytes[i]!;
-  const epsilon = Math.max(total, 1) * 1e-12;
-
-  const split = (t: number): Float64Array | null => {
-    // Nodes: 0 source, 1 sink, then groups, clients, caches.
-    const net = new FlowNetwork(2 + groups + clients + caches, epsilon);
-    const edges = new Int32Array(groups).fill(-1);
-    for (let k = 0; k < caches; k++) {
-      for (let c = 0; c < clients; c++) {
-        const i = k * clients + c;
-        if (g.bytes[i]! <= 0) continue;
-        net.addEdge(0, 2 + i, g.bytes[i]!);
-        edges[i] = net.addEdge(2 + i, 2 + groups + c, g.bytes[i]!);
-        net.addEdge(2 + i, 2 + groups + clients + k, rates.cacheClient * t - g.linkFixed[i]!);
-      }
-    }
-    for (let c = 0; c < clients; c++) {
-      net.addEdge(2 + groups + c, 1, rates.originClient * t - g.directFixed[c]!);
-    }
-    for (let k = 0; k < caches; k++) {
-      net.addEdge(2 + groups + clients + k, 1, rates.originCache * t + capacity - g.inflowFixed[k]!);
-    }
-    if (net.maxFlow(0, 1) < total - epsilon * (groups + 1)) return null;
-    const direct = new Float64Array(groups);
-    for (let i = 0; i < groups; i++) direct[i] = edges[i]! >= 0 ? net.flow(edges[i]!) : 0;
-    return direct;
-  };
-
-  let best = split(hi) ?? new Float64Array(groups).fill(Infinity);
-  if (total > 0) {
-    for (let round = 0; round < 100 && hi - lo > 1e-9 * hi; round++) {
-      const mid = (lo + hi) / 2;
-      const got = split(mid);
-      if (got) {
-        hi = mid;
-        best = got;
-      } else {
-        lo = mid;
-      }
-    }
-  }
-  return { seconds: hi, direct: best };
+/** The plan of a routing: warm-up, pushes, and each client's routes in each source's order. */
+function layout(source: Routing, input: PlanInput, routing: RoutePlan["routing"]): RoutePlan {
+  const { size } = input;
+  const { counts, warm, pushes, seconds } = assess(source, input);
+  const ascending = (a: number, b: number) => size(a) - size(b) || a - b;
+  // Per source, in the order the source gets them: warm files, then pushes (both ascending).
+  const rank = new Map<number, number>();
+  warm.forEach((w, k) => [...w, ...pushes[k]!].forEach((f, i) => rank.set(f, i)));
+  const routes = source.map((m) =>
+    [...m.keys()].sort((a, b) => {
+      const sa = m.get(a)!;
+      const sb = m.get(b)!;
+      if (sa !== sb) return sa - sb;
+      return sa === ORIGIN_SOURCE ? ascending(a, b) : rank.get(a)! - rank.get(b)!;
+    }).map((f): [number, Source] => [f, m.get(f)!])
+  );
+  return { routes, warm, pushes, counts, routing, fluidSeconds: seconds };
 }

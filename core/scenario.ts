@@ -73,7 +73,10 @@ export function checkScenario(s: Scenario): Scenario {
   const path = v.getDotPath(issue);
   const field = path ?? "scenario";
   const value = path ? JSON.stringify((s as unknown as Record<string, unknown>)[path]) : "";
-  throw new ForesightError("CONFIG", `Cannot use scenario: ${field}${value ? ` is ${value}` : ""}: ${issue.message}`);
+  throw new ForesightError(
+    "CONFIG",
+    `Cannot use scenario: ${field}${value ? ` is ${value}` : ""}: ${issue.message}`,
+  );
 }
 
 // The wire schema and this interface must describe the same object.
@@ -101,7 +104,12 @@ export function rng(seed: number): () => number {
  * requestList(1, 0, 10_000, 1_000).length; // 1000
  * ```
  */
-export function requestList(seed: number, index: number, files: number, requests: number): number[] {
+export function requestList(
+  seed: number,
+  index: number,
+  files: number,
+  requests: number,
+): number[] {
   const next = rng(Math.imul(seed >>> 0, 0x01000193) ^ Math.imul(index + 1, 0x5bd1e995));
   const chosen = new Set<number>();
   for (let j = files - requests + 1; j <= files; j++) {

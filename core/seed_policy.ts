@@ -9,7 +9,15 @@
  */
 
 import { ORIGIN } from "./demand_ledger.ts";
-import { type ClientPolicy, type Fetch, ORIGIN_SOURCE, type OriginPolicy, type OriginView, type Push, type Source } from "./policy.ts";
+import {
+  type ClientPolicy,
+  type Fetch,
+  ORIGIN_SOURCE,
+  type OriginPolicy,
+  type OriginView,
+  type Push,
+  type Source,
+} from "./policy.ts";
 import { shardOf } from "./scenario.ts";
 
 /**
@@ -34,7 +42,9 @@ export class SeedOrigin implements OriginPolicy {
     const wanted = new Set<number>();
     for (const list of view.lists) for (const f of list) wanted.add(f);
     this.#order = Array.from({ length: view.caches }, () => [] as number[]);
-    for (const f of [...wanted].sort((a, b) => a - b)) this.#order[shardOf(f, view.caches)]!.push(f);
+    for (const f of [...wanted].sort((a, b) => a - b)) {
+      this.#order[shardOf(f, view.caches)]!.push(f);
+    }
     this.#at = new Array<number>(view.caches).fill(0);
   }
 

@@ -9,13 +9,14 @@
 import type { Address, Conn, NetAdapter } from "../net/types.ts";
 import type { Logger } from "../core/log.ts";
 import { type Clock, realClock } from "../core/clock.ts";
-import { CacheBrain } from "../core/cache_brain.ts";
+import { makeCachePolicy } from "../core/policies.ts";
+import type { CachePolicy } from "../core/policy.ts";
 import { FileBuffer } from "../core/file_buffer.ts";
 import { Pacer } from "../core/pacer.ts";
-import { type Scenario, wireRate } from "../core/scenario.ts";
+import { requestList, type Scenario, wireRate } from "../core/scenario.ts";
 import { FileSource } from "../core/virtual_files.ts";
 import { ForesightError } from "../errors.ts";
-import { type Message, PROTOCOL_VERSION } from "../protocol/mod.ts";
+import { PROTOCOL_VERSION } from "../protocol/mod.ts";
 import { Peer } from "./peer.ts";
 import { awaitWelcome, handshake } from "./handshake.ts";
 import { connectWithRetry } from "./connect.ts";
@@ -58,31 +59,43 @@ export async function runCache(options: CacheOptions): Promise<CacheSummary> {
   const { adapter, log } = options;
   const clock = options.clock ?? realClock;
   const peers = new Set<Peer>();
-  let listenerAddress: Address | undefined;
-  let brain: CacheBrain | undefined;
+  let brain: CachePolicy | undefined;
   let scenario: Scenario | undefined;
   let files: FileSource | undefined;
   const buffers = new Map<number, FileBuffer>();
   const waiting = new Map<number, (() => void)[]>();
   let stopped = false;
   const summary: CacheSummary = {
-    ok: false, index: -1, capacityBytes: 0, peakBytes: 0, hits: 0, misses: 0, pushedFiles: 0, pushedBytes: 0, evicted: 0, bytesToClients: 0, heldAtStop: 0,
+    ok: false,
+    index: -1,
+    capacityBytes: 0,
+    peakBytes: 0,
+    hits: 0,
+    misses: 0,
+    pushedFiles: 0,
+    pushedBytes: 0,
+    evicted: 0,
+    bytesToClients: 0,
+    heldAtStop: 0,
   };
 
   // Clients may connect as soon as we listen; they wait for the welcome until we know the scenario.
   let ready!: () => void;
   const isReady = new Promise<void>((r) => (ready = r));
 
-  const serve = async (peer: Peer, file: number) => {
+  const serve = async (peer: Peer, file: number, client: number | undefined): Promise<void> => {
     const b = brain!;
-    const outcome = b.request(file);
+    const outcome = b.request(file, client);
     if (outcome === "wait") {
+      // A pull-through miss queues its origin fetch inside request(): ask for it now.
+      refill();
       await new Promise<void>((resolve) => {
         const list = waiting.get(file) ?? [];
         list.push(resolve);
         waiting.set(file, list);
       });
-      return serve(peer, file);
+      if (stopped) return;
+      return serve(peer, file, client);
     }
     if (outcome === "miss") {
       await peer.send({ type: "miss", file, next: null });
@@ -93,20 +106,16 @@ export async function runCache(options: CacheOptions): Promise<CacheSummary> {
       await peer.sendFile({ type: "hit", file, size: buffer.size }, buffer.read(1 << 20));
       summary.bytesToClients += buffer.size;
     } finally {
-      if (b.served(file)) {
-        buffers.delete(file);
-        summary.evicted++;
-        refill();
-      }
+      b.served(file);
+      refill();
     }
   };
 
-  let origin: Peer | undefined;
   // No refills during the warm-up: the origin's pushes are still arriving and
   // their space is not reserved yet. The origin's `start` ends the warm-up.
   let warm = false;
   const refill = () => {
-    if (stopped || !origin || !warm) return;
+    if (stopped || !warm) return;
     const want = brain!.refill();
     if (want !== null) origin.send({ type: "request", file: want }).catch(() => {});
   };
@@ -123,27 +132,50 @@ export async function runCache(options: CacheOptions): Promise<CacheSummary> {
     try {
       const msgs = peer.messages();
       const hello = await handshake(msgs, 5000);
-      if (hello.role === "cache") throw new ForesightError("PROTOCOL", "Cannot register a cache at a cache");
+      if (hello.role === "cache") {
+        throw new ForesightError("PROTOCOL", "Cannot register a cache at a cache");
+      }
       await isReady;
       if (stopped) throw new ForesightError("CONN_CLOSED", "Cannot serve: this cache has stopped");
       peer.setPacer(new Pacer(wireRate(scenario!.rateCacheClient, scenario!.scale), clock));
-      await peer.send({ type: "welcome", v: PROTOCOL_VERSION, index: summary.index, scenario: scenario! });
+      await peer.send({
+        type: "welcome",
+        v: PROTOCOL_VERSION,
+        index: summary.index,
+        scenario: scenario!,
+      });
       if (hello.role === "probe") {
         peer.close();
         return;
       }
       peers.add(peer);
       for await (const msg of msgs) {
-        if (msg.type !== "request") throw new ForesightError("PROTOCOL", `Cannot handle "${msg.type}" from a client: expected "request"`);
+        if (msg.type !== "request") {
+          throw new ForesightError(
+            "PROTOCOL",
+            `Cannot handle "${msg.type}" from a client: expected "request"`,
+          );
+        }
         if (!Number.isInteger(msg.file) || msg.file > scenario!.files) {
-          throw new ForesightError("PROTOCOL", `Cannot serve file ${msg.file}: ids run from 1 to ${scenario!.files}`);
+          throw new ForesightError(
+            "PROTOCOL",
+            `Cannot serve file ${msg.file}: ids run from 1 to ${scenario!.files}`,
+          );
         }
         // One request at a time per client: the client never has two outstanding here.
-        await serve(peer, msg.file);
+        await serve(peer, msg.file, hello.index);
       }
     } catch (e) {
-      const err = e instanceof ForesightError ? e : new ForesightError("INTERNAL", String(e), { cause: e });
-      if (!stopped) log.log("warn", "client connection closed", { remote, code: err.code, reason: err.message });
+      const err = e instanceof ForesightError
+        ? e
+        : new ForesightError("INTERNAL", String(e), { cause: e });
+      if (!stopped) {
+        log.log("warn", "client connection closed", {
+          remote,
+          code: err.code,
+          reason: err.message,
+        });
+      }
       if (!peer.isClosed) await peer.reject(err);
     } finally {
       peers.delete(peer);
@@ -152,30 +184,53 @@ export async function runCache(options: CacheOptions): Promise<CacheSummary> {
   };
 
   const listener = await adapter.listen(options.listen, (c) => void onClientConn(c));
-  listenerAddress = listener.address;
-  const advertise = options.advertise ?? listenerAddress;
-  log.log("info", "cache listening", { host: listenerAddress.host, port: listenerAddress.port });
+  const advertise = options.advertise ?? listener.address;
+  log.log("info", "cache listening", { host: listener.address.host, port: listener.address.port });
 
   const conn = await connectWithRetry(adapter, options.origin, { log, clock });
-  origin = new Peer(conn, { log });
+  const origin = new Peer(conn, { log });
   const msgs = origin.messages();
   let current: { file: number; buffer: FileBuffer; received: number } | undefined;
   try {
-    await origin.send({ type: "hello", v: PROTOCOL_VERSION, role: "cache", advertise, index: options.index, runtime: adapter.runtime });
+    await origin.send({
+      type: "hello",
+      v: PROTOCOL_VERSION,
+      role: "cache",
+      advertise,
+      index: options.index,
+      runtime: adapter.runtime,
+    });
     const welcome = await awaitWelcome(msgs, 10_000);
     scenario = welcome.scenario;
     summary.index = welcome.index;
     summary.capacityBytes = scenario.capacityKiB * 1024;
     files = new FileSource({ seed: scenario.seed });
     const f = files;
-    brain = new CacheBrain(summary.capacityBytes, (n) => f.size(n));
+    const s = scenario;
+    brain = makeCachePolicy(s, summary.index, {
+      // Belady reads the future from every client's list, derived as the clients derive them.
+      lists: Array.from(
+        { length: s.clients },
+        (_, c) => requestList(s.seed, c, s.files, s.requests),
+      ),
+      size: (n) => f.size(n),
+      onEvict: (file) => {
+        buffers.delete(file);
+        summary.evicted++;
+      },
+    });
     ready();
     log.log("info", "registered with origin", { index: summary.index });
     options.onEvent?.({ event: "registered", index: summary.index, port: advertise.port });
     for await (const msg of msgs) {
       switch (msg.type) {
         case "file": {
-          if (current) throw new ForesightError("PROTOCOL", `Cannot start file ${msg.file}: file ${current.file} is incomplete`);
+          if (current) {
+            throw new ForesightError(
+              "PROTOCOL",
+              `Cannot start file ${msg.file}: file ${current.file} is incomplete`,
+            );
+          }
           brain.pushed(msg.file, msg.size, msg.count, msg.next);
           const buffer = new FileBuffer(msg.size);
           buffers.set(msg.file, buffer);
@@ -187,7 +242,12 @@ export async function runCache(options: CacheOptions): Promise<CacheSummary> {
           break;
         }
         case "chunk": {
-          if (!current || current.file !== msg.file) throw new ForesightError("PROTOCOL", `Cannot store a chunk of file ${msg.file}: no such file is arriving`);
+          if (!current || current.file !== msg.file) {
+            throw new ForesightError(
+              "PROTOCOL",
+              `Cannot store a chunk of file ${msg.file}: no such file is arriving`,
+            );
+          }
           current.buffer.append(msg.data);
           summary.pushedBytes += msg.data.length;
           if (current.buffer.filled === current.buffer.size) current = undefined;
@@ -209,11 +269,19 @@ export async function runCache(options: CacheOptions): Promise<CacheSummary> {
           stopped = true;
           break;
         default:
-          throw new ForesightError("PROTOCOL", `Cannot handle "${msg.type}" from the origin: not expected`);
+          throw new ForesightError(
+            "PROTOCOL",
+            `Cannot handle "${msg.type}" from the origin: not expected`,
+          );
       }
       if (stopped) break;
     }
-    if (!stopped) throw new ForesightError("CONN_CLOSED", "Cannot go on: the origin closed the connection before saying stop");
+    if (!stopped) {
+      throw new ForesightError(
+        "CONN_CLOSED",
+        "Cannot go on: the origin closed the connection before saying stop",
+      );
+    }
     summary.ok = true;
   } catch (e) {
     summary.error = (e as Error).message;
@@ -225,7 +293,10 @@ export async function runCache(options: CacheOptions): Promise<CacheSummary> {
     await listener.close();
     origin.close();
     for (const p of peers) p.close();
-    await Promise.race([Promise.all([origin.conn.closed, ...[...peers].map((p) => p.conn.closed)]), clock.sleep(5000)]);
+    await Promise.race([
+      Promise.all([origin.conn.closed, ...[...peers].map((p) => p.conn.closed)]),
+      clock.sleep(5000),
+    ]);
   }
   if (brain) {
     summary.peakBytes = brain.store.peak;

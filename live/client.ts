@@ -62,7 +62,18 @@ export async function runClient(options: ClientOptions): Promise<ClientSummary> 
   const { adapter, log } = options;
   const clock = options.clock ?? realClock;
   const summary: ClientSummary = {
-    ok: false, index: -1, files: 0, bytes: 0, verified: 0, corrupt: 0, hits: 0, misses: 0, fromOrigin: 0, finishSimSeconds: 0, wallSeconds: 0, requested: 0,
+    ok: false,
+    index: -1,
+    files: 0,
+    bytes: 0,
+    verified: 0,
+    corrupt: 0,
+    hits: 0,
+    misses: 0,
+    fromOrigin: 0,
+    finishSimSeconds: 0,
+    wallSeconds: 0,
+    requested: 0,
   };
   const sources = new Map<Source, Peer>();
   let progressTimer: ReturnType<typeof setInterval> | undefined;
@@ -71,7 +82,13 @@ export async function runClient(options: ClientOptions): Promise<ClientSummary> 
     const origin = new Peer(originConn, { log });
     sources.set(ORIGIN_SOURCE, origin);
     const originMsgs = origin.messages();
-    await origin.send({ type: "hello", v: PROTOCOL_VERSION, role: "client", index: options.index, runtime: adapter.runtime });
+    await origin.send({
+      type: "hello",
+      v: PROTOCOL_VERSION,
+      role: "client",
+      index: options.index,
+      runtime: adapter.runtime,
+    });
     const welcome = await awaitWelcome(originMsgs, 10_000);
     const s: Scenario = welcome.scenario;
     summary.index = welcome.index;
@@ -81,33 +98,58 @@ export async function runClient(options: ClientOptions): Promise<ClientSummary> 
     const policy: ClientPolicy = makeClientPolicy(s, list);
 
     const cachesMsg = await nextMessage(originMsgs, 120_000, "learn the caches");
-    if (cachesMsg.type !== "caches") throw new ForesightError("PROTOCOL", `Cannot learn the caches: got "${cachesMsg.type}"`);
+    if (cachesMsg.type !== "caches") {
+      throw new ForesightError("PROTOCOL", `Cannot learn the caches: got "${cachesMsg.type}"`);
+    }
     const cacheMsgs = new Map<Source, AsyncGenerator<Message>>();
     for (const c of cachesMsg.caches) {
-      const conn = await connectWithRetry(adapter, { host: c.host, port: c.port }, { log, clock, deadlineMs: 10_000 });
+      const conn = await connectWithRetry(adapter, { host: c.host, port: c.port }, {
+        log,
+        clock,
+        deadlineMs: 10_000,
+      });
       const peer = new Peer(conn, { log });
       const msgs = peer.messages();
-      await peer.send({ type: "hello", v: PROTOCOL_VERSION, role: "client", index: summary.index, runtime: adapter.runtime });
+      await peer.send({
+        type: "hello",
+        v: PROTOCOL_VERSION,
+        role: "client",
+        index: summary.index,
+        runtime: adapter.runtime,
+      });
       await awaitWelcome(msgs, 10_000);
       sources.set(c.index, peer);
       cacheMsgs.set(c.index, msgs);
     }
     await origin.send({ type: "list", files: list });
-    log.log("info", "list sent; waiting for the start", { index: summary.index, files: list.length });
+    log.log("info", "list sent; waiting for the start", {
+      index: summary.index,
+      files: list.length,
+    });
 
     // Wait for the start (a plan may come first).
     while (true) {
       const m = await nextMessage(originMsgs, 600_000, "wait for the start");
       if (m.type === "plan") policy.route(m.routes);
       else if (m.type === "start") break;
-      else if (m.type === "stop") throw new ForesightError("PROTOCOL", `Cannot run: the origin stopped the run (${m.reason})`);
-      else throw new ForesightError("PROTOCOL", `Cannot wait for the start: got "${m.type}"`);
+      else if (m.type === "stop") {
+        throw new ForesightError(
+          "PROTOCOL",
+          `Cannot run: the origin stopped the run (${m.reason})`,
+        );
+      } else throw new ForesightError("PROTOCOL", `Cannot wait for the start: got "${m.type}"`);
     }
     const t0 = clock.now();
     const progress = () =>
       options.onEvent?.({
-        event: "progress", index: summary.index, files: summary.files, of: list.length, bytes: summary.bytes,
-        hits: summary.hits, misses: summary.misses, simSeconds: (clock.now() - t0) / 1000 * s.scale,
+        event: "progress",
+        index: summary.index,
+        files: summary.files,
+        of: list.length,
+        bytes: summary.bytes,
+        hits: summary.hits,
+        misses: summary.misses,
+        simSeconds: (clock.now() - t0) / 1000 * s.scale,
       });
     progressTimer = setInterval(progress, options.progressMs ?? 250);
 
@@ -124,7 +166,11 @@ export async function runClient(options: ClientOptions): Promise<ClientSummary> 
       const busySet = new Set(busy.keys());
       for (const f of policy.poll(busySet)) {
         const peer = sources.get(f.source);
-        if (!peer) return finishReject(new ForesightError("PROTOCOL", `Cannot fetch file ${f.file}: no source ${f.source}`));
+        if (!peer) {
+          return finishReject(
+            new ForesightError("PROTOCOL", `Cannot fetch file ${f.file}: no source ${f.source}`),
+          );
+        }
         busy.set(f.source, f.file);
         peer.send({ type: "request", file: f.file }).catch((e) => finishReject(e as Error));
       }
@@ -135,9 +181,17 @@ export async function runClient(options: ClientOptions): Promise<ClientSummary> 
       switch (m.type) {
         case "file":
         case "hit": {
-          if (want !== m.file) throw new ForesightError("PROTOCOL", `Cannot accept file ${m.file} from source ${source}: asked for ${want}`);
+          if (want !== m.file) {
+            throw new ForesightError(
+              "PROTOCOL",
+              `Cannot accept file ${m.file} from source ${source}: asked for ${want}`,
+            );
+          }
           if (m.size !== files.size(m.file)) {
-            throw new ForesightError("CORRUPT", `Cannot accept file ${m.file}: size ${m.size}, expected ${files.size(m.file)}`);
+            throw new ForesightError(
+              "CORRUPT",
+              `Cannot accept file ${m.file}: size ${m.size}, expected ${files.size(m.file)}`,
+            );
           }
           if (m.type === "hit") summary.hits++;
           else summary.fromOrigin++;
@@ -147,8 +201,18 @@ export async function runClient(options: ClientOptions): Promise<ClientSummary> 
         }
         case "chunk": {
           const t = inflight.get(source);
-          if (!t || t.file !== m.file) throw new ForesightError("PROTOCOL", `Cannot accept a chunk of file ${m.file} from source ${source}: not expected`);
-          if (t.received + m.data.length > t.size) throw new ForesightError("PROTOCOL", `Cannot accept file ${m.file}: more than its ${t.size} bytes`);
+          if (!t || t.file !== m.file) {
+            throw new ForesightError(
+              "PROTOCOL",
+              `Cannot accept a chunk of file ${m.file} from source ${source}: not expected`,
+            );
+          }
+          if (t.received + m.data.length > t.size) {
+            throw new ForesightError(
+              "PROTOCOL",
+              `Cannot accept file ${m.file}: more than its ${t.size} bytes`,
+            );
+          }
           if (t.ok && !files.verify(m.file, t.received, m.data)) t.ok = false;
           t.received += m.data.length;
           summary.bytes += m.data.length;
@@ -156,7 +220,12 @@ export async function runClient(options: ClientOptions): Promise<ClientSummary> 
           return;
         }
         case "miss":
-          if (want !== m.file) throw new ForesightError("PROTOCOL", `Cannot accept a miss for file ${m.file}: asked for ${want}`);
+          if (want !== m.file) {
+            throw new ForesightError(
+              "PROTOCOL",
+              `Cannot accept a miss for file ${m.file}: asked for ${want}`,
+            );
+          }
           if (source !== ORIGIN_SOURCE) summary.misses++;
           busy.delete(source);
           policy.missed(m.file, source);
@@ -164,7 +233,10 @@ export async function runClient(options: ClientOptions): Promise<ClientSummary> 
           return;
         case "stop":
           if (source === ORIGIN_SOURCE && policy.finished) return stopResolve();
-          throw new ForesightError("PROTOCOL", `Cannot finish: the origin stopped the run (${m.reason})`);
+          throw new ForesightError(
+            "PROTOCOL",
+            `Cannot finish: the origin stopped the run (${m.reason})`,
+          );
         default:
           throw new ForesightError("PROTOCOL", `Cannot handle "${m.type}" during the run`);
       }
@@ -187,7 +259,12 @@ export async function runClient(options: ClientOptions): Promise<ClientSummary> 
     const readLoop = async (source: Source, msgs: AsyncGenerator<Message>) => {
       try {
         for await (const m of msgs) onMessage(source, m);
-        if (!policy.finished) throw new ForesightError("CONN_CLOSED", `Cannot finish: source ${source} closed the connection`);
+        if (!policy.finished) {
+          throw new ForesightError(
+            "CONN_CLOSED",
+            `Cannot finish: source ${source} closed the connection`,
+          );
+        }
       } catch (e) {
         finishReject(e as Error);
       }
@@ -203,9 +280,16 @@ export async function runClient(options: ClientOptions): Promise<ClientSummary> 
     await origin.send({ type: "done", files: summary.files, bytes: summary.bytes });
     // Wait for the stop from the origin.
     let timer: ReturnType<typeof setTimeout> | undefined;
-    await Promise.race([stopped, new Promise<never>((_, rej) => {
-      timer = setTimeout(() => rej(new ForesightError("TIMEOUT", "Cannot end: no stop from the origin within 60 s")), 60_000);
-    })]).finally(() => clearTimeout(timer));
+    await Promise.race([
+      stopped,
+      new Promise<never>((_, rej) => {
+        timer = setTimeout(
+          () =>
+            rej(new ForesightError("TIMEOUT", "Cannot end: no stop from the origin within 60 s")),
+          60_000,
+        );
+      }),
+    ]).finally(() => clearTimeout(timer));
     summary.ok = summary.corrupt === 0 && summary.verified === list.length;
   } catch (e) {
     summary.error = (e as Error).message;
@@ -213,7 +297,10 @@ export async function runClient(options: ClientOptions): Promise<ClientSummary> 
   } finally {
     clearInterval(progressTimer);
     for (const p of sources.values()) p.close();
-    await Promise.race([Promise.all([...sources.values()].map((p) => p.conn.closed)), clock.sleep(5000)]);
+    await Promise.race([
+      Promise.all([...sources.values()].map((p) => p.conn.closed)),
+      clock.sleep(5000),
+    ]);
   }
   return summary;
 }

@@ -27,7 +27,11 @@ export interface RetryOptions {
  *
  * @throws {ForesightError} TIMEOUT naming the address, the attempts and the deadline
  */
-export async function connectWithRetry(adapter: NetAdapter, to: Address, options: RetryOptions): Promise<Conn> {
+export async function connectWithRetry(
+  adapter: NetAdapter,
+  to: Address,
+  options: RetryOptions,
+): Promise<Conn> {
   const clock = options.clock ?? realClock;
   const deadline = clock.now() + (options.deadlineMs ?? 30_000);
   let delay = options.firstDelayMs ?? 100;
@@ -36,19 +40,28 @@ export async function connectWithRetry(adapter: NetAdapter, to: Address, options
   while (true) {
     attempts++;
     try {
-      return await adapter.connect({ host: to.host, port: to.port, timeoutMs: Math.max(100, Math.min(10_000, deadline - clock.now())) });
+      return await adapter.connect({
+        host: to.host,
+        port: to.port,
+        timeoutMs: Math.max(100, Math.min(10_000, deadline - clock.now())),
+      });
     } catch (e) {
       last = e;
-      const retriable = isForesightError(e, "CONN_REFUSED") || isForesightError(e, "TIMEOUT") || isForesightError(e, "CONN_RESET");
+      const retriable = isForesightError(e, "CONN_REFUSED") || isForesightError(e, "TIMEOUT") ||
+        isForesightError(e, "CONN_RESET");
       if (!retriable || clock.now() + delay > deadline) break;
-      if (attempts === 1) options.log.log("info", "server not there yet; retrying", { host: to.host, port: to.port });
+      if (attempts === 1) {
+        options.log.log("info", "server not there yet; retrying", { host: to.host, port: to.port });
+      }
       await clock.sleep(delay);
       delay = Math.min(delay * 2, options.maxDelayMs ?? 2000);
     }
   }
   throw new ForesightError(
     "TIMEOUT",
-    `Cannot connect to ${to.host}:${to.port}: ${attempts} attempts failed within ${options.deadlineMs ?? 30_000} ms (last: ${(last as Error)?.message})`,
+    `Cannot connect to ${to.host}:${to.port}: ${attempts} attempts failed within ${
+      options.deadlineMs ?? 30_000
+    } ms (last: ${(last as Error)?.message})`,
     { cause: last },
   );
 }

@@ -14,7 +14,11 @@ import { type FileSource, MAX_SLICE } from "../core/virtual_files.ts";
  * for (const part of fileParts(files, 7)) total += part.length; // 7168
  * ```
  */
-export function* fileParts(files: FileSource, n: number, partBytes = MAX_SLICE): Generator<Uint8Array> {
+export function* fileParts(
+  files: FileSource,
+  n: number,
+  partBytes = MAX_SLICE,
+): Generator<Uint8Array> {
   const size = files.size(n);
   for (let at = 0; at < size; at += partBytes) {
     yield files.slice(n, at, Math.min(partBytes, size - at));

@@ -17,7 +17,7 @@ import { type Scenario, wireRate } from "../core/scenario.ts";
 import { makeOriginPolicy } from "../core/policies.ts";
 import type { OriginPolicy } from "../core/policy.ts";
 import { ForesightError } from "../errors.ts";
-import { PROTOCOL_VERSION, type Message } from "../protocol/mod.ts";
+import { type Message, PROTOCOL_VERSION } from "../protocol/mod.ts";
 import { Peer } from "./peer.ts";
 import { handshake, type Hello } from "./handshake.ts";
 import { fileParts } from "./file_parts.ts";
@@ -78,14 +78,26 @@ export async function runOrigin(options: OriginOptions): Promise<OriginSummary> 
   let finished = false;
   let failure: string | undefined;
   const summary: OriginSummary = {
-    ok: false, bytesToCaches: 0, bytesToClients: 0, filesToCaches: 0, filesToClients: 0, ownerRaces: 0, redirects: 0, ledger: ledger.totals(),
+    ok: false,
+    bytesToCaches: 0,
+    bytesToClients: 0,
+    filesToCaches: 0,
+    filesToClients: 0,
+    ownerRaces: 0,
+    redirects: 0,
+    ledger: ledger.totals(),
   };
   let resolveEnd!: () => void;
   const ended = new Promise<void>((r) => (resolveEnd = r));
 
   const emit = (event: Record<string, unknown>) => options.onEvent?.(event);
 
-  const welcome = (index: number): Message => ({ type: "welcome", v: PROTOCOL_VERSION, index, scenario: s });
+  const welcome = (index: number): Message => ({
+    type: "welcome",
+    v: PROTOCOL_VERSION,
+    index,
+    scenario: s,
+  });
 
   const cacheList = (): Message => ({
     type: "caches",
@@ -104,7 +116,9 @@ export async function runOrigin(options: OriginOptions): Promise<OriginSummary> 
   const stopAll = (reason: string) => {
     if (finished) return;
     finished = true;
-    for (const p of peers) p.send({ type: "stop", reason }).catch(() => {}).finally(() => p.close());
+    for (const p of peers) {
+      p.send({ type: "stop", reason }).catch(() => {}).finally(() => p.close());
+    }
     resolveEnd();
   };
 
@@ -131,21 +145,39 @@ export async function runOrigin(options: OriginOptions): Promise<OriginSummary> 
     }
     if (!ledger.serveDirect(file)) {
       summary.ownerRaces++;
-      log.log("warn", "direct request for a file nobody listed; serving it anyway", { client, file });
+      log.log("warn", "direct request for a file nobody listed; serving it anyway", {
+        client,
+        file,
+      });
     }
     const size = files.size(file);
     summary.filesToClients++;
     summary.bytesToClients += size;
-    peer.sendFile({ type: "file", file, size, count: ledger.outstanding(file), next: null }, fileParts(files, file))
-      .catch((e) => log.log("warn", "cannot send file to client", { client, file, reason: (e as Error).message }));
+    peer.sendFile(
+      { type: "file", file, size, count: ledger.outstanding(file), next: null },
+      fileParts(files, file),
+    )
+      .catch((e) =>
+        log.log("warn", "cannot send file to client", {
+          client,
+          file,
+          reason: (e as Error).message,
+        })
+      );
   };
 
   const begin = async () => {
     policy = makeOriginPolicy(s, {
-      ledger, caches: s.caches, capacity: s.capacityKiB * 1024, lists: lists as number[][], size: (f) => files.size(f),
+      ledger,
+      caches: s.caches,
+      capacity: s.capacityKiB * 1024,
+      lists: lists as number[][],
+      size: (f) => files.size(f),
     });
     const pushes = policy.warmup();
-    const counts = pushes.map((p) => ledger.handOff(p.file, p.cache));
+    const counts = pushes.map((p) =>
+      ledger.handOff(p.file, p.cache, policy!.pushCount?.(p.cache, p.file))
+    );
     pushes.forEach((p, i) => push(p.cache, p.file, counts[i]!));
     log.log("info", "warming caches", { pushes: pushes.length });
     // `start` to a cache follows its warm-up pushes on the same link; the cache echoes it when all arrived.
@@ -174,32 +206,49 @@ export async function runOrigin(options: OriginOptions): Promise<OriginSummary> 
         return;
       case "request": {
         if (policy && policy.grant(index, msg.file)) {
-          push(index, msg.file, ledger.handOff(msg.file, index));
+          push(
+            index,
+            msg.file,
+            ledger.handOff(msg.file, index, policy.pushCount?.(index, msg.file)),
+          );
         } else {
-          slot.peer.send({ type: "miss", file: msg.file, next: policy ? policy.hint(index) : null }).catch(() => {});
+          slot.peer.send({ type: "miss", file: msg.file, next: policy ? policy.hint(index) : null })
+            .catch(() => {});
         }
         return;
       }
       default:
-        throw new ForesightError("PROTOCOL", `Cannot handle "${msg.type}" from cache ${index}: not expected`);
+        throw new ForesightError(
+          "PROTOCOL",
+          `Cannot handle "${msg.type}" from cache ${index}: not expected`,
+        );
     }
   };
 
   const onClientMessage = (index: number, msg: Message) => {
     switch (msg.type) {
       case "list": {
-        if (lists[index]) throw new ForesightError("PROTOCOL", `Cannot take a second list from client ${index}`);
+        if (lists[index]) {
+          throw new ForesightError("PROTOCOL", `Cannot take a second list from client ${index}`);
+        }
         if (msg.files.length > s.requests) {
-          throw new ForesightError("PROTOCOL", `Cannot take list of client ${index}: ${msg.files.length} files, at most ${s.requests} allowed`);
+          throw new ForesightError(
+            "PROTOCOL",
+            `Cannot take list of client ${index}: ${msg.files.length} files, at most ${s.requests} allowed`,
+          );
         }
         ledger.add(msg.files);
         lists[index] = msg.files;
         emit({ event: "list", client: index, files: msg.files.length });
-        if (lists.every((l) => l !== undefined)) begin().catch((e) => fail(`Cannot warm the caches: ${(e as Error).message}`));
+        if (lists.every((l) => l !== undefined)) {
+          begin().catch((e) => fail(`Cannot warm the caches: ${(e as Error).message}`));
+        }
         return;
       }
       case "request":
-        if (!started) throw new ForesightError("PROTOCOL", `Cannot serve client ${index} before the start`);
+        if (!started) {
+          throw new ForesightError("PROTOCOL", `Cannot serve client ${index} before the start`);
+        }
         serveClient(index, msg.file);
         return;
       case "done":
@@ -208,20 +257,36 @@ export async function runOrigin(options: OriginOptions): Promise<OriginSummary> 
         if (done.size === s.clients) stopAll("every client is done");
         return;
       default:
-        throw new ForesightError("PROTOCOL", `Cannot handle "${msg.type}" from client ${index}: not expected`);
+        throw new ForesightError(
+          "PROTOCOL",
+          `Cannot handle "${msg.type}" from client ${index}: not expected`,
+        );
     }
   };
 
-  const register = (peer: Peer, hello: Hello & { role: "cache" | "client" }): { role: "cache" | "client"; index: number } => {
+  const register = (
+    peer: Peer,
+    hello: Hello & { role: "cache" | "client" },
+  ): { role: "cache" | "client"; index: number } => {
     const table: unknown[] = hello.role === "cache" ? caches : clients;
     const index = hello.index ?? table.findIndex((x) => x === undefined);
     if (index < 0 || index >= table.length) {
-      throw new ForesightError("PROTOCOL", `Cannot register ${hello.role}: all ${table.length} places are taken`);
+      throw new ForesightError(
+        "PROTOCOL",
+        `Cannot register ${hello.role}: all ${table.length} places are taken`,
+      );
     }
-    if (table[index] !== undefined) throw new ForesightError("PROTOCOL", `Cannot register ${hello.role} ${index}: already registered`);
+    if (table[index] !== undefined) {
+      throw new ForesightError(
+        "PROTOCOL",
+        `Cannot register ${hello.role} ${index}: already registered`,
+      );
+    }
     if (hello.role === "cache") {
       const adv = hello.advertise;
-      if (!adv) throw new ForesightError("PROTOCOL", "Cannot register cache: no advertised address");
+      if (!adv) {
+        throw new ForesightError("PROTOCOL", "Cannot register cache: no advertised address");
+      }
       const host = adv.host === "0.0.0.0" || adv.host === "::" ? peer.conn.remote.host : adv.host;
       caches[index] = { peer, address: { host, port: adv.port }, warm: false };
     } else {
@@ -264,7 +329,9 @@ export async function runOrigin(options: OriginOptions): Promise<OriginSummary> 
       }
       if (!finished) fail(`${who.role} ${who.index} disconnected before the run ended`);
     } catch (e) {
-      const err = e instanceof ForesightError ? e : new ForesightError("INTERNAL", String(e), { cause: e });
+      const err = e instanceof ForesightError
+        ? e
+        : new ForesightError("INTERNAL", String(e), { cause: e });
       log.log("warn", "connection closed", { remote, code: err.code, reason: err.message });
       if (!peer.isClosed) await peer.reject(err);
       if (who && !finished) fail(`${who.role} ${who.index} failed: ${err.message}`);

@@ -12,7 +12,14 @@ import type { Conn } from "../net/types.ts";
 import type { Pacer } from "../core/pacer.ts";
 import type { Logger } from "../core/log.ts";
 import { ForesightError, isForesightError } from "../errors.ts";
-import { CHUNK_BYTES, DEFAULT_MAX_BODY, encodeChunk, encodeMessage, type Message, MessageDecoder } from "../protocol/mod.ts";
+import {
+  CHUNK_BYTES,
+  DEFAULT_MAX_BODY,
+  encodeChunk,
+  encodeMessage,
+  type Message,
+  MessageDecoder,
+} from "../protocol/mod.ts";
 
 /** Options of a {@link Peer}. */
 export interface PeerOptions {
@@ -83,7 +90,10 @@ export class Peer {
    * Sends a file: `header` (a `file` or `hit` message), then the parts of
    * `body` as chunks, nothing else in between, paced.
    */
-  sendFile(header: Message & { file: number }, body: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): Promise<void> {
+  sendFile(
+    header: Message & { file: number },
+    body: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+  ): Promise<void> {
     return this.#locked(async () => {
       await this.conn.write(encodeMessage(header));
       for await (const part of body) {
@@ -108,15 +118,24 @@ export class Peer {
       try {
         msgs = decoder.push(chunk);
       } catch (e) {
-        const err = isForesightError(e) ? e : new ForesightError("PROTOCOL", "Cannot decode message", { cause: e });
-        this.#log.log("warn", "closing connection: bad input", { remote: `${this.conn.remote.host}:${this.conn.remote.port}`, code: err.code, reason: err.message });
+        const err = isForesightError(e)
+          ? e
+          : new ForesightError("PROTOCOL", "Cannot decode message", { cause: e });
+        this.#log.log("warn", "closing connection: bad input", {
+          remote: `${this.conn.remote.host}:${this.conn.remote.port}`,
+          code: err.code,
+          reason: err.message,
+        });
         await this.reject(err);
         throw err;
       }
       for (const m of msgs) yield m;
     }
     if (!decoder.idle) {
-      throw new ForesightError("PROTOCOL", `Cannot decode message: connection ended inside a frame (${decoder.buffered} bytes pending)`);
+      throw new ForesightError(
+        "PROTOCOL",
+        `Cannot decode message: connection ended inside a frame (${decoder.buffered} bytes pending)`,
+      );
     }
   }
 

@@ -3,49 +3,14 @@
  *
  * @module
  */
+import type { BunHandlers, BunNet, BunSocket, BunTcpListener } from "./bun_api.ts";
 import { ByteQueue } from "./byte_queue.ts";
 import { connectWithin } from "./connect_deadline.ts";
 import { closedError, formatAddress, socketError } from "./socket_error.ts";
 import type { Address, Conn, ConnectOptions, Listener, NetAdapter } from "./types.ts";
 
-/** The part of Bun's `Socket` used here. */
-interface BunSocket {
-  data: BunConn | undefined;
-  readonly remoteAddress: string;
-  readonly remotePort: number;
-  write(bytes: Uint8Array): number;
-  shutdown(): void;
-  end(): void;
-  terminate(): void;
-  pause(): void;
-  resume(): void;
-  setNoDelay(noDelay?: boolean): boolean;
-}
-
-/** Bun's per-listener (or per-connect) socket handlers. */
-interface BunHandlers {
-  binaryType: "uint8array";
-  open(socket: BunSocket): void;
-  data(socket: BunSocket, bytes: Uint8Array): void;
-  drain(socket: BunSocket): void;
-  end(socket: BunSocket): void;
-  close(socket: BunSocket, error?: Error): void;
-  error(socket: BunSocket, error: Error): void;
-  connectError(socket: BunSocket, error: Error): void;
-}
-
-interface BunSocketOptions {
-  hostname: string;
-  port: number;
-  allowHalfOpen: true;
-  socket: BunHandlers;
-}
-
-/** The part of the `Bun` global used here (so `tsc` needs no Bun types). */
-declare const Bun: {
-  connect(options: BunSocketOptions): Promise<BunSocket>;
-  listen(options: BunSocketOptions): { readonly hostname: string; readonly port: number; stop(): void };
-};
+/** Only what `bun_api.ts` lists; at run time this is Bun's own global. */
+declare const Bun: BunNet;
 
 type PendingWrite = { bytes: Uint8Array; resolve: () => void; reject: (error: Error) => void };
 
@@ -54,7 +19,7 @@ class BunConn implements Conn {
   readonly remote: Address;
   readonly readable: ByteQueue;
   readonly closed: Promise<Error | undefined>;
-  readonly #socket: BunSocket;
+  readonly #socket: BunSocket<BunConn>;
   readonly #where: string;
   readonly #writes: PendingWrite[] = [];
   #settle: (error: Error | undefined) => void = () => {};
@@ -63,7 +28,7 @@ class BunConn implements Conn {
   #writeEnded = false;
   #closing = false;
 
-  constructor(socket: BunSocket) {
+  constructor(socket: BunSocket<BunConn>) {
     this.#socket = socket;
     this.remote = { host: socket.remoteAddress, port: socket.remotePort };
     this.#where = formatAddress(this.remote);
@@ -124,16 +89,20 @@ class BunConn implements Conn {
   /** Handles Bun's `close` event: the connection is gone, in both directions. */
   onClose(error?: Error): void {
     this.#closing = this.#writeEnded = true;
-    if (error !== undefined) this.#error ??= socketError(error, `use the connection to ${this.#where}`, "CONN_CLOSED");
+    if (error !== undefined) {
+      this.#error ??= socketError(error, `use the connection to ${this.#where}`, "CONN_CLOSED");
+    }
     this.readable.end(this.#error);
-    for (const w of this.#writes.splice(0)) w.reject(closedError(`write to ${this.#where}`, this.#error));
+    for (const w of this.#writes.splice(0)) {
+      w.reject(closedError(`write to ${this.#where}`, this.#error));
+    }
     this.#shut?.();
     this.#settle(this.#error);
   }
 }
 
 /** Handlers that route each event to the socket's {@link BunConn}. */
-function handlers(onOpen?: (conn: BunConn) => void): BunHandlers {
+function handlers(onOpen?: (conn: BunConn) => void): BunHandlers<BunConn> {
   return {
     binaryType: "uint8array",
     open(socket) {
@@ -150,13 +119,7 @@ function handlers(onOpen?: (conn: BunConn) => void): BunHandlers {
   };
 }
 
-/**
- * Connects with `Bun.connect` and a half-open socket.
- *
- * @param options where to connect, timeout and abort signal
- * @returns the open connection
- * @throws {ForesightError} `CONN_REFUSED`, `TIMEOUT`
- */
+/** Connects with `Bun.connect` and a half-open socket (the contract is in `NetAdapter`). */
 function connect(options: ConnectOptions): Promise<Conn> {
   return connectWithin(options, async () => {
     const { host: hostname, port } = options;
@@ -165,17 +128,10 @@ function connect(options: ConnectOptions): Promise<Conn> {
   });
 }
 
-/**
- * Listens with `Bun.listen`, keeping half-open connections.
- *
- * @param address where to listen (port 0 picks a free port)
- * @param onConnection receives every accepted connection
- * @returns the listener
- * @throws {ForesightError} `CONFIG` when the address is taken or not allowed
- */
+/** Listens with `Bun.listen`, keeping half-open connections. */
 function listen(address: Address, onConnection: (conn: Conn) => void): Promise<Listener> {
   const { host: hostname, port } = address;
-  let server: ReturnType<typeof Bun.listen>;
+  let server: BunTcpListener;
   try {
     server = Bun.listen({ hostname, port, allowHalfOpen: true, socket: handlers(onConnection) });
   } catch (e) {

@@ -44,7 +44,6 @@ export class ByteQueue implements AsyncIterableIterator<Uint8Array> {
   #bytes = 0;
   #ended = false;
   #error: Error | undefined;
-  #stopped = false;
   #paused = false;
   #waiter: Waiter | undefined;
   readonly #high: number;
@@ -69,7 +68,7 @@ export class ByteQueue implements AsyncIterableIterator<Uint8Array> {
    * @param chunk bytes the queue now owns
    */
   push(chunk: Uint8Array): void {
-    if (this.#ended || this.#stopped) return;
+    if (this.#ended) return;
     const waiter = this.#waiter;
     if (waiter !== undefined) {
       this.#waiter = undefined;
@@ -112,13 +111,13 @@ export class ByteQueue implements AsyncIterableIterator<Uint8Array> {
     const chunk = this.#chunks.shift();
     if (chunk !== undefined) {
       this.#bytes -= chunk.byteLength;
-      if (this.#paused && !this.#stopped && this.#bytes <= this.#high / 2) {
+      if (this.#paused && this.#bytes <= this.#high / 2) {
         this.#paused = false;
         this.#resume();
       }
       return Promise.resolve({ value: chunk, done: false });
     }
-    if (this.#ended || this.#stopped) {
+    if (this.#ended) {
       const error = this.#error;
       this.#error = undefined;
       return error === undefined ? Promise.resolve(DONE) : Promise.reject(error);
@@ -131,15 +130,16 @@ export class ByteQueue implements AsyncIterableIterator<Uint8Array> {
 
   /** Stops reading: drops queued chunks and leaves the source paused. */
   return(): Promise<IteratorResult<Uint8Array>> {
-    this.#stopped = true;
-    this.#chunks = [];
-    this.#bytes = 0;
-    this.#waiter?.resolve(DONE);
-    this.#waiter = undefined;
     if (!this.#paused && !this.#ended) {
       this.#paused = true;
       this.#pause();
     }
+    this.#ended = true;
+    this.#error = undefined;
+    this.#chunks = [];
+    this.#bytes = 0;
+    this.#waiter?.resolve(DONE);
+    this.#waiter = undefined;
     return Promise.resolve(DONE);
   }
 

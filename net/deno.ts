@@ -4,31 +4,12 @@
  * @module
  */
 import { connectWithin } from "./connect_deadline.ts";
+import type { DenoNet, DenoTcpConn, DenoTcpListener } from "./deno_api.ts";
 import { closedError, formatAddress, socketError } from "./socket_error.ts";
 import type { Address, Conn, ConnectOptions, Listener, NetAdapter } from "./types.ts";
 
-/** The part of `Deno.TcpConn` used here. */
-interface DenoTcpConn {
-  readonly remoteAddr: { readonly hostname: string; readonly port: number };
-  read(buffer: Uint8Array): Promise<number | null>;
-  write(bytes: Uint8Array): Promise<number>;
-  closeWrite(): Promise<void>;
-  close(): void;
-  setNoDelay(noDelay?: boolean): void;
-}
-
-/** The part of `Deno.TcpListener` used here. */
-interface DenoTcpListener {
-  readonly addr: { readonly hostname: string; readonly port: number };
-  accept(): Promise<DenoTcpConn>;
-  close(): void;
-}
-
-/** The part of the `Deno` namespace used here (so `tsc` needs no Deno types). */
-declare const Deno: {
-  connect(options: { hostname: string; port: number; signal?: AbortSignal }): Promise<DenoTcpConn>;
-  listen(options: { hostname: string; port: number; transport: "tcp" }): DenoTcpListener;
-};
+/** Only what `deno_api.ts` lists; at run time this is Deno's own global. */
+declare const Deno: DenoNet;
 
 const CHUNK_BYTES = 64 * 1024;
 /** Accept errors that concern one incoming connection, not the listener. */
@@ -118,7 +99,9 @@ class DenoConn implements Conn {
     if (this.#isClosed) return;
     this.#isClosed = true;
     // Deno has no SO_LINGER: an abortive close is a plain close here.
-    if (reason !== undefined) this.#error ??= closedError(`use the connection to ${this.#where}`, reason);
+    if (reason !== undefined) {
+      this.#error ??= closedError(`use the connection to ${this.#where}`, reason);
+    }
     try {
       this.#conn.close();
     } catch { /* already closed by the runtime */ }
@@ -135,13 +118,7 @@ class DenoConn implements Conn {
   }
 }
 
-/**
- * Connects with `Deno.connect`.
- *
- * @param options where to connect, timeout and abort signal
- * @returns the open connection
- * @throws {ForesightError} `CONN_REFUSED`, `TIMEOUT`
- */
+/** Connects with `Deno.connect` (the contract is in `NetAdapter`). */
 function connect(options: ConnectOptions): Promise<Conn> {
   return connectWithin(options, async (signal) => {
     const conn = await Deno.connect({ hostname: options.host, port: options.port, signal });
@@ -149,14 +126,7 @@ function connect(options: ConnectOptions): Promise<Conn> {
   });
 }
 
-/**
- * Listens with `Deno.listen` and accepts in a background loop.
- *
- * @param address where to listen (port 0 picks a free port)
- * @param onConnection receives every accepted connection
- * @returns the listener
- * @throws {ForesightError} `CONFIG` when the address is taken or not allowed
- */
+/** Listens with `Deno.listen` and accepts in a background loop. */
 function listen(address: Address, onConnection: (conn: Conn) => void): Promise<Listener> {
   let listener: DenoTcpListener;
   try {

@@ -31,7 +31,10 @@ class NodeConn implements Conn {
     });
     socket.on("data", (b: Buffer) => queue.push(new Uint8Array(b.buffer, b.byteOffset, b.length)));
     socket.on("end", () => queue.end());
-    socket.on("error", (e) => this.#error ??= socketError(e, `use the connection to ${this.#where}`, "CONN_CLOSED"));
+    socket.on(
+      "error",
+      (e) => this.#error ??= socketError(e, `use the connection to ${this.#where}`, "CONN_CLOSED"),
+    );
     this.closed = new Promise((resolve) => {
       socket.once("close", () => {
         this.#writeEnded = true;
@@ -49,7 +52,12 @@ class NodeConn implements Conn {
     // The callback runs once libuv has handed every byte to the kernel, i.e.
     // never before the 'drain' a `false` return asks for; then `bytes` is free.
     return new Promise((resolve, reject) => {
-      this.#socket.write(bytes); resolve(); void reject;
+      this.#socket.write(bytes, (e) => {
+        if (!e) return resolve();
+        // Destroyed by close(): no cause beyond the close reason, if any.
+        const cause = this.#closing ? undefined : socketError(e, action, "CONN_CLOSED");
+        reject(closedError(action, this.#error ?? cause));
+      });
     });
   }
 
@@ -72,13 +80,7 @@ class NodeConn implements Conn {
   }
 }
 
-/**
- * Connects over `node:net` with half-open sockets.
- *
- * @param options where to connect, timeout and abort signal
- * @returns the open connection
- * @throws {ForesightError} `CONN_REFUSED`, `TIMEOUT`
- */
+/** Connects over `node:net` with a half-open socket (the contract is in `NetAdapter`). */
 function connect(options: ConnectOptions): Promise<Conn> {
   return connectWithin(options, (signal) =>
     new Promise((resolve, reject) => {
@@ -92,18 +94,14 @@ function connect(options: ConnectOptions): Promise<Conn> {
     }));
 }
 
-/**
- * Listens with a `net.Server` that keeps half-open connections.
- *
- * @param address where to listen (port 0 picks a free port)
- * @param onConnection receives every accepted connection
- * @returns the listener
- * @throws {ForesightError} `CONFIG` when the address is taken or not allowed
- */
+/** Listens with a `net.Server` that keeps half-open connections. */
 async function listen(address: Address, onConnection: (conn: Conn) => void): Promise<Listener> {
   const server = net.createServer({ allowHalfOpen: true }, (s) => onConnection(new NodeConn(s)));
   await new Promise<void>((resolve, reject) => {
-    server.once("error", (e) => reject(socketError(e, `listen on ${formatAddress(address)}`, "CONFIG")));
+    server.once(
+      "error",
+      (e) => reject(socketError(e, `listen on ${formatAddress(address)}`, "CONFIG")),
+    );
     server.listen(address.port, address.host, () => resolve());
   });
   server.on("error", () => {}); // accept errors after listening are transient

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { ForesightError } from "../errors.ts";
 import type { NetAdapter, RuntimeName } from "./types.ts";
 
 /**
@@ -28,8 +29,8 @@ export function detectRuntime(): RuntimeName {
  *
  * @param runtime which adapter; defaults to {@link detectRuntime}'s answer
  * @returns the adapter
- * @throws {Error} when the runtime's own APIs are missing (e.g. `"bun"` on Node),
- *   at the first connect or listen rather than here
+ * @throws {ForesightError} `CONFIG` for a name that is not a runtime. An adapter
+ *   loaded on the wrong runtime (`"bun"` on Node) fails at its first connect or listen.
  * @example
  * ```ts
  * const adapter = await loadAdapter();
@@ -44,5 +45,10 @@ export async function loadAdapter(runtime: RuntimeName = detectRuntime()): Promi
       return (await import("./deno.ts")).denoAdapter;
     case "node":
       return (await import("./node.ts")).nodeAdapter;
+    default:
+      throw new ForesightError(
+        "CONFIG",
+        `Cannot load a socket adapter for "${runtime}": not node, deno or bun`,
+      );
   }
 }

@@ -137,7 +137,12 @@ function build(maxList: number) {
       capacity: v.optional(Count),
       runtime: v.optional(v.picklist(["node", "deno", "bun"])),
     }),
-    welcome: v.object({ type: v.literal("welcome"), v: AnyInt, index: Count, scenario: ScenarioSchema }),
+    welcome: v.object({
+      type: v.literal("welcome"),
+      v: AnyInt,
+      index: Count,
+      scenario: ScenarioSchema,
+    }),
     caches: v.object({
       type: v.literal("caches"),
       caches: list(v.object({ index: Count, host: Host, port: Port })),

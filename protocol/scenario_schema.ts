@@ -7,7 +7,8 @@
 
 import * as v from "valibot";
 
-const whole = (min: number, max: number) => v.pipe(v.number(), v.safeInteger(), v.minValue(min), v.maxValue(max));
+const whole = (min: number, max: number) =>
+  v.pipe(v.number(), v.safeInteger(), v.minValue(min), v.maxValue(max));
 const rate = v.pipe(v.number(), v.finite(), v.gtValue(0));
 
 /** Policy names. */
@@ -35,5 +36,8 @@ export const ScenarioSchema = v.pipe(
     seed: whole(-(2 ** 31), 2 ** 32 - 1),
     policy: v.picklist(POLICY_NAMES),
   }),
-  v.check((s) => s.requests <= s.files, "requests must not exceed files (each client's requests are distinct)"),
+  v.check(
+    (s) => s.requests <= s.files,
+    "requests must not exceed files (each client's requests are distinct)",
+  ),
 );

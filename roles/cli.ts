@@ -27,6 +27,9 @@ switch (command) {
       process.exit(e instanceof ForesightError && e.code === "CONFIG" ? 2 : 1);
     }
     break;
+  case "sim":
+    process.exit(await (await import("./sim.ts")).simMainCli(rest));
+    break;
   case "data":
     await dataMain(rest);
     break;

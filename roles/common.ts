@@ -8,7 +8,7 @@
 import process from "node:process";
 import { parseArgs } from "node:util";
 import type { Address, NetAdapter, RuntimeName } from "../net/types.ts";
-import { loadAdapter, detectRuntime } from "../net/select.ts";
+import { detectRuntime, loadAdapter } from "../net/select.ts";
 import type { LogFields, Logger, LogLevel } from "../core/log.ts";
 import { CANONICAL, checkScenario, type PolicyName, type Scenario } from "../core/scenario.ts";
 import { ForesightError } from "../errors.ts";
@@ -16,7 +16,12 @@ import { ForesightError } from "../errors.ts";
 const LEVELS: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
 /** A logger writing one record per line on stderr, as JSON or readable text. */
-export function stderrLogger(role: string, level: LogLevel = "info", format: "json" | "pretty" = "pretty", base: LogFields = {}): Logger {
+export function stderrLogger(
+  role: string,
+  level: LogLevel = "info",
+  format: "json" | "pretty" = "pretty",
+  base: LogFields = {},
+): Logger {
   const min = LEVELS[level];
   const make = (fields: LogFields): Logger => ({
     log(lvl, msg, extra) {
@@ -25,8 +30,12 @@ export function stderrLogger(role: string, level: LogLevel = "info", format: "js
       if (format === "json") {
         process.stderr.write(JSON.stringify(rec) + "\n");
       } else {
-        const kv = Object.entries({ ...fields, ...extra }).map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`).join(" ");
-        process.stderr.write(`${rec.t.slice(11, 23)} ${lvl.padEnd(5)} [${role}] ${msg}${kv ? " " + kv : ""}\n`);
+        const kv = Object.entries({ ...fields, ...extra }).map(([k, v]) =>
+          `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`
+        ).join(" ");
+        process.stderr.write(
+          `${rec.t.slice(11, 23)} ${lvl.padEnd(5)} [${role}] ${msg}${kv ? " " + kv : ""}\n`,
+        );
       }
     },
     child(more) {
@@ -50,7 +59,10 @@ export function parseAddress(value: string, flag: string): Address {
   const m = /^\[?([^\]]*?)\]?:(\d{1,5})$/.exec(value);
   const port = m ? Number(m[2]) : NaN;
   if (!m || !m[1] || port > 65535) {
-    throw new ForesightError("CONFIG", `Cannot use --${flag} "${value}": expected host:port, e.g. 127.0.0.1:9000`);
+    throw new ForesightError(
+      "CONFIG",
+      `Cannot use --${flag} "${value}": expected host:port, e.g. 127.0.0.1:9000`,
+    );
   }
   return { host: m[1], port };
 }
@@ -80,14 +92,24 @@ export const scenarioFlags = {
 
 /** Scenario flag name → scenario field. */
 const FIELD: Record<keyof typeof scenarioFlags, keyof Scenario> = {
-  files: "files", caches: "caches", clients: "clients", requests: "requests", "capacity-kib": "capacityKiB",
-  "rate-origin-client": "rateOriginClient", "rate-origin-cache": "rateOriginCache", "rate-cache-client": "rateCacheClient",
-  scale: "scale", seed: "seed", policy: "policy",
+  files: "files",
+  caches: "caches",
+  clients: "clients",
+  requests: "requests",
+  "capacity-kib": "capacityKiB",
+  "rate-origin-client": "rateOriginClient",
+  "rate-origin-cache": "rateOriginCache",
+  "rate-cache-client": "rateCacheClient",
+  scale: "scale",
+  seed: "seed",
+  policy: "policy",
 };
 
 /** The flags' help lines: flag, default, meaning. */
 export function scenarioHelp(): string {
-  return Object.entries(FIELD).map(([flag, field]) => `  --${flag.padEnd(20)} default ${CANONICAL[field]}`).join("\n");
+  return Object.entries(FIELD).map(([flag, field]) =>
+    `  --${flag.padEnd(20)} default ${CANONICAL[field]}`
+  ).join("\n");
 }
 
 /**
@@ -114,9 +136,15 @@ export function scenarioFrom(values: Record<string, unknown>): Scenario {
 }
 
 /** Parses argv with the given flag set (strict: unknown flags are errors). */
-export function parseFlags<T extends Record<string, { type: "string" | "boolean"; default?: string | boolean; short?: string }>>(argv: string[], options: T) {
+export function parseFlags<
+  T extends Record<
+    string,
+    { type: "string" | "boolean"; default?: string | boolean; short?: string }
+  >,
+>(argv: string[], options: T) {
   try {
-    return parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values as Record<string, string | boolean | undefined>;
+    return parseArgs({ args: argv, options, strict: true, allowPositionals: false })
+      .values as Record<string, string | boolean | undefined>;
   } catch (e) {
     throw new ForesightError("CONFIG", `Cannot parse flags: ${(e as Error).message}`, { cause: e });
   }
@@ -127,7 +155,10 @@ export async function adapterFor(values: Record<string, unknown>): Promise<NetAd
   const here = detectRuntime();
   const asked = values.runtime as RuntimeName | undefined;
   if (asked && asked !== here) {
-    throw new ForesightError("CONFIG", `Cannot use --runtime ${asked}: this process runs on ${here}`);
+    throw new ForesightError(
+      "CONFIG",
+      `Cannot use --runtime ${asked}: this process runs on ${here}`,
+    );
   }
   return await loadAdapter(here);
 }
@@ -154,13 +185,26 @@ export async function runMain(role: string, main: () => Promise<{ ok: boolean }>
   try {
     const summary = await main();
     rss.stop();
-    emitEvent({ event: "summary", role, runtime: detectRuntime(), peakRssBytes: rss.peak(), ...summary });
+    emitEvent({
+      event: "summary",
+      role,
+      runtime: detectRuntime(),
+      peakRssBytes: rss.peak(),
+      ...summary,
+    });
     process.exit(summary.ok ? 0 : 1);
   } catch (e) {
     rss.stop();
     const code = e instanceof ForesightError ? e.code : "INTERNAL";
     process.stderr.write(`foresight ${role}: ${(e as Error).message}\n`);
-    emitEvent({ event: "summary", role, runtime: detectRuntime(), ok: false, error: (e as Error).message, peakRssBytes: rss.peak() });
+    emitEvent({
+      event: "summary",
+      role,
+      runtime: detectRuntime(),
+      ok: false,
+      error: (e as Error).message,
+      peakRssBytes: rss.peak(),
+    });
     process.exit(code === "CONFIG" ? 2 : 1);
   }
 }

@@ -12,7 +12,18 @@ import { runCache } from "../live/cache.ts";
 import { runClient } from "../live/client.ts";
 import type { LogLevel } from "../core/log.ts";
 import { ForesightError } from "../errors.ts";
-import { adapterFor, commonFlags, emitEvent, parseAddress, parseFlags, runMain, scenarioFlags, scenarioFrom, scenarioHelp, stderrLogger } from "./common.ts";
+import {
+  adapterFor,
+  commonFlags,
+  emitEvent,
+  parseAddress,
+  parseFlags,
+  runMain,
+  scenarioFlags,
+  scenarioFrom,
+  scenarioHelp,
+  stderrLogger,
+} from "./common.ts";
 
 const USAGE = {
   data: `foresight data — the origin (data server)
@@ -35,7 +46,11 @@ ${scenarioHelp()}
 };
 
 function logger(role: string, values: Record<string, unknown>) {
-  return stderrLogger(role, (values["log-level"] as LogLevel) ?? "info", values["log-format"] === "json" ? "json" : "pretty");
+  return stderrLogger(
+    role,
+    (values["log-level"] as LogLevel) ?? "info",
+    values["log-format"] === "json" ? "json" : "pretty",
+  );
 }
 
 function helpOr(role: keyof typeof USAGE, values: Record<string, unknown>): boolean {
@@ -47,21 +62,34 @@ function helpOr(role: keyof typeof USAGE, values: Record<string, unknown>): bool
 function index(values: Record<string, unknown>): number | undefined {
   if (values.index === undefined) return undefined;
   const n = Number(values.index);
-  if (!Number.isInteger(n) || n < 0) throw new ForesightError("CONFIG", `Cannot use --index "${values.index}": expected a whole number`);
+  if (!Number.isInteger(n) || n < 0) {
+    throw new ForesightError(
+      "CONFIG",
+      `Cannot use --index "${values.index}": expected a whole number`,
+    );
+  }
   return n;
 }
 
 /** `foresight data`: the origin. */
 export function dataMain(argv: string[]): Promise<never> {
   return runMain("data", async () => {
-    const values = parseFlags(argv, { ...commonFlags, ...scenarioFlags, listen: { type: "string", default: "127.0.0.1:9000" } });
+    const values = parseFlags(argv, {
+      ...commonFlags,
+      ...scenarioFlags,
+      listen: { type: "string", default: "127.0.0.1:9000" },
+    });
     helpOr("data", values);
     const scenario = scenarioFrom(values);
     const adapter = await adapterFor(values);
     const log = logger("data", values);
     const summary = await runOrigin({
-      scenario, adapter, log, listen: parseAddress(values.listen as string, "listen"),
-      onListening: (a) => emitEvent({ event: "listening", role: "data", host: a.host, port: a.port }),
+      scenario,
+      adapter,
+      log,
+      listen: parseAddress(values.listen as string, "listen"),
+      onListening: (a) =>
+        emitEvent({ event: "listening", role: "data", host: a.host, port: a.port }),
       onEvent: emitEvent,
     });
     return { ...summary, scenario };
@@ -81,10 +109,13 @@ export function cacheMain(argv: string[]): Promise<never> {
     helpOr("cache", values);
     const adapter = await adapterFor(values);
     return await runCache({
-      adapter, log: logger("cache", values),
+      adapter,
+      log: logger("cache", values),
       origin: parseAddress(values.origin as string, "origin"),
       listen: parseAddress(values.listen as string, "listen"),
-      advertise: values.advertise ? parseAddress(values.advertise as string, "advertise") : undefined,
+      advertise: values.advertise
+        ? parseAddress(values.advertise as string, "advertise")
+        : undefined,
       index: index(values),
       onEvent: emitEvent,
     });
@@ -94,11 +125,19 @@ export function cacheMain(argv: string[]): Promise<never> {
 /** `foresight client`: a client. */
 export function clientMain(argv: string[]): Promise<never> {
   return runMain("client", async () => {
-    const values = parseFlags(argv, { ...commonFlags, origin: { type: "string", default: "127.0.0.1:9000" }, index: { type: "string" } });
+    const values = parseFlags(argv, {
+      ...commonFlags,
+      origin: { type: "string", default: "127.0.0.1:9000" },
+      index: { type: "string" },
+    });
     helpOr("client", values);
     const adapter = await adapterFor(values);
     return await runClient({
-      adapter, log: logger("client", values), origin: parseAddress(values.origin as string, "origin"), index: index(values), onEvent: emitEvent,
+      adapter,
+      log: logger("client", values),
+      origin: parseAddress(values.origin as string, "origin"),
+      index: index(values),
+      onEvent: emitEvent,
     });
   });
 }

@@ -16,7 +16,10 @@ interface Out {
 export class Progress {
   readonly #out: Out;
   readonly #scenario: Scenario;
-  readonly #clients = new Map<number, { files: number; of: number; bytes: number; hits: number; sim: number }>();
+  readonly #clients = new Map<
+    number,
+    { files: number; of: number; bytes: number; hits: number; sim: number }
+  >();
   #drawn = 0;
   #last = 0;
   #timer: ReturnType<typeof setInterval> | undefined;
@@ -33,7 +36,13 @@ export class Progress {
       this.#timer = setInterval(() => this.#draw(), this.#out.isTTY ? 200 : 5000);
     }
     if (who.role === "client" && e.event === "progress") {
-      this.#clients.set(e.index, { files: e.files, of: e.of, bytes: e.bytes, hits: e.hits, sim: e.simSeconds });
+      this.#clients.set(e.index, {
+        files: e.files,
+        of: e.of,
+        bytes: e.bytes,
+        hits: e.hits,
+        sim: e.simSeconds,
+      });
     }
   }
 
@@ -43,7 +52,9 @@ export class Progress {
       const lines = rows.map(([i, c]) => {
         const w = 30;
         const done = Math.round((c.files / Math.max(1, c.of)) * w);
-        return `client ${i} [${"#".repeat(done)}${".".repeat(w - done)}] ${c.files}/${c.of} files ${(c.bytes / 1_048_576).toFixed(0)} MiB hits ${c.hits}  sim ${c.sim.toFixed(0)} s`;
+        return `client ${i} [${"#".repeat(done)}${".".repeat(w - done)}] ${c.files}/${c.of} files ${
+          (c.bytes / 1_048_576).toFixed(0)
+        } MiB hits ${c.hits}  sim ${c.sim.toFixed(0)} s`;
       });
       if (this.#drawn) this.#out.write(`\x1b[${this.#drawn}A`);
       this.#out.write(lines.map((l) => `\x1b[2K${l}\n`).join(""));
@@ -54,7 +65,11 @@ export class Progress {
       this.#last = now;
       const total = rows.reduce((a, [, c]) => a + c.files, 0);
       const sim = Math.max(0, ...rows.map(([, c]) => c.sim));
-      this.#out.write(`progress: ${total}/${this.#scenario.clients * this.#scenario.requests} files, sim ${sim.toFixed(0)} s\n`);
+      this.#out.write(
+        `progress: ${total}/${this.#scenario.clients * this.#scenario.requests} files, sim ${
+          sim.toFixed(0)
+        } s\n`,
+      );
     }
   }
 

@@ -29,32 +29,74 @@ export interface RunReport {
   byteHitRatio: number;
   links: { originToCache: number; originToClient: number; cacheToClient: number };
   clients: {
-    index: number; files: number; bytes: number; verified: number; corrupt: number;
-    finishSimSeconds: number; hits: number; misses: number; fromOrigin: number; ok: boolean;
+    index: number;
+    files: number;
+    bytes: number;
+    verified: number;
+    corrupt: number;
+    finishSimSeconds: number;
+    hits: number;
+    misses: number;
+    fromOrigin: number;
+    ok: boolean;
   }[];
   caches: {
-    index: number; capacityBytes: number; peakBytes: number; hits: number; misses: number;
-    pushedFiles: number; pushedBytes: number; evicted: number; ok: boolean;
+    index: number;
+    capacityBytes: number;
+    peakBytes: number;
+    hits: number;
+    misses: number;
+    pushedFiles: number;
+    pushedBytes: number;
+    evicted: number;
+    ok: boolean;
   }[];
   processes: ProcessInfo[];
   errors: string[];
 }
 
 /** Builds the report from the summaries and the processes' exits. */
-export function buildReport(scenario: Scenario, summaries: Summary[], processes: ProcessInfo[], wallSeconds: number, errors: string[]): RunReport {
-  const clients = summaries.filter((s) => s.role === "client").sort((a, b) => a.index - b.index).map((s) => ({
-    index: s.index, files: s.files ?? 0, bytes: s.bytes ?? 0, verified: s.verified ?? 0, corrupt: s.corrupt ?? 0,
-    finishSimSeconds: s.finishSimSeconds ?? 0, hits: s.hits ?? 0, misses: s.misses ?? 0, fromOrigin: s.fromOrigin ?? 0, ok: s.ok,
-  }));
-  const caches = summaries.filter((s) => s.role === "cache").sort((a, b) => a.index - b.index).map((s) => ({
-    index: s.index, capacityBytes: s.capacityBytes ?? 0, peakBytes: s.peakBytes ?? 0, hits: s.hits ?? 0, misses: s.misses ?? 0,
-    pushedFiles: s.pushedFiles ?? 0, pushedBytes: s.pushedBytes ?? 0, evicted: s.evicted ?? 0, ok: s.ok,
+export function buildReport(
+  scenario: Scenario,
+  summaries: Summary[],
+  processes: ProcessInfo[],
+  wallSeconds: number,
+  errors: string[],
+): RunReport {
+  const clients = summaries.filter((s) => s.role === "client").sort((a, b) => a.index - b.index)
+    .map((s) => ({
+      index: s.index,
+      files: s.files ?? 0,
+      bytes: s.bytes ?? 0,
+      verified: s.verified ?? 0,
+      corrupt: s.corrupt ?? 0,
+      finishSimSeconds: s.finishSimSeconds ?? 0,
+      hits: s.hits ?? 0,
+      misses: s.misses ?? 0,
+      fromOrigin: s.fromOrigin ?? 0,
+      ok: s.ok,
+    }));
+  const caches = summaries.filter((s) => s.role === "cache").sort((a, b) => a.index - b.index).map((
+    s,
+  ) => ({
+    index: s.index,
+    capacityBytes: s.capacityBytes ?? 0,
+    peakBytes: s.peakBytes ?? 0,
+    hits: s.hits ?? 0,
+    misses: s.misses ?? 0,
+    pushedFiles: s.pushedFiles ?? 0,
+    pushedBytes: s.pushedBytes ?? 0,
+    evicted: s.evicted ?? 0,
+    ok: s.ok,
   }));
   const origin = summaries.find((s) => s.role === "data");
   const files = clients.reduce((a, c) => a + c.files, 0);
   const bytes = clients.reduce((a, c) => a + c.bytes, 0);
   const hits = clients.reduce((a, c) => a + c.hits, 0);
-  const cacheToClient = summaries.filter((s) => s.role === "cache").reduce((a, s) => a + (s.bytesToClients ?? 0), 0);
+  const cacheToClient = summaries.filter((s) => s.role === "cache").reduce(
+    (a, s) => a + (s.bytesToClients ?? 0),
+    0,
+  );
   const allExited0 = processes.every((p) => p.exitCode === 0);
   const expectedProcs = 1 + scenario.caches + scenario.clients;
   const everyFile = clients.length === scenario.clients &&
@@ -62,12 +104,17 @@ export function buildReport(scenario: Scenario, summaries: Summary[], processes:
   const withinCapacity = caches.every((c) => c.peakBytes <= c.capacityBytes);
   return {
     scenario,
-    ok: allExited0 && processes.length === expectedProcs && everyFile && withinCapacity && errors.length === 0,
+    ok: allExited0 && processes.length === expectedProcs && everyFile && withinCapacity &&
+      errors.length === 0,
     wallSeconds,
     simSeconds: Math.max(0, ...clients.map((c) => c.finishSimSeconds)),
     hitRatio: files ? hits / files : 0,
     byteHitRatio: bytes ? cacheToClient / bytes : 0,
-    links: { originToCache: origin?.bytesToCaches ?? 0, originToClient: origin?.bytesToClients ?? 0, cacheToClient },
+    links: {
+      originToCache: origin?.bytesToCaches ?? 0,
+      originToClient: origin?.bytesToClients ?? 0,
+      cacheToClient,
+    },
     clients,
     caches,
     processes,
@@ -80,18 +127,37 @@ const mib = (b: number) => (b / 1_048_576).toFixed(1);
 /** The report as readable text. */
 export function renderReport(r: RunReport): string {
   const lines = [
-    `Foresight run — policy ${r.scenario.policy}, seed ${r.scenario.seed}, scale ${r.scenario.scale}: ${r.ok ? "OK" : "FAILED"}`,
-    `  simulated ${r.simSeconds.toFixed(1)} s in ${r.wallSeconds.toFixed(1)} s wall; hit ratio ${(r.hitRatio * 100).toFixed(1)} %, byte hit ratio ${(r.byteHitRatio * 100).toFixed(1)} %`,
-    `  links: origin→cache ${mib(r.links.originToCache)} MiB, origin→client ${mib(r.links.originToClient)} MiB, cache→client ${mib(r.links.cacheToClient)} MiB`,
+    `Foresight run — policy ${r.scenario.policy}, seed ${r.scenario.seed}, scale ${r.scenario.scale}: ${
+      r.ok ? "OK" : "FAILED"
+    }`,
+    `  simulated ${r.simSeconds.toFixed(1)} s in ${r.wallSeconds.toFixed(1)} s wall; hit ratio ${
+      (r.hitRatio * 100).toFixed(1)
+    } %, byte hit ratio ${(r.byteHitRatio * 100).toFixed(1)} %`,
+    `  links: origin→cache ${mib(r.links.originToCache)} MiB, origin→client ${
+      mib(r.links.originToClient)
+    } MiB, cache→client ${mib(r.links.cacheToClient)} MiB`,
     `  client  files  verified  corrupt  hits  misses  MiB      done at (sim s)`,
     ...r.clients.map((c) =>
-      `  ${String(c.index).padStart(6)}  ${String(c.files).padStart(5)}  ${String(c.verified).padStart(8)}  ${String(c.corrupt).padStart(7)}  ${String(c.hits).padStart(4)}  ${String(c.misses).padStart(6)}  ${mib(c.bytes).padStart(7)}  ${c.finishSimSeconds.toFixed(1)}`
+      `  ${String(c.index).padStart(6)}  ${String(c.files).padStart(5)}  ${
+        String(c.verified).padStart(8)
+      }  ${String(c.corrupt).padStart(7)}  ${String(c.hits).padStart(4)}  ${
+        String(c.misses).padStart(6)
+      }  ${mib(c.bytes).padStart(7)}  ${c.finishSimSeconds.toFixed(1)}`
     ),
     `  cache  capacity MiB  peak MiB  hits  misses  pushed files  evicted`,
     ...r.caches.map((c) =>
-      `  ${String(c.index).padStart(5)}  ${mib(c.capacityBytes).padStart(12)}  ${mib(c.peakBytes).padStart(8)}  ${String(c.hits).padStart(4)}  ${String(c.misses).padStart(6)}  ${String(c.pushedFiles).padStart(12)}  ${String(c.evicted).padStart(7)}`
+      `  ${String(c.index).padStart(5)}  ${mib(c.capacityBytes).padStart(12)}  ${
+        mib(c.peakBytes).padStart(8)
+      }  ${String(c.hits).padStart(4)}  ${String(c.misses).padStart(6)}  ${
+        String(c.pushedFiles).padStart(12)
+      }  ${String(c.evicted).padStart(7)}`
     ),
-    `  processes (peak RSS): ` + r.processes.map((p) => `${p.role}${p.role === "data" ? "" : p.index}/${p.runtime} ${mib(p.peakRssBytes)} MiB exit ${p.exitCode}`).join(", "),
+    `  processes (peak RSS): ` +
+    r.processes.map((p) =>
+      `${p.role}${p.role === "data" ? "" : p.index}/${p.runtime} ${
+        mib(p.peakRssBytes)
+      } MiB exit ${p.exitCode}`
+    ).join(", "),
     ...r.errors.map((e) => `  error: ${e}`),
   ];
   return lines.join("\n");

@@ -6,7 +6,7 @@
  */
 
 import process from "node:process";
-import { spawn, type ChildProcess } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -34,7 +34,12 @@ export function packageRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   while (!existsSync(join(dir, "package.json"))) {
     const up = dirname(dir);
-    if (up === dir) throw new ForesightError("CONFIG", "Cannot find the package root: no package.json above " + import.meta.url);
+    if (up === dir) {
+      throw new ForesightError(
+        "CONFIG",
+        "Cannot find the package root: no package.json above " + import.meta.url,
+      );
+    }
     dir = up;
   }
   return dir;
@@ -50,11 +55,24 @@ export function roleCommand(root: string, runtime: Runtime, role: Role): string[
   switch (runtime) {
     case "node": {
       const entry = join(root, "dist", `${role}.js`);
-      if (!existsSync(entry)) throw new ForesightError("CONFIG", `Cannot start ${role} on node: ${entry} is missing (run npm run build)`);
+      if (!existsSync(entry)) {
+        throw new ForesightError(
+          "CONFIG",
+          `Cannot start ${role} on node: ${entry} is missing (run npm run build)`,
+        );
+      }
       return [process.versions.bun || (globalThis as any).Deno ? "node" : process.execPath, entry];
     }
     case "deno":
-      return [bin(root, "deno"), "run", "--allow-net", "--allow-env", "--allow-read", "--allow-sys", join(root, "roles", `${role}.ts`)];
+      return [
+        bin(root, "deno"),
+        "run",
+        "--allow-net",
+        "--allow-env",
+        "--allow-read",
+        "--allow-sys",
+        join(root, "roles", `${role}.ts`),
+      ];
     case "bun":
       return [bin(root, "bun"), "run", join(root, "roles", `${role}.ts`)];
   }
@@ -72,13 +90,22 @@ interface Child {
 function runtimeOf(choice: string, role: Role): Runtime {
   if (choice === "mixed") return role === "data" ? "deno" : role === "cache" ? "bun" : "node";
   if (choice === "node" || choice === "deno" || choice === "bun") return choice;
-  throw new ForesightError("CONFIG", `Cannot use --runtime "${choice}": expected node, deno, bun or mixed`);
+  throw new ForesightError(
+    "CONFIG",
+    `Cannot use --runtime "${choice}": expected node, deno, bun or mixed`,
+  );
 }
 
 /** Runs a scenario end to end and returns the report. */
 export async function runScenario(
   scenario: Scenario,
-  opts: { runtime: string; host: string; logLevel: string; timeoutS: number; onEvent?: (child: { role: Role; index: number }, e: Record<string, any>) => void },
+  opts: {
+    runtime: string;
+    host: string;
+    logLevel: string;
+    timeoutS: number;
+    onEvent?: (child: { role: Role; index: number }, e: Record<string, any>) => void;
+  },
 ): Promise<ReturnType<typeof buildReport>> {
   const root = packageRoot();
   const children: Child[] = [];
@@ -96,7 +123,10 @@ export async function runScenario(
       env: { ...process.env, NO_COLOR: "1", RUST_BACKTRACE: "0" },
     });
     const child: Child = {
-      role, index, runtime, proc,
+      role,
+      index,
+      runtime,
+      proc,
       exit: new Promise((resolve) => {
         proc.on("exit", (code) => resolve(code));
         proc.on("error", (e) => {
@@ -147,10 +177,28 @@ export async function runScenario(
   process.on("SIGTERM", onSignal);
 
   const flags = [
-    "--files", scenario.files, "--caches", scenario.caches, "--clients", scenario.clients, "--requests", scenario.requests,
-    "--capacity-kib", scenario.capacityKiB, "--rate-origin-client", scenario.rateOriginClient,
-    "--rate-origin-cache", scenario.rateOriginCache, "--rate-cache-client", scenario.rateCacheClient,
-    "--scale", scenario.scale, "--seed", scenario.seed, "--policy", scenario.policy,
+    "--files",
+    scenario.files,
+    "--caches",
+    scenario.caches,
+    "--clients",
+    scenario.clients,
+    "--requests",
+    scenario.requests,
+    "--capacity-kib",
+    scenario.capacityKiB,
+    "--rate-origin-client",
+    scenario.rateOriginClient,
+    "--rate-origin-cache",
+    scenario.rateOriginCache,
+    "--rate-cache-client",
+    scenario.rateCacheClient,
+    "--scale",
+    scenario.scale,
+    "--seed",
+    scenario.seed,
+    "--policy",
+    scenario.policy,
   ].map(String);
 
   const timeout = setTimeout(() => {
@@ -162,8 +210,12 @@ export async function runScenario(
     await Promise.race([listening, origin.exit]);
     if (originAddr) {
       const at = `${originAddr.host}:${originAddr.port}`;
-      for (let i = 0; i < scenario.caches; i++) start("cache", i, ["--origin", at, "--index", String(i), "--listen", `${opts.host}:0`]);
-      for (let i = 0; i < scenario.clients; i++) start("client", i, ["--origin", at, "--index", String(i)]);
+      for (let i = 0; i < scenario.caches; i++) {
+        start("cache", i, ["--origin", at, "--index", String(i), "--listen", `${opts.host}:0`]);
+      }
+      for (let i = 0; i < scenario.clients; i++) {
+        start("client", i, ["--origin", at, "--index", String(i)]);
+      }
     } else {
       errors.push("the origin exited before listening");
     }
@@ -182,8 +234,18 @@ export async function runScenario(
   const processes: ProcessInfo[] = [];
   for (const c of children) {
     const code = await c.exit;
-    processes.push({ role: c.role, index: c.index, runtime: c.runtime, exitCode: code, peakRssBytes: c.summary?.peakRssBytes ?? 0 });
-    if (code !== 0) errors.push(`${c.role} ${c.index} exited ${code}${c.summary?.error ? `: ${c.summary.error}` : ""}`);
+    processes.push({
+      role: c.role,
+      index: c.index,
+      runtime: c.runtime,
+      exitCode: code,
+      peakRssBytes: c.summary?.peakRssBytes ?? 0,
+    });
+    if (code !== 0) {
+      errors.push(
+        `${c.role} ${c.index} exited ${code}${c.summary?.error ? `: ${c.summary.error}` : ""}`,
+      );
+    }
   }
   const summaries = children.map((c) => c.summary).filter((s): s is Summary => s !== undefined);
   return buildReport(scenario, summaries, processes, (performance.now() - t0) / 1000, errors);

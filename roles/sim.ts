@@ -40,8 +40,19 @@ const flags = {
   help: { type: "boolean", short: "h", default: false },
 } as const;
 
-function lists(s: Scenario): number[][] {
-  return Array.from({ length: s.clients }, (_, c) => requestList(s.seed, c, s.files, s.requests));
+/**
+ * What `--dump-requests` writes: a JSON array with one ascending array of
+ * file ids per client.
+ *
+ * @example
+ * ```ts
+ * requestListsJson({ ...CANONICAL, clients: 2 }); // "[[1,20,...],[...]]\n"
+ * ```
+ */
+export function requestListsJson(s: Scenario): string {
+  return JSON.stringify(
+    Array.from({ length: s.clients }, (_, c) => requestList(s.seed, c, s.files, s.requests)),
+  ) + "\n";
 }
 
 /**
@@ -65,11 +76,15 @@ export function simMainCli(argv: string[]): Promise<number> {
     const dump = values["dump-requests"];
     if (typeof dump === "string") {
       try {
-        writeFileSync(dump, JSON.stringify(lists(scenario)) + "\n");
+        writeFileSync(dump, requestListsJson(scenario));
       } catch (e) {
-        throw new ForesightError("CONFIG", `Cannot write --dump-requests ${dump}: ${(e as Error).message}`, {
-          cause: e,
-        });
+        throw new ForesightError(
+          "CONFIG",
+          `Cannot write --dump-requests ${dump}: ${(e as Error).message}`,
+          {
+            cause: e,
+          },
+        );
       }
     }
     if (values.compare) {
@@ -81,9 +96,21 @@ export function simMainCli(argv: string[]): Promise<number> {
     if (values.bound) {
       if (values.json) out(JSON.stringify(bound));
       else {
-        out(`lower bound ${bound.seconds.toFixed(3)} s (every client receives from all its sources at once)`);
-        out(`lower bound ${bound.sequentialSeconds.toFixed(3)} s (each client receives one file at a time)`);
-        out(`${bound.exact ? "exact fluid LP" : "relaxed closed form (program too large)"}, ${bound.classes} classes`);
+        out(
+          `lower bound ${
+            bound.seconds.toFixed(3)
+          } s (every client receives from all its sources at once)`,
+        );
+        out(
+          `lower bound ${
+            bound.sequentialSeconds.toFixed(3)
+          } s (each client receives one file at a time)`,
+        );
+        out(
+          `${
+            bound.exact ? "exact fluid LP" : "relaxed closed form (program too large)"
+          }, ${bound.classes} classes`,
+        );
       }
       return Promise.resolve(0);
     }

@@ -1,9 +1,22 @@
 // Bundles each role and the CLI for Node: dist/{data,cache,client,cli}.js and dist/mod.js.
 import { build } from "esbuild";
 
-const common = { bundle: true, platform: "node", format: "esm", target: "node20", packages: "external", logLevel: "warning" };
+const common = {
+  bundle: true,
+  platform: "node",
+  format: "esm",
+  target: "node20",
+  packages: "external",
+  logLevel: "warning",
+};
 await build({
   ...common,
-  entryPoints: { data: "roles/data.ts", cache: "roles/cache.ts", client: "roles/client.ts", cli: "roles/cli.ts", mod: "mod.ts" },
+  entryPoints: {
+    data: "roles/data.ts",
+    cache: "roles/cache.ts",
+    client: "roles/client.ts",
+    cli: "roles/cli.ts",
+    mod: "mod.ts",
+  },
   outdir: "dist",
 });

@@ -61,10 +61,19 @@ export function compare(
       });
     }
   }
-  return rows.sort((a, b) => POLICIES.indexOf(a.policy) - POLICIES.indexOf(b.policy) || a.seed - b.seed);
+  return rows.sort((a, b) =>
+    POLICIES.indexOf(a.policy) - POLICIES.indexOf(b.policy) || a.seed - b.seed
+  );
 }
 
-/** The rows as an aligned text table, with each policy's mean and worst ratio. */
+/**
+ * The rows as an aligned text table, with each policy's mean and worst ratio.
+ *
+ * @example
+ * ```ts
+ * console.log(renderCompare(compare(CANONICAL)));
+ * ```
+ */
 export function renderCompare(rows: readonly CompareRow[]): string {
   const head = ["policy", "seed", "makespan s", "bound s", "× bound", "hit ratio", "origin MiB"];
   const body = rows.map((r) => [
@@ -84,7 +93,9 @@ export function renderCompare(rows: readonly CompareRow[]): string {
     const mine = rows.filter((r) => r.policy === policy);
     const mean = mine.reduce((a, r) => a + r.ratio, 0) / mine.length;
     const worst = Math.max(...mine.map((r) => r.ratio));
-    summary.push(`${policy.padEnd(widths[0]!)}  mean × bound ${mean.toFixed(4)}, worst ${worst.toFixed(4)}`);
+    summary.push(
+      `${policy.padEnd(widths[0]!)}  mean × bound ${mean.toFixed(4)}, worst ${worst.toFixed(4)}`,
+    );
   }
   return [line(head), ...body.map(line), "", ...summary].join("\n");
 }

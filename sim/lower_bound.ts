@@ -69,7 +69,7 @@ export interface BoundInput {
 }
 
 /** Largest dense tableau (cells) solved exactly. */
-export const MAX_TABLEAU_CELLS = 40_000_000;
+export const MAX_TABLEAU_CELLS = 4_000_000;
 
 interface Classes {
   /** Per class: its cache, clients and bytes. */
@@ -139,7 +139,10 @@ export function lowerBound(input: BoundInput): LowerBound {
  * scenarioBound(CANONICAL).seconds; // about 2180 for seed 1
  * ```
  */
-export function scenarioBound(scenario: Scenario, lists?: readonly (readonly number[])[]): LowerBound {
+export function scenarioBound(
+  scenario: Scenario,
+  lists?: readonly (readonly number[])[],
+): LowerBound {
   return lowerBound({
     lists: lists ??
       Array.from(
@@ -169,12 +172,25 @@ function solve(input: BoundInput, cls: Classes, sequential: boolean): number | n
   const g = input.rateOriginCache / input.rateOriginClient;
   const b = input.rateCacheClient / input.rateOriginClient;
   // Primal variables: 0 = T, then Y per class, then V per (class, client).
+  let takes = 0;
+  for (const c of cls.list) takes += c.clients.length;
+  const vars = 1 + cls.list.length + takes;
+  const rowsAtMost = input.caches + cls.list.length + takes + input.caches * clients + 2 * clients;
+  if (vars * (vars + rowsAtMost + 1) > MAX_TABLEAU_CELLS) return null;
   const yOf: number[] = [];
   const vOf: number[][] = [];
-  let vars = 1;
+  /** Per (cache, client): the V variables of that link; per client: all its V. */
+  const link: number[][] = Array.from({ length: input.caches * clients }, () => []);
+  const taken: number[][] = Array.from({ length: clients }, () => []);
+  let next = 1;
   for (const c of cls.list) {
-    yOf.push(vars++);
-    vOf.push(c.clients.map(() => vars++));
+    yOf.push(next++);
+    vOf.push(c.clients.map((client) => {
+      const v = next++;
+      link[c.cache * clients + client]!.push(v);
+      taken[client]!.push(v);
+      return v;
+    }));
   }
   // Primal constraints, as columns of the dual: each primal variable's terms.
   const cols: [number, number][][] = Array.from({ length: vars }, () => []);
@@ -193,31 +209,19 @@ function solve(input: BoundInput, cls: Classes, sequential: boolean): number | n
     row(-c.bytes / b0, [[yOf[j]!, -1]]); // −Y ≥ −W
     c.clients.forEach((_, i) => row(0, [[yOf[j]!, 1], [vOf[j]![i]!, -1]])); // Y − V ≥ 0
   });
-  for (let k = 0; k < input.caches; k++) {
-    for (let client = 0; client < clients; client++) {
-      const terms: [number, number][] = [];
-      cls.list.forEach((c, j) => {
-        const i = c.clients.indexOf(client);
-        if (c.cache === k && i >= 0) terms.push([vOf[j]![i]!, -1]);
-      });
-      if (terms.length > 0) row(0, [[0, b], ...terms]); // b·T − Σ V ≥ 0
-    }
+  for (const vs of link) {
+    if (vs.length > 0) row(0, [[0, b], ...vs.map((v): [number, number] => [v, -1])]); // b·T − Σ V ≥ 0
   }
   for (let client = 0; client < clients; client++) {
-    const taken: number[] = [];
-    cls.list.forEach((c, j) => {
-      const i = c.clients.indexOf(client);
-      if (i >= 0) taken.push(vOf[j]![i]!);
-    });
+    const vs = taken[client]!;
     const d = cls.demand[client]! / b0;
-    row(d, [[0, a], ...taken.map((v): [number, number] => [v, 1])]); // a·T + Σ V ≥ D
+    row(d, [[0, a], ...vs.map((v): [number, number] => [v, 1])]); // a·T + Σ V ≥ D
     if (sequential) {
       // (D − ΣV)/a + ΣV/b ≤ T  ⇔  T + (1/a − 1/b)·ΣV ≥ D/a
-      row(d / a, [[0, 1], ...taken.map((v): [number, number] => [v, 1 / a - 1 / b])]);
+      row(d / a, [[0, 1], ...vs.map((v): [number, number] => [v, 1 / a - 1 / b])]);
     }
   }
   const m = rhs.length;
-  if (vars * (vars + m) > MAX_TABLEAU_CELLS) return null;
   // Dual: max rhs·u  s.t.  for each primal variable v: Σ coef·u ≤ cost(v) (1 for T, else 0).
   const dualRows: Row[] = cols.map((terms, v) => ({ terms, bound: v === 0 ? 1 : 0 }));
   const opt = maximize(m, dualRows, rhs);

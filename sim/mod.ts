@@ -13,11 +13,23 @@
  * @module
  */
 
-export { type CompareRow, compare, renderCompare } from "./compare.ts";
+export { compare, type CompareRow, renderCompare } from "./compare.ts";
 export { EventQueue } from "./event_queue.ts";
 export { Link, type Transfer } from "./link.ts";
-export { type BoundInput, type LowerBound, lowerBound, MAX_TABLEAU_CELLS, scenarioBound } from "./lower_bound.ts";
+export {
+  type BoundInput,
+  type LowerBound,
+  lowerBound,
+  MAX_TABLEAU_CELLS,
+  scenarioBound,
+} from "./lower_bound.ts";
 export { type LpOptimum, maximize, type Row } from "./simplex.ts";
 export { renderSimReport, type SimReport, simReport } from "./sim_report.ts";
-export { type SimCache, type SimClient, type SimOptions, type SimResult, simulate } from "./simulator.ts";
+export {
+  type SimCache,
+  type SimClient,
+  type SimOptions,
+  type SimResult,
+  simulate,
+} from "./simulator.ts";
 export { replayTrace, type TraceResult } from "./trace.ts";

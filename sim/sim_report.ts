@@ -101,7 +101,11 @@ export function simReport(result: SimResult, bound: LowerBound, wallSeconds: num
     caches,
     processes: [],
     errors: [],
-    lowerBound: { ...bound, ratio: ratio(bound.seconds), sequentialRatio: ratio(bound.sequentialSeconds) },
+    lowerBound: {
+      ...bound,
+      ratio: ratio(bound.seconds),
+      sequentialRatio: ratio(bound.sequentialSeconds),
+    },
     steps: result.steps,
   };
 }
@@ -109,7 +113,14 @@ export function simReport(result: SimResult, bound: LowerBound, wallSeconds: num
 const mib = (b: number) => (b / 1_048_576).toFixed(1);
 const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
 
-/** The report as readable text. */
+/**
+ * The report as readable text.
+ *
+ * @example
+ * ```ts
+ * console.log(renderSimReport(simReport(result, bound, wallSeconds)));
+ * ```
+ */
 export function renderSimReport(r: SimReport): string {
   const s = r.scenario;
   const b = r.lowerBound;
@@ -118,23 +129,29 @@ export function renderSimReport(r: SimReport): string {
     `  makespan ${r.simSeconds.toFixed(2)} s simulated (${r.steps} steps in ${
       (r.wallSeconds * 1000).toFixed(0)
     } ms wall); hit ratio ${pct(r.hitRatio)}, byte hit ratio ${pct(r.byteHitRatio)}`,
-    `  lower bound ${b.seconds.toFixed(2)} s (× ${b.ratio.toFixed(4)}); one file at a time per client ${
-      b.sequentialSeconds.toFixed(2)
-    } s (× ${b.sequentialRatio.toFixed(4)})${b.exact ? "" : " [relaxed: program too large]"}`,
+    `  lower bound ${b.seconds.toFixed(2)} s (× ${
+      b.ratio.toFixed(4)
+    }); one file at a time per client ${b.sequentialSeconds.toFixed(2)} s (× ${
+      b.sequentialRatio.toFixed(4)
+    })${b.exact ? "" : " [relaxed: program too large]"}`,
     `  links: origin→cache ${mib(r.links.originToCache)} MiB, origin→client ${
       mib(r.links.originToClient)
     } MiB, cache→client ${mib(r.links.cacheToClient)} MiB`,
     `  client  files  hits  misses  from origin  MiB      done at (sim s)`,
     ...r.clients.map((c) =>
-      `  ${String(c.index).padStart(6)}  ${String(c.files).padStart(5)}  ${String(c.hits).padStart(4)}  ${
-        String(c.misses).padStart(6)
-      }  ${String(c.fromOrigin).padStart(11)}  ${mib(c.bytes).padStart(7)}  ${c.finishSimSeconds.toFixed(2)}`
+      `  ${String(c.index).padStart(6)}  ${String(c.files).padStart(5)}  ${
+        String(c.hits).padStart(4)
+      }  ${String(c.misses).padStart(6)}  ${String(c.fromOrigin).padStart(11)}  ${
+        mib(c.bytes).padStart(7)
+      }  ${c.finishSimSeconds.toFixed(2)}`
     ),
     `  cache  capacity MiB  peak MiB  hits  misses  pushed files  evicted`,
     ...r.caches.map((c) =>
-      `  ${String(c.index).padStart(5)}  ${mib(c.capacityBytes).padStart(12)}  ${mib(c.peakBytes).padStart(8)}  ${
-        String(c.hits).padStart(4)
-      }  ${String(c.misses).padStart(6)}  ${String(c.pushedFiles).padStart(12)}  ${String(c.evicted).padStart(7)}`
+      `  ${String(c.index).padStart(5)}  ${mib(c.capacityBytes).padStart(12)}  ${
+        mib(c.peakBytes).padStart(8)
+      }  ${String(c.hits).padStart(4)}  ${String(c.misses).padStart(6)}  ${
+        String(c.pushedFiles).padStart(12)
+      }  ${String(c.evicted).padStart(7)}`
     ),
   ].join("\n");
 }

@@ -1,8 +1,11 @@
 /**
  * A dense primal simplex for small linear programs of the form
  * maximise c·y subject to A·y ≤ b, y ≥ 0, with b ≥ 0 (so y = 0 is a feasible
- * start and one phase suffices). Bland's rule (lowest index enters, lowest
- * basic index leaves on ties) rules out cycling, so it always terminates.
+ * start and one phase suffices). The entering column is the most negative
+ * reduced cost (Dantzig) while the objective grows; after 50 pivots in a row
+ * that leave it unchanged, Bland's rule (lowest index enters, lowest basic
+ * index leaves on ties) takes over until it grows again. Bland's rule cannot
+ * cycle and the objective never falls, so no basis repeats: it terminates.
  *
  * At the optimum the objective row holds, under each slack column, the
  * shadow price of that row: the optimal solution x of the dual program
@@ -58,7 +61,10 @@ export function maximize(
   const rhs = width - 1;
   const t: Float64Array[] = rows.map((row, i) => {
     if (!(row.bound >= 0)) {
-      throw new ForesightError("CONFIG", `Cannot solve the program: row ${i} has bound ${row.bound} < 0`);
+      throw new ForesightError(
+        "CONFIG",
+        `Cannot solve the program: row ${i} has bound ${row.bound} < 0`,
+      );
     }
     const r = new Float64Array(width);
     for (const [j, v] of row.terms) r[j]! += v;
@@ -70,12 +76,15 @@ export function maximize(
   objective.forEach((c, j) => (z[j] = -c));
   const basis = Int32Array.from({ length: m }, (_, i) => columns + i);
   let pivots = 0;
+  let bland = false;
+  let stalled = 0;
   while (true) {
     let enter = -1;
-    for (let j = 0; j < rhs; j++) {
-      if (z[j]! < -epsilon) {
+    for (let j = 0, most = -epsilon; j < rhs; j++) {
+      if (z[j]! < most) {
         enter = j;
-        break;
+        if (bland) break;
+        most = z[j]!;
       }
     }
     if (enter < 0) break;
@@ -90,10 +99,21 @@ export function maximize(
         leave = i;
       }
     }
-    if (leave < 0) throw new ForesightError("INTERNAL", "Cannot solve the program: it is unbounded");
+    if (leave < 0) {
+      throw new ForesightError("INTERNAL", "Cannot solve the program: it is unbounded");
+    }
+    const before = z[rhs]!;
     pivot(t, z, leave, enter);
     basis[leave] = enter;
     pivots++;
+    // Dantzig's rule (steepest reduced cost) while the objective moves; after
+    // a run of degenerate pivots, Bland's rule until it moves again.
+    if (z[rhs]! > before + epsilon) {
+      stalled = 0;
+      bland = false;
+    } else if (++stalled > 50) {
+      bland = true;
+    }
   }
   const y = new Float64Array(columns);
   for (let i = 0; i < m; i++) if (basis[i]! < columns) y[basis[i]!] = t[i]![rhs]!;

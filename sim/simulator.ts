@@ -16,7 +16,9 @@
  *   max(start + size/rate, the push's end).
  * - A request racing a push is whatever the cache policy says: `wait` parks
  *   it until the file's push begins (or the origin declines it), then it is
- *   asked again.
+ *   asked again. A direct request for a file whose demand a cache has just
+ *   taken is answered with a miss by the origin (as live), and the client
+ *   asks the cache again.
  * - Warm-up pushes are applied before time 0 and take no time; caches start
  *   refilling and clients start fetching at time 0 (the start signal).
  * - The makespan is the moment the last client holds all its files.
@@ -28,12 +30,15 @@
  */
 
 import { ForesightError } from "../errors.ts";
-import { DemandLedger } from "../core/demand_ledger.ts";
+import { DemandLedger, ORIGIN } from "../core/demand_ledger.ts";
 import { makeCachePolicy, makeClientPolicy, makeOriginPolicy } from "../core/policies.ts";
 import { type CachePolicy, type ClientPolicy, ORIGIN_SOURCE, type Source } from "../core/policy.ts";
 import { requestList, type Scenario } from "../core/scenario.ts";
 import { EventQueue } from "./event_queue.ts";
 import { Link } from "./link.ts";
+import type { SimCache, SimClient, SimResult } from "./sim_result.ts";
+
+export type { SimCache, SimClient, SimResult } from "./sim_result.ts";
 
 /** Options of {@link simulate}. */
 export interface SimOptions {
@@ -43,56 +48,6 @@ export interface SimOptions {
   readonly check?: boolean;
   /** Give up after this many steps (default 200 million). */
   readonly maxSteps?: number;
-}
-
-/** One client's figures. */
-export interface SimClient {
-  index: number;
-  /** Files in its list. */
-  requested: number;
-  files: number;
-  bytes: number;
-  /** Seconds from the start to its last file. */
-  finishSeconds: number;
-  /** Requests a cache counted as hits (held, pushed ahead, or joining a fetch on its way). */
-  hits: number;
-  /** Requests a cache counted as misses (answered miss, or fetched for this request). */
-  misses: number;
-  /** Files received from the origin. */
-  fromOrigin: number;
-}
-
-/** One cache's figures. */
-export interface SimCache {
-  index: number;
-  capacityBytes: number;
-  peakBytes: number;
-  hits: number;
-  misses: number;
-  /** Pushes received (warm-up included). */
-  pushedFiles: number;
-  pushedBytes: number;
-  evicted: number;
-  bytesToClients: number;
-  /** Files still held at the end. */
-  heldAtEnd: number;
-}
-
-/** What {@link simulate} returns. */
-export interface SimResult {
-  scenario: Scenario;
-  /** Seconds from the start until the last client holds all its files. */
-  makespan: number;
-  /** Simulation steps taken. */
-  steps: number;
-  /** Bytes carried by each kind of link (warm-up included in originToCache). */
-  links: { originToCache: number; originToClient: number; cacheToClient: number };
-  warmup: { files: number; bytes: number };
-  clients: SimClient[];
-  caches: SimCache[];
-  ledger: ReturnType<DemandLedger["totals"]>;
-  /** Direct requests for files whose demand a cache owned (served anyway, as live). */
-  ownerRaces: number;
 }
 
 interface ClientState {
@@ -132,7 +87,10 @@ export function simulate(scenario: Scenario, options: SimOptions = {}): SimResul
   const lists = options.lists ??
     Array.from({ length: s.clients }, (_, c) => requestList(s.seed, c, s.files, s.requests));
   if (lists.length !== s.clients) {
-    throw new ForesightError("CONFIG", `Cannot simulate: ${lists.length} lists for ${s.clients} clients`);
+    throw new ForesightError(
+      "CONFIG",
+      `Cannot simulate: ${lists.length} lists for ${s.clients} clients`,
+    );
   }
   const size = (f: number) => f * 1024;
   const kib = (rate: number) => rate * 1024;
@@ -141,14 +99,25 @@ export function simulate(scenario: Scenario, options: SimOptions = {}): SimResul
   const ledger = new DemandLedger(s.files);
   for (const list of lists) ledger.add(list);
   const capacity = s.capacityKiB * 1024;
-  const origin = makeOriginPolicy(s, { ledger, caches: s.caches, capacity, lists, size }, { driver: "sim" });
+  const origin = makeOriginPolicy(s, { ledger, caches: s.caches, capacity, lists, size }, {
+    driver: "sim",
+  });
   const toClient = lists.map(() => new Link(agenda, kib(s.rateOriginClient)));
   let ownerRaces = 0;
+  let redirects = 0;
 
   const caches: CacheState[] = Array.from({ length: s.caches }, (_, k) => {
     const stats: SimCache = {
-      index: k, capacityBytes: capacity, peakBytes: 0, hits: 0, misses: 0,
-      pushedFiles: 0, pushedBytes: 0, evicted: 0, bytesToClients: 0, heldAtEnd: 0,
+      index: k,
+      capacityBytes: capacity,
+      peakBytes: 0,
+      hits: 0,
+      misses: 0,
+      pushedFiles: 0,
+      pushedBytes: 0,
+      evicted: 0,
+      bytesToClients: 0,
+      heldAtEnd: 0,
     };
     return {
       policy: makeCachePolicy(s, k, { lists, size, driver: "sim" }),
@@ -166,7 +135,16 @@ export function simulate(scenario: Scenario, options: SimOptions = {}): SimResul
     got: new Set(),
     busy: new Set(),
     finished: false,
-    stats: { index: c, requested: list.length, files: 0, bytes: 0, finishSeconds: 0, hits: 0, misses: 0, fromOrigin: 0 },
+    stats: {
+      index: c,
+      requested: list.length,
+      files: 0,
+      bytes: 0,
+      finishSeconds: 0,
+      hits: 0,
+      misses: 0,
+      fromOrigin: 0,
+    },
   }));
 
   // ---- origin ----
@@ -197,6 +175,13 @@ export function simulate(scenario: Scenario, options: SimOptions = {}): SimResul
   };
 
   const originRequestFromClient = (c: number, file: number) => {
+    const owner = ledger.owner(file);
+    if (owner !== ORIGIN && owner < caches.length) {
+      // As live: the demand moved to a cache while the request was on its way.
+      redirects++;
+      send(() => clientMissed(c, file, ORIGIN_SOURCE));
+      return;
+    }
     if (!ledger.serveDirect(file)) ownerRaces++;
     toClient[c]!.send({ size: size(file), onFinish: () => clientReceived(c, file, ORIGIN_SOURCE) });
   };
@@ -215,7 +200,13 @@ export function simulate(scenario: Scenario, options: SimOptions = {}): SimResul
     for (const c of who) send(() => cacheRequest(k, c, file));
   };
 
-  const cacheHeader = (k: number, file: number, count: number, next: number | null, end: number) => {
+  const cacheHeader = (
+    k: number,
+    file: number,
+    count: number,
+    next: number | null,
+    end: number,
+  ) => {
     const cache = caches[k]!;
     cache.policy.pushed(file, size(file), count, next);
     cache.stats.pushedFiles++;
@@ -271,19 +262,28 @@ export function simulate(scenario: Scenario, options: SimOptions = {}): SimResul
     }
     for (const { file, source } of client.policy.poll(client.busy)) {
       if (client.busy.has(source)) {
-        throw new ForesightError("INTERNAL", `Cannot fetch file ${file}: client ${c} already has a fetch on source ${source}`);
+        throw new ForesightError(
+          "INTERNAL",
+          `Cannot fetch file ${file}: client ${c} already has a fetch on source ${source}`,
+        );
       }
       client.busy.add(source);
       if (source === ORIGIN_SOURCE) send(() => originRequestFromClient(c, file));
       else if (caches[source]) send(() => cacheRequest(source, c, file));
-      else throw new ForesightError("INTERNAL", `Cannot fetch file ${file}: client ${c} has no source ${source}`);
+      else {throw new ForesightError(
+          "INTERNAL",
+          `Cannot fetch file ${file}: client ${c} has no source ${source}`,
+        );}
     }
   };
 
   const clientReceived = (c: number, file: number, source: Source) => {
     const client = clients[c]!;
     if (!client.wanted.has(file) || client.got.has(file)) {
-      throw new ForesightError("INTERNAL", `Cannot accept file ${file} at client ${c}: not wanted, or already held`);
+      throw new ForesightError(
+        "INTERNAL",
+        `Cannot accept file ${file} at client ${c}: not wanted, or already held`,
+      );
     }
     client.got.add(file);
     client.busy.delete(source);
@@ -320,14 +320,19 @@ export function simulate(scenario: Scenario, options: SimOptions = {}): SimResul
   while (agenda.step()) {
     if (options.check) checkCaches(caches);
     if (agenda.taken > maxSteps) {
-      throw new ForesightError("INTERNAL", `Cannot finish the simulation: more than ${maxSteps} steps`);
+      throw new ForesightError(
+        "INTERNAL",
+        `Cannot finish the simulation: more than ${maxSteps} steps`,
+      );
     }
   }
   for (const [c, client] of clients.entries()) {
     if (!client.finished) {
       throw new ForesightError(
         "INTERNAL",
-        `Cannot finish the simulation of policy "${s.policy}": client ${c} holds ${client.got.size} of ${client.wanted.size} files when nothing more can happen (t=${agenda.now.toFixed(3)} s)`,
+        `Cannot finish the simulation of policy "${s.policy}": client ${c} holds ${client.got.size} of ${client.wanted.size} files when nothing more can happen (t=${
+          agenda.now.toFixed(3)
+        } s)`,
       );
     }
   }
@@ -339,20 +344,28 @@ export function simulate(scenario: Scenario, options: SimOptions = {}): SimResul
     for (const link of cache.toClient) cacheToClient += link.bytes;
     const { store } = cache.policy;
     Object.assign(cache.stats, {
-      peakBytes: store.peak, hits: cache.policy.hits, misses: cache.policy.misses,
-      evicted: store.evicted, heldAtEnd: store.size,
+      peakBytes: store.peak,
+      hits: cache.policy.hits,
+      misses: cache.policy.misses,
+      evicted: store.evicted,
+      heldAtEnd: store.size,
     });
   }
   return {
     scenario: s,
     makespan: Math.max(0, ...clients.map((c) => c.stats.finishSeconds)),
     steps: agenda.taken,
-    links: { originToCache, originToClient: toClient.reduce((a, l) => a + l.bytes, 0), cacheToClient },
+    links: {
+      originToCache,
+      originToClient: toClient.reduce((a, l) => a + l.bytes, 0),
+      cacheToClient,
+    },
     warmup: { files: warmFiles, bytes: warmBytes },
     clients: clients.map((c) => c.stats),
     caches: caches.map((c) => c.stats),
     ledger: ledger.totals(),
     ownerRaces,
+    redirects,
   };
 }
 
@@ -362,12 +375,18 @@ function checkCaches(caches: readonly CacheState[]): void {
     let used = 0;
     for (const e of store.entries()) {
       if (!(e.count >= 0) || e.readers < 0) {
-        throw new ForesightError("INTERNAL", `Cannot keep cache ${k}'s invariants: file ${e.file} has count ${e.count}, readers ${e.readers}`);
+        throw new ForesightError(
+          "INTERNAL",
+          `Cannot keep cache ${k}'s invariants: file ${e.file} has count ${e.count}, readers ${e.readers}`,
+        );
       }
       used += e.size;
     }
     if (used !== store.used || store.used > store.capacity) {
-      throw new ForesightError("INTERNAL", `Cannot keep cache ${k}'s invariants: ${store.used} bytes used (entries sum ${used}) of ${store.capacity}`);
+      throw new ForesightError(
+        "INTERNAL",
+        `Cannot keep cache ${k}'s invariants: ${store.used} bytes used (entries sum ${used}) of ${store.capacity}`,
+      );
     }
   }
 }

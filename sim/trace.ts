@@ -42,7 +42,10 @@ export function replayTrace(
     if (outcome === "wait") {
       const want = cache.refill();
       if (want !== file) {
-        throw new ForesightError("INTERNAL", `Cannot replay file ${file}: the cache fetches ${want} instead`);
+        throw new ForesightError(
+          "INTERNAL",
+          `Cannot replay file ${file}: the cache fetches ${want} instead`,
+        );
       }
       cache.pushed(file, size(file), 0, null);
       outcome = cache.request(file);

@@ -9,7 +9,14 @@ import { CANONICAL, type Scenario } from "../../core/scenario.ts";
 import { packageRoot, runScenario } from "../../roles/run.ts";
 import type { RunReport } from "../../roles/report.ts";
 
-const small: Scenario = { ...CANONICAL, files: 300, requests: 60, capacityKiB: 2_000, scale: 200, seed: 3 };
+const small: Scenario = {
+  ...CANONICAL,
+  files: 300,
+  requests: 60,
+  capacityKiB: 2_000,
+  scale: 200,
+  seed: 3,
+};
 
 function assertHealthy(r: RunReport, s: Scenario) {
   assert.deepEqual(r.errors, []);
@@ -20,19 +27,37 @@ function assertHealthy(r: RunReport, s: Scenario) {
     assert.equal(c.verified, s.requests, `client ${c.index} verified`);
     assert.equal(c.corrupt, 0);
   }
-  for (const c of r.caches) assert.ok(c.peakBytes <= c.capacityBytes, `cache ${c.index} peak ${c.peakBytes} > ${c.capacityBytes}`);
+  for (const c of r.caches) {
+    assert.ok(
+      c.peakBytes <= c.capacityBytes,
+      `cache ${c.index} peak ${c.peakBytes} > ${c.capacityBytes}`,
+    );
+  }
   assert.equal(r.ok, true);
 }
 
 describe("foresight run, small scenario", () => {
   for (const runtime of ["node", "deno", "bun", "mixed"]) {
     it(`completes on ${runtime}: every file verified, capacity kept, every process exits 0`, async () => {
-      const r = await runScenario(small, { runtime, host: "127.0.0.1", logLevel: "warn", timeoutS: 120 });
+      const r = await runScenario(small, {
+        runtime,
+        host: "127.0.0.1",
+        logLevel: "warn",
+        timeoutS: 120,
+      });
       assertHealthy(r, small);
       if (runtime === "mixed") {
         assert.deepEqual(
           r.processes.map((p) => `${p.role}:${p.runtime}`).sort(),
-          ["cache:bun", "cache:bun", "client:node", "client:node", "client:node", "client:node", "data:deno"],
+          [
+            "cache:bun",
+            "cache:bun",
+            "client:node",
+            "client:node",
+            "client:node",
+            "client:node",
+            "data:deno",
+          ],
         );
       }
       // The seed policy pushes into caches, serves hits from them, and evicts to make room.
@@ -40,14 +65,25 @@ describe("foresight run, small scenario", () => {
       assert.ok(r.hitRatio > 0.2, `hit ratio ${r.hitRatio}`);
       assert.ok(r.caches.every((c) => c.evicted > 0), "caches evict at a zero count");
       const bytes = r.clients.reduce((a, c) => a + c.bytes, 0);
-      assert.equal(bytes, r.links.originToClient + r.links.cacheToClient, "every byte a client got came over a link");
-      for (const p of r.processes) assert.ok(p.peakRssBytes > 0 && p.peakRssBytes < 128 * 1_048_576, `${p.role} rss`);
+      assert.equal(
+        bytes,
+        r.links.originToClient + r.links.cacheToClient,
+        "every byte a client got came over a link",
+      );
+      for (const p of r.processes) {
+        assert.ok(p.peakRssBytes > 0 && p.peakRssBytes < 128 * 1_048_576, `${p.role} rss`);
+      }
     });
   }
 
   it("nocache sends everything from the origin", async () => {
     const s: Scenario = { ...small, policy: "nocache" };
-    const r = await runScenario(s, { runtime: "node", host: "127.0.0.1", logLevel: "warn", timeoutS: 120 });
+    const r = await runScenario(s, {
+      runtime: "node",
+      host: "127.0.0.1",
+      logLevel: "warn",
+      timeoutS: 120,
+    });
     assertHealthy(r, s);
     assert.equal(r.links.originToCache, 0);
     assert.equal(r.links.cacheToClient, 0);
@@ -58,13 +94,15 @@ describe("foresight run, small scenario", () => {
     const ports: number[] = [];
     const closed: Promise<boolean>[] = [];
     const hit = (port: number, bytes: Uint8Array) => {
-      closed.push(new Promise((resolve) => {
-        const sock = connect({ host: "127.0.0.1", port }, () => sock.write(bytes));
-        sock.on("data", () => {});
-        sock.on("error", () => resolve(true));
-        sock.on("close", () => resolve(true));
-        setTimeout(() => resolve(false), 10_000);
-      }));
+      closed.push(
+        new Promise((resolve) => {
+          const sock = connect({ host: "127.0.0.1", port }, () => sock.write(bytes));
+          sock.on("data", () => {});
+          sock.on("error", () => resolve(true));
+          sock.on("close", () => resolve(true));
+          setTimeout(() => resolve(false), 10_000);
+        }),
+      );
     };
     const garbage = new Uint8Array(4096).map((_, i) => (i * 97 + 13) & 0xff);
     const huge = new Uint8Array([0x01, 0xff, 0xff, 0xff, 0xff, 1, 2, 3]);
@@ -74,22 +112,45 @@ describe("foresight run, small scenario", () => {
       logLevel: "error",
       timeoutS: 120,
       onEvent: (who, e) => {
-        const port = e.event === "listening" ? e.port : e.event === "registered" && who.role === "cache" ? e.port : undefined;
+        const port = e.event === "listening"
+          ? e.port
+          : e.event === "registered" && who.role === "cache"
+          ? e.port
+          : undefined;
         if (port !== undefined) ports.push(port);
-        if (e.event === "start") for (const p of ports) (hit(p, garbage), hit(p, huge));
+        if (e.event === "start") { for (const p of ports) (hit(p, garbage), hit(p, huge)); }
       },
     });
     assertHealthy(r, { ...small, scale: 100 });
     assert.equal(ports.length, 1 + small.caches);
     assert.equal(closed.length, 2 * ports.length);
-    assert.deepEqual(await Promise.all(closed), closed.map(() => true), "each bad connection was closed by the server");
+    assert.deepEqual(
+      await Promise.all(closed),
+      closed.map(() => true),
+      "each bad connection was closed by the server",
+    );
   });
 
   it("the CLI prints the report as the last stdout line with --json and exits 0", () => {
     const root = packageRoot();
     const out = spawnSync(process.execPath, [
-      join(root, "dist", "cli.js"), "run", "--json", "--files", "200", "--requests", "30", "--clients", "2", "--caches", "3",
-      "--capacity-kib", "1500", "--scale", "300", "--seed", "5",
+      join(root, "dist", "cli.js"),
+      "run",
+      "--json",
+      "--files",
+      "200",
+      "--requests",
+      "30",
+      "--clients",
+      "2",
+      "--caches",
+      "3",
+      "--capacity-kib",
+      "1500",
+      "--scale",
+      "300",
+      "--seed",
+      "5",
     ], { encoding: "utf8", timeout: 120_000 });
     assert.equal(out.status, 0, out.stderr);
     const last = out.stdout.trim().split("\n").at(-1)!;
@@ -101,7 +162,14 @@ describe("foresight run, small scenario", () => {
   });
 
   it("rejects a bad flag with a clear message and exit 2", () => {
-    const out = spawnSync(process.execPath, [join(packageRoot(), "dist", "cli.js"), "run", "--requests", "500", "--files", "100"], { encoding: "utf8" });
+    const out = spawnSync(process.execPath, [
+      join(packageRoot(), "dist", "cli.js"),
+      "run",
+      "--requests",
+      "500",
+      "--files",
+      "100",
+    ], { encoding: "utf8" });
     assert.equal(out.status, 2);
     assert.match(out.stderr, /requests must not exceed files/);
   });

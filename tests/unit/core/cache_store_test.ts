@@ -9,7 +9,11 @@ describe("CacheStore", () => {
   it("refuses a file that does not fit, and holds what it had", () => {
     const s = new CacheStore(10);
     s.reserve(1, 6, 1);
-    assert.throws(() => s.reserve(2, 5, 1), (e) => isForesightError(e, "CAPACITY") && /5 bytes do not fit in 4 free of 10/.test(e.message));
+    assert.throws(
+      () => s.reserve(2, 5, 1),
+      (e) =>
+        isForesightError(e, "CAPACITY") && /5 bytes do not fit in 4 free of 10/.test(e.message),
+    );
     assert.equal(s.used, 6);
     assert.equal(s.size, 1);
   });
@@ -37,7 +41,14 @@ describe("CacheStore", () => {
   it("never exceeds capacity and never holds a negative count under random pushes and reads", () => {
     fc.assert(fc.property(
       fc.integer({ min: 1, max: 64 }),
-      fc.array(fc.tuple(fc.constantFrom("push", "read"), fc.integer({ min: 1, max: 12 }), fc.integer({ min: 0, max: 3 })), { maxLength: 80 }),
+      fc.array(
+        fc.tuple(
+          fc.constantFrom("push", "read"),
+          fc.integer({ min: 1, max: 12 }),
+          fc.integer({ min: 0, max: 3 }),
+        ),
+        { maxLength: 80 },
+      ),
       (capacity, ops) => {
         const s = new CacheStore(capacity);
         for (const [op, file, count] of ops) {

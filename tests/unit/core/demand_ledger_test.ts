@@ -44,8 +44,13 @@ describe("DemandLedger", () => {
 
   it("conserves demand and never goes negative under any sequence of operations", () => {
     fc.assert(fc.property(
-      fc.array(fc.uniqueArray(fc.integer({ min: 1, max: 20 }), { maxLength: 20 }), { maxLength: 5 }),
-      fc.array(fc.tuple(fc.boolean(), fc.integer({ min: 1, max: 20 }), fc.integer({ min: 0, max: 3 })), { maxLength: 60 }),
+      fc.array(fc.uniqueArray(fc.integer({ min: 1, max: 20 }), { maxLength: 20 }), {
+        maxLength: 5,
+      }),
+      fc.array(
+        fc.tuple(fc.boolean(), fc.integer({ min: 1, max: 20 }), fc.integer({ min: 0, max: 3 })),
+        { maxLength: 60 },
+      ),
       (lists, ops) => {
         const l = new DemandLedger(20);
         for (const list of lists) l.add(list);

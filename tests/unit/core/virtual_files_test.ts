@@ -23,13 +23,16 @@ describe("FileSource", () => {
     fc.assert(fc.property(fc.integer({ min: 1, max: 3000 }), fc.nat(), fc.nat(), (n, o, l) => {
       const size = files.size(n);
       const offset = o % size;
-      const len = 1 + (l % (size - offset));
+      const len = 1 + (l % Math.min(size - offset, POOL_BYTES));
       const bytes = files.slice(n, offset, len).slice();
       assert.ok(files.verify(n, offset, bytes));
       bytes[len >> 1]! ^= 0x01;
       assert.ok(!files.verify(n, offset, bytes));
       bytes[len >> 1]! ^= 0x01;
-      assert.ok(!files.verify(n + 1, offset, bytes) || len < 8, "another file's bytes must not verify");
+      assert.ok(
+        !files.verify(n + 1, offset, bytes) || len < 8,
+        "another file's bytes must not verify",
+      );
     }));
   });
 
@@ -60,7 +63,9 @@ describe("requestList", () => {
 
   it("is roughly uniform: each decile holds about a tenth of the draws", () => {
     const counts = new Array(10).fill(0);
-    for (let c = 0; c < 20; c++) for (const f of requestList(9, c, 10_000, 1_000)) counts[Math.floor((f - 1) / 1000)]++;
+    for (let c = 0; c < 20; c++) {
+      for (const f of requestList(9, c, 10_000, 1_000)) counts[Math.floor((f - 1) / 1000)]++;
+    }
     for (const n of counts) assert.ok(n > 1700 && n < 2300, `decile count ${n} far from 2000`);
   });
 

@@ -32,7 +32,7 @@ async function within<T>(ms: number, what: string, promise: Promise<T>): Promise
   throw new Error(`${what}: nothing after ${ms} ms`);
 }
 
-const sleep = (ms: number) => settlesWithin(new Promise(() => {}), ms);
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Deterministic pseudo-random bytes (xorshift32). */
 function pattern(length: number, seed = 0x9e3779b9): Uint8Array<ArrayBuffer> {
@@ -134,128 +134,165 @@ describe(`net adapter conformance (${detectRuntime()})`, () => {
 
   // 32 MiB, not 8: loopback buffers here hold ~10 MiB each way, so a smaller
   // echo would never make the writer wait for the reader.
-  check("echoes 32 MiB in 64 KiB writes intact and holds the writer back to a slow reader", async (track) => {
-    const { listener } = await serve(adapter, echo);
-    track(listener);
-    const conn = track(await adapter.connect({ host: HOST, port: listener.address.port }));
-    const data = pattern(32 * MiB);
-    let written = 0;
-    let read = 0;
-    let maxAhead = 0;
-    const writer = (async () => {
-      for (let at = 0; at < data.length; at += 64 * KiB) {
-        await conn.write(data.subarray(at, at + 64 * KiB));
-        written += 64 * KiB;
-        maxAhead = Math.max(maxAhead, written - read);
-      }
-      await conn.closeWrite();
-    })();
-    await sleep(100); // the reader starts late, then naps every 512 KiB
-    const chunks: Uint8Array[] = [];
-    let sinceNap = 0;
-    for await (const chunk of conn.readable) {
-      chunks.push(chunk);
-      read += chunk.byteLength;
-      sinceNap += chunk.byteLength;
-      if (sinceNap < 512 * KiB) continue;
-      sinceNap = 0;
-      await sleep(5);
-    }
-    await within(5000, "writer", writer);
-    assert.equal(read, data.length);
-    assert.equal(await sha256(concat(chunks)), await sha256(data));
-    assert.ok(maxAhead < 24 * MiB, `the writer got ${maxAhead} bytes ahead of the reader`);
-    assert.equal(await within(2000, "closed", conn.closed), undefined);
-  });
-
-  check("makes a write wait while the peer reads nothing, then finishes it once the peer reads", async (track) => {
-    const { listener, accepted } = await serve(adapter);
-    track(listener);
-    const conn = track(await adapter.connect({ host: HOST, port: listener.address.port }));
-    const server = track(await accepted());
-    const chunk = pattern(64 * KiB);
-    let written = 0;
-    let stalled: Promise<void> | undefined;
-    while (stalled === undefined && written < 256 * MiB) {
-      const write = conn.write(chunk);
-      if (!await settlesWithin(write, 250)) {
-        stalled = write;
-        break;
-      }
-      await write;
-      written += chunk.byteLength;
-    }
-    assert.ok(stalled !== undefined, "no write ever waited for the reader");
-    assert.ok(written < 64 * MiB, `${written} bytes were taken while the peer read nothing`);
-    const counted = (async () => {
-      let n = 0;
-      for await (const c of server.readable) n += c.byteLength;
-      return n;
-    })();
-    await within(5000, "the stalled write", stalled);
-    written += chunk.byteLength;
-    await conn.closeWrite();
-    assert.equal(await within(5000, "server read", counted), written);
-  });
-
-  check("half-close: the server reads EOF and still replies, then the client reads EOF", async (track) => {
-    let serverClosed: Promise<Error | undefined> | undefined;
-    const { listener } = await serve(adapter, (conn) => {
-      serverClosed = (async () => {
-        const got = decoder.decode(await readAll(conn));
-        await conn.write(encoder.encode(`pong after EOF: ${got}`));
+  check(
+    "echoes 32 MiB in 64 KiB writes intact and holds the writer back to a slow reader",
+    async (track) => {
+      const { listener } = await serve(adapter, echo);
+      track(listener);
+      const conn = track(await adapter.connect({ host: HOST, port: listener.address.port }));
+      const data = pattern(32 * MiB);
+      let written = 0;
+      let read = 0;
+      let maxAhead = 0;
+      const writer = (async () => {
+        for (let at = 0; at < data.length; at += 64 * KiB) {
+          await conn.write(data.subarray(at, at + 64 * KiB));
+          written += 64 * KiB;
+          maxAhead = Math.max(maxAhead, written - read);
+        }
         await conn.closeWrite();
-        return await conn.closed;
       })();
-    });
-    track(listener);
-    const conn = track(await adapter.connect({ host: HOST, port: listener.address.port }));
-    await conn.write(encoder.encode("ping"));
-    await conn.closeWrite();
-    await conn.closeWrite(); // a second half-close is a no-op
-    await assert.rejects(conn.write(encoder.encode("late")), isCode("CONN_CLOSED"));
-    assert.equal(decoder.decode(await within(2000, "reply", readAll(conn))), "pong after EOF: ping");
-    assert.equal(await within(2000, "client closed", conn.closed), undefined);
-    assert.equal(await within(2000, "server closed", serverClosed ?? Promise.reject()), undefined);
-  });
+      const reader = (async () => {
+        await sleep(100); // the reader starts late, then naps every 512 KiB
+        const chunks: Uint8Array[] = [];
+        let sinceNap = 0;
+        for await (const chunk of conn.readable) {
+          chunks.push(chunk);
+          read += chunk.byteLength;
+          sinceNap += chunk.byteLength;
+          if (sinceNap < 512 * KiB) continue;
+          sinceNap = 0;
+          await sleep(5);
+        }
+        return chunks;
+      })();
+      const chunks = await within(15_000, "reader", reader);
+      await within(5000, "writer", writer);
+      assert.equal(read, data.length);
+      assert.equal(await sha256(concat(chunks)), await sha256(data));
+      assert.ok(maxAhead < 24 * MiB, `the writer got ${maxAhead} bytes ahead of the reader`);
+      assert.equal(await within(2000, "closed", conn.closed), undefined);
+    },
+  );
 
-  check("peer reset mid-stream: the read ends or throws, closed settles, later writes reject CONN_CLOSED", async (track) => {
-    const { listener, accepted } = await serve(adapter, async (conn) => {
-      await conn.write(pattern(256 * KiB));
-      let got = 0;
-      for await (const chunk of conn.readable) if ((got += chunk.byteLength) >= 512 * KiB) break;
-      conn.close(new Error("boom"));
-    });
-    track(listener);
-    const conn = track(await adapter.connect({ host: HOST, port: listener.address.port }));
-    const server = track(await accepted());
-    const chunk = pattern(64 * KiB);
-    const writer = (async () => {
-      try {
-        for (;;) await conn.write(chunk);
-      } catch (e) {
-        return e;
+  check(
+    "makes a write wait while the peer reads nothing, then finishes it once the peer reads",
+    async (track) => {
+      const { listener, accepted } = await serve(adapter);
+      track(listener);
+      const conn = track(await adapter.connect({ host: HOST, port: listener.address.port }));
+      const server = track(await accepted());
+      const chunk = pattern(64 * KiB);
+      let written = 0;
+      let stalled: Promise<void> | undefined;
+      while (written < 256 * MiB) {
+        const write = conn.write(chunk);
+        if (!await settlesWithin(write, 250)) {
+          stalled = write;
+          break;
+        }
+        await write;
+        written += chunk.byteLength;
       }
-    })();
-    let received = 0;
-    let readError: unknown;
-    try {
-      for await (const c of conn.readable) received += c.byteLength;
-    } catch (e) {
-      readError = e;
-    }
-    assert.ok(received <= 256 * KiB, `read ${received} bytes, more than were sent`);
-    if (readError !== undefined) {
-      assert.ok(isCode("CONN_RESET")(readError) || isCode("CONN_CLOSED")(readError), String(readError));
-    }
-    assert.ok(isCode("CONN_CLOSED")(await within(5000, "writer", writer)));
-    const closedWith = await within(5000, "client closed", conn.closed);
-    assert.ok(isCode("CONN_RESET")(closedWith), `closed with ${closedWith}`);
-    await assert.rejects(conn.write(new Uint8Array(1)), isCode("CONN_CLOSED"));
-    const serverError = await within(2000, "server closed", server.closed);
-    assert.ok(isCode("CONN_CLOSED")(serverError), `server closed with ${serverError}`);
-    assert.equal((serverError?.cause as Error | undefined)?.message, "boom");
-  });
+      assert.ok(stalled !== undefined, "no write ever waited for the reader");
+      assert.ok(written < 64 * MiB, `${written} bytes were taken while the peer read nothing`);
+      const counted = (async () => {
+        let n = 0;
+        for await (const c of server.readable) n += c.byteLength;
+        return n;
+      })();
+      await within(5000, "the stalled write", stalled);
+      written += chunk.byteLength;
+      await conn.closeWrite();
+      assert.equal(await within(5000, "server read", counted), written);
+    },
+  );
+
+  check(
+    "half-close: the server reads EOF and still replies, then the client reads EOF",
+    async (track) => {
+      let serverClosed: Promise<Error | undefined> | undefined;
+      const { listener } = await serve(adapter, (conn) => {
+        serverClosed = (async () => {
+          const got = decoder.decode(await readAll(conn));
+          await conn.write(encoder.encode(`pong after EOF: ${got}`));
+          await conn.closeWrite();
+          return await conn.closed;
+        })();
+      });
+      track(listener);
+      const conn = track(await adapter.connect({ host: HOST, port: listener.address.port }));
+      await conn.write(encoder.encode("ping"));
+      await conn.closeWrite();
+      await conn.closeWrite(); // a second half-close is a no-op
+      await assert.rejects(conn.write(encoder.encode("late")), isCode("CONN_CLOSED"));
+      assert.equal(
+        decoder.decode(await within(2000, "reply", readAll(conn))),
+        "pong after EOF: ping",
+      );
+      assert.equal(await within(2000, "client closed", conn.closed), undefined);
+      assert.equal(
+        await within(
+          2000,
+          "server closed",
+          serverClosed ?? Promise.reject(new Error("no connection was accepted")),
+        ),
+        undefined,
+      );
+    },
+  );
+
+  check(
+    "peer reset mid-stream: the read ends or throws, closed settles, later writes reject CONN_CLOSED",
+    async (track) => {
+      const { listener, accepted } = await serve(adapter, async (conn) => {
+        await conn.write(pattern(256 * KiB));
+        let got = 0;
+        for await (const chunk of conn.readable) {
+          got += chunk.byteLength;
+          if (got >= 512 * KiB) break; // unread bytes stay queued: the close resets
+        }
+        conn.close(new Error("boom"));
+      });
+      track(listener);
+      const conn = track(await adapter.connect({ host: HOST, port: listener.address.port }));
+      const server = track(await accepted());
+      const chunk = pattern(64 * KiB);
+      const writer = (async () => {
+        try {
+          for (;;) await conn.write(chunk);
+        } catch (e) {
+          return e;
+        }
+      })();
+      let received = 0;
+      const readError = await within(
+        5000,
+        "reader",
+        (async () => {
+          try {
+            for await (const c of conn.readable) received += c.byteLength;
+          } catch (e) {
+            return e;
+          }
+        })(),
+      );
+      assert.ok(received <= 256 * KiB, `read ${received} bytes, more than were sent`);
+      if (readError !== undefined) {
+        assert.ok(
+          isCode("CONN_RESET")(readError) || isCode("CONN_CLOSED")(readError),
+          String(readError),
+        );
+      }
+      assert.ok(isCode("CONN_CLOSED")(await within(5000, "writer", writer)));
+      const closedWith = await within(5000, "client closed", conn.closed);
+      assert.ok(isCode("CONN_RESET")(closedWith), `closed with ${closedWith}`);
+      await assert.rejects(conn.write(new Uint8Array(1)), isCode("CONN_CLOSED"));
+      const serverError = await within(2000, "server closed", server.closed);
+      assert.ok(isCode("CONN_CLOSED")(serverError), `server closed with ${serverError}`);
+      assert.equal((serverError?.cause as Error | undefined)?.message, "boom");
+    },
+  );
 
   check("close is safe twice, closed settles once, and the first reason wins", async (track) => {
     const { listener, accepted } = await serve(adapter);

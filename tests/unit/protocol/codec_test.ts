@@ -101,7 +101,10 @@ const arbitraries: { [K in Message["type"]]: fc.Arbitrary<Extract<Message, { typ
     next: fc.option(id, { nil: null }),
   }, plain),
   hit: fc.record({ type: fc.constant("hit"), file: id, size: count }, plain),
-  miss: fc.record({ type: fc.constant("miss"), file: id, next: fc.option(id, { nil: null }) }, { requiredKeys: ["type", "file"], noNullPrototype: true }),
+  miss: fc.record({ type: fc.constant("miss"), file: id, next: fc.option(id, { nil: null }) }, {
+    requiredKeys: ["type", "file"],
+    noNullPrototype: true,
+  }),
   chunk: fc.record({ type: fc.constant("chunk"), file: id, data: payload }, plain),
   done: fc.record({ type: fc.constant("done"), files: count, bytes: count }, plain),
   error: fc.record({ type: fc.constant("error"), code: text, message: text }, plain),

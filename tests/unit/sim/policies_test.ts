@@ -1,0 +1,209 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import { CacheBrain } from "../../../core/cache_brain.ts";
+import { CacheStore } from "../../../core/cache_store.ts";
+import { DemandLedger, ORIGIN } from "../../../core/demand_ledger.ts";
+import { FlowNetwork } from "../../../core/max_flow.ts";
+import { ParallelClient } from "../../../core/parallel_client.ts";
+import { makeCachePolicy, makeClientPolicy, makeOriginPolicy } from "../../../core/policies.ts";
+import { planRoutes } from "../../../core/route_plan.ts";
+import { CANONICAL, shardOf } from "../../../core/scenario.ts";
+import { isForesightError } from "../../../errors.ts";
+import { EventQueue } from "../../../sim/event_queue.ts";
+import { Link } from "../../../sim/link.ts";
+
+const kib = (f: number) => f * 1024;
+const rates = { originClient: kib(1000), originCache: kib(2000), cacheClient: kib(3000) };
+
+describe("ParallelClient", () => {
+  it("keeps one fetch outstanding per source, each queue in plan order", () => {
+    const c = new ParallelClient([3, 8, 9, 12], 2);
+    c.route([[12, -1], [9, -1], [8, 0], [3, 1]]);
+    assert.deepEqual(c.poll(new Set()), [{ file: 12, source: -1 }, { file: 8, source: 0 }, {
+      file: 3,
+      source: 1,
+    }]);
+    assert.deepEqual(c.poll(new Set()), [], "each source has a fetch outstanding");
+    c.received(12, -1);
+    assert.deepEqual(c.poll(new Set()), [{ file: 9, source: -1 }]);
+  });
+
+  it("sends a cache's miss to the origin next, and the origin's miss back to the cache", () => {
+    const c = new ParallelClient([2, 4, 5], 2);
+    assert.deepEqual(c.poll(new Set()), [{ file: 2, source: 0 }, { file: 5, source: 1 }]);
+    c.missed(2, 0);
+    assert.deepEqual(c.poll(new Set()), [{ file: 4, source: 0 }, { file: 2, source: -1 }]);
+    c.missed(2, -1);
+    c.received(4, 0);
+    assert.deepEqual(c.poll(new Set()), [{ file: 2, source: 0 }]);
+    c.received(2, 0);
+    c.received(5, 1);
+    assert.equal(c.finished, true);
+  });
+
+  it("defaults to the shard's cache, ascending, and to the origin without caches", () => {
+    assert.deepEqual(new ParallelClient([7, 1, 4], 0).poll(new Set()), [{ file: 1, source: -1 }]);
+    // Shards mod 3: 1 → cache 1, 3 → cache 0, 7 → cache 1.
+    assert.deepEqual(new ParallelClient([7, 1, 3], 3).poll(new Set()), [{ file: 1, source: 1 }, {
+      file: 3,
+      source: 0,
+    }]);
+  });
+});
+
+describe("cache stores and brains for the new policies", () => {
+  it("CacheStore.evict removes an unread file whatever its count and reports it", () => {
+    const gone: number[] = [];
+    const s = new CacheStore(100, { onEvict: (f) => gone.push(f) });
+    s.reserve(1, 10, Infinity);
+    s.beginRead(1);
+    assert.equal(s.evict(1), false, "still read");
+    s.endRead(1);
+    assert.equal(s.evict(1), true);
+    assert.deepEqual([s.used, s.evicted, gone], [0, 1, [1]]);
+  });
+
+  it("a foresight CacheBrain parks a request for a file not yet pushed", () => {
+    const b = new CacheBrain(kib(10), kib, { waitForPushes: true });
+    assert.equal(b.request(4), "wait");
+    b.pushed(4, kib(4), 2, null);
+    assert.equal(b.request(4), "hit");
+    assert.equal(new CacheBrain(kib(10), kib).request(4), "miss", "the seed cache misses");
+  });
+
+  it("DemandLedger hands off part of a file's demand and keeps the rest", () => {
+    const l = new DemandLedger(10);
+    l.add([3]);
+    l.add([3]);
+    l.add([3]);
+    assert.equal(l.handOff(3, 1, 2), 2);
+    assert.deepEqual([l.outstanding(3), l.owner(3)], [1, ORIGIN]);
+    assert.equal(l.serveDirect(3), true);
+    assert.equal(l.handOff(3, 1, 0), 0, "0 changes nothing");
+    assert.throws(() => l.handOff(3, 1, 1), (e) => isForesightError(e, "PROTOCOL"));
+    assert.deepEqual(l.totals(), { added: 3, direct: 1, handed: 2, outstanding: 0 });
+  });
+
+  it("the registry refuses live runs of policies not wired yet, and builds them for the sim", () => {
+    const view = {
+      ledger: new DemandLedger(10),
+      caches: 2,
+      capacity: kib(10),
+      lists: [[1, 2]],
+      size: kib,
+    };
+    for (const policy of ["lru", "belady", "foresight"] as const) {
+      const s = { ...CANONICAL, files: 10, requests: 2, policy };
+      assert.throws(() => makeOriginPolicy(s, view), (e) => isForesightError(e, "CONFIG"));
+      assert.ok(makeOriginPolicy(s, view, { driver: "sim" }));
+      assert.ok(makeClientPolicy(s, [1, 2], { driver: "sim" }));
+      assert.ok(makeCachePolicy(s, 0, { lists: [[1, 2]], driver: "sim" }));
+    }
+    assert.ok(makeOriginPolicy({ ...CANONICAL, policy: "seed" }, view), "seed stays live");
+  });
+});
+
+describe("foresight planner", () => {
+  it("sends shared files through the cache and uncacheable ones direct", () => {
+    const plan = planRoutes({
+      lists: [[1, 2, 30], [2, 30]],
+      caches: 1,
+      capacity: kib(20),
+      size: kib,
+      rates,
+    });
+    const src = (c: number, f: number) => plan.routes[c]!.find(([x]) => x === f)![1];
+    assert.equal(src(0, 2), 0);
+    assert.equal(src(1, 2), 0);
+    assert.equal(src(0, 30), -1);
+    assert.equal(src(1, 30), -1);
+    assert.equal(plan.counts.get(2), 2);
+  });
+
+  it("routes every request once, warms within capacity, and follows each source's order", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.uniqueArray(fc.integer({ min: 1, max: 60 }), { minLength: 1, maxLength: 25 }), {
+          minLength: 1,
+          maxLength: 5,
+        }),
+        fc.integer({ min: 1, max: 3 }),
+        fc.integer({ min: 0, max: 100 }),
+        (lists, caches, capKiB) => {
+          const plan = planRoutes({ lists, caches, capacity: kib(capKiB), size: kib, rates });
+          const pushed = new Set<number>();
+          plan.warm.forEach((files, k) => {
+            assert.ok(files.reduce((a, f) => a + kib(f), 0) <= kib(capKiB));
+            for (const f of [...files, ...plan.pushes[k]!]) {
+              assert.equal(shardOf(f, caches), k);
+              assert.ok(!pushed.has(f));
+              pushed.add(f);
+            }
+          });
+          lists.forEach((list, c) => {
+            const routes = plan.routes[c]!;
+            assert.deepEqual(
+              routes.map(([f]) => f).sort((a, b) => a - b),
+              [...list].sort((a, b) => a - b),
+            );
+            // Per source, in the order the source gets its files: the origin ascending, a
+            // cache in its own order (warm files, then pushes).
+            const order = (s: number) =>
+              s < 0 ? [...list].sort((a, b) => a - b) : [...plan.warm[s]!, ...plan.pushes[s]!];
+            const seen = new Map<number, number>();
+            for (const [f, s] of routes) {
+              const at = order(s).indexOf(f);
+              assert.ok(at >= 0, `file ${f} routed to source ${s} is sent there`);
+              assert.ok(at > (seen.get(s) ?? -1), `file ${f} out of source ${s}'s order`);
+              seen.set(s, at);
+            }
+          });
+          let via = 0;
+          for (const n of plan.counts.values()) via += n;
+          assert.equal(via, plan.routes.flat().filter(([, s]) => s >= 0).length);
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
+});
+
+describe("FlowNetwork", () => {
+  it("finds the maximum flow of a small network", () => {
+    // s=0 → 1 (3), s → 2 (2), 1 → 2 (1), 1 → t=3 (2), 2 → t (3): max flow 5.
+    const n = new FlowNetwork(4);
+    n.addEdge(0, 1, 3);
+    n.addEdge(0, 2, 2);
+    n.addEdge(1, 2, 1);
+    n.addEdge(1, 3, 2);
+    n.addEdge(2, 3, 3);
+    assert.equal(n.maxFlow(0, 3), 5);
+  });
+});
+
+describe("EventQueue and Link", () => {
+  it("takes actions by time, then in the order scheduled", () => {
+    const q = new EventQueue();
+    const seen: string[] = [];
+    q.at(2, () => seen.push("c"));
+    q.at(1, () => seen.push("a"));
+    q.at(1, () => q.at(1, () => seen.push("b2")));
+    q.at(1, () => seen.push("b"));
+    while (q.step());
+    assert.deepEqual(seen, ["a", "b", "b2", "c"]);
+    assert.equal(q.now, 2);
+  });
+
+  it("sends whole files one at a time, first queued first, and never finishes before readyAt", () => {
+    const q = new EventQueue();
+    const link = new Link(q, 1000);
+    const done: [string, number][] = [];
+    link.send({ size: 500, onFinish: () => done.push(["a", q.now]) });
+    link.send({ size: 500, readyAt: 3, onFinish: () => done.push(["b", q.now]) });
+    link.send({ size: 1000, onFinish: () => done.push(["c", q.now]) });
+    while (q.step());
+    assert.deepEqual(done, [["a", 0.5], ["b", 3], ["c", 4]]);
+    assert.equal(link.bytes, 2000);
+  });
+});
