@@ -14,7 +14,10 @@ export interface Clock {
 }
 
 /**
- * Wall-clock time from `performance.now()` and `setTimeout`.
+ * Wall-clock time as high-resolution epoch milliseconds
+ * (`performance.timeOrigin + performance.now()`), the same in every process
+ * of one machine, so a time stamp in a message means the same instant to its
+ * receiver. Sleeps use `setTimeout`.
  *
  * @example
  * ```ts
@@ -23,7 +26,7 @@ export interface Clock {
  * ```
  */
 export const realClock: Clock = {
-  now: () => performance.now(),
+  now: () => performance.timeOrigin + performance.now(),
   sleep: (ms) => ms <= 0 ? Promise.resolve() : new Promise((resolve) => setTimeout(resolve, ms)),
 };
 

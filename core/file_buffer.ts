@@ -1,52 +1,74 @@
 /**
  * The bytes of one cached file, readable while they still arrive
- * (cut-through): a reader gets each part as soon as it is stored.
+ * (cut-through): a reader gets each part as soon as it is stored. Storage is
+ * pages from a {@link PagePool}, taken as bytes arrive and given back on
+ * {@link FileBuffer.release}.
  *
  * @module
  */
 
 import { ForesightError } from "../errors.ts";
+import { PagePool } from "./page_pool.ts";
 
 /**
  * A fixed-size byte buffer filled in order and read concurrently.
  *
  * @example
  * ```ts
- * const buf = new FileBuffer(8);
+ * const buf = new FileBuffer(8, new PagePool(4));
  * buf.append(new Uint8Array(8));
- * for await (const part of buf.read(4)) console.log(part.length); // 4, 4
+ * for await (const part of buf.read()) console.log(part.length); // 4, 4
+ * buf.release();
  * ```
  */
 export class FileBuffer {
-  readonly #data: Uint8Array;
+  /** Total bytes. */
+  readonly size: number;
+  readonly #pool: PagePool;
+  readonly #pages: Uint8Array[] = [];
   #filled = 0;
   #failed: Error | null = null;
+  #released = false;
   #wake: (() => void)[] = [];
 
-  /** @param size total bytes */
-  constructor(size: number) {
-    this.#data = new Uint8Array(size);
+  /**
+   * @param size total bytes
+   * @param pool where pages come from and go back to
+   */
+  constructor(size: number, pool: PagePool) {
+    this.size = size;
+    this.#pool = pool;
   }
 
-  /** Total bytes. */
-  get size(): number {
-    return this.#data.length;
-  }
   /** Bytes stored so far. */
   get filled(): number {
     return this.#filled;
   }
 
+  /** True once every byte is stored. */
+  get complete(): boolean {
+    return this.#filled === this.size;
+  }
+
   /** Stores the next part; throws PROTOCOL when it overruns the size. */
   append(part: Uint8Array): void {
-    if (this.#filled + part.length > this.#data.length) {
+    if (this.#filled + part.length > this.size) {
       throw new ForesightError(
         "PROTOCOL",
-        `Cannot store ${part.length} bytes: file holds ${this.#data.length}, ${this.#filled} already stored`,
+        `Cannot store ${part.length} bytes: file holds ${this.size}, ${this.#filled} already stored`,
       );
     }
-    this.#data.set(part, this.#filled);
-    this.#filled += part.length;
+    if (this.#released) return;
+    const pageBytes = this.#pool.pageBytes;
+    let done = 0;
+    while (done < part.length) {
+      const at = this.#filled % pageBytes;
+      if (at === 0) this.#pages.push(this.#pool.take());
+      const n = Math.min(pageBytes - at, part.length - done);
+      this.#pages[this.#pages.length - 1]!.set(part.subarray(done, done + n), at);
+      done += n;
+      this.#filled += n;
+    }
     this.#notify();
   }
 
@@ -56,24 +78,68 @@ export class FileBuffer {
     this.#notify();
   }
 
+  /** Gives the pages back to the pool; readers must have finished. Safe to call twice. */
+  release(): void {
+    if (this.#released) return;
+    this.#released = true;
+    for (const page of this.#pages) this.#pool.give(page);
+    this.#pages.length = 0;
+    this.fail(new ForesightError("INTERNAL", "Cannot read file: its buffer was released"));
+  }
+
   #notify(): void {
     const wake = this.#wake;
     this.#wake = [];
     for (const w of wake) w();
   }
 
-  /** Yields the whole file in parts of at most `partBytes`, waiting for bytes not yet stored. */
-  async *read(partBytes: number): AsyncGenerator<Uint8Array> {
+  /** Views of the stored bytes in [from, to) (to ≤ filled), one per page touched. */
+  *#views(from: number, to: number): Generator<Uint8Array> {
+    const pageBytes = this.#pool.pageBytes;
+    while (from < to) {
+      const page = this.#pages[Math.floor(from / pageBytes)]!;
+      const at = from % pageBytes;
+      const n = Math.min(pageBytes - at, to - from);
+      yield page.subarray(at, at + n);
+      from += n;
+    }
+  }
+
+  /**
+   * Yields the whole file as views of its pages, waiting for bytes not yet
+   * stored. The views are valid until {@link release}.
+   */
+  async *read(): AsyncGenerator<Uint8Array> {
     let at = 0;
-    while (at < this.#data.length) {
+    while (at < this.size) {
       if (this.#failed) throw this.#failed;
       if (this.#filled === at) {
         await new Promise<void>((resolve) => this.#wake.push(resolve));
         continue;
       }
-      const end = Math.min(this.#filled, at + partBytes);
-      yield this.#data.subarray(at, end);
+      const end = this.#filled;
+      yield* this.#views(at, end);
       at = end;
+    }
+  }
+
+  /**
+   * Copies of the bytes in [offset, offset + length), which must be stored.
+   *
+   * @throws {ForesightError} INTERNAL when the range is not stored
+   */
+  *copy(offset: number, length: number): Generator<Uint8Array> {
+    if (offset < 0 || offset + length > this.#filled || this.#released) {
+      throw new ForesightError(
+        "INTERNAL",
+        `Cannot read bytes ${offset}+${length}: ${this.#filled} stored`,
+      );
+    }
+    for (const v of this.#views(offset, offset + length)) {
+      if (this.#released) {
+        throw new ForesightError("INTERNAL", "Cannot read file: it was evicted meanwhile");
+      }
+      yield v.slice();
     }
   }
 }

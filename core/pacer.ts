@@ -26,16 +26,19 @@ export class Pacer {
   readonly #bytesPerMs: number;
   readonly #clock: Clock;
   readonly #slackMs: number;
+  readonly #maxCreditMs: number;
   #freeAt = -Infinity;
+  #anchored = false;
   #bytes = 0;
 
   /**
    * @param bytesPerSecond link rate; `Infinity` disables pacing
    * @param clock time source
    * @param slackMs how far behind schedule a sender may be and still catch up
+   * @param maxCreditMs the most a transfer's cause may lie in the past
    * @throws {ForesightError} CONFIG when the rate is not positive
    */
-  constructor(bytesPerSecond: number, clock: Clock, slackMs = 5) {
+  constructor(bytesPerSecond: number, clock: Clock, slackMs = 20, maxCreditMs = 100) {
     if (!(bytesPerSecond > 0)) {
       throw new ForesightError(
         "CONFIG",
@@ -45,6 +48,7 @@ export class Pacer {
     this.#bytesPerMs = bytesPerSecond / 1000;
     this.#clock = clock;
     this.#slackMs = slackMs;
+    this.#maxCreditMs = maxCreditMs;
   }
 
   /** Bytes let through so far. */
@@ -52,18 +56,55 @@ export class Pacer {
     return this.#bytes;
   }
 
-  /** Waits until `n` more bytes may be sent at this link's rate. */
+  /**
+   * Starts a transfer and returns the time its first byte may go out. `cause`
+   * is when the request that caused it was made (clock time): control
+   * messages take no time in the model, so the transfer is scheduled from
+   * then rather than from now, making up the request's trip (by at most
+   * `maxCreditMs`). Without a cause, the transfer follows the link's
+   * schedule like any other bytes. Call {@link take} for its bytes next.
+   */
+  begin(cause?: number): number {
+    if (this.#bytesPerMs === Infinity) return this.#clock.now();
+    const now = this.#clock.now();
+    this.#freeAt = cause === undefined
+      ? this.#startAt(now)
+      : Math.max(this.#freeAt, Math.min(now, Math.max(cause, now - this.#maxCreditMs)));
+    this.#anchored = true;
+    return this.#freeAt;
+  }
+
+  /** When `bytes` bytes from `start` will have gone out at this link's rate. */
+  due(start: number, bytes: number): number {
+    return start + bytes / this.#bytesPerMs;
+  }
+
+  #startAt(now: number): number {
+    // Behind schedule by at most the slack: the link was busy, catch up.
+    // Further behind: the link was idle, and idle time earns no credit.
+    return now - this.#freeAt <= this.#slackMs ? Math.max(this.#freeAt, now - this.#slackMs) : now;
+  }
+
+  /**
+   * Reserves the link for `n` more bytes and waits until their slot begins:
+   * the bytes go out at the start of their slot, so a receiver holds them by
+   * the slot's end despite the event loop's and the network's delays. Use
+   * {@link settle} to wait for the end of the last slot.
+   */
   async take(n: number): Promise<void> {
     this.#bytes += n;
     if (this.#bytesPerMs === Infinity) return;
     const now = this.#clock.now();
-    // Behind schedule by at most the slack: the link was busy, catch up.
-    // Further behind: the link was idle, and idle time earns no credit.
-    const start = now - this.#freeAt <= this.#slackMs
-      ? Math.max(this.#freeAt, now - this.#slackMs)
-      : now;
+    const start = this.#anchored ? this.#freeAt : this.#startAt(now);
+    this.#anchored = false;
     this.#freeAt = start + n / this.#bytesPerMs;
-    const wait = this.#freeAt - now;
+    const wait = start - now;
+    if (wait > 0.5) await this.#clock.sleep(wait);
+  }
+
+  /** Waits until the slots taken so far have ended (the transfer is over, as the model sees it). */
+  async settle(): Promise<void> {
+    const wait = this.#freeAt - this.#clock.now();
     if (wait > 0.5) await this.#clock.sleep(wait);
   }
 }

@@ -45,7 +45,7 @@ export const DEFAULT_SCALE = 20;
 
 /**
  * The seed project's workload: 10,000 files, 2 caches of 25 MiB, 4 clients of
- * 1,000 files, links of 1000 / 2000 / 3000 KiB/s.
+ * 1,000 files, links of 1000 / 2000 / 3000 KiB/s; policy `foresight`.
  */
 export const CANONICAL: Readonly<Scenario> = Object.freeze({
   files: 10_000,
@@ -58,7 +58,7 @@ export const CANONICAL: Readonly<Scenario> = Object.freeze({
   rateCacheClient: 3_000,
   scale: DEFAULT_SCALE,
   seed: 1,
-  policy: "seed",
+  policy: "foresight",
 });
 
 /**

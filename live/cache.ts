@@ -12,6 +12,8 @@ import { type Clock, realClock } from "../core/clock.ts";
 import { makeCachePolicy } from "../core/policies.ts";
 import type { CachePolicy } from "../core/policy.ts";
 import { FileBuffer } from "../core/file_buffer.ts";
+import { PagePool } from "../core/page_pool.ts";
+import type { Phase, RoleView } from "../core/role_view.ts";
 import { Pacer } from "../core/pacer.ts";
 import { requestList, type Scenario, wireRate } from "../core/scenario.ts";
 import { FileSource } from "../core/virtual_files.ts";
@@ -33,6 +35,8 @@ export interface CacheOptions {
   readonly log: Logger;
   readonly clock?: Clock;
   readonly onEvent?: (event: Record<string, unknown>) => void;
+  /** Receives the role's read-only view once it exists (admin API, metrics). */
+  readonly onView?: (view: RoleView) => void;
 }
 
 /** What a cache reports when it ends. */
@@ -63,6 +67,9 @@ export async function runCache(options: CacheOptions): Promise<CacheSummary> {
   let scenario: Scenario | undefined;
   let files: FileSource | undefined;
   const buffers = new Map<number, FileBuffer>();
+  /** When each push began on the origin's link (clock time), from its `due`. */
+  const pushStarts = new Map<number, number>();
+  const pages = new PagePool();
   const waiting = new Map<number, (() => void)[]>();
   let stopped = false;
   const summary: CacheSummary = {
@@ -83,7 +90,12 @@ export async function runCache(options: CacheOptions): Promise<CacheSummary> {
   let ready!: () => void;
   const isReady = new Promise<void>((r) => (ready = r));
 
-  const serve = async (peer: Peer, file: number, client: number | undefined): Promise<void> => {
+  const serve = async (
+    peer: Peer,
+    file: number,
+    client: number | undefined,
+    at: number | undefined,
+  ): Promise<void> => {
     const b = brain!;
     const outcome = b.request(file, client);
     if (outcome === "wait") {
@@ -95,7 +107,10 @@ export async function runCache(options: CacheOptions): Promise<CacheSummary> {
         waiting.set(file, list);
       });
       if (stopped) return;
-      return serve(peer, file, client);
+      // Answered when the push began (in the model, the header arrives as the
+      // push starts; the origin said when that was), never before it was asked.
+      const began = pushStarts.get(file);
+      return serve(peer, file, client, Math.max(at ?? 0, began ?? clock.now()));
     }
     if (outcome === "miss") {
       await peer.send({ type: "miss", file, next: null });
@@ -103,7 +118,7 @@ export async function runCache(options: CacheOptions): Promise<CacheSummary> {
     }
     const buffer = buffers.get(file)!;
     try {
-      await peer.sendFile({ type: "hit", file, size: buffer.size }, buffer.read(1 << 20));
+      await peer.sendFile({ type: "hit", file, size: buffer.size }, buffer.read(), at);
       summary.bytesToClients += buffer.size;
     } finally {
       b.served(file);
@@ -117,7 +132,9 @@ export async function runCache(options: CacheOptions): Promise<CacheSummary> {
   const refill = () => {
     if (stopped || !warm) return;
     const want = brain!.refill();
-    if (want !== null) origin.send({ type: "request", file: want }).catch(() => {});
+    if (want !== null) {
+      origin.send({ type: "request", file: want, at: clock.now() }).catch(() => {});
+    }
   };
 
   const wake = (file: number) => {
@@ -163,7 +180,7 @@ export async function runCache(options: CacheOptions): Promise<CacheSummary> {
           );
         }
         // One request at a time per client: the client never has two outstanding here.
-        await serve(peer, msg.file, hello.index);
+        await serve(peer, msg.file, hello.index, msg.at);
       }
     } catch (e) {
       const err = e instanceof ForesightError
@@ -183,6 +200,34 @@ export async function runCache(options: CacheOptions): Promise<CacheSummary> {
     }
   };
 
+  const phase = (): Phase =>
+    stopped ? "stopping" : warm ? "running" : brain ? "warming" : "registering";
+  options.onView?.({
+    role: "cache",
+    phase,
+    stats: () => ({
+      phase: phase(),
+      index: summary.index,
+      capacityBytes: summary.capacityBytes,
+      usedBytes: brain?.store.used ?? 0,
+      peakBytes: brain?.store.peak ?? 0,
+      filesHeld: brain?.store.size ?? 0,
+      hits: brain?.hits ?? 0,
+      misses: brain?.misses ?? 0,
+      pushedFiles: summary.pushedFiles,
+      pushedBytes: summary.pushedBytes,
+      evicted: summary.evicted,
+      bytesToClients: summary.bytesToClients,
+      clientsConnected: peers.size,
+      pagesAllocated: pages.allocated,
+    }),
+    file: (id) => {
+      const b = buffers.get(id);
+      return b?.complete
+        ? { size: b.size, read: (offset, length) => b.copy(offset, length) }
+        : undefined;
+    },
+  });
   const listener = await adapter.listen(options.listen, (c) => void onClientConn(c));
   const advertise = options.advertise ?? listener.address;
   log.log("info", "cache listening", { host: listener.address.host, port: listener.address.port });
@@ -215,6 +260,8 @@ export async function runCache(options: CacheOptions): Promise<CacheSummary> {
       ),
       size: (n) => f.size(n),
       onEvict: (file) => {
+        pushStarts.delete(file);
+        buffers.get(file)?.release();
         buffers.delete(file);
         summary.evicted++;
       },
@@ -232,8 +279,14 @@ export async function runCache(options: CacheOptions): Promise<CacheSummary> {
             );
           }
           brain.pushed(msg.file, msg.size, msg.count, msg.next);
-          const buffer = new FileBuffer(msg.size);
+          const buffer = new FileBuffer(msg.size, pages);
           buffers.set(msg.file, buffer);
+          pushStarts.set(
+            msg.file,
+            msg.due === undefined
+              ? clock.now()
+              : msg.due - msg.size / wireRate(s.rateOriginCache, s.scale) * 1000,
+          );
           summary.pushedFiles++;
           current = { file: msg.file, buffer, received: 0 };
           if (msg.size === 0) current = undefined;

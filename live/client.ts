@@ -13,6 +13,7 @@ import { makeClientPolicy } from "../core/policies.ts";
 import { type ClientPolicy, ORIGIN_SOURCE, type Source } from "../core/policy.ts";
 import { requestList, type Scenario } from "../core/scenario.ts";
 import { FileSource } from "../core/virtual_files.ts";
+import type { Phase, RoleView } from "../core/role_view.ts";
 import { ForesightError } from "../errors.ts";
 import { type Message, PROTOCOL_VERSION } from "../protocol/mod.ts";
 import { Peer } from "./peer.ts";
@@ -28,6 +29,8 @@ export interface ClientOptions {
   readonly log: Logger;
   readonly clock?: Clock;
   readonly onEvent?: (event: Record<string, unknown>) => void;
+  /** Receives the role's read-only view once it exists (admin API, metrics). */
+  readonly onView?: (view: RoleView) => void;
   /** How often to report progress (ms, default 250). */
   readonly progressMs?: number;
 }
@@ -51,6 +54,7 @@ export interface ClientSummary {
 }
 
 interface Transfer {
+  due: number | undefined;
   file: number;
   size: number;
   received: number;
@@ -77,6 +81,20 @@ export async function runClient(options: ClientOptions): Promise<ClientSummary> 
   };
   const sources = new Map<Source, Peer>();
   let progressTimer: ReturnType<typeof setInterval> | undefined;
+  let phase: Phase = "registering";
+  let t0 = 0;
+  let scale = 1;
+  options.onView?.({
+    role: "client",
+    phase: () => phase,
+    stats: () => ({
+      ...summary,
+      phase,
+      simSeconds: phase === "running"
+        ? (clock.now() - t0) / 1000 * scale
+        : summary.finishSimSeconds,
+    }),
+  });
   try {
     const originConn = await connectWithRetry(adapter, options.origin, { log, clock });
     const origin = new Peer(originConn, { log });
@@ -122,6 +140,7 @@ export async function runClient(options: ClientOptions): Promise<ClientSummary> 
       cacheMsgs.set(c.index, msgs);
     }
     await origin.send({ type: "list", files: list });
+    phase = "waiting";
     log.log("info", "list sent; waiting for the start", {
       index: summary.index,
       files: list.length,
@@ -139,7 +158,9 @@ export async function runClient(options: ClientOptions): Promise<ClientSummary> 
         );
       } else throw new ForesightError("PROTOCOL", `Cannot wait for the start: got "${m.type}"`);
     }
-    const t0 = clock.now();
+    t0 = clock.now();
+    scale = s.scale;
+    phase = "running";
     const progress = () =>
       options.onEvent?.({
         event: "progress",
@@ -161,7 +182,11 @@ export async function runClient(options: ClientOptions): Promise<ClientSummary> 
     let stopResolve!: () => void;
     const stopped = new Promise<void>((res) => (stopResolve = res));
 
-    const pump = () => {
+    // When each source was last asked (clock time): a miss is answered, in the
+    // model, the moment it was asked.
+    const askedAt = new Map<Source, number>();
+    /** Starts the fetches the policy wants; `at` is when, in the model, this decision is made. */
+    const pump = (at = clock.now()) => {
       if (policy.finished) return finishResolve();
       const busySet = new Set(busy.keys());
       for (const f of policy.poll(busySet)) {
@@ -172,7 +197,8 @@ export async function runClient(options: ClientOptions): Promise<ClientSummary> 
           );
         }
         busy.set(f.source, f.file);
-        peer.send({ type: "request", file: f.file }).catch((e) => finishReject(e as Error));
+        askedAt.set(f.source, at);
+        peer.send({ type: "request", file: f.file, at }).catch((e) => finishReject(e as Error));
       }
     };
 
@@ -195,7 +221,7 @@ export async function runClient(options: ClientOptions): Promise<ClientSummary> 
           }
           if (m.type === "hit") summary.hits++;
           else summary.fromOrigin++;
-          inflight.set(source, { file: m.file, size: m.size, received: 0, ok: true });
+          inflight.set(source, { file: m.file, size: m.size, received: 0, ok: true, due: m.due });
           if (m.size === 0) complete(source);
           return;
         }
@@ -229,7 +255,7 @@ export async function runClient(options: ClientOptions): Promise<ClientSummary> 
           if (source !== ORIGIN_SOURCE) summary.misses++;
           busy.delete(source);
           policy.missed(m.file, source);
-          pump();
+          pump(askedAt.get(source));
           return;
         case "stop":
           if (source === ORIGIN_SOURCE && policy.finished) return stopResolve();
@@ -253,7 +279,10 @@ export async function runClient(options: ClientOptions): Promise<ClientSummary> 
         log.log("error", "file failed verification", { file: t.file, source });
       }
       policy.received(t.file, source);
-      pump();
+      // The sender said when the transfer was due to end; the bytes came early
+      // or late by the event loops' and the network's delays, which the model
+      // does not have. Decide as of then (never later than now).
+      pump(Math.min(clock.now(), t.due ?? Infinity));
     };
 
     const readLoop = async (source: Source, msgs: AsyncGenerator<Message>) => {
@@ -274,6 +303,7 @@ export async function runClient(options: ClientOptions): Promise<ClientSummary> 
     pump();
     await finished;
     summary.finishSimSeconds = (clock.now() - t0) / 1000 * s.scale;
+    phase = "stopping";
     summary.wallSeconds = (clock.now() - t0) / 1000;
     clearInterval(progressTimer);
     progress();

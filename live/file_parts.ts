@@ -24,3 +24,20 @@ export function* fileParts(
     yield files.slice(n, at, Math.min(partBytes, size - at));
   }
 }
+
+/**
+ * Yields `length` bytes of file `n` from `offset`, in views.
+ *
+ * @throws {ForesightError} INTERNAL when the range leaves the file
+ */
+export function* fileRange(
+  files: FileSource,
+  n: number,
+  offset: number,
+  length: number,
+): Generator<Uint8Array> {
+  const end = offset + length;
+  for (let at = offset; at < end; at += MAX_SLICE) {
+    yield files.slice(n, at, Math.min(MAX_SLICE, end - at));
+  }
+}

@@ -16,11 +16,12 @@ import { Pacer } from "../core/pacer.ts";
 import { type Scenario, wireRate } from "../core/scenario.ts";
 import { makeOriginPolicy } from "../core/policies.ts";
 import type { OriginPolicy } from "../core/policy.ts";
+import type { Phase, RoleView } from "../core/role_view.ts";
 import { ForesightError } from "../errors.ts";
 import { type Message, PROTOCOL_VERSION } from "../protocol/mod.ts";
 import { Peer } from "./peer.ts";
 import { handshake, type Hello } from "./handshake.ts";
-import { fileParts } from "./file_parts.ts";
+import { fileParts, fileRange } from "./file_parts.ts";
 
 /** Options of {@link runOrigin}. */
 export interface OriginOptions {
@@ -35,6 +36,8 @@ export interface OriginOptions {
   readonly onEvent?: (event: Record<string, unknown>) => void;
   /** Aborts the run. */
   readonly signal?: AbortSignal;
+  /** Receives the role's read-only view once it exists (admin API, metrics). */
+  readonly onView?: (view: RoleView) => void;
 }
 
 /** What the origin reports when it ends. */
@@ -122,7 +125,7 @@ export async function runOrigin(options: OriginOptions): Promise<OriginSummary> 
     resolveEnd();
   };
 
-  const push = (cache: number, file: number, count: number) => {
+  const push = (cache: number, file: number, count: number, cause?: number) => {
     const slot = caches[cache]!;
     const size = files.size(file);
     summary.filesToCaches++;
@@ -130,10 +133,11 @@ export async function runOrigin(options: OriginOptions): Promise<OriginSummary> 
     slot.peer.sendFile(
       { type: "file", file, size, count, next: policy!.hint(cache) },
       fileParts(files, file),
+      cause,
     ).catch((e) => fail(`Cannot push file ${file} to cache ${cache}: ${(e as Error).message}`));
   };
 
-  const serveClient = (client: number, file: number) => {
+  const serveClient = (client: number, file: number, cause?: number) => {
     const peer = clients[client]!;
     const owner = ledger.owner(file);
     if (owner !== ORIGIN && caches[owner]) {
@@ -156,6 +160,7 @@ export async function runOrigin(options: OriginOptions): Promise<OriginSummary> 
     peer.sendFile(
       { type: "file", file, size, count: ledger.outstanding(file), next: null },
       fileParts(files, file),
+      cause,
     )
       .catch((e) =>
         log.log("warn", "cannot send file to client", {
@@ -210,6 +215,7 @@ export async function runOrigin(options: OriginOptions): Promise<OriginSummary> 
             index,
             msg.file,
             ledger.handOff(msg.file, index, policy.pushCount?.(index, msg.file)),
+            msg.at,
           );
         } else {
           slot.peer.send({ type: "miss", file: msg.file, next: policy ? policy.hint(index) : null })
@@ -249,7 +255,7 @@ export async function runOrigin(options: OriginOptions): Promise<OriginSummary> 
         if (!started) {
           throw new ForesightError("PROTOCOL", `Cannot serve client ${index} before the start`);
         }
-        serveClient(index, msg.file);
+        serveClient(index, msg.file, msg.at);
         return;
       case "done":
         done.add(index);
@@ -340,6 +346,37 @@ export async function runOrigin(options: OriginOptions): Promise<OriginSummary> 
     }
   };
 
+  const phase = (): Phase =>
+    finished
+      ? "stopping"
+      : started
+      ? "running"
+      : policy
+      ? "warming"
+      : allCaches() && clients.every((c) => c)
+      ? "waiting"
+      : "registering";
+  options.onView?.({
+    role: "data",
+    phase,
+    stats: () => ({
+      phase: phase(),
+      bytesToCaches: summary.bytesToCaches,
+      bytesToClients: summary.bytesToClients,
+      filesToCaches: summary.filesToCaches,
+      filesToClients: summary.filesToClients,
+      redirects: summary.redirects,
+      demand: ledger.totals(),
+      cachesRegistered: caches.filter((c) => c).length,
+      clientsRegistered: clients.filter((c) => c).length,
+      listsIn: lists.filter((l) => l).length,
+      clientsDone: [...done].sort((a, b) => a - b),
+    }),
+    file: (id) =>
+      Number.isInteger(id) && id >= 1 && id <= s.files
+        ? { size: files.size(id), read: (offset, length) => fileRange(files, id, offset, length) }
+        : undefined,
+  });
   const listener = await adapter.listen(options.listen, (conn) => void onConnection(conn));
   options.onListening?.(listener.address);
   log.log("info", "origin listening", { host: listener.address.host, port: listener.address.port });

@@ -15,11 +15,19 @@ import { ForesightError, isForesightError } from "../errors.ts";
 import {
   CHUNK_BYTES,
   DEFAULT_MAX_BODY,
-  encodeChunk,
   encodeMessage,
+  HEADER_BYTES,
   type Message,
   MessageDecoder,
+  MessageType,
+  writeHeader,
 } from "../protocol/mod.ts";
+
+/** Bytes before a chunk's payload: frame header and file id. */
+const CHUNK_FRAME_OVERHEAD = HEADER_BYTES + 4;
+
+/** The header that opens a file transfer. */
+export type FileHeader = Extract<Message, { type: "file" | "hit" }>;
 
 /** Options of a {@link Peer}. */
 export interface PeerOptions {
@@ -50,6 +58,7 @@ export class Peer {
   #tail: Promise<void> = Promise.resolve();
   #closed = false;
   #payloadSent = 0;
+  #frame: Uint8Array | undefined;
 
   /** @param conn an open connection */
   constructor(conn: Conn, options: PeerOptions) {
@@ -88,22 +97,40 @@ export class Peer {
 
   /**
    * Sends a file: `header` (a `file` or `hit` message), then the parts of
-   * `body` as chunks, nothing else in between, paced.
+   * `body` as chunks, nothing else in between, paced; `cause` is when the
+   * request for it was made (see {@link Pacer.take}).
    */
   sendFile(
-    header: Message & { file: number },
+    header: FileHeader,
     body: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+    cause?: number,
   ): Promise<void> {
     return this.#locked(async () => {
+      const pacer = this.#pacer;
+      if (pacer) {
+        // The header says when the transfer is due to end, so the receiver's
+        // next request can be dated from then (see Pacer.begin).
+        const start = pacer.begin(cause);
+        header = { ...header, due: pacer.due(start, header.size) };
+      }
       await this.conn.write(encodeMessage(header));
+      // One frame buffer per connection, reused: a write resolves only once the
+      // runtime has taken every byte, so the next chunk may overwrite it.
+      const frame = this.#frame ??= new Uint8Array(CHUNK_FRAME_OVERHEAD + CHUNK_BYTES);
+      const view = new DataView(frame.buffer);
       for await (const part of body) {
         for (let at = 0; at < part.length; at += CHUNK_BYTES) {
           const piece = part.subarray(at, Math.min(part.length, at + CHUNK_BYTES));
-          if (this.#pacer) await this.#pacer.take(piece.length);
-          await this.conn.write(encodeChunk(header.file, piece));
+          if (pacer) await pacer.take(piece.length);
+          writeHeader(frame, 0, MessageType.chunk, 4 + piece.length);
+          view.setUint32(HEADER_BYTES, header.file);
+          frame.set(piece, CHUNK_FRAME_OVERHEAD);
+          await this.conn.write(frame.subarray(0, CHUNK_FRAME_OVERHEAD + piece.length));
           this.#payloadSent += piece.length;
         }
       }
+      // The link is busy until the last slot ends; so is this connection.
+      if (pacer) await pacer.settle();
     });
   }
 

@@ -9,14 +9,17 @@
  * | 0x04 | list    | `{files: [id, ...]}` ascending, distinct                          |
  * | 0x05 | start   | `{}`                                                              |
  * | 0x06 | stop    | `{reason}`                                                        |
- * | 0x07 | request | `{file}`                                                          |
- * | 0x08 | file    | `{file, size, count, next: id or null}` then `chunk`s             |
- * | 0x09 | hit     | `{file, size}` then `chunk`s                                      |
+ * | 0x07 | request | `{file, at?}` (at: when it was decided, epoch ms; see core/pacer.ts) |
+ * | 0x08 | file    | `{file, size, count, next: id or null, due?}` then `chunk`s       |
+ * | 0x09 | hit     | `{file, size, due?}` then `chunk`s                                |
  * | 0x0a | miss    | `{file, next?}` (next: the origin's new hint to a cache)          |
  * | 0x0b | chunk   | binary: u32 big-endian file id, then the payload                  |
  * | 0x0c | done    | `{files, bytes}`                                                  |
  * | 0x0d | error   | `{code, message}`                                                 |
  * | 0x0e | plan    | `{routes: [[file, source], ...]}`, source -1 = origin, k = cache k |
+ *
+ * `at` and `due` are clock times (epoch ms): when a request was decided, and
+ * when a transfer is scheduled to end (see core/pacer.ts).
  *
  * Control bodies are UTF-8 JSON objects. Unknown fields are ignored (forward
  * compatibility); known fields are checked strictly: integers, id ranges,
@@ -104,6 +107,8 @@ const AnyInt = int(Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
 const FileId = int(1, MAX_FILE_ID);
 const Host = v.pipe(v.string(), v.minLength(1), v.maxLength(255));
 const Port = int(0, 65_535);
+/** A clock time in epoch milliseconds (fractions allowed). */
+const Instant = v.pipe(v.number(), v.finite());
 
 /** Index of the first element not greater than its predecessor, or -1. */
 function disorder(xs: readonly number[]): number {
@@ -150,15 +155,20 @@ function build(maxList: number) {
     list: v.object({ type: v.literal("list"), files: v.pipe(list(FileId), Ascending) }),
     start: v.object({ type: v.literal("start") }),
     stop: v.object({ type: v.literal("stop"), reason: v.string() }),
-    request: v.object({ type: v.literal("request"), file: FileId }),
+    request: v.object({
+      type: v.literal("request"),
+      file: FileId,
+      at: v.optional(Instant),
+    }),
     file: v.object({
       type: v.literal("file"),
       file: FileId,
       size: Count,
       count: Count,
       next: v.nullable(FileId),
+      due: v.optional(Instant),
     }),
-    hit: v.object({ type: v.literal("hit"), file: FileId, size: Count }),
+    hit: v.object({ type: v.literal("hit"), file: FileId, size: Count, due: v.optional(Instant) }),
     miss: v.object({ type: v.literal("miss"), file: FileId, next: v.optional(v.nullable(FileId)) }),
     done: v.object({ type: v.literal("done"), files: Count, bytes: Count }),
     error: v.object({ type: v.literal("error"), code: v.string(), message: v.string() }),

@@ -76,6 +76,21 @@ describe("foresight run, small scenario", () => {
     });
   }
 
+  for (const policy of ["seed", "lru", "belady"] as const) {
+    it(`runs policy ${policy} live: every file verified, capacity kept`, async () => {
+      const s: Scenario = { ...small, policy };
+      const r = await runScenario(s, {
+        runtime: "node",
+        host: "127.0.0.1",
+        logLevel: "warn",
+        timeoutS: 120,
+      });
+      assertHealthy(r, s);
+      assert.ok(r.links.cacheToClient > 0, "the caches served bytes");
+      assert.ok(r.caches.every((c) => c.pushedFiles > 0 && c.evicted > 0));
+    });
+  }
+
   it("nocache sends everything from the origin", async () => {
     const s: Scenario = { ...small, policy: "nocache" };
     const r = await runScenario(s, {

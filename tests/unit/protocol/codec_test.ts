@@ -92,7 +92,11 @@ const arbitraries: { [K in Message["type"]]: fc.Arbitrary<Extract<Message, { typ
   }, plain),
   start: fc.constant({ type: "start" as const }),
   stop: fc.record({ type: fc.constant("stop"), reason: text }, plain),
-  request: fc.record({ type: fc.constant("request"), file: id }, plain),
+  request: fc.record({
+    type: fc.constant("request"),
+    file: id,
+    at: fc.double({ min: 0, max: 1e13, noNaN: true }),
+  }, { requiredKeys: ["type", "file"], noNullPrototype: true }),
   file: fc.record({
     type: fc.constant("file"),
     file: id,
