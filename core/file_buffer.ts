@@ -8,7 +8,7 @@
  */
 
 import { ForesightError } from "../errors.ts";
-import { PagePool } from "./page_pool.ts";
+import type { PagePool } from "./page_pool.ts";
 
 /**
  * A fixed-size byte buffer filled in order and read concurrently.

@@ -1,11 +1,15 @@
 /**
  * Link shaping: a pacer that lets bytes onto a link no faster than its rate.
  *
- * The pacer keeps the time at which the link becomes free. Sending `n` bytes
- * moves that time on by `n / rate` and waits until then, so a transfer of `S`
- * bytes on an otherwise idle link ends `S / rate` after it began, exactly as
- * the simulator models a link. A sender that falls a little behind (a busy
- * event loop) may catch up by at most the slack; an idle link earns no credit.
+ * A token bucket kept as a schedule: the pacer holds the time at which the
+ * link becomes free. Sending `n` bytes reserves the slot `[free, free + n /
+ * rate)` and waits for its start; {@link Pacer.settle} waits for the end of
+ * the last slot. So a transfer of `S` bytes on an otherwise idle link ends
+ * `S / rate` after it began, exactly as the simulator models a link. A sender
+ * that falls a little behind (a busy event loop) may catch up by at most the
+ * slack (the bucket's depth); an idle link earns no credit. A transfer may be
+ * dated from the request that caused it ({@link Pacer.begin}), so a request's
+ * round trip, which takes no time in the model, costs none live either.
  *
  * @module
  */
@@ -19,7 +23,10 @@ import { ForesightError } from "../errors.ts";
  * @example
  * ```ts
  * const pacer = new Pacer(1_024_000, realClock); // 1000 KiB/s
+ * pacer.begin();
+ * await pacer.take(65_536); // at once: its slot starts now
  * await pacer.take(65_536); // ~64 ms later
+ * await pacer.settle(); // ~128 ms after the start
  * ```
  */
 export class Pacer {

@@ -189,3 +189,40 @@ describe("foresight run, small scenario", () => {
     assert.match(out.stderr, /requests must not exceed files/);
   });
 });
+
+describe("live against the simulator", () => {
+  it("a small foresight run reports simulated time close to the simulator's makespan", async () => {
+    const { simulate } = await import("../../sim/simulator.ts");
+    const s: Scenario = {
+      ...CANONICAL,
+      files: 1000,
+      requests: 40,
+      capacityKiB: 4_000,
+      scale: 5,
+      seed: 2,
+      policy: "foresight",
+    };
+    const sim = simulate(s);
+    const live = await runScenario(s, {
+      runtime: "node",
+      host: "127.0.0.1",
+      logLevel: "warn",
+      timeoutS: 120,
+    });
+    assertHealthy(live, s);
+    const ratio = live.simSeconds / sim.makespan;
+    // A sanity bound, not the fidelity target (bench/fidelity.ts measures that): the
+    // live run follows the model, not something else entirely.
+    assert.ok(
+      ratio > 0.9 && ratio < 1.25,
+      `live ${live.simSeconds.toFixed(2)} s vs sim ${sim.makespan.toFixed(2)} s`,
+    );
+    const simHits = sim.caches.reduce((a, c) => a + c.hits, 0);
+    assert.equal(
+      live.caches.reduce((a, c) => a + c.hits, 0),
+      simHits,
+      "the same requests hit the caches",
+    );
+    assert.equal(live.links.originToCache, sim.links.originToCache, "the same pushes");
+  });
+});

@@ -8,48 +8,84 @@ async function flush() {
   for (let i = 0; i < 5; i++) await Promise.resolve();
 }
 
-describe("Pacer", () => {
-  it("lets n bytes through n/rate after an idle start", async () => {
-    const clock = new ManualClock();
-    const pacer = new Pacer(1000, clock); // 1 byte per ms
-    let done = false;
-    void pacer.take(100).then(() => (done = true));
-    clock.advance(99);
-    await flush();
-    assert.equal(done, false);
+/** Runs `steps` 1 ms ticks of the clock, letting promises settle after each. */
+async function tick(clock: ManualClock, steps: number) {
+  for (let i = 0; i < steps; i++) {
     clock.advance(1);
     await flush();
-    assert.equal(done, true);
-  });
+  }
+}
 
-  it("queues back-to-back sends so the average never exceeds the rate", async () => {
+describe("Pacer", () => {
+  it("sends each chunk at the start of its slot and settles when the last slot ends", async () => {
     const clock = new ManualClock();
-    const pacer = new Pacer(1000, clock);
-    const finished: number[] = [];
-    const run = (async () => {
-      for (let i = 0; i < 10; i++) {
+    const pacer = new Pacer(1000, clock); // 1 byte per ms
+    const sent: number[] = [];
+    let settled = -1;
+    void (async () => {
+      pacer.begin();
+      for (let i = 0; i < 4; i++) {
         await pacer.take(50);
-        finished.push(clock.now());
+        sent.push(clock.now());
       }
+      await pacer.settle();
+      settled = clock.now();
     })();
-    while (finished.length < 10) {
-      clock.advance(1);
-      await flush();
-    }
-    await run;
-    assert.deepEqual(finished, [50, 100, 150, 200, 250, 300, 350, 400, 450, 500]);
-    assert.equal(pacer.bytes, 500);
+    await flush();
+    await tick(clock, 250);
+    assert.deepEqual(
+      sent,
+      [0, 50, 100, 150],
+      "a transfer of S bytes: chunks spaced by their slots",
+    );
+    assert.equal(settled, 200, "the transfer ends S/rate after it began");
+    assert.equal(pacer.bytes, 200);
   });
 
   it("gives an idle link no credit", async () => {
     const clock = new ManualClock();
     const pacer = new Pacer(1000, clock);
+    await pacer.take(100);
     clock.advance(10_000);
-    let done = false;
-    void pacer.take(100).then(() => (done = true));
-    clock.advance(50);
+    const sent: number[] = [];
+    void (async () => {
+      for (let i = 0; i < 3; i++) {
+        await pacer.take(100);
+        sent.push(clock.now());
+      }
+    })();
     await flush();
-    assert.equal(done, false, "idle time must not let 100 bytes through in 50 ms");
+    await tick(clock, 300);
+    assert.deepEqual(sent, [10_000, 10_100, 10_200], "idle time must not let bytes through early");
+  });
+
+  it("lets a late sender catch up by at most the slack", async () => {
+    const clock = new ManualClock();
+    const pacer = new Pacer(1000, clock, 20);
+    await pacer.take(100); // slot 0..100
+    clock.advance(110); // 10 ms late: within the slack
+    await pacer.take(100); // slot 100..200, sent at once
+    assert.equal(clock.now(), 110);
+    let sent = -1;
+    void pacer.take(100).then(() => (sent = clock.now())); // slot 200..300
+    await flush();
+    await tick(clock, 100);
+    assert.equal(sent, 200, "the schedule continues from the slot, not from the late send");
+  });
+
+  it("schedules a transfer from its cause, within the credit, never from the future", () => {
+    const clock = new ManualClock();
+    clock.advance(1000);
+    const pacer = new Pacer(1000, clock, 20, 100);
+    assert.equal(pacer.begin(970), 970, "a request made 30 ms ago: its transfer starts then");
+    const p2 = new Pacer(1000, clock, 20, 100);
+    assert.equal(p2.begin(500), 900, "credit is capped at 100 ms");
+    const p3 = new Pacer(1000, clock, 20, 100);
+    assert.equal(p3.begin(2000), 1000, "a cause in the future starts now");
+    const p4 = new Pacer(1000, clock, 20, 100);
+    void p4.take(500); // busy until 1500
+    assert.equal(p4.begin(970), 1500, "a busy link starts the transfer when it is free");
+    assert.equal(p4.due(1500, 200), 1700);
   });
 
   it("rejects a rate that is not positive", () => {
