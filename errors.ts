@@ -19,6 +19,8 @@ export const ErrorCode = {
   CAPACITY: "CAPACITY",
   CORRUPT: "CORRUPT",
   CONFIG: "CONFIG",
+  AUTH: "AUTH",
+  LIMIT: "LIMIT",
   INTERNAL: "INTERNAL",
 } as const;
 

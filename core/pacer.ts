@@ -3,8 +3,8 @@
  *
  * A token bucket kept as a schedule: the pacer holds the time at which the
  * link becomes free. Sending `n` bytes reserves the slot `[free, free + n /
- * rate)` and waits for its start; {@link Pacer.settle} waits for the end of
- * the last slot. So a transfer of `S` bytes on an otherwise idle link ends
+ * rate)` and waits for its start; {@link Pacer.finish} waits for the end of
+ * the transfer. So a transfer of `S` bytes on an otherwise idle link ends
  * `S / rate` after it began, exactly as the simulator models a link. A sender
  * that falls a little behind (a busy event loop) may catch up by at most the
  * slack (the bucket's depth); an idle link earns no credit. A transfer may be
@@ -23,10 +23,10 @@ import { ForesightError } from "../errors.ts";
  * @example
  * ```ts
  * const pacer = new Pacer(1_024_000, realClock); // 1000 KiB/s
- * pacer.begin();
+ * const start = pacer.begin();
  * await pacer.take(65_536); // at once: its slot starts now
  * await pacer.take(65_536); // ~64 ms later
- * await pacer.settle(); // ~128 ms after the start
+ * await pacer.finish(pacer.due(start, 131_072)); // ~128 ms after the start
  * ```
  */
 export class Pacer {
@@ -96,7 +96,7 @@ export class Pacer {
    * Reserves the link for `n` more bytes and waits until their slot begins:
    * the bytes go out at the start of their slot, so a receiver holds them by
    * the slot's end despite the event loop's and the network's delays. Use
-   * {@link settle} to wait for the end of the last slot.
+   * {@link finish} to end the transfer.
    */
   async take(n: number): Promise<void> {
     this.#bytes += n;
@@ -109,9 +109,17 @@ export class Pacer {
     if (wait > 0.5) await this.#clock.sleep(wait);
   }
 
-  /** Waits until the slots taken so far have ended (the transfer is over, as the model sees it). */
-  async settle(): Promise<void> {
-    const wait = this.#freeAt - this.#clock.now();
+  /**
+   * Ends a transfer that was due to end at `due` (see {@link begin}, {@link due}):
+   * it ends then, or now if its last bytes went out later (they were not there
+   * yet: a cache forwarding a file still arriving; or the sender was late),
+   * as a fluid link would. The link is busy until then, and so is the caller.
+   */
+  async finish(due: number): Promise<void> {
+    if (this.#bytesPerMs === Infinity) return;
+    const now = this.#clock.now();
+    this.#freeAt = Math.max(due, now);
+    const wait = this.#freeAt - now;
     if (wait > 0.5) await this.#clock.sleep(wait);
   }
 }

@@ -25,6 +25,29 @@ function mix32(x: number): number {
   return (x ^ (x >>> 16)) >>> 0;
 }
 
+interface BufferLike {
+  from(buffer: ArrayBufferLike, offset: number, length: number): unknown;
+  compare(a: unknown, b: unknown): number;
+}
+const NativeBuffer = (globalThis as { Buffer?: BufferLike }).Buffer;
+
+/**
+ * True when `a` and `b` hold the same bytes: a native memcmp where the
+ * runtime has one (`Buffer.compare`: Node, Deno and Bun all do), a loop
+ * otherwise (browsers).
+ */
+export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  if (NativeBuffer && a.length > 64) {
+    return NativeBuffer.compare(
+      NativeBuffer.from(a.buffer, a.byteOffset, a.length),
+      NativeBuffer.from(b.buffer, b.byteOffset, b.length),
+    ) === 0;
+  }
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 /**
  * Generates, slices and verifies the virtual files of one run.
  *
@@ -93,9 +116,8 @@ export class FileSource {
     let done = 0;
     while (done < data.length) {
       const len = Math.min(MAX_SLICE, data.length - done);
-      const want = this.slice(n, offset + done, len);
-      for (let i = 0; i < len; i++) {
-        if (want[i] !== data[done + i]) return false;
+      if (!bytesEqual(this.slice(n, offset + done, len), data.subarray(done, done + len))) {
+        return false;
       }
       done += len;
     }

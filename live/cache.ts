@@ -20,6 +20,8 @@ import { FileSource } from "../core/virtual_files.ts";
 import { ForesightError } from "../errors.ts";
 import { PROTOCOL_VERSION } from "../protocol/mod.ts";
 import { Peer } from "./peer.ts";
+import { gate } from "./connection_gate.ts";
+import { CONNECT_DEADLINE_MS, DEFAULT_MAX_CONNECTIONS, HANDSHAKE_MS, JOIN_MS } from "./limits.ts";
 import { awaitWelcome, handshake } from "./handshake.ts";
 import { connectWithRetry } from "./connect.ts";
 
@@ -37,6 +39,12 @@ export interface CacheOptions {
   readonly onEvent?: (event: Record<string, unknown>) => void;
   /** Receives the role's read-only view once it exists (admin API, metrics). */
   readonly onView?: (view: RoleView) => void;
+  /** Shared secret: proven to the origin, and required of clients. */
+  readonly secret?: string;
+  /** Most client connections open at once (default {@link DEFAULT_MAX_CONNECTIONS}). */
+  readonly maxConnections?: number;
+  /** Give up reaching the origin after this many ms (default 30 000). */
+  readonly connectDeadlineMs?: number;
 }
 
 /** What a cache reports when it ends. */
@@ -148,7 +156,11 @@ export async function runCache(options: CacheOptions): Promise<CacheSummary> {
     const peer = new Peer(conn, { log });
     try {
       const msgs = peer.messages();
-      const hello = await handshake(msgs, 5000);
+      const hello = await handshake(msgs, {
+        timeoutMs: HANDSHAKE_MS,
+        send: (m) => peer.send(m),
+        secret: options.secret,
+      });
       if (hello.role === "cache") {
         throw new ForesightError("PROTOCOL", "Cannot register a cache at a cache");
       }
@@ -228,11 +240,18 @@ export async function runCache(options: CacheOptions): Promise<CacheSummary> {
         : undefined;
     },
   });
-  const listener = await adapter.listen(options.listen, (c) => void onClientConn(c));
+  const listener = await adapter.listen(
+    options.listen,
+    gate(options.maxConnections ?? DEFAULT_MAX_CONNECTIONS, log, (c) => void onClientConn(c)),
+  );
   const advertise = options.advertise ?? listener.address;
   log.log("info", "cache listening", { host: listener.address.host, port: listener.address.port });
 
-  const conn = await connectWithRetry(adapter, options.origin, { log, clock });
+  const conn = await connectWithRetry(adapter, options.origin, {
+    log,
+    clock,
+    deadlineMs: options.connectDeadlineMs ?? CONNECT_DEADLINE_MS,
+  });
   const origin = new Peer(conn, { log });
   const msgs = origin.messages();
   let current: { file: number; buffer: FileBuffer; received: number } | undefined;
@@ -245,7 +264,12 @@ export async function runCache(options: CacheOptions): Promise<CacheSummary> {
       index: options.index,
       runtime: adapter.runtime,
     });
-    const welcome = await awaitWelcome(msgs, 10_000);
+    const welcome = await awaitWelcome(msgs, {
+      timeoutMs: JOIN_MS,
+      send: (m) => origin.send(m),
+      role: "cache",
+      secret: options.secret,
+    });
     scenario = welcome.scenario;
     summary.index = welcome.index;
     summary.capacityBytes = scenario.capacityKiB * 1024;

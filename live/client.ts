@@ -17,6 +17,7 @@ import type { Phase, RoleView } from "../core/role_view.ts";
 import { ForesightError } from "../errors.ts";
 import { type Message, PROTOCOL_VERSION } from "../protocol/mod.ts";
 import { Peer } from "./peer.ts";
+import { CONNECT_DEADLINE_MS, JOIN_MS } from "./limits.ts";
 import { awaitWelcome, nextMessage } from "./handshake.ts";
 import { connectWithRetry } from "./connect.ts";
 
@@ -31,6 +32,10 @@ export interface ClientOptions {
   readonly onEvent?: (event: Record<string, unknown>) => void;
   /** Receives the role's read-only view once it exists (admin API, metrics). */
   readonly onView?: (view: RoleView) => void;
+  /** Shared secret, proven to the origin and the caches. */
+  readonly secret?: string;
+  /** Give up reaching the origin after this many ms (default 30 000). */
+  readonly connectDeadlineMs?: number;
   /** How often to report progress (ms, default 250). */
   readonly progressMs?: number;
 }
@@ -96,7 +101,11 @@ export async function runClient(options: ClientOptions): Promise<ClientSummary> 
     }),
   });
   try {
-    const originConn = await connectWithRetry(adapter, options.origin, { log, clock });
+    const originConn = await connectWithRetry(adapter, options.origin, {
+      log,
+      clock,
+      deadlineMs: options.connectDeadlineMs ?? CONNECT_DEADLINE_MS,
+    });
     const origin = new Peer(originConn, { log });
     sources.set(ORIGIN_SOURCE, origin);
     const originMsgs = origin.messages();
@@ -107,7 +116,12 @@ export async function runClient(options: ClientOptions): Promise<ClientSummary> 
       index: options.index,
       runtime: adapter.runtime,
     });
-    const welcome = await awaitWelcome(originMsgs, 10_000);
+    const welcome = await awaitWelcome(originMsgs, {
+      timeoutMs: JOIN_MS,
+      send: (m) => origin.send(m),
+      role: "client",
+      secret: options.secret,
+    });
     const s: Scenario = welcome.scenario;
     summary.index = welcome.index;
     const files = new FileSource({ seed: s.seed });
@@ -135,7 +149,12 @@ export async function runClient(options: ClientOptions): Promise<ClientSummary> 
         index: summary.index,
         runtime: adapter.runtime,
       });
-      await awaitWelcome(msgs, 10_000);
+      await awaitWelcome(msgs, {
+        timeoutMs: JOIN_MS,
+        send: (m) => peer.send(m),
+        role: "client",
+        secret: options.secret,
+      });
       sources.set(c.index, peer);
       cacheMsgs.set(c.index, msgs);
     }

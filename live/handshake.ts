@@ -8,6 +8,7 @@
 
 import { ForesightError } from "../errors.ts";
 import { type Message, PROTOCOL_VERSION } from "../protocol/mod.ts";
+import { answer, check, newNonce } from "./secret.ts";
 
 /** A `hello` message. */
 export type Hello = Extract<Message, { type: "hello" }>;
@@ -43,12 +44,28 @@ export async function nextMessage(
   }
 }
 
+/** What the server side of a handshake needs. */
+export interface HandshakeOptions {
+  /** How long the peer has for each step (ms). */
+  readonly timeoutMs: number;
+  /** Sends a message to the peer (for the challenge). */
+  readonly send: (msg: Message) => Promise<void>;
+  /** The shared secret the peer must prove it holds; none = anyone may join. */
+  readonly secret?: string;
+}
+
 /**
- * Server side: reads the `hello` and checks its version.
+ * Server side: reads the `hello`, checks its version, and when a secret is
+ * set challenges the peer to prove it holds it.
  *
- * @throws {ForesightError} PROTOCOL for another first message, VERSION for a version mismatch
+ * @throws {ForesightError} PROTOCOL for another first message, VERSION for a
+ *   version mismatch, AUTH for a wrong or missing answer, TIMEOUT
  */
-export async function handshake(msgs: AsyncIterator<Message>, timeoutMs: number): Promise<Hello> {
+export async function handshake(
+  msgs: AsyncIterator<Message>,
+  options: HandshakeOptions,
+): Promise<Hello> {
+  const { timeoutMs } = options;
   const msg = await nextMessage(msgs, timeoutMs, "complete the handshake");
   if (msg.type !== "hello") {
     throw new ForesightError(
@@ -62,21 +79,64 @@ export async function handshake(msgs: AsyncIterator<Message>, timeoutMs: number)
       `Cannot complete the handshake: peer speaks version ${msg.v}, this side ${PROTOCOL_VERSION}`,
     );
   }
+  if (options.secret !== undefined) {
+    const nonce = newNonce();
+    await options.send({ type: "challenge", nonce });
+    const reply = await nextMessage(msgs, timeoutMs, "authenticate the peer");
+    if (reply.type !== "auth") {
+      throw new ForesightError(
+        "AUTH",
+        `Cannot admit the ${msg.role}: it answered the challenge with "${reply.type}", not "auth"`,
+      );
+    }
+    if (!await check(options.secret, msg.role, nonce, reply.mac)) {
+      throw new ForesightError("AUTH", `Cannot admit the ${msg.role}: wrong secret`);
+    }
+  }
   return msg;
 }
 
+/** What the joining side of a handshake needs. */
+export interface JoinOptions {
+  /** How long the server has for each step (ms). */
+  readonly timeoutMs: number;
+  /** Sends a message to the server (for the answer to a challenge). */
+  readonly send: (msg: Message) => Promise<void>;
+  /** The role this side announced in its `hello`. */
+  readonly role: string;
+  /** The shared secret, if this side has one. */
+  readonly secret?: string;
+}
+
 /**
- * Client side: reads the `welcome` (an `error` becomes a thrown error).
+ * Joining side, after its `hello`: answers a challenge if the server sends
+ * one, then reads the `welcome` (an `error` becomes a thrown error).
  *
- * @throws {ForesightError} with the peer's code when refused
+ * @throws {ForesightError} AUTH when the server wants a secret this side does
+ *   not have or refuses it; the server's code otherwise
  */
 export async function awaitWelcome(
   msgs: AsyncIterator<Message>,
-  timeoutMs: number,
+  options: JoinOptions,
 ): Promise<Welcome> {
-  const msg = await nextMessage(msgs, timeoutMs, "join");
+  const { timeoutMs } = options;
+  let msg = await nextMessage(msgs, timeoutMs, "join");
+  if (msg.type === "challenge") {
+    if (options.secret === undefined) {
+      throw new ForesightError(
+        "AUTH",
+        "Cannot join: the server requires a shared secret (--secret or FORESIGHT_SECRET)",
+      );
+    }
+    await options.send({
+      type: "auth",
+      mac: await answer(options.secret, options.role, msg.nonce),
+    });
+    msg = await nextMessage(msgs, timeoutMs, "join");
+  }
   if (msg.type === "error") {
-    throw new ForesightError("PROTOCOL", `Cannot join: refused (${msg.code}): ${msg.message}`);
+    const code = msg.code === "AUTH" ? "AUTH" : "PROTOCOL";
+    throw new ForesightError(code, `Cannot join: refused (${msg.code}): ${msg.message}`);
   }
   if (msg.type !== "welcome") {
     throw new ForesightError("PROTOCOL", `Cannot join: expected "welcome", got "${msg.type}"`);

@@ -20,6 +20,8 @@ import type { Phase, RoleView } from "../core/role_view.ts";
 import { ForesightError } from "../errors.ts";
 import { type Message, PROTOCOL_VERSION } from "../protocol/mod.ts";
 import { Peer } from "./peer.ts";
+import { gate } from "./connection_gate.ts";
+import { DEFAULT_MAX_CONNECTIONS, HANDSHAKE_MS } from "./limits.ts";
 import { handshake, type Hello } from "./handshake.ts";
 import { fileParts, fileRange } from "./file_parts.ts";
 
@@ -38,6 +40,10 @@ export interface OriginOptions {
   readonly signal?: AbortSignal;
   /** Receives the role's read-only view once it exists (admin API, metrics). */
   readonly onView?: (view: RoleView) => void;
+  /** Shared secret every cache and client must prove it holds; none = anyone may join. */
+  readonly secret?: string;
+  /** Most connections open at once (default {@link DEFAULT_MAX_CONNECTIONS}). */
+  readonly maxConnections?: number;
 }
 
 /** What the origin reports when it ends. */
@@ -310,7 +316,11 @@ export async function runOrigin(options: OriginOptions): Promise<OriginSummary> 
     let who: { role: "cache" | "client"; index: number } | undefined;
     try {
       const msgs = peer.messages();
-      const hello = await handshake(msgs, 5000);
+      const hello = await handshake(msgs, {
+        timeoutMs: HANDSHAKE_MS,
+        send: (m) => peer.send(m),
+        secret: options.secret,
+      });
       if (finished) throw new ForesightError("PROTOCOL", "Cannot register: the run is over");
       if (hello.role === "probe") {
         await peer.send(welcome(0));
@@ -377,7 +387,10 @@ export async function runOrigin(options: OriginOptions): Promise<OriginSummary> 
         ? { size: files.size(id), read: (offset, length) => fileRange(files, id, offset, length) }
         : undefined,
   });
-  const listener = await adapter.listen(options.listen, (conn) => void onConnection(conn));
+  const listener = await adapter.listen(
+    options.listen,
+    gate(options.maxConnections ?? DEFAULT_MAX_CONNECTIONS, log, (conn) => void onConnection(conn)),
+  );
   options.onListening?.(listener.address);
   log.log("info", "origin listening", { host: listener.address.host, port: listener.address.port });
   options.signal?.addEventListener("abort", () => fail("aborted"));

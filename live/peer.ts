@@ -107,11 +107,12 @@ export class Peer {
   ): Promise<void> {
     return this.#locked(async () => {
       const pacer = this.#pacer;
+      let due = 0;
       if (pacer) {
         // The header says when the transfer is due to end, so the receiver's
         // next request can be dated from then (see Pacer.begin).
-        const start = pacer.begin(cause);
-        header = { ...header, due: pacer.due(start, header.size) };
+        due = pacer.due(pacer.begin(cause), header.size);
+        header = { ...header, due };
       }
       await this.conn.write(encodeMessage(header));
       // One frame buffer per connection, reused: a write resolves only once the
@@ -129,8 +130,8 @@ export class Peer {
           this.#payloadSent += piece.length;
         }
       }
-      // The link is busy until the last slot ends; so is this connection.
-      if (pacer) await pacer.settle();
+      // The link is busy until the transfer ends; so is this connection.
+      if (pacer) await pacer.finish(due);
     });
   }
 

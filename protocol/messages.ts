@@ -17,6 +17,8 @@
  * | 0x0c | done    | `{files, bytes}`                                                  |
  * | 0x0d | error   | `{code, message}`                                                 |
  * | 0x0e | plan    | `{routes: [[file, source], ...]}`, source -1 = origin, k = cache k |
+ * | 0x0f | challenge | `{nonce}` 64 hex digits: prove you hold the shared secret        |
+ * | 0x10 | auth    | `{mac}` 64 hex digits: HMAC-SHA-256 of the nonce and role          |
  *
  * `at` and `due` are clock times (epoch ms): when a request was decided, and
  * when a transfer is scheduled to end (see core/pacer.ts).
@@ -71,6 +73,8 @@ export const MessageType = {
   done: 0x0c,
   error: 0x0d,
   plan: 0x0e,
+  challenge: 0x0f,
+  auth: 0x10,
 } as const;
 
 /**
@@ -107,6 +111,11 @@ const AnyInt = int(Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
 const FileId = int(1, MAX_FILE_ID);
 const Host = v.pipe(v.string(), v.minLength(1), v.maxLength(255));
 const Port = int(0, 65_535);
+/** 32 bytes as 64 lowercase hex digits. */
+const Hex64 = v.pipe(
+  v.string(),
+  v.regex(/^[0-9a-f]{64}$/, "Invalid hex: Expected 64 lowercase hex digits"),
+);
 /** A clock time in epoch milliseconds (fractions allowed). */
 const Instant = v.pipe(v.number(), v.finite());
 
@@ -172,6 +181,8 @@ function build(maxList: number) {
     miss: v.object({ type: v.literal("miss"), file: FileId, next: v.optional(v.nullable(FileId)) }),
     done: v.object({ type: v.literal("done"), files: Count, bytes: Count }),
     error: v.object({ type: v.literal("error"), code: v.string(), message: v.string() }),
+    challenge: v.object({ type: v.literal("challenge"), nonce: Hex64 }),
+    auth: v.object({ type: v.literal("auth"), mac: Hex64 }),
     plan: v.object({
       type: v.literal("plan"),
       routes: list(v.tuple([FileId, int(-1, Number.MAX_SAFE_INTEGER)])),
@@ -181,7 +192,7 @@ function build(maxList: number) {
   // deno-fmt-ignore
   const union = v.variant("type", [
     s.hello, s.welcome, s.caches, s.list, s.start, s.stop, s.request,
-    s.file, s.hit, s.miss, s.done, s.error, s.plan,
+    s.file, s.hit, s.miss, s.done, s.error, s.plan, s.challenge, s.auth,
   ]);
   return { schemas, union };
 }

@@ -23,12 +23,12 @@ describe("Pacer", () => {
     const sent: number[] = [];
     let settled = -1;
     void (async () => {
-      pacer.begin();
+      const start = pacer.begin();
       for (let i = 0; i < 4; i++) {
         await pacer.take(50);
         sent.push(clock.now());
       }
-      await pacer.settle();
+      await pacer.finish(pacer.due(start, 200));
       settled = clock.now();
     })();
     await flush();
@@ -86,6 +86,20 @@ describe("Pacer", () => {
     void p4.take(500); // busy until 1500
     assert.equal(p4.begin(970), 1500, "a busy link starts the transfer when it is free");
     assert.equal(p4.due(1500, 200), 1700);
+  });
+
+  it("ends a transfer whose last bytes came late when they went out, as a fluid link would", async () => {
+    const clock = new ManualClock();
+    const pacer = new Pacer(1000, clock);
+    const start = pacer.begin();
+    await pacer.take(50); // slot 0..50, but the next bytes arrive only at 300
+    clock.advance(300);
+    await pacer.take(50);
+    let ended = -1;
+    void pacer.finish(pacer.due(start, 100)).then(() => (ended = clock.now()));
+    await flush();
+    assert.equal(ended, 300, "due at 100, last bytes out at 300: ends at 300, not a slot later");
+    assert.equal(pacer.begin(), 300, "the link is free from then");
   });
 
   it("rejects a rate that is not positive", () => {

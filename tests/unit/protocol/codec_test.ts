@@ -54,6 +54,9 @@ const port = fc.integer({ min: 0, max: 65_535 });
 const payload = fc.tuple(fc.uint8Array({ maxLength: 200 }), fc.uint8Array({ maxLength: 50 }))
   .map(([a, b]) => concat([a, ALL_CODES, b]));
 
+const hex64 = fc.uint8Array({ minLength: 32, maxLength: 32 })
+  .map((b) => [...b].map((x) => x.toString(16).padStart(2, "0")).join(""));
+
 const arbitraries: { [K in Message["type"]]: fc.Arbitrary<Extract<Message, { type: K }>> } = {
   hello: fc.record({
     type: fc.constant("hello"),
@@ -116,6 +119,8 @@ const arbitraries: { [K in Message["type"]]: fc.Arbitrary<Extract<Message, { typ
     type: fc.constant("plan"),
     routes: fc.array(fc.tuple(id, fc.integer({ min: -1, max: 1000 })), { maxLength: 20 }),
   }, plain),
+  challenge: fc.record({ type: fc.constant("challenge"), nonce: hex64 }, plain),
+  auth: fc.record({ type: fc.constant("auth"), mac: hex64 }, plain),
 };
 const everyType = Object.values(arbitraries) as fc.Arbitrary<Message>[];
 const anyMessage: fc.Arbitrary<Message> = fc.oneof(...everyType);
@@ -199,7 +204,7 @@ describe("codec", () => {
   });
 
   it("rejects an unknown type byte", () => {
-    for (const type of [0x00, 0x0f, 0x7f, 0xff]) {
+    for (const type of [0x00, 0x11, 0x7f, 0xff]) {
       throwsCode(() => decodeJson(type, "{}"), "UNKNOWN_TYPE", /unknown type 0x[0-9a-f]{2}/);
     }
   });
