@@ -79,6 +79,17 @@ export class ParallelClient implements ClientPolicy {
     queue.files.splice(queue.at + (this.#outstanding.has(to) ? 1 : 0), 0, file);
   }
 
+  lost(source: Source): void {
+    const queue = this.#queues.get(source);
+    if (!queue || source === ORIGIN_SOURCE) return;
+    this.#queues.delete(source);
+    this.#outstanding.delete(source);
+    const origin = this.#queue(ORIGIN_SOURCE);
+    for (const file of queue.files.slice(queue.at)) {
+      if (!this.#done.has(file)) origin.files.push(file);
+    }
+  }
+
   /**
    * Routes each listed file to its source; each source fetches its routed
    * files in the order given, then its other files ascending. Call before the

@@ -64,6 +64,11 @@ export interface ClientPolicy {
   missed(file: number, source: Source): void;
   /** Routes from the origin (file → source) override the client's own choice. */
   route(routes: readonly [number, Source][]): void;
+  /**
+   * `source` is gone (a cache died): its outstanding fetch was dropped, and
+   * every file still meant to come from it comes from the origin instead.
+   */
+  lost(source: Source): void;
   /** True once every file has arrived. */
   readonly finished: boolean;
 }

@@ -118,6 +118,7 @@ export class SequentialClient implements ClientPolicy {
   readonly #routes = new Map<number, Source>();
   #next = 0;
   #current: Fetch | null = null;
+  readonly #lost = new Set<Source>();
 
   /**
    * @param list the client's files (any order; fetched ascending)
@@ -135,8 +136,9 @@ export class SequentialClient implements ClientPolicy {
   poll(busy: ReadonlySet<Source>): Fetch[] {
     if (this.#current || this.finished) return [];
     const file = this.#queue[this.#next]!;
-    const source = this.#routes.get(file) ??
+    let source = this.#routes.get(file) ??
       (this.#caches > 0 ? shardOf(file, this.#caches) : ORIGIN_SOURCE);
+    if (this.#lost.has(source)) source = ORIGIN_SOURCE;
     if (busy.has(source)) return [];
     this.#current = { file, source };
     return [this.#current];
@@ -159,5 +161,11 @@ export class SequentialClient implements ClientPolicy {
 
   route(routes: readonly [number, Source][]): void {
     for (const [file, source] of routes) this.#routes.set(file, source);
+  }
+
+  lost(source: Source): void {
+    if (source === ORIGIN_SOURCE) return;
+    this.#lost.add(source);
+    if (this.#current?.source === source) this.#current = null;
   }
 }

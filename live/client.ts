@@ -56,6 +56,10 @@ export interface ClientSummary {
   finishSimSeconds: number;
   wallSeconds: number;
   requested: number;
+  /** Caches lost during the run (their files then came from the origin). */
+  lostSources: number;
+  /** Bytes of partial files discarded when their source was lost. */
+  discardedBytes: number;
 }
 
 interface Transfer {
@@ -83,6 +87,8 @@ export async function runClient(options: ClientOptions): Promise<ClientSummary> 
     finishSimSeconds: 0,
     wallSeconds: 0,
     requested: 0,
+    lostSources: 0,
+    discardedBytes: 0,
   };
   const sources = new Map<Source, Peer>();
   let progressTimer: ReturnType<typeof setInterval> | undefined;
@@ -304,6 +310,29 @@ export async function runClient(options: ClientOptions): Promise<ClientSummary> 
       pump(Math.min(clock.now(), t.due ?? Infinity));
     };
 
+    /**
+     * A cache is gone (its connection broke, or it sent what it must not): the
+     * partial file is discarded, and every file still meant to come from it
+     * comes from the origin.
+     */
+    const lose = (source: Source, reason: string) => {
+      const peer = sources.get(source);
+      if (!peer) return;
+      log.log("warn", "cache lost; fetching its files from the origin", { cache: source, reason });
+      peer.close();
+      sources.delete(source);
+      const t = inflight.get(source);
+      if (t) {
+        inflight.delete(source);
+        summary.bytes -= t.received;
+        summary.discardedBytes += t.received;
+      }
+      busy.delete(source);
+      summary.lostSources++;
+      policy.lost(source);
+      pump();
+    };
+
     const readLoop = async (source: Source, msgs: AsyncGenerator<Message>) => {
       try {
         for await (const m of msgs) onMessage(source, m);
@@ -314,7 +343,8 @@ export async function runClient(options: ClientOptions): Promise<ClientSummary> 
           );
         }
       } catch (e) {
-        finishReject(e as Error);
+        if (source !== ORIGIN_SOURCE && !policy.finished) lose(source, (e as Error).message);
+        else finishReject(e as Error);
       }
     };
     for (const [src, msgs] of cacheMsgs) void readLoop(src, msgs);

@@ -58,6 +58,10 @@ export interface OriginSummary {
   ownerRaces: number;
   /** Direct requests sent back to the cache that had just taken the file's demand. */
   redirects: number;
+  /** Caches lost mid-run (their files then came from the origin). */
+  lostCaches: number;
+  /** Files served directly whose demand a lost cache had held. */
+  servedForLostCaches: number;
   ledger: ReturnType<DemandLedger["totals"]>;
 }
 
@@ -65,6 +69,8 @@ interface CacheSlot {
   peer: Peer;
   address: Address;
   warm: boolean;
+  /** Gone mid-run: its files are served by the origin from then on. */
+  lost: boolean;
 }
 
 /**
@@ -94,6 +100,8 @@ export async function runOrigin(options: OriginOptions): Promise<OriginSummary> 
     filesToClients: 0,
     ownerRaces: 0,
     redirects: 0,
+    lostCaches: 0,
+    servedForLostCaches: 0,
     ledger: ledger.totals(),
   };
   let resolveEnd!: () => void;
@@ -131,6 +139,19 @@ export async function runOrigin(options: OriginOptions): Promise<OriginSummary> 
     resolveEnd();
   };
 
+  /**
+   * A cache is gone mid-run: nothing more is pushed to it, and the origin
+   * serves the files whose demand it held (clients fall back by themselves).
+   */
+  const loseCache = (index: number, reason: string) => {
+    const slot = caches[index]!;
+    if (slot.lost) return;
+    slot.lost = true;
+    summary.lostCaches++;
+    log.log("warn", "cache lost; its clients fall back to the origin", { cache: index, reason });
+    emit({ event: "cache-lost", index, reason });
+  };
+
   const push = (cache: number, file: number, count: number, cause?: number) => {
     const slot = caches[cache]!;
     const size = files.size(file);
@@ -140,20 +161,25 @@ export async function runOrigin(options: OriginOptions): Promise<OriginSummary> 
       { type: "file", file, size, count, next: policy!.hint(cache) },
       fileParts(files, file),
       cause,
-    ).catch((e) => fail(`Cannot push file ${file} to cache ${cache}: ${(e as Error).message}`));
+    ).catch((e) => {
+      if (started) loseCache(cache, `Cannot push file ${file}: ${(e as Error).message}`);
+      else fail(`Cannot push file ${file} to cache ${cache}: ${(e as Error).message}`);
+    });
   };
 
   const serveClient = (client: number, file: number, cause?: number) => {
     const peer = clients[client]!;
     const owner = ledger.owner(file);
-    if (owner !== ORIGIN && caches[owner]) {
+    if (owner !== ORIGIN && caches[owner] && !caches[owner]!.lost) {
       // The demand moved to a cache while this request was on its way (the
       // client saw a miss just before the push began): send it back there.
       summary.redirects++;
       peer.send({ type: "miss", file, next: null }).catch(() => {});
       return;
     }
-    if (!ledger.serveDirect(file)) {
+    if (owner !== ORIGIN && caches[owner]?.lost) {
+      summary.servedForLostCaches++;
+    } else if (!ledger.serveDirect(file)) {
       summary.ownerRaces++;
       log.log("warn", "direct request for a file nobody listed; serving it anyway", {
         client,
@@ -300,7 +326,7 @@ export async function runOrigin(options: OriginOptions): Promise<OriginSummary> 
         throw new ForesightError("PROTOCOL", "Cannot register cache: no advertised address");
       }
       const host = adv.host === "0.0.0.0" || adv.host === "::" ? peer.conn.remote.host : adv.host;
-      caches[index] = { peer, address: { host, port: adv.port }, warm: false };
+      caches[index] = { peer, address: { host, port: adv.port }, warm: false, lost: false };
     } else {
       clients[index] = peer;
     }
@@ -343,14 +369,15 @@ export async function runOrigin(options: OriginOptions): Promise<OriginSummary> 
         if (who.role === "cache") onCacheMessage(who.index, msg);
         else onClientMessage(who.index, msg);
       }
-      if (!finished) fail(`${who.role} ${who.index} disconnected before the run ended`);
+      if (!finished) throw new ForesightError("CONN_CLOSED", "disconnected before the run ended");
     } catch (e) {
       const err = e instanceof ForesightError
         ? e
         : new ForesightError("INTERNAL", String(e), { cause: e });
       log.log("warn", "connection closed", { remote, code: err.code, reason: err.message });
       if (!peer.isClosed) await peer.reject(err);
-      if (who && !finished) fail(`${who.role} ${who.index} failed: ${err.message}`);
+      if (who?.role === "cache" && started && !finished) loseCache(who.index, err.message);
+      else if (who && !finished) fail(`${who.role} ${who.index} failed: ${err.message}`);
     } finally {
       peer.close();
     }

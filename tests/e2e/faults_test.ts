@@ -1,0 +1,143 @@
+// Faults with real processes: a role killed or started late mid-run.
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { type ChildProcess, spawn } from "node:child_process";
+import { packageRoot, roleCommand } from "../../roles/run.ts";
+
+type Event = Record<string, any>;
+
+interface Role {
+  proc: ChildProcess;
+  events: Event[];
+  exit: Promise<number | null>;
+  stderr: () => string;
+  /** Resolves with the first event that `match` accepts. */
+  waitFor(match: (e: Event) => boolean, ms?: number): Promise<Event>;
+}
+
+function start(role: "data" | "cache" | "client", args: string[]): Role {
+  const [cmd, ...rest] = roleCommand(packageRoot(), "node", role);
+  const proc = spawn(cmd!, [...rest, ...args, "--log-level", "warn"], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const events: Event[] = [];
+  const waiters: { match: (e: Event) => boolean; resolve: (e: Event) => void }[] = [];
+  let buf = "";
+  let err = "";
+  proc.stdout!.setEncoding("utf8");
+  proc.stdout!.on("data", (d: string) => {
+    buf += d;
+    let nl: number;
+    while ((nl = buf.indexOf("\n")) >= 0) {
+      const line = buf.slice(0, nl);
+      buf = buf.slice(nl + 1);
+      try {
+        const e = JSON.parse(line) as Event;
+        events.push(e);
+        for (const w of [...waiters]) {
+          if (w.match(e)) {
+            waiters.splice(waiters.indexOf(w), 1);
+            w.resolve(e);
+          }
+        }
+      } catch { /* not an event */ }
+    }
+  });
+  proc.stderr!.setEncoding("utf8");
+  proc.stderr!.on("data", (d: string) => (err += d));
+  const exit = new Promise<number | null>((resolve) => proc.on("exit", (code) => resolve(code)));
+  return {
+    proc,
+    events,
+    exit,
+    stderr: () => err,
+    waitFor(match, ms = 30_000) {
+      const seen = events.find(match);
+      if (seen) return Promise.resolve(seen);
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no matching event within ${ms} ms`)), ms);
+        waiters.push({ match, resolve: (e) => (clearTimeout(timer), resolve(e)) });
+      });
+    },
+  };
+}
+
+const summary = (r: Role) => r.events.find((e) => e.event === "summary")!;
+const scenario = ["--files", "400", "--requests", "50", "--capacity-kib", "3000", "--seed", "6"];
+
+describe("faults", () => {
+  for (const policy of ["foresight", "seed"]) {
+    it(`a cache killed mid-run: clients fall back to the origin and every file is verified (${policy})`, async () => {
+      const origin = start("data", [
+        ...scenario,
+        "--policy",
+        policy,
+        "--scale",
+        "20",
+        "--listen",
+        "127.0.0.1:0",
+      ]);
+      const { port } = await origin.waitFor((e) => e.event === "listening");
+      const at = `127.0.0.1:${port}`;
+      const caches = [0, 1].map((i) => start("cache", ["--origin", at, "--index", String(i)]));
+      const clients = [0, 1, 2, 3].map((i) =>
+        start("client", ["--origin", at, "--index", String(i)])
+      );
+      // Kill cache 0 once the clients are well under way.
+      await clients[0]!.waitFor((e) => e.event === "progress" && e.files >= 10);
+      caches[0]!.proc.kill("SIGKILL");
+      const codes = await Promise.all(clients.map((c) => c.exit));
+      assert.deepEqual(codes, [0, 0, 0, 0], clients.map((c) => c.stderr()).join("\n"));
+      for (const c of clients) {
+        const s = summary(c);
+        assert.equal(s.ok, true);
+        assert.equal(s.verified, 50);
+        assert.equal(s.corrupt, 0);
+      }
+      assert.ok(
+        clients.some((c) => summary(c).lostSources === 1),
+        "some client noticed the lost cache",
+      );
+      assert.equal(await origin.exit, 0, origin.stderr());
+      assert.equal(summary(origin).lostCaches, 1);
+      assert.equal(await caches[1]!.exit, 0, caches[1]!.stderr());
+      assert.equal(await caches[0]!.exit, null, "killed by a signal");
+    });
+  }
+
+  it("the origin started last: caches and clients retry until it is there", async () => {
+    // Find a free port by letting an origin pick one, then stopping it.
+    const probe = start("data", [...scenario, "--listen", "127.0.0.1:0"]);
+    const { port } = await probe.waitFor((e) => e.event === "listening");
+    probe.proc.kill("SIGKILL");
+    await probe.exit;
+    const at = `127.0.0.1:${port}`;
+    const caches = [0, 1].map((i) => start("cache", ["--origin", at, "--index", String(i)]));
+    const clients = [0, 1, 2, 3].map((i) =>
+      start("client", ["--origin", at, "--index", String(i)])
+    );
+    await new Promise((r) => setTimeout(r, 1500));
+    const origin = start("data", [...scenario, "--scale", "50", "--listen", at]);
+    const codes = await Promise.all([origin, ...caches, ...clients].map((r) => r.exit));
+    assert.deepEqual(codes, [0, 0, 0, 0, 0, 0, 0]);
+    for (const c of clients) assert.equal(summary(c).verified, 50);
+  });
+
+  it("no origin at all: a client gives up at its deadline with a clear message", async () => {
+    const probe = start("data", [...scenario, "--listen", "127.0.0.1:0"]);
+    const { port } = await probe.waitFor((e) => e.event === "listening");
+    probe.proc.kill("SIGKILL");
+    await probe.exit;
+    const client = start("client", [
+      "--origin",
+      `127.0.0.1:${port}`,
+      "--connect-deadline-ms",
+      "1500",
+    ]);
+    assert.equal(await client.exit, 1);
+    assert.match(
+      summary(client).error,
+      /Cannot connect to 127\.0\.0\.1:\d+: \d+ attempts failed within 1500 ms/,
+    );
+  });
+});
