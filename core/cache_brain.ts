@@ -102,6 +102,10 @@ export class CacheBrain implements CachePolicy {
     return this.store.endRead(file);
   }
 
+  forgo(file: number): void {
+    this.store.forgo(file);
+  }
+
   /** The file to ask the origin for now, if any (marks it pending). */
   refill(): number | null {
     if (this.#pending !== null || this.#hint === null) return null;

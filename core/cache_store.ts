@@ -145,6 +145,19 @@ export class CacheStore {
     return entry;
   }
 
+  /**
+   * One request owed for `file` will never be made (its client is gone):
+   * takes one from its count, evicting it at zero when nobody reads it.
+   * Returns true when the file was evicted; false, changing nothing, when it
+   * is not held or is owed to nobody.
+   */
+  forgo(file: number): boolean {
+    const entry = this.#entries.get(file);
+    if (!entry || entry.count <= 0 || entry.count === Infinity) return false;
+    entry.count--;
+    return this.#maybeEvict(entry);
+  }
+
   /** Finishes serving a request; evicts the file when nothing is owed and nobody reads. Returns true when evicted. */
   endRead(file: number): boolean {
     const entry = this.#must(file);

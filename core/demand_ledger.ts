@@ -15,7 +15,7 @@ export const ORIGIN = -1;
  *
  * Invariants (checked): a count never goes negative; demand handed to a cache
  * leaves the origin's count at 0; the sum of what was added equals what was
- * served directly plus what was handed to caches plus what is still outstanding.
+ * served directly, handed to caches, cancelled and still outstanding.
  *
  * @example
  * ```ts
@@ -34,6 +34,7 @@ export class DemandLedger {
   #added = 0;
   #direct = 0;
   #handed = 0;
+  #cancelled = 0;
 
   /** @param files highest file id (ids are 1..files) */
   constructor(files: number) {
@@ -104,12 +105,16 @@ export class DemandLedger {
     return n;
   }
 
-  /** Gives `count` requests for `file` back to the origin (a cache failed or declined them). */
-  takeBack(file: number, count: number): void {
+  /**
+   * Withdraws one request for `file` that will never be made (its client is
+   * gone). Returns false, changing nothing, when the origin owns none.
+   */
+  cancel(file: number): boolean {
     this.#check(file);
-    this.#owner[file] = ORIGIN;
-    this.#count[file]! += count;
-    this.#handed -= count;
+    if (this.#owner[file] !== ORIGIN || this.#count[file]! <= 0) return false;
+    this.#count[file]!--;
+    this.#cancelled++;
+    return true;
   }
 
   /**
@@ -124,13 +129,20 @@ export class DemandLedger {
     return true;
   }
 
-  /** Totals: requests added, served directly, handed to caches, still at the origin. */
-  totals(): { added: number; direct: number; handed: number; outstanding: number } {
+  /** Totals: requests added, served directly, handed to caches, cancelled, still at the origin. */
+  totals(): {
+    added: number;
+    direct: number;
+    handed: number;
+    cancelled: number;
+    outstanding: number;
+  } {
     return {
       added: this.#added,
       direct: this.#direct,
       handed: this.#handed,
-      outstanding: this.#added - this.#direct - this.#handed,
+      cancelled: this.#cancelled,
+      outstanding: this.#added - this.#direct - this.#handed - this.#cancelled,
     };
   }
 }

@@ -58,7 +58,11 @@ export class FileBuffer {
         `Cannot store ${part.length} bytes: file holds ${this.size}, ${this.#filled} already stored`,
       );
     }
-    if (this.#released) return;
+    if (this.#released) {
+      // Evicted while still arriving: the rest is counted, not kept.
+      this.#filled += part.length;
+      return;
+    }
     const pageBytes = this.#pool.pageBytes;
     let done = 0;
     while (done < part.length) {

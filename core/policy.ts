@@ -103,6 +103,8 @@ export interface CachePolicy {
   request(file: number, client?: number): RequestOutcome;
   /** A hit has been sent in full (or abandoned). Returns true when the file was evicted. */
   served(file: number): boolean;
+  /** One request owed for `file` will never be made (its client is gone). */
+  forgo(file: number): void;
   /** The file to ask the origin for now, if any (marks it pending). */
   refill(): number | null;
 }

@@ -123,6 +123,10 @@ export class PullThroughCache implements CachePolicy {
     return this.store.endRead(file);
   }
 
+  forgo(file: number): void {
+    this.store.forgo(file);
+  }
+
   pushed(file: number, size: number, _count: number, _next: number | null): void {
     if (this.#pending === file) this.#pending = null;
     this.store.reserve(file, size, Infinity);

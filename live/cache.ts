@@ -78,6 +78,8 @@ export async function runCache(options: CacheOptions): Promise<CacheSummary> {
   /** When each push began on the origin's link (clock time), from its `due`. */
   const pushStarts = new Map<number, number>();
   const pages = new PagePool();
+  /** Per client index: the files served to it (a released client's other requests are forgone). */
+  const servedTo = new Map<number, Set<number>>();
   const waiting = new Map<number, (() => void)[]>();
   let stopped = false;
   const summary: CacheSummary = {
@@ -106,6 +108,11 @@ export async function runCache(options: CacheOptions): Promise<CacheSummary> {
   ): Promise<void> => {
     const b = brain!;
     const outcome = b.request(file, client);
+    if (outcome === "hit" && client !== undefined) {
+      let got = servedTo.get(client);
+      if (!got) servedTo.set(client, got = new Set());
+      got.add(file);
+    }
     if (outcome === "wait") {
       // A pull-through miss queues its origin fetch inside request(): ask for it now.
       refill();
@@ -341,6 +348,20 @@ export async function runCache(options: CacheOptions): Promise<CacheSummary> {
           options.onEvent?.({ event: "warm", files: brain.store.size, bytes: brain.store.used });
           refill();
           break;
+        case "release": {
+          // A client is gone: forgo every request it still owed here.
+          const s = scenario;
+          const got = servedTo.get(msg.client);
+          let forgone = 0;
+          for (const f of requestList(s.seed, msg.client, s.files, s.requests)) {
+            if (got?.has(f) || !brain.store.get(f)) continue;
+            brain.forgo(f);
+            forgone++;
+          }
+          log.log("info", "client released", { client: msg.client, forgone });
+          refill();
+          break;
+        }
         case "stop":
           log.log("info", "origin says stop", { reason: msg.reason });
           stopped = true;

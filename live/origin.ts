@@ -62,6 +62,8 @@ export interface OriginSummary {
   lostCaches: number;
   /** Files served directly whose demand a lost cache had held. */
   servedForLostCaches: number;
+  /** Clients lost mid-run (their demand was released). */
+  lostClients: number;
   ledger: ReturnType<DemandLedger["totals"]>;
 }
 
@@ -87,6 +89,10 @@ export async function runOrigin(options: OriginOptions): Promise<OriginSummary> 
   const clients: (Peer | undefined)[] = new Array(s.clients).fill(undefined);
   const lists: (number[] | undefined)[] = new Array(s.clients).fill(undefined);
   const done = new Set<number>();
+  /** Clients gone mid-run. */
+  const lostClients = new Set<number>();
+  /** Per client: the files the origin served it directly. */
+  const servedTo = Array.from({ length: s.clients }, () => new Set<number>());
   const peers = new Set<Peer>();
   let policy: OriginPolicy | undefined;
   let started = false;
@@ -102,6 +108,7 @@ export async function runOrigin(options: OriginOptions): Promise<OriginSummary> 
     redirects: 0,
     lostCaches: 0,
     servedForLostCaches: 0,
+    lostClients: 0,
     ledger: ledger.totals(),
   };
   let resolveEnd!: () => void;
@@ -152,6 +159,28 @@ export async function runOrigin(options: OriginOptions): Promise<OriginSummary> 
     emit({ event: "cache-lost", index, reason });
   };
 
+  /**
+   * A client is gone mid-run: the requests it will never make are withdrawn
+   * from the origin's ledger, and each cache is told to forgo what it owed
+   * it, so its space frees; the others carry on.
+   */
+  const loseClient = (index: number, reason: string) => {
+    if (lostClients.has(index) || done.has(index)) return;
+    lostClients.add(index);
+    summary.lostClients++;
+    log.log("warn", "client lost; releasing its demand", { client: index, reason });
+    emit({ event: "client-lost", index, reason });
+    for (const f of lists[index] ?? []) if (!servedTo[index]!.has(f)) ledger.cancel(f);
+    for (const c of caches) {
+      if (c && !c.lost) c.peer.send({ type: "release", client: index }).catch(() => {});
+    }
+    if (done.size + lostClients.size === s.clients) stopAll("every client is done or gone");
+  };
+
+  /** How many of `file`'s requests go with its push: what the policy says, at most what is still owed. */
+  const pushCount = (cache: number, file: number) =>
+    Math.min(policy!.pushCount?.(cache, file) ?? Infinity, ledger.outstanding(file));
+
   const push = (cache: number, file: number, count: number, cause?: number) => {
     const slot = caches[cache]!;
     const size = files.size(file);
@@ -186,6 +215,7 @@ export async function runOrigin(options: OriginOptions): Promise<OriginSummary> 
         file,
       });
     }
+    servedTo[client]!.add(file);
     const size = files.size(file);
     summary.filesToClients++;
     summary.bytesToClients += size;
@@ -212,9 +242,7 @@ export async function runOrigin(options: OriginOptions): Promise<OriginSummary> 
       size: (f) => files.size(f),
     });
     const pushes = policy.warmup();
-    const counts = pushes.map((p) =>
-      ledger.handOff(p.file, p.cache, policy!.pushCount?.(p.cache, p.file))
-    );
+    const counts = pushes.map((p) => ledger.handOff(p.file, p.cache, pushCount(p.cache, p.file)));
     pushes.forEach((p, i) => push(p.cache, p.file, counts[i]!));
     log.log("info", "warming caches", { pushes: pushes.length });
     // `start` to a cache follows its warm-up pushes on the same link; the cache echoes it when all arrived.
@@ -246,7 +274,7 @@ export async function runOrigin(options: OriginOptions): Promise<OriginSummary> 
           push(
             index,
             msg.file,
-            ledger.handOff(msg.file, index, policy.pushCount?.(index, msg.file)),
+            ledger.handOff(msg.file, index, pushCount(index, msg.file)),
             msg.at,
           );
         } else {
@@ -292,7 +320,7 @@ export async function runOrigin(options: OriginOptions): Promise<OriginSummary> 
       case "done":
         done.add(index);
         emit({ event: "done", client: index });
-        if (done.size === s.clients) stopAll("every client is done");
+        if (done.size + lostClients.size === s.clients) stopAll("every client is done");
         return;
       default:
         throw new ForesightError(
@@ -377,6 +405,7 @@ export async function runOrigin(options: OriginOptions): Promise<OriginSummary> 
       log.log("warn", "connection closed", { remote, code: err.code, reason: err.message });
       if (!peer.isClosed) await peer.reject(err);
       if (who?.role === "cache" && started && !finished) loseCache(who.index, err.message);
+      else if (who?.role === "client" && started && !finished) loseClient(who.index, err.message);
       else if (who && !finished) fail(`${who.role} ${who.index} failed: ${err.message}`);
     } finally {
       peer.close();

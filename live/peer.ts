@@ -11,6 +11,7 @@
 import type { Conn } from "../net/types.ts";
 import type { Pacer } from "../core/pacer.ts";
 import type { Logger } from "../core/log.ts";
+import { watchStalls } from "./stall_watch.ts";
 import { ForesightError, isForesightError } from "../errors.ts";
 import {
   CHUNK_BYTES,
@@ -37,7 +38,12 @@ export interface PeerOptions {
   readonly maxBody?: number;
   /** Where decode failures and resets are reported. */
   readonly log: Logger;
+  /** How long one write may wait for the peer to read before the connection is closed (default 10 s). */
+  readonly stallMs?: number;
 }
+
+/** Default of {@link PeerOptions.stallMs}. */
+export const DEFAULT_STALL_MS = 10_000;
 
 /**
  * A connection that speaks Foresight messages.
@@ -59,6 +65,7 @@ export class Peer {
   #closed = false;
   #payloadSent = 0;
   #frame: Uint8Array | undefined;
+  #writingSince: number | undefined;
 
   /** @param conn an open connection */
   constructor(conn: Conn, options: PeerOptions) {
@@ -66,6 +73,27 @@ export class Peer {
     this.#pacer = options.pacer;
     this.#maxBody = options.maxBody ?? DEFAULT_MAX_BODY;
     this.#log = options.log;
+    const unwatch = watchStalls(
+      {
+        writingSince: () => this.#writingSince,
+        stalled: (ms) => {
+          const where = `${conn.remote.host}:${conn.remote.port}`;
+          this.#log.log("warn", "closing connection: the peer stopped reading", {
+            remote: where,
+            waitedMs: Math.round(ms),
+          });
+          this.close(
+            new ForesightError(
+              "TIMEOUT",
+              `Cannot send to ${where}: a write waited ${Math.round(ms)} ms for the peer to read`,
+            ),
+          );
+        },
+      },
+      options.stallMs ?? DEFAULT_STALL_MS,
+      () => performance.now(),
+    );
+    conn.closed.finally(unwatch);
   }
 
   /** File payload bytes sent so far. */
@@ -83,6 +111,16 @@ export class Peer {
     return this.#closed;
   }
 
+  /** Writes, recording since when a write waits (for the stall watch). */
+  async #write(bytes: Uint8Array): Promise<void> {
+    this.#writingSince = performance.now();
+    try {
+      await this.conn.write(bytes);
+    } finally {
+      this.#writingSince = undefined;
+    }
+  }
+
   #locked<T>(work: () => Promise<T>): Promise<T> {
     const run = this.#tail.then(work);
     this.#tail = run.then(() => {}, () => {});
@@ -92,7 +130,7 @@ export class Peer {
   /** Sends one control message after everything queued before it. */
   send(msg: Message): Promise<void> {
     const bytes = encodeMessage(msg);
-    return this.#locked(() => this.conn.write(bytes));
+    return this.#locked(() => this.#write(bytes));
   }
 
   /**
@@ -114,7 +152,7 @@ export class Peer {
         due = pacer.due(pacer.begin(cause), header.size);
         header = { ...header, due };
       }
-      await this.conn.write(encodeMessage(header));
+      await this.#write(encodeMessage(header));
       // One frame buffer per connection, reused: a write resolves only once the
       // runtime has taken every byte, so the next chunk may overwrite it.
       const frame = this.#frame ??= new Uint8Array(CHUNK_FRAME_OVERHEAD + CHUNK_BYTES);
@@ -126,7 +164,7 @@ export class Peer {
           writeHeader(frame, 0, MessageType.chunk, 4 + piece.length);
           view.setUint32(HEADER_BYTES, header.file);
           frame.set(piece, CHUNK_FRAME_OVERHEAD);
-          await this.conn.write(frame.subarray(0, CHUNK_FRAME_OVERHEAD + piece.length));
+          await this.#write(frame.subarray(0, CHUNK_FRAME_OVERHEAD + piece.length));
           this.#payloadSent += piece.length;
         }
       }

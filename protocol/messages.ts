@@ -19,6 +19,7 @@
  * | 0x0e | plan    | `{routes: [[file, source], ...]}`, source -1 = origin, k = cache k |
  * | 0x0f | challenge | `{nonce}` 64 hex digits: prove you hold the shared secret        |
  * | 0x10 | auth    | `{mac}` 64 hex digits: HMAC-SHA-256 of the nonce and role          |
+ * | 0x11 | release | `{client}`: that client is gone; forgo what it still owed          |
  *
  * `at` and `due` are clock times (epoch ms): when a request was decided, and
  * when a transfer is scheduled to end (see core/pacer.ts).
@@ -75,6 +76,7 @@ export const MessageType = {
   plan: 0x0e,
   challenge: 0x0f,
   auth: 0x10,
+  release: 0x11,
 } as const;
 
 /**
@@ -183,6 +185,7 @@ function build(maxList: number) {
     error: v.object({ type: v.literal("error"), code: v.string(), message: v.string() }),
     challenge: v.object({ type: v.literal("challenge"), nonce: Hex64 }),
     auth: v.object({ type: v.literal("auth"), mac: Hex64 }),
+    release: v.object({ type: v.literal("release"), client: Count }),
     plan: v.object({
       type: v.literal("plan"),
       routes: list(v.tuple([FileId, int(-1, Number.MAX_SAFE_INTEGER)])),
@@ -192,7 +195,7 @@ function build(maxList: number) {
   // deno-fmt-ignore
   const union = v.variant("type", [
     s.hello, s.welcome, s.caches, s.list, s.start, s.stop, s.request,
-    s.file, s.hit, s.miss, s.done, s.error, s.plan, s.challenge, s.auth,
+    s.file, s.hit, s.miss, s.done, s.error, s.plan, s.challenge, s.auth, s.release,
   ]);
   return { schemas, union };
 }

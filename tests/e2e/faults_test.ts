@@ -105,6 +105,38 @@ describe("faults", () => {
     });
   }
 
+  for (const policy of ["foresight", "seed"]) {
+    it(`a client killed mid-run: its demand is released and the others finish (${policy})`, async () => {
+      const origin = start("data", [
+        ...scenario,
+        "--policy",
+        policy,
+        "--scale",
+        "20",
+        "--listen",
+        "127.0.0.1:0",
+      ]);
+      const { port } = await origin.waitFor((e) => e.event === "listening");
+      const at = `127.0.0.1:${port}`;
+      const caches = [0, 1].map((i) => start("cache", ["--origin", at, "--index", String(i)]));
+      const clients = [0, 1, 2, 3].map((i) =>
+        start("client", ["--origin", at, "--index", String(i)])
+      );
+      await clients[1]!.waitFor((e) => e.event === "progress" && e.files >= 5);
+      clients[1]!.proc.kill("SIGKILL");
+      const others = [clients[0]!, clients[2]!, clients[3]!];
+      assert.deepEqual(await Promise.all(others.map((c) => c.exit)), [0, 0, 0]);
+      for (const c of others) assert.equal(summary(c).verified, 50);
+      assert.equal(await origin.exit, 0, origin.stderr());
+      assert.equal(summary(origin).lostClients, 1);
+      assert.ok(summary(origin).ledger.cancelled > 0, "the lost client's requests were withdrawn");
+      for (const c of caches) {
+        assert.equal(await c.exit, 0, `${summary(c)?.error}\n${c.stderr()}`);
+        assert.equal(summary(c).heldAtStop, 0, "nothing owed to the lost client is left behind");
+      }
+    });
+  }
+
   it("the origin started last: caches and clients retry until it is there", async () => {
     // Find a free port by letting an origin pick one, then stopping it.
     const probe = start("data", [...scenario, "--listen", "127.0.0.1:0"]);

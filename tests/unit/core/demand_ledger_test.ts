@@ -12,7 +12,7 @@ describe("DemandLedger", () => {
     assert.equal(l.outstanding(1), 1);
     assert.equal(l.outstanding(2), 2);
     assert.equal(l.outstanding(4), 0);
-    assert.deepEqual(l.totals(), { added: 5, direct: 0, handed: 0, outstanding: 5 });
+    assert.deepEqual(l.totals(), { added: 5, direct: 0, handed: 0, cancelled: 0, outstanding: 5 });
   });
 
   it("hands all of a file's demand to a cache and leaves the origin at zero", () => {
@@ -48,14 +48,19 @@ describe("DemandLedger", () => {
         maxLength: 5,
       }),
       fc.array(
-        fc.tuple(fc.boolean(), fc.integer({ min: 1, max: 20 }), fc.integer({ min: 0, max: 3 })),
+        fc.tuple(
+          fc.integer({ min: 0, max: 2 }),
+          fc.integer({ min: 1, max: 20 }),
+          fc.integer({ min: 0, max: 3 }),
+        ),
         { maxLength: 60 },
       ),
       (lists, ops) => {
         const l = new DemandLedger(20);
         for (const list of lists) l.add(list);
-        for (const [direct, file, cache] of ops) {
-          if (direct) l.serveDirect(file);
+        for (const [op, file, cache] of ops) {
+          if (op === 0) l.serveDirect(file);
+          else if (op === 1) l.cancel(file);
           else if (l.owner(file) === ORIGIN) l.handOff(file, cache);
         }
         const t = l.totals();
@@ -66,7 +71,7 @@ describe("DemandLedger", () => {
         }
         assert.equal(t.added, lists.reduce((a, x) => a + x.length, 0));
         assert.equal(t.outstanding, left);
-        assert.equal(t.added, t.direct + t.handed + t.outstanding);
+        assert.equal(t.added, t.direct + t.handed + t.cancelled + t.outstanding);
       },
     ));
   });

@@ -82,7 +82,7 @@ describe("cache stores and brains for the new policies", () => {
     assert.equal(l.serveDirect(3), true);
     assert.equal(l.handOff(3, 1, 0), 0, "0 changes nothing");
     assert.throws(() => l.handOff(3, 1, 1), (e) => isForesightError(e, "PROTOCOL"));
-    assert.deepEqual(l.totals(), { added: 3, direct: 1, handed: 2, outstanding: 0 });
+    assert.deepEqual(l.totals(), { added: 3, direct: 1, handed: 2, cancelled: 0, outstanding: 0 });
   });
 
   it("the registry builds every policy for the live roles and for the sim", () => {
