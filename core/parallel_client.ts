@@ -30,6 +30,7 @@ export class ParallelClient implements ClientPolicy {
   #queues = new Map<Source, { files: number[]; at: number }>();
   readonly #outstanding = new Map<Source, number>();
   readonly #done = new Set<number>();
+  readonly #lost = new Set<Source>();
 
   /**
    * @param list the client's distinct files
@@ -71,17 +72,18 @@ export class ParallelClient implements ClientPolicy {
     this.#queues.get(source)!.at++;
     // A cache miss goes to the origin next; an origin "miss" means a cache
     // has just taken the file's demand: back to the shard's cache, next.
-    const to = source !== ORIGIN_SOURCE || this.#caches === 0
-      ? ORIGIN_SOURCE
-      : shardOf(file, this.#caches);
+    const shard = this.#caches === 0 ? ORIGIN_SOURCE : shardOf(file, this.#caches);
+    const to = source !== ORIGIN_SOURCE || this.#lost.has(shard) ? ORIGIN_SOURCE : shard;
     const queue = this.#queue(to);
     // Next: right after the fetch outstanding there, if any.
     queue.files.splice(queue.at + (this.#outstanding.has(to) ? 1 : 0), 0, file);
   }
 
   lost(source: Source): void {
+    if (source === ORIGIN_SOURCE) return;
+    this.#lost.add(source);
     const queue = this.#queues.get(source);
-    if (!queue || source === ORIGIN_SOURCE) return;
+    if (!queue) return;
     this.#queues.delete(source);
     this.#outstanding.delete(source);
     const origin = this.#queue(ORIGIN_SOURCE);

@@ -46,6 +46,12 @@ export interface OriginPolicy {
    * 0 means the cache owns no demand (pull-through caches).
    */
   pushCount?(cache: number, file: number): number;
+  /**
+   * `client` is gone and will never fetch `file` through a cache: a push of
+   * it not yet made must carry one request less. Optional: policies without
+   * `pushCount` hand over whatever the ledger holds, so need nothing.
+   */
+  forgo?(client: number, file: number): void;
 }
 
 /** A fetch a client wants to start now. */

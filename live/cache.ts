@@ -116,12 +116,18 @@ export async function runCache(options: CacheOptions): Promise<CacheSummary> {
     if (outcome === "wait") {
       // A pull-through miss queues its origin fetch inside request(): ask for it now.
       refill();
-      await new Promise<void>((resolve) => {
-        const list = waiting.get(file) ?? [];
-        list.push(resolve);
-        waiting.set(file, list);
-      });
-      if (stopped) return;
+      // Parked until the push begins or the origin declines, or until this
+      // client is gone: a parked request of a client that left must not take
+      // a request owed to another.
+      await Promise.race([
+        new Promise<void>((resolve) => {
+          const list = waiting.get(file) ?? [];
+          list.push(resolve);
+          waiting.set(file, list);
+        }),
+        peer.conn.closed,
+      ]);
+      if (stopped || peer.isClosed) return;
       // Answered when the push began (in the model, the header arrives as the
       // push starts; the origin said when that was), never before it was asked.
       const began = pushStarts.get(file);
@@ -185,6 +191,7 @@ export async function runCache(options: CacheOptions): Promise<CacheSummary> {
         return;
       }
       peers.add(peer);
+      let queue: Promise<void> = Promise.resolve();
       for await (const msg of msgs) {
         if (msg.type !== "request") {
           throw new ForesightError(
@@ -198,8 +205,12 @@ export async function runCache(options: CacheOptions): Promise<CacheSummary> {
             `Cannot serve file ${msg.file}: ids run from 1 to ${scenario!.files}`,
           );
         }
-        // One request at a time per client: the client never has two outstanding here.
-        await serve(peer, msg.file, hello.index, msg.at);
+        // One request at a time per client, in order; reading goes on
+        // meanwhile, so a client that leaves is noticed even while its
+        // request is parked.
+        const { file, at } = msg;
+        queue = queue.then(() => peer.isClosed ? undefined : serve(peer, file, hello.index, at))
+          .catch((e) => peer.close(e as Error));
       }
     } catch (e) {
       const err = e instanceof ForesightError
@@ -227,6 +238,9 @@ export async function runCache(options: CacheOptions): Promise<CacheSummary> {
     stats: () => ({
       phase: phase(),
       index: summary.index,
+      files: scenario?.files ?? 0,
+      // Files held whole (at most 1000 listed), for operators and HTTP clients.
+      held: [...buffers].filter(([, b]) => b.complete).slice(0, 1000).map(([f]) => f),
       capacityBytes: summary.capacityBytes,
       usedBytes: brain?.store.used ?? 0,
       peakBytes: brain?.store.peak ?? 0,

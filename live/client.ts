@@ -11,7 +11,7 @@ import type { Logger } from "../core/log.ts";
 import { type Clock, realClock } from "../core/clock.ts";
 import { makeClientPolicy } from "../core/policies.ts";
 import { type ClientPolicy, ORIGIN_SOURCE, type Source } from "../core/policy.ts";
-import { requestList, type Scenario } from "../core/scenario.ts";
+import { requestList, type Scenario, shardOf } from "../core/scenario.ts";
 import { FileSource } from "../core/virtual_files.ts";
 import type { Phase, RoleView } from "../core/role_view.ts";
 import { ForesightError } from "../errors.ts";
@@ -210,6 +210,8 @@ export async function runClient(options: ClientOptions): Promise<ClientSummary> 
     // When each source was last asked (clock time): a miss is answered, in the
     // model, the moment it was asked.
     const askedAt = new Map<Source, number>();
+    /** Caches this client has lost. */
+    const lostCaches = new Set<Source>();
     /** Starts the fetches the policy wants; `at` is when, in the model, this decision is made. */
     const pump = (at = clock.now()) => {
       if (policy.finished) return finishResolve();
@@ -223,7 +225,11 @@ export async function runClient(options: ClientOptions): Promise<ClientSummary> 
         }
         busy.set(f.source, f.file);
         askedAt.set(f.source, at);
-        peer.send({ type: "request", file: f.file, at }).catch((e) => finishReject(e as Error));
+        // A file whose cache this client has lost must not be sent back there.
+        const direct = f.source === ORIGIN_SOURCE && s.caches > 0 &&
+          lostCaches.has(shardOf(f.file, s.caches));
+        peer.send({ type: "request", file: f.file, at, ...(direct ? { direct } : {}) })
+          .catch((e) => finishReject(e as Error));
       }
     };
 
@@ -329,6 +335,7 @@ export async function runClient(options: ClientOptions): Promise<ClientSummary> 
       }
       busy.delete(source);
       summary.lostSources++;
+      lostCaches.add(source);
       policy.lost(source);
       pump();
     };

@@ -91,8 +91,12 @@ export async function runOrigin(options: OriginOptions): Promise<OriginSummary> 
   const done = new Set<number>();
   /** Clients gone mid-run. */
   const lostClients = new Set<number>();
+  /** Clients that were sent the cache list. */
+  const toldCaches = new Set<number>();
   /** Per client: the files the origin served it directly. */
   const servedTo = Array.from({ length: s.clients }, () => new Set<number>());
+  /** Files pushed into a cache so far. */
+  const pushed = new Set<number>();
   const peers = new Set<Peer>();
   let policy: OriginPolicy | undefined;
   let started = false;
@@ -170,7 +174,19 @@ export async function runOrigin(options: OriginOptions): Promise<OriginSummary> 
     summary.lostClients++;
     log.log("warn", "client lost; releasing its demand", { client: index, reason });
     emit({ event: "client-lost", index, reason });
-    for (const f of lists[index] ?? []) if (!servedTo[index]!.has(f)) ledger.cancel(f);
+    // Where its share of each file still is: at the origin (withdraw it, and
+    // a push yet to come carries one request less), or in a cache already
+    // (that cache forgoes it on `release`).
+    const via = new Map(policy?.routes(index) ?? []);
+    for (const f of lists[index] ?? []) {
+      if (servedTo[index]!.has(f)) continue;
+      const source = via.get(f);
+      if (source !== undefined && source >= 0) {
+        if (pushed.has(f)) continue;
+        policy?.forgo?.(index, f);
+      }
+      ledger.cancel(f);
+    }
     for (const c of caches) {
       if (c && !c.lost) c.peer.send({ type: "release", client: index }).catch(() => {});
     }
@@ -184,6 +200,7 @@ export async function runOrigin(options: OriginOptions): Promise<OriginSummary> 
   const push = (cache: number, file: number, count: number, cause?: number) => {
     const slot = caches[cache]!;
     const size = files.size(file);
+    pushed.add(file);
     summary.filesToCaches++;
     summary.bytesToCaches += size;
     slot.peer.sendFile(
@@ -196,10 +213,12 @@ export async function runOrigin(options: OriginOptions): Promise<OriginSummary> 
     });
   };
 
-  const serveClient = (client: number, file: number, cause?: number) => {
+  const serveClient = (client: number, file: number, cause?: number, direct = false) => {
     const peer = clients[client]!;
     const owner = ledger.owner(file);
-    if (owner !== ORIGIN && caches[owner] && !caches[owner]!.lost) {
+    // A client that cannot reach the file's cache (gone, perhaps before the
+    // origin noticed) asks `direct`: it is served here, not sent back there.
+    if (!direct && owner !== ORIGIN && caches[owner] && !caches[owner]!.lost) {
       // The demand moved to a cache while this request was on its way (the
       // client saw a miss just before the push began): send it back there.
       summary.redirects++;
@@ -315,7 +334,7 @@ export async function runOrigin(options: OriginOptions): Promise<OriginSummary> 
         if (!started) {
           throw new ForesightError("PROTOCOL", `Cannot serve client ${index} before the start`);
         }
-        serveClient(index, msg.file, msg.at);
+        serveClient(index, msg.file, msg.at, msg.direct === true);
         return;
       case "done":
         done.add(index);
@@ -388,10 +407,17 @@ export async function runOrigin(options: OriginOptions): Promise<OriginSummary> 
       log.log("info", `${who.role} registered`, { index: who.index, remote });
       emit({ event: "register", role: who.role, index: who.index });
       await peer.send(welcome(who.index));
-      if (who.role === "cache" && allCaches()) {
-        for (const c of clients) if (c) await c.send(cacheList());
-      } else if (who.role === "client" && allCaches()) {
-        await peer.send(cacheList());
+      // Every client gets the cache list exactly once, as soon as both it and
+      // the last cache are registered (whichever comes second sends it).
+      if (allCaches()) {
+        const due = who.role === "cache"
+          ? clients.map((c, i) => [c, i] as const)
+          : [[peer, who.index] as const];
+        for (const [c, i] of due) {
+          if (!c || toldCaches.has(i)) continue;
+          toldCaches.add(i);
+          await c.send(cacheList());
+        }
       }
       for await (const msg of msgs) {
         if (who.role === "cache") onCacheMessage(who.index, msg);

@@ -9,7 +9,7 @@
  * | 0x04 | list    | `{files: [id, ...]}` ascending, distinct                          |
  * | 0x05 | start   | `{}`                                                              |
  * | 0x06 | stop    | `{reason}`                                                        |
- * | 0x07 | request | `{file, at?}` (at: when it was decided, epoch ms; see core/pacer.ts) |
+ * | 0x07 | request | `{file, at?, direct?}` (at: when it was decided; direct: the shard's cache is unreachable, do not redirect) |
  * | 0x08 | file    | `{file, size, count, next: id or null, due?}` then `chunk`s       |
  * | 0x09 | hit     | `{file, size, due?}` then `chunk`s                                |
  * | 0x0a | miss    | `{file, next?}` (next: the origin's new hint to a cache)          |
@@ -170,6 +170,7 @@ function build(maxList: number) {
       type: v.literal("request"),
       file: FileId,
       at: v.optional(Instant),
+      direct: v.optional(v.boolean()),
     }),
     file: v.object({
       type: v.literal("file"),

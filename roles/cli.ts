@@ -1,21 +1,26 @@
 /**
- * The `foresight` command: `run`, `data`, `cache`, `client`.
+ * The `foresight` command: `run`, `sim`, `data`, `cache`, `client`.
  *
  * @module
  */
 
 import process from "node:process";
 import { cacheMain, clientMain, dataMain } from "./mains.ts";
-import { runMainCli } from "./run.ts";
+import { runMainCli } from "./run_cli.ts";
 import { ForesightError } from "../errors.ts";
 
 const USAGE = `foresight — a demand-aware cache hierarchy over TCP
 
 usage: foresight <command> [flags]     (each command takes --help)
-  run       the whole scenario, every role its own process, with a report
+  run       the whole scenario, every role its own process: live progress, an optional
+            live dashboard (--dashboard), admin APIs (--admin-port) and report (--report DIR)
+  sim       the scenario in virtual time (deterministic, no sockets)
   data      the origin (data server)
   cache     a cache server
-  client    a client`;
+  client    a client
+
+Every flag can also be set by an environment variable (FORESIGHT_SCALE, FORESIGHT_ADMIN_PORT, …)
+or a JSON --config file; flags win over the environment, the environment over the file.`;
 
 const [command, ...rest] = process.argv.slice(2);
 switch (command) {

@@ -10,12 +10,22 @@ import { parseArgs } from "node:util";
 import type { Address, NetAdapter, RuntimeName } from "../net/types.ts";
 import { detectRuntime, loadAdapter } from "../net/select.ts";
 import type { LogFields, Logger, LogLevel } from "../core/log.ts";
-import { CANONICAL, checkScenario, type PolicyName, type Scenario } from "../core/scenario.ts";
+import * as v from "valibot";
 import { ForesightError } from "../errors.ts";
+import type { FlagSpecs } from "./flags.ts";
+
+export { scenarioFlags, scenarioFrom, scenarioHelp } from "./scenario_flags.ts";
 
 const LEVELS: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
-/** A logger writing one record per line on stderr, as JSON or readable text. */
+/**
+ * A logger writing one record per line on stderr, as JSON or readable text.
+ *
+ * @example
+ * ```ts
+ * stderrLogger("cache", "info", "json").log("info", "registered", { index: 0 });
+ * ```
+ */
 export function stderrLogger(
   role: string,
   level: LogLevel = "info",
@@ -45,7 +55,14 @@ export function stderrLogger(
   return make(base);
 }
 
-/** Writes one event as a JSON line on stdout (the orchestrator reads these). */
+/**
+ * Writes one event as a JSON line on stdout (the orchestrator reads these).
+ *
+ * @example
+ * ```ts
+ * emitEvent({ event: "listening", role: "data", port: 9000 }); // {"event":"listening",...}
+ * ```
+ */
 export function emitEvent(event: Record<string, unknown>): void {
   process.stdout.write(JSON.stringify(event) + "\n");
 }
@@ -54,6 +71,11 @@ export function emitEvent(event: Record<string, unknown>): void {
  * Parses "host:port" ("[::1]:9000" for IPv6).
  *
  * @throws {ForesightError} CONFIG naming the flag and the value
+ *
+ * @example
+ * ```ts
+ * parseAddress("[::1]:9000", "listen"); // { host: "::1", port: 9000 }
+ * ```
  */
 export function parseAddress(value: string, flag: string): Address {
   const m = /^\[?([^\]]*?)\]?:(\d{1,5})$/.exec(value);
@@ -67,90 +89,133 @@ export function parseAddress(value: string, flag: string): Address {
   return { host: m[1], port };
 }
 
-/** Flags every role understands. */
+/** Flags every role and command understands. */
 export const commonFlags = {
-  runtime: { type: "string" },
-  "log-level": { type: "string", default: "info" },
-  "log-format": { type: "string", default: "pretty" },
-  help: { type: "boolean", short: "h", default: false },
-} as const;
+  "log-level": {
+    type: "string",
+    default: "info",
+    arg: "L",
+    help: "log records at this level and above on stderr: debug, info, warn, error",
+    config: v.picklist(["debug", "info", "warn", "error"]),
+  },
+  "log-format": {
+    type: "string",
+    default: "pretty",
+    arg: "F",
+    help: "pretty (one readable line per record) or json (one object per line)",
+    config: v.picklist(["pretty", "json"]),
+  },
+  config: {
+    type: "string",
+    arg: "FILE",
+    help: "read settings from this JSON file (fields listed below)",
+  },
+  help: { type: "boolean", short: "h", default: false, help: "print this help", env: false },
+} as const satisfies FlagSpecs;
 
-/** The scenario flags (also `foresight run` and `sim`). */
-export const scenarioFlags = {
-  files: { type: "string" },
-  caches: { type: "string" },
-  clients: { type: "string" },
-  requests: { type: "string" },
-  "capacity-kib": { type: "string" },
-  "rate-origin-client": { type: "string" },
-  "rate-origin-cache": { type: "string" },
-  "rate-cache-client": { type: "string" },
-  scale: { type: "string" },
-  seed: { type: "string" },
-  policy: { type: "string" },
-} as const;
+/** The flag of a role that checks which runtime runs it. */
+export const runtimeFlag = {
+  runtime: {
+    type: "string",
+    arg: "node|deno|bun",
+    defaultText: "the runtime running it",
+    help: "refuse to start unless running on this runtime",
+    config: v.picklist(["node", "deno", "bun"]),
+  },
+} as const satisfies FlagSpecs;
 
-/** Scenario flag name → scenario field. */
-const FIELD: Record<keyof typeof scenarioFlags, keyof Scenario> = {
-  files: "files",
-  caches: "caches",
-  clients: "clients",
-  requests: "requests",
-  "capacity-kib": "capacityKiB",
-  "rate-origin-client": "rateOriginClient",
-  "rate-origin-cache": "rateOriginCache",
-  "rate-cache-client": "rateCacheClient",
-  scale: "scale",
-  seed: "seed",
-  policy: "policy",
-};
+/** The admin API and stats events of a role. */
+export const adminFlags = {
+  "admin-port": {
+    type: "string",
+    arg: "N",
+    defaultText: "none: no admin server",
+    help: "serve the admin API (/health /stats /metrics /files/:id) on this port; 0 picks one",
+    config: v.pipe(v.number(), v.safeInteger(), v.minValue(0), v.maxValue(65535)),
+  },
+  "admin-host": {
+    type: "string",
+    default: "127.0.0.1",
+    arg: "H",
+    help: "address the admin API binds",
+    config: v.string(),
+  },
+  "stats-ms": {
+    type: "string",
+    default: "250",
+    arg: "MS",
+    help: "print a stats event on stdout every MS milliseconds; 0: never",
+    config: v.pipe(v.number(), v.safeInteger(), v.minValue(0)),
+  },
+} as const satisfies FlagSpecs;
 
-/** The flags' help lines: flag, default, meaning. */
-export function scenarioHelp(): string {
-  return Object.entries(FIELD).map(([flag, field]) =>
-    `  --${flag.padEnd(20)} default ${CANONICAL[field]}`
-  ).join("\n");
+/**
+ * A whole number from a flag value, within bounds.
+ *
+ * @throws {ForesightError} CONFIG naming where the value came from
+ *
+ * @example
+ * ```ts
+ * wholeFrom("8080", "--admin-port", 0, 65535); // 8080
+ * ```
+ */
+export function wholeFrom(
+  raw: unknown,
+  name: string,
+  min: number,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
+  const n = Number(raw);
+  if (raw === "" || !Number.isSafeInteger(n) || n < min || n > max) {
+    throw new ForesightError(
+      "CONFIG",
+      `Cannot use ${name} "${raw}": expected a whole number from ${min} to ${max}`,
+    );
+  }
+  return n;
 }
 
 /**
- * A scenario from flags over the canonical defaults.
+ * Parses argv with the given flag set (strict: unknown flags are errors); no environment, no config.
  *
- * @throws {ForesightError} CONFIG naming the flag, the value and what was expected
+ * @example
+ * ```ts
+ * parseFlags(["--json"], { json: { type: "boolean", default: false } }); // { json: true }
+ * ```
  */
-export function scenarioFrom(values: Record<string, unknown>): Scenario {
-  const s: Scenario = { ...CANONICAL };
-  for (const [flag, field] of Object.entries(FIELD)) {
-    const raw = values[flag];
-    if (raw === undefined) continue;
-    if (field === "policy") {
-      s.policy = String(raw) as PolicyName;
-      continue;
-    }
-    const n = Number(raw);
-    if (raw === "" || !Number.isFinite(n)) {
-      throw new ForesightError("CONFIG", `Cannot use --${flag} "${raw}": expected a number`);
-    }
-    (s[field] as number) = n;
-  }
-  return checkScenario(s);
-}
-
-/** Parses argv with the given flag set (strict: unknown flags are errors). */
 export function parseFlags<
   T extends Record<
     string,
     { type: "string" | "boolean"; default?: string | boolean; short?: string }
   >,
 >(argv: string[], options: T) {
+  const plain: Record<
+    string,
+    { type: "string" | "boolean"; default?: string | boolean; short?: string }
+  > = {};
+  for (const [k, o] of Object.entries(options)) {
+    plain[k] = {
+      type: o.type,
+      ...(o.default !== undefined ? { default: o.default } : {}),
+      ...(o.short ? { short: o.short } : {}),
+    };
+  }
   try {
-    return parseArgs({ args: argv, options, strict: true, allowPositionals: false })
+    return parseArgs({ args: argv, options: plain, strict: true, allowPositionals: false })
       .values as Record<string, string | boolean | undefined>;
   } catch (e) {
     throw new ForesightError("CONFIG", `Cannot parse flags: ${(e as Error).message}`, { cause: e });
   }
 }
 
-/** The adapter of the runtime this process runs on (checks --runtime when given). */
+/**
+ * The adapter of the runtime this process runs on (checks --runtime when given).
+ *
+ * @example
+ * ```ts
+ * const adapter = await adapterFor({ runtime: "node" });
+ * ```
+ */
 export async function adapterFor(values: Record<string, unknown>): Promise<NetAdapter> {
   const here = detectRuntime();
   const asked = values.runtime as RuntimeName | undefined;
@@ -163,7 +228,17 @@ export async function adapterFor(values: Record<string, unknown>): Promise<NetAd
   return await loadAdapter(here);
 }
 
-/** Samples resident memory every 100 ms; `peak()` is the highest seen, in bytes. */
+/**
+ * Samples resident memory every 100 ms; `peak()` is the highest seen, in bytes.
+ *
+ * @example
+ * ```ts
+ * const rss = rssSampler();
+ * // ... work ...
+ * rss.stop();
+ * console.log(rss.peak());
+ * ```
+ */
 export function rssSampler(): { peak(): number; stop(): void } {
   let peak = process.memoryUsage.rss();
   const t = setInterval(() => {
@@ -179,6 +254,11 @@ export function rssSampler(): { peak(): number; stop(): void } {
 /**
  * Runs a role's main: prints its summary event, exits 0 when `ok`, 1
  * otherwise, 2 on a configuration error (with the message on stderr).
+ *
+ * @example
+ * ```ts
+ * await runMain("data", async () => ({ ok: true })); // prints the summary event, exits 0
+ * ```
  */
 export async function runMain(role: string, main: () => Promise<{ ok: boolean }>): Promise<never> {
   const rss = rssSampler();

@@ -1,143 +1,316 @@
 /**
  * The three roles' main functions: flags in, a running role, a summary out.
  * `roles/data.ts`, `roles/cache.ts` and `roles/client.ts` call these; so does
- * `foresight data|cache|client`.
+ * `foresight data|cache|client`. Each role also serves its admin API on
+ * `--admin-port` and prints a stats event every `--stats-ms`.
  *
  * @module
  */
 
 import process from "node:process";
+import * as v from "valibot";
 import { runOrigin } from "../live/origin.ts";
 import { runCache } from "../live/cache.ts";
 import { runClient } from "../live/client.ts";
-import type { LogLevel } from "../core/log.ts";
+import { DEFAULT_MAX_CONNECTIONS } from "../live/limits.ts";
+import type { Logger, LogLevel } from "../core/log.ts";
 import { ForesightError } from "../errors.ts";
 import {
   adapterFor,
+  adminFlags,
   commonFlags,
   emitEvent,
   parseAddress,
-  parseFlags,
   runMain,
+  runtimeFlag,
   scenarioFlags,
   scenarioFrom,
-  scenarioHelp,
   stderrLogger,
+  wholeFrom,
 } from "./common.ts";
+import { type Flags, flagsHelp, type FlagSpecs, resolveFlags } from "./flags.ts";
+import { startRoleAdmin } from "./role_admin.ts";
 
-const USAGE = {
-  data: `foresight data — the origin (data server)
+const originFlag = {
+  origin: {
+    type: "string",
+    default: "127.0.0.1:9000",
+    arg: "host:port",
+    help: "the origin's address",
+    config: v.string(),
+  },
+} as const;
+const secretFlag = {
+  secret: {
+    type: "string",
+    arg: "S",
+    defaultText: "none: anyone may join",
+    help: "shared secret every cache and client proves at the handshake (HMAC); prefer " +
+      "FORESIGHT_SECRET, as flags show in the process list",
+    config: v.string(),
+  },
+} as const;
+const maxConnectionsFlag = {
+  "max-connections": {
+    type: "string",
+    arg: "N",
+    default: String(DEFAULT_MAX_CONNECTIONS),
+    help: "most connections open at once; more are refused",
+    config: v.pipe(v.number(), v.safeInteger(), v.minValue(1)),
+  },
+} as const;
+const connectDeadlineFlag = {
+  "connect-deadline-ms": {
+    type: "string",
+    arg: "MS",
+    default: "30000",
+    help: "give up reaching the origin (or a cache) after MS milliseconds of retrying",
+    config: v.pipe(v.number(), v.safeInteger(), v.minValue(1)),
+  },
+} as const;
+const indexFlag = {
+  index: {
+    type: "string",
+    arg: "N",
+    defaultText: "the origin picks",
+    help: "ask for this index",
+    config: v.pipe(v.number(), v.safeInteger(), v.minValue(0)),
+  },
+} as const;
 
-  --listen host:port       where to listen (default 127.0.0.1:9000; port 0 picks one)
-${scenarioHelp()}
-  --log-level, --log-format, --runtime node|deno|bun`,
-  cache: `foresight cache — a cache server
+const FLAGS = {
+  data: {
+    listen: {
+      type: "string",
+      default: "127.0.0.1:9000",
+      arg: "host:port",
+      help: "where to listen (port 0 picks one)",
+      config: v.string(),
+    },
+    ...scenarioFlags,
+    ...secretFlag,
+    ...maxConnectionsFlag,
+    ...adminFlags,
+    ...runtimeFlag,
+    ...commonFlags,
+  },
+  cache: {
+    ...originFlag,
+    listen: {
+      type: "string",
+      default: "127.0.0.1:0",
+      arg: "host:port",
+      help: "where clients connect (port 0 picks one)",
+      config: v.string(),
+    },
+    advertise: {
+      type: "string",
+      arg: "host:port",
+      defaultText: "the listen address",
+      help: "the address clients are given",
+      config: v.string(),
+    },
+    ...indexFlag,
+    ...secretFlag,
+    ...maxConnectionsFlag,
+    ...connectDeadlineFlag,
+    ...adminFlags,
+    ...runtimeFlag,
+    ...commonFlags,
+  },
+  client: {
+    ...originFlag,
+    ...indexFlag,
+    ...secretFlag,
+    ...connectDeadlineFlag,
+    ...adminFlags,
+    ...runtimeFlag,
+    ...commonFlags,
+  },
+} as const satisfies Record<string, FlagSpecs>;
 
-  --origin host:port       the origin (default 127.0.0.1:9000)
-  --listen host:port       where clients connect (default 127.0.0.1:0)
-  --advertise host:port    the address clients are given (default: the listen address)
-  --index N                ask for this cache index
-  --log-level, --log-format, --runtime node|deno|bun`,
-  client: `foresight client — a client
-
-  --origin host:port       the origin (default 127.0.0.1:9000)
-  --index N                ask for this client index
-  --log-level, --log-format, --runtime node|deno|bun`,
+const TITLE = {
+  data: "foresight data — the origin (data server)",
+  cache: "foresight cache — a cache server",
+  client: "foresight client — a client",
 };
 
-function logger(role: string, values: Record<string, unknown>) {
-  return stderrLogger(
-    role,
-    (values["log-level"] as LogLevel) ?? "info",
-    values["log-format"] === "json" ? "json" : "pretty",
-  );
+/**
+ * The `--help` text of a role.
+ *
+ * @example
+ * ```ts
+ * console.log(roleUsage("cache"));
+ * ```
+ */
+export function roleUsage(role: keyof typeof FLAGS): string {
+  return `${TITLE[role]}\n\nusage: foresight ${role} [flags]\n\n${flagsHelp(FLAGS[role])}`;
 }
 
-function helpOr(role: keyof typeof USAGE, values: Record<string, unknown>): boolean {
-  if (!values.help) return false;
-  process.stdout.write(USAGE[role] + "\n");
-  process.exit(0);
-}
-
-function index(values: Record<string, unknown>): number | undefined {
-  if (values.index === undefined) return undefined;
-  const n = Number(values.index);
-  if (!Number.isInteger(n) || n < 0) {
+/**
+ * The logger a role's flags ask for.
+ *
+ * @throws {ForesightError} CONFIG for a level or format that does not exist
+ *
+ * @example
+ * ```ts
+ * loggerFrom("data", resolveFlags(["--log-format", "json"], FLAGS.data)).log("info", "hi");
+ * ```
+ */
+export function loggerFrom(role: string, flags: Flags): Logger {
+  const { values, from } = flags;
+  const level = String(values["log-level"] ?? "info");
+  const format = String(values["log-format"] ?? "pretty");
+  if (!["debug", "info", "warn", "error"].includes(level)) {
     throw new ForesightError(
       "CONFIG",
-      `Cannot use --index "${values.index}": expected a whole number`,
+      `Cannot use ${from("log-level")} "${level}": expected debug, info, warn or error`,
     );
   }
-  return n;
+  if (format !== "json" && format !== "pretty") {
+    throw new ForesightError(
+      "CONFIG",
+      `Cannot use ${from("log-format")} "${format}": expected pretty or json`,
+    );
+  }
+  return stderrLogger(role, level as LogLevel, format);
 }
 
-/** `foresight data`: the origin. */
+function resolve(role: keyof typeof FLAGS, argv: string[]): Flags {
+  const flags = resolveFlags(argv, FLAGS[role]);
+  if (flags.values.help) {
+    process.stdout.write(roleUsage(role) + "\n");
+    process.exit(0);
+  }
+  return flags;
+}
+
+function secret(flags: Flags): string | undefined {
+  const s = flags.values.secret;
+  return typeof s === "string" && s !== "" ? s : undefined;
+}
+
+function index(flags: Flags): number | undefined {
+  const raw = flags.values.index;
+  return raw === undefined ? undefined : wholeFrom(raw, flags.from("index"), 0);
+}
+
+/**
+ * `foresight data`: the origin.
+ *
+ * @example
+ * ```ts
+ * await dataMain(["--listen", "127.0.0.1:0", "--admin-port", "0"]);
+ * ```
+ */
 export function dataMain(argv: string[]): Promise<never> {
   return runMain("data", async () => {
-    const values = parseFlags(argv, {
-      ...commonFlags,
-      ...scenarioFlags,
-      listen: { type: "string", default: "127.0.0.1:9000" },
-    });
-    helpOr("data", values);
-    const scenario = scenarioFrom(values);
-    const adapter = await adapterFor(values);
-    const log = logger("data", values);
-    const summary = await runOrigin({
-      scenario,
-      adapter,
-      log,
-      listen: parseAddress(values.listen as string, "listen"),
-      onListening: (a) =>
-        emitEvent({ event: "listening", role: "data", host: a.host, port: a.port }),
-      onEvent: emitEvent,
-    });
-    return { ...summary, scenario };
+    const flags = resolve("data", argv);
+    const scenario = scenarioFrom(flags.values, flags.from);
+    const log = loggerFrom("data", flags);
+    const adapter = await adapterFor(flags.values);
+    const listen = parseAddress(String(flags.values.listen), "listen");
+    const admin = await startRoleAdmin("data", flags, log, { files: () => scenario.files });
+    try {
+      const summary = await runOrigin({
+        scenario,
+        adapter,
+        log,
+        listen,
+        onListening: (a) =>
+          emitEvent({ event: "listening", role: "data", host: a.host, port: a.port }),
+        onEvent: emitEvent,
+        onView: admin.attach,
+        secret: secret(flags),
+        maxConnections: wholeFrom(
+          flags.values["max-connections"],
+          flags.from("max-connections"),
+          1,
+        ),
+      });
+      return { ...summary, scenario };
+    } finally {
+      await admin.stop();
+    }
   });
 }
 
-/** `foresight cache`: a cache server. */
+/**
+ * `foresight cache`: a cache server.
+ *
+ * @example
+ * ```ts
+ * await cacheMain(["--origin", "127.0.0.1:9000", "--admin-port", "0"]);
+ * ```
+ */
 export function cacheMain(argv: string[]): Promise<never> {
   return runMain("cache", async () => {
-    const values = parseFlags(argv, {
-      ...commonFlags,
-      origin: { type: "string", default: "127.0.0.1:9000" },
-      listen: { type: "string", default: "127.0.0.1:0" },
-      advertise: { type: "string" },
-      index: { type: "string" },
-    });
-    helpOr("cache", values);
+    const flags = resolve("cache", argv);
+    const { values } = flags;
+    const log = loggerFrom("cache", flags);
     const adapter = await adapterFor(values);
-    return await runCache({
-      adapter,
-      log: logger("cache", values),
-      origin: parseAddress(values.origin as string, "origin"),
-      listen: parseAddress(values.listen as string, "listen"),
-      advertise: values.advertise
-        ? parseAddress(values.advertise as string, "advertise")
-        : undefined,
-      index: index(values),
-      onEvent: emitEvent,
-    });
+    const at = index(flags);
+    const options = {
+      origin: parseAddress(String(values.origin), "origin"),
+      listen: parseAddress(String(values.listen), "listen"),
+      advertise: values.advertise ? parseAddress(String(values.advertise), "advertise") : undefined,
+    };
+    const admin = await startRoleAdmin("cache", flags, log, { index: at });
+    try {
+      return await runCache({
+        adapter,
+        log,
+        ...options,
+        index: at,
+        onEvent: emitEvent,
+        onView: admin.attach,
+        secret: secret(flags),
+        maxConnections: wholeFrom(values["max-connections"], flags.from("max-connections"), 1),
+        connectDeadlineMs: wholeFrom(
+          values["connect-deadline-ms"],
+          flags.from("connect-deadline-ms"),
+          1,
+        ),
+      });
+    } finally {
+      await admin.stop();
+    }
   });
 }
 
-/** `foresight client`: a client. */
+/**
+ * `foresight client`: a client.
+ *
+ * @example
+ * ```ts
+ * await clientMain(["--origin", "127.0.0.1:9000"]);
+ * ```
+ */
 export function clientMain(argv: string[]): Promise<never> {
   return runMain("client", async () => {
-    const values = parseFlags(argv, {
-      ...commonFlags,
-      origin: { type: "string", default: "127.0.0.1:9000" },
-      index: { type: "string" },
-    });
-    helpOr("client", values);
-    const adapter = await adapterFor(values);
-    return await runClient({
-      adapter,
-      log: logger("client", values),
-      origin: parseAddress(values.origin as string, "origin"),
-      index: index(values),
-      onEvent: emitEvent,
-    });
+    const flags = resolve("client", argv);
+    const log = loggerFrom("client", flags);
+    const adapter = await adapterFor(flags.values);
+    const at = index(flags);
+    const origin = parseAddress(String(flags.values.origin), "origin");
+    const admin = await startRoleAdmin("client", flags, log, { index: at });
+    try {
+      return await runClient({
+        adapter,
+        log,
+        origin,
+        index: at,
+        onEvent: emitEvent,
+        onView: admin.attach,
+        secret: secret(flags),
+        connectDeadlineMs: wholeFrom(
+          flags.values["connect-deadline-ms"],
+          flags.from("connect-deadline-ms"),
+          1,
+        ),
+      });
+    } finally {
+      await admin.stop();
+    }
   });
 }

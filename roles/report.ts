@@ -92,7 +92,9 @@ export function buildReport(
   const origin = summaries.find((s) => s.role === "data");
   const files = clients.reduce((a, c) => a + c.files, 0);
   const bytes = clients.reduce((a, c) => a + c.bytes, 0);
-  const hits = clients.reduce((a, c) => a + c.hits, 0);
+  // A hit is what the cache policy counts as one (a pull-through fetch is a miss even though
+  // the cache streams the bytes on), as in the simulator.
+  const hits = caches.reduce((a, c) => a + c.hits, 0);
   const cacheToClient = summaries.filter((s) => s.role === "cache").reduce(
     (a, s) => a + (s.bytesToClients ?? 0),
     0,

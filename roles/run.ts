@@ -1,6 +1,8 @@
 /**
- * `foresight run`: the whole system on this machine, every role its own OS
- * process on the runtime asked for, live progress, and a report at the end.
+ * Runs a scenario on this machine: every role its own OS process on the
+ * runtime asked for, their JSON-line events read from stdout, their logs
+ * passed on, and the report built from their summaries. `foresight run`
+ * (roles/run_cli.ts) adds the progress, the dashboard and the report files.
  *
  * @module
  */
@@ -12,24 +14,22 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Scenario } from "../core/scenario.ts";
 import { ForesightError } from "../errors.ts";
-import { buildReport, type ProcessInfo, renderReport, type Summary } from "./report.ts";
-import { parseFlags, scenarioFlags, scenarioFrom, scenarioHelp } from "./common.ts";
-import { Progress } from "./progress.ts";
+import { buildReport, type ProcessInfo, type Summary } from "./report.ts";
 
 type Runtime = "node" | "deno" | "bun";
 type Role = "data" | "cache" | "client";
 
-const USAGE = `foresight run — the canonical scenario (or yours), every role its own process
+/** The runtimes `--runtime` accepts: one for every role, or mixed. */
+export const RUNTIME_CHOICES = ["node", "deno", "bun", "mixed"] as const;
 
-${scenarioHelp()}
-  --runtime node|deno|bun|mixed   default node; mixed = origin on Deno, caches on Bun, clients on Node
-  --host H                        loopback address the roles use (default 127.0.0.1)
-  --json                          last stdout line is the report as JSON
-  --timeout S                     give up after S wall seconds (default 1800)
-  --log-level L                   the roles' log level (default warn)
-  --help`;
-
-/** The package root: the nearest folder above this file with a package.json. */
+/**
+ * The package root: the nearest folder above this file with a package.json.
+ *
+ * @example
+ * ```ts
+ * join(packageRoot(), "dist", "cli.js");
+ * ```
+ */
 export function packageRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   while (!existsSync(join(dir, "package.json"))) {
@@ -50,7 +50,14 @@ function bin(root: string, name: string): string {
   return existsSync(local) ? local : name;
 }
 
-/** The command line that starts `role` on `runtime`. */
+/**
+ * The command line that starts `role` on `runtime`.
+ *
+ * @example
+ * ```ts
+ * roleCommand(packageRoot(), "deno", "cache"); // [".../deno", "run", "--allow-net", ..., ".../roles/cache.ts"]
+ * ```
+ */
 export function roleCommand(root: string, runtime: Runtime, role: Role): string[] {
   switch (runtime) {
     case "node": {
@@ -87,7 +94,17 @@ interface Child {
   exit: Promise<number | null>;
 }
 
-function runtimeOf(choice: string, role: Role): Runtime {
+/**
+ * The runtime a role runs on for a `--runtime` choice.
+ *
+ * @throws {ForesightError} CONFIG for a choice that is not node, deno, bun or mixed
+ *
+ * @example
+ * ```ts
+ * runtimeOf("mixed", "cache"); // "bun"
+ * ```
+ */
+export function runtimeOf(choice: string, role: Role): Runtime {
   if (choice === "mixed") return role === "data" ? "deno" : role === "cache" ? "bun" : "node";
   if (choice === "node" || choice === "deno" || choice === "bun") return choice;
   throw new ForesightError(
@@ -96,7 +113,14 @@ function runtimeOf(choice: string, role: Role): Runtime {
   );
 }
 
-/** Runs a scenario end to end and returns the report. */
+/**
+ * Runs a scenario end to end and returns the report.
+ *
+ * @example
+ * ```ts
+ * const report = await runScenario(scenario, { runtime: "node", host: "127.0.0.1", logLevel: "warn", timeoutS: 120, adminPort: 0 });
+ * ```
+ */
 export async function runScenario(
   scenario: Scenario,
   opts: {
@@ -105,6 +129,16 @@ export async function runScenario(
     logLevel: string;
     timeoutS: number;
     onEvent?: (child: { role: Role; index: number }, e: Record<string, any>) => void;
+    /** Serve every role's admin API: 0 = each picks a port; N = consecutive ports from N. */
+    adminPort?: number;
+    /** How often each role prints a stats event (default: 100 ms, slower for many processes). */
+    statsMs?: number;
+    /** A shared secret for every role, passed in their environment (FORESIGHT_SECRET). */
+    secret?: string;
+    /** The roles' log format (default pretty). */
+    logFormat?: "pretty" | "json";
+    /** Where the roles' log lines go (default stderr); whole lines, each ending in a newline. */
+    writeLog?: (text: string) => void;
   },
 ): Promise<ReturnType<typeof buildReport>> {
   const root = packageRoot();
@@ -115,13 +149,37 @@ export async function runScenario(
   let onListening!: () => void;
   const listening = new Promise<void>((r) => (onListening = r));
 
+  const count = 1 + scenario.caches + scenario.clients;
+  const statsMs = opts.statsMs ?? (count <= 16 ? 100 : count <= 128 ? 250 : 1000);
+  const writeLog = opts.writeLog ?? ((text: string) => void process.stderr.write(text));
+  const logFormat = opts.logFormat ?? "pretty";
+  // The roles get every setting as a flag: FORESIGHT_* variables meant for this command stay here.
+  const env: Record<string, string | undefined> = { NO_COLOR: "1", RUST_BACKTRACE: "0" };
+  for (const [k, val] of Object.entries(process.env)) {
+    if (!k.startsWith("FORESIGHT_")) env[k] ??= val;
+  }
+  if (opts.secret !== undefined) env.FORESIGHT_SECRET = opts.secret;
+  const adminPortOf = (role: Role, index: number): string[] => {
+    if (opts.adminPort === undefined) return [];
+    if (opts.adminPort === 0) return ["--admin-port", "0"];
+    const offset = role === "data" ? 0 : role === "cache" ? 1 + index : 1 + scenario.caches + index;
+    return ["--admin-port", String(opts.adminPort + offset)];
+  };
+
   const start = (role: Role, index: number, args: string[]): Child => {
     const runtime = runtimeOf(opts.runtime, role);
     const [cmd, ...rest] = roleCommand(root, runtime, role);
-    const proc = spawn(cmd!, [...rest, ...args, "--log-level", opts.logLevel], {
-      stdio: ["ignore", "pipe", "pipe"],
-      env: { ...process.env, NO_COLOR: "1", RUST_BACKTRACE: "0" },
-    });
+    const proc = spawn(cmd!, [
+      ...rest,
+      ...args,
+      ...adminPortOf(role, index),
+      "--stats-ms",
+      String(statsMs),
+      "--log-level",
+      opts.logLevel,
+      "--log-format",
+      logFormat,
+    ], { stdio: ["ignore", "pipe", "pipe"], env });
     const child: Child = {
       role,
       index,
@@ -159,9 +217,21 @@ export async function runScenario(
     });
     proc.stderr!.setEncoding("utf8");
     const tag = `[${role}${role === "data" ? "" : index}/${runtime}] `;
+    let errBuf = "";
+    const forward = (lines: string[]) => {
+      const text = lines.filter((l) => l).map((l) =>
+        logFormat === "json" ? jsonLogLine(l, { role, index, runtime }) : tag + l
+      ).join("\n");
+      if (text) writeLog(text + "\n");
+    };
     proc.stderr!.on("data", (d: string) => {
-      process.stderr.write(d.split("\n").filter((l) => l).map((l) => tag + l + "\n").join(""));
+      errBuf += d;
+      const nl = errBuf.lastIndexOf("\n");
+      if (nl < 0) return;
+      forward(errBuf.slice(0, nl).split("\n"));
+      errBuf = errBuf.slice(nl + 1);
     });
+    proc.stderr!.on("end", () => forward([errBuf]));
     children.push(child);
     return child;
   };
@@ -251,33 +321,26 @@ export async function runScenario(
   return buildReport(scenario, summaries, processes, (performance.now() - t0) / 1000, errors);
 }
 
-/** `foresight run` main. */
-export async function runMainCli(argv: string[]): Promise<number> {
-  const values = parseFlags(argv, {
-    ...scenarioFlags,
-    runtime: { type: "string", default: "node" },
-    host: { type: "string", default: "127.0.0.1" },
-    json: { type: "boolean", default: false },
-    timeout: { type: "string", default: "1800" },
-    "log-level": { type: "string", default: "warn" },
-    help: { type: "boolean", short: "h", default: false },
-  });
-  if (values.help) {
-    process.stdout.write(USAGE + "\n");
-    return 0;
+/**
+ * A role's stderr line as one JSON log record: its own record with the
+ * process's index and runtime added, or (a line that is not JSON, e.g. a
+ * runtime's crash report) the line as the message of an error record.
+ */
+function jsonLogLine(line: string, who: { role: Role; index: number; runtime: Runtime }): string {
+  try {
+    const rec = JSON.parse(line);
+    if (rec && typeof rec === "object" && !Array.isArray(rec)) {
+      return JSON.stringify({ ...rec, index: who.index, runtime: who.runtime });
+    }
+  } catch {
+    // not JSON: wrapped below
   }
-  const scenario = scenarioFrom(values);
-  const json = values.json === true;
-  const progress = new Progress(scenario, json ? process.stderr : process.stdout);
-  const report = await runScenario(scenario, {
-    runtime: values.runtime as string,
-    host: values.host as string,
-    logLevel: values["log-level"] as string,
-    timeoutS: Number(values.timeout),
-    onEvent: (who, e) => progress.event(who, e),
+  return JSON.stringify({
+    t: new Date().toISOString(),
+    level: "error",
+    role: who.role,
+    index: who.index,
+    runtime: who.runtime,
+    msg: line,
   });
-  progress.finish();
-  if (json) process.stdout.write(JSON.stringify(report) + "\n");
-  else process.stdout.write(renderReport(report) + "\n");
-  return report.ok ? 0 : 1;
 }

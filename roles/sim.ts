@@ -8,37 +8,66 @@
 
 import process from "node:process";
 import { writeFileSync } from "node:fs";
+import * as v from "valibot";
 import { requestList, type Scenario } from "../core/scenario.ts";
 import { ForesightError } from "../errors.ts";
 import { compare, renderCompare } from "../sim/compare.ts";
 import { scenarioBound } from "../sim/lower_bound.ts";
 import { renderSimReport, type SimReport, simReport } from "../sim/sim_report.ts";
 import { simulate } from "../sim/simulator.ts";
-import { parseFlags, scenarioFlags, scenarioFrom, scenarioHelp } from "./common.ts";
+import { commonFlags, scenarioFlags, scenarioFrom } from "./common.ts";
+import { flagsHelp, resolveFlags } from "./flags.ts";
 import type { RunReport } from "./report.ts";
+import { writeSimReport } from "./report_files.ts";
 
 // A simulated report is a run report (plus the bound): the two shapes stay one.
 const _sameShape: (r: SimReport) => RunReport = (r) => r;
 void _sameShape;
 
-const USAGE = `foresight sim — the scenario in virtual time (deterministic, no sockets)
-
-${scenarioHelp()}
-  --json                   print the report as JSON (RunReport shape plus lowerBound)
-  --bound                  print the lower bounds only
-  --compare                every policy × seeds 1..5 on the scenario: makespan, ratio to
-                           the bound, hit ratio, origin bytes (with --json: the rows)
-  --dump-requests FILE     write the request lists (one ascending array per client) as JSON
-  --help`;
-
 const flags = {
   ...scenarioFlags,
-  json: { type: "boolean", default: false },
-  bound: { type: "boolean", default: false },
-  compare: { type: "boolean", default: false },
-  "dump-requests": { type: "string" },
-  help: { type: "boolean", short: "h", default: false },
+  json: {
+    type: "boolean",
+    default: false,
+    help: "print the report as JSON (RunReport shape plus lowerBound)",
+    config: v.boolean(),
+  },
+  bound: {
+    type: "boolean",
+    default: false,
+    help: "print the lower bounds only",
+    config: v.boolean(),
+  },
+  compare: {
+    type: "boolean",
+    default: false,
+    help: "every policy × seeds 1..5 on the scenario: makespan, ratio to the bound, hit ratio, " +
+      "origin bytes (with --json: the rows)",
+    config: v.boolean(),
+  },
+  report: {
+    type: "string",
+    arg: "DIR",
+    defaultText: "none",
+    help: "write report.json, report.md and SVG charts into DIR",
+    config: v.string(),
+  },
+  "dump-requests": {
+    type: "string",
+    arg: "FILE",
+    defaultText: "none",
+    help: "write the request lists (one ascending array per client) as JSON",
+    config: v.string(),
+  },
+  config: commonFlags.config,
+  help: commonFlags.help,
 } as const;
+
+const USAGE = `foresight sim — the scenario in virtual time (deterministic, no sockets)
+
+usage: foresight sim [flags]
+
+${flagsHelp(flags)}`;
 
 /**
  * What `--dump-requests` writes: a JSON array with one ascending array of
@@ -67,12 +96,12 @@ export function requestListsJson(s: Scenario): string {
 export function simMainCli(argv: string[]): Promise<number> {
   const out = (text: string) => process.stdout.write(text + "\n");
   try {
-    const values = parseFlags(argv, flags);
+    const { values, from } = resolveFlags(argv, flags);
     if (values.help) {
       out(USAGE);
       return Promise.resolve(0);
     }
-    const scenario = scenarioFrom(values);
+    const scenario = scenarioFrom(values, from);
     const dump = values["dump-requests"];
     if (typeof dump === "string") {
       try {
@@ -117,6 +146,10 @@ export function simMainCli(argv: string[]): Promise<number> {
     const t0 = performance.now();
     const result = simulate(scenario);
     const report = simReport(result, bound, (performance.now() - t0) / 1000);
+    if (typeof values.report === "string" && values.report !== "") {
+      const paths = writeSimReport(values.report, report);
+      process.stderr.write(`foresight sim: report written to ${paths.join(", ")}\n`);
+    }
     out(values.json ? JSON.stringify(report) : renderSimReport(report));
     return Promise.resolve(report.ok ? 0 : 1);
   } catch (e) {

@@ -1,0 +1,50 @@
+/**
+ * The admin side of Foresight: each role's HTTP admin API (health, stats,
+ * Prometheus metrics, file bytes) over its read-only view, the live
+ * dashboard of `foresight run`, the time series behind it, and the SVG
+ * charts the dashboard and the reports draw. Hono apps served on Node, Deno
+ * and Bun alike.
+ *
+ * @example
+ * ```ts
+ * import { adminApp, serve } from "./admin/mod.ts";
+ * const server = await serve(adminApp(view).fetch, { port: 0 });
+ * ```
+ *
+ * @module
+ */
+
+export { adminApp, type AdminOptions } from "./admin_app.ts";
+export { type Health, healthOf } from "./health.ts";
+export { PROMETHEUS_CONTENT_TYPE, prometheusText } from "./prometheus.ts";
+export { type ByteRange, byteRange } from "./byte_range.ts";
+export { type FileIdResult, fileIdSchema, MAX_FILES, parseFileId } from "./file_id.ts";
+export { fileResponse } from "./file_response.ts";
+export { partsStream } from "./parts_stream.ts";
+export { httpRuntime, serve, type Served, type ServeOptions } from "./serve.ts";
+export type { FetchHandler } from "./serve_api.ts";
+export { type Dashboard, dashboard, type DashboardState } from "./dashboard_app.ts";
+export { DASHBOARD_HTML, MAX_CLIENT_BARS } from "./dashboard_page.ts";
+export { SseHub } from "./sse_hub.ts";
+export {
+  type CacheState,
+  type ClientProgress,
+  type LinkName,
+  LINKS,
+  type RunPhase,
+  RunTimeline,
+  type TimelineSample,
+  type TimelineSnapshot,
+} from "./run_timeline.ts";
+export { cacheChart, clientChart, linkChart, type RunCharts, runCharts } from "./run_charts.ts";
+export { lineChart, type LineChartOptions, type LineSeries, thin } from "./line_chart.ts";
+export { barChart, type BarChartOptions } from "./bar_chart.ts";
+export {
+  byteAxis,
+  colour,
+  formatBytes,
+  formatRate,
+  niceTicks,
+  PALETTE,
+  xmlEscape,
+} from "./svg_text.ts";

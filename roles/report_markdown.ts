@@ -1,0 +1,134 @@
+/**
+ * `report.md`: a run's (or a simulation's) report as readable Markdown,
+ * tables and the charts beside it.
+ *
+ * @module
+ */
+
+import type { RunReport } from "./report.ts";
+import type { SimReport } from "../sim/sim_report.ts";
+import { formatBytes } from "../admin/svg_text.ts";
+
+const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
+const sec = (x: number) => `${x.toFixed(1)} s`;
+
+function table(head: string[], rows: (string | number)[][], right = true): string[] {
+  const align = head.map((_, i) => (i === 0 || !right ? "---" : "--:"));
+  return [
+    `| ${head.join(" | ")} |`,
+    `| ${align.join(" | ")} |`,
+    ...rows.map((r) => `| ${r.join(" | ")} |`),
+  ];
+}
+
+/**
+ * Renders the report as Markdown.
+ *
+ * @param r the report of `foresight run` or `foresight sim`
+ * @param charts chart files to show, by title (relative paths)
+ * @example
+ * ```ts
+ * writeFileSync("report.md", reportMarkdown(report, { "Throughput per link": "links.svg" }));
+ * ```
+ */
+export function reportMarkdown(r: RunReport | SimReport, charts: Record<string, string>): string {
+  const s = r.scenario;
+  const sim = "lowerBound" in r;
+  const runtimes = [...new Set(r.processes.map((p) => p.runtime))].join(", ");
+  const lines = [
+    `# Foresight ${sim ? "simulation" : "run"} — ${r.ok ? "OK" : "FAILED"}`,
+    "",
+    `Policy **${s.policy}**, seed ${s.seed}, scale ×${s.scale}: ${s.files} files, ${s.caches} caches of ${
+      formatBytes(s.capacityKiB * 1024)
+    }, ${s.clients} clients × ${s.requests} requests; links origin → client ${s.rateOriginClient}, origin → cache ${s.rateOriginCache}, cache → client ${s.rateCacheClient} KiB/s.${
+      runtimes ? ` Runtimes: ${runtimes}.` : ""
+    }`,
+    "",
+    ...table(["figure", "value"], [
+      ["result", r.ok ? "OK" : "FAILED"],
+      ["makespan (simulated)", sec(r.simSeconds)],
+      ...(sim
+        ? [
+          [
+            "lower bound",
+            `${sec(r.lowerBound.seconds)} (makespan ÷ bound ${r.lowerBound.ratio.toFixed(3)})`,
+          ],
+        ]
+        : []),
+      [sim ? "simulation wall time" : "wall time", sec(r.wallSeconds)],
+      ["hit ratio", pct(r.hitRatio)],
+      ["byte hit ratio", pct(r.byteHitRatio)],
+      ["origin → cache", formatBytes(r.links.originToCache)],
+      ["origin → client", formatBytes(r.links.originToClient)],
+      ["cache → client", formatBytes(r.links.cacheToClient)],
+    ], false),
+    "",
+    "## Clients",
+    "",
+    ...table(
+      [
+        "client",
+        "files",
+        "verified",
+        "corrupt",
+        "hits",
+        "misses",
+        "from origin",
+        "bytes",
+        "done at (sim)",
+      ],
+      r.clients.map((c) => [
+        c.index,
+        c.files,
+        c.verified,
+        c.corrupt,
+        c.hits,
+        c.misses,
+        c.fromOrigin,
+        formatBytes(c.bytes),
+        sec(c.finishSimSeconds),
+      ]),
+    ),
+    "",
+    "## Caches",
+    "",
+    ...table(
+      ["cache", "capacity", "peak", "hits", "misses", "pushed files", "pushed bytes", "evicted"],
+      r.caches.map((c) => [
+        c.index,
+        formatBytes(c.capacityBytes),
+        formatBytes(c.peakBytes),
+        c.hits,
+        c.misses,
+        c.pushedFiles,
+        formatBytes(c.pushedBytes),
+        c.evicted,
+      ]),
+    ),
+  ];
+  if (r.processes.length) {
+    lines.push(
+      "",
+      "## Processes",
+      "",
+      ...table(
+        ["process", "runtime", "peak RSS", "exit code"],
+        r.processes.map((p) => [
+          `${p.role}${p.role === "data" ? "" : ` ${p.index}`}`,
+          p.runtime,
+          formatBytes(p.peakRssBytes),
+          String(p.exitCode),
+        ]),
+      ),
+    );
+  }
+  const chartList = Object.entries(charts);
+  if (chartList.length) {
+    lines.push("", "## Charts", "");
+    for (const [title, file] of chartList) lines.push(`![${title}](${file})`, "");
+  }
+  if (r.errors.length) {
+    lines.push("", "## Errors", "", ...r.errors.map((e) => `- ${e}`));
+  }
+  return lines.join("\n").trimEnd() + "\n";
+}

@@ -1,0 +1,409 @@
+// End to end: every role's admin API on every runtime, queried with real
+// HTTP requests while a small run goes on; and the CLI's manners (help,
+// environment variables, config files) through the real command.
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { CANONICAL, requestList, type Scenario, shardOf } from "../../core/scenario.ts";
+import { FileSource } from "../../core/virtual_files.ts";
+import { packageRoot, runScenario } from "../../roles/run.ts";
+
+// Slow enough (scale 3) that the run lasts a few seconds after the start, so the probes run
+// mid-run; LRU caches keep whole files around, so a cache has files to serve at any moment.
+const small: Scenario = {
+  ...CANONICAL,
+  files: 300,
+  requests: 60,
+  capacityKiB: 2_000,
+  scale: 3,
+  seed: 3,
+  policy: "lru",
+};
+
+const get = (port: number, path: string, init?: RequestInit) =>
+  fetch(`http://127.0.0.1:${port}${path}`, init);
+
+/** Everything the probes saw, asserted after the run. */
+interface Seen {
+  phases: Record<string, string>;
+  stats: Record<string, Record<string, unknown>>;
+  metrics: Record<string, string>;
+  originFile?: {
+    status: number;
+    bytes: Uint8Array;
+    range: { status: number; cr: string | null; bytes: Uint8Array };
+  };
+  badIds: { status: number; body: Record<string, unknown> }[];
+  unsatisfiable?: { status: number; cr: string | null };
+  cacheHits: { cache: number; id: number; xcache: string | null; bytes: Uint8Array }[];
+  cacheMiss?: { status: number; xcache: string | null };
+  clientFiles?: number;
+  doneBeforeEnd: boolean;
+}
+
+/** Queries every role at once (the machine is busy with the run: requests wait for CPU). */
+async function probe(
+  ports: Map<string, number>,
+  s: Scenario,
+  seen: Seen,
+  ended: () => boolean,
+): Promise<void> {
+  await Promise.all([
+    probeRoles(ports, seen),
+    probeOrigin(ports, s, seen),
+    probeCaches(ports, s, seen, ended),
+  ]);
+}
+
+async function probeRoles(ports: Map<string, number>, seen: Seen): Promise<void> {
+  await Promise.all([...ports].map(async ([k, port]) => {
+    const health = await (await get(port, "/health")).json();
+    assert.equal(health.status, "ok");
+    seen.phases[k] = health.phase;
+    const stats = await get(port, "/stats");
+    assert.match(stats.headers.get("content-type") ?? "", /application\/json/);
+    seen.stats[k] = await stats.json();
+    const metrics = await get(port, "/metrics");
+    assert.match(metrics.headers.get("content-type") ?? "", /^text\/plain; version=0\.0\.4/);
+    seen.metrics[k] = await metrics.text();
+  }));
+  const client = await get(ports.get("client0")!, "/files/1");
+  seen.clientFiles = client.status;
+  await client.body?.cancel();
+}
+
+async function probeOrigin(ports: Map<string, number>, s: Scenario, seen: Seen): Promise<void> {
+  const origin = ports.get("data")!;
+  const whole = await get(origin, "/files/7");
+  const part = await get(origin, "/files/7", { headers: { range: "bytes=1000-1999" } });
+  seen.originFile = {
+    status: whole.status,
+    bytes: new Uint8Array(await whole.arrayBuffer()),
+    range: {
+      status: part.status,
+      cr: part.headers.get("content-range"),
+      bytes: new Uint8Array(await part.arrayBuffer()),
+    },
+  };
+  for (const id of ["0", String(s.files + 1), "x7"]) {
+    const r = await get(origin, `/files/${id}`);
+    seen.badIds.push({ status: r.status, body: await r.json() });
+  }
+  const past = await get(origin, "/files/7", { headers: { range: "bytes=7168-" } });
+  seen.unsatisfiable = { status: past.status, cr: past.headers.get("content-range") };
+  await past.body?.cancel();
+}
+
+async function probeCaches(
+  ports: Map<string, number>,
+  s: Scenario,
+  seen: Seen,
+  ended: () => boolean,
+): Promise<void> {
+  // Each cache: find files it holds now (HEAD the files of its shard that clients asked for,
+  // a batch at a time, again until one is found), then fetch one whole. Both caches at once.
+  const wanted = [
+    ...new Set(
+      Array.from({ length: s.clients }, (_, c) => requestList(s.seed, c, s.files, s.requests))
+        .flat(),
+    ),
+  ].sort((a, b) => a - b);
+  await Promise.all(Array.from({ length: s.caches }, async (_, c) => {
+    const port = ports.get(`cache${c}`)!;
+    const candidates = wanted.filter((id) => shardOf(id, s.caches) === c);
+    for (let at = 0; !ended(); at = (at + 40) % candidates.length) {
+      const ids = candidates.slice(at, at + 40);
+      const heads = await Promise.all(
+        ids.map((id) => get(port, `/files/${id}`, { method: "HEAD" })),
+      );
+      const miss = heads.find((h) => h.status === 404);
+      if (miss && !seen.cacheMiss) {
+        seen.cacheMiss = { status: miss.status, xcache: miss.headers.get("x-cache") };
+      }
+      for (const [i, h] of heads.entries()) {
+        if (h.headers.get("x-cache") !== "HIT") continue;
+        const r = await get(port, `/files/${ids[i]}`);
+        if (r.status !== 200) continue; // evicted meanwhile: try the next
+        seen.cacheHits.push({
+          cache: c,
+          id: ids[i]!,
+          xcache: r.headers.get("x-cache"),
+          bytes: new Uint8Array(await r.arrayBuffer()),
+        });
+        return;
+      }
+    }
+  }));
+}
+
+describe("admin API of every role, mid-run", () => {
+  for (const runtime of ["node", "deno", "bun"]) {
+    it(`answers /health /stats /metrics /files on ${runtime}, without disturbing the run`, async () => {
+      const ports = new Map<string, number>();
+      const seen: Seen = {
+        phases: {},
+        stats: {},
+        metrics: {},
+        badIds: [],
+        cacheHits: [],
+        doneBeforeEnd: false,
+      };
+      let probing: Promise<void> | undefined;
+      let ended = false;
+      const report = await runScenario(small, {
+        runtime,
+        host: "127.0.0.1",
+        logLevel: "warn",
+        timeoutS: 120,
+        adminPort: 0,
+        onEvent: (who, e) => {
+          if (e.event === "admin") {
+            assert.equal(e.role, who.role);
+            ports.set(`${who.role}${who.role === "data" ? "" : who.index}`, e.port);
+          }
+          if (e.event === "start" && who.role === "data") {
+            probing = probe(ports, small, seen, () => ended).then(() =>
+              void (seen.doneBeforeEnd = !ended)
+            );
+          }
+          if (e.event === "summary" && who.role === "data") ended = true;
+        },
+      });
+      assert.ok(probing, "the run started");
+      await probing;
+      assert.equal(report.ok, true, report.errors.join("; "));
+      assert.equal(
+        ports.size,
+        1 + small.caches + small.clients,
+        "every role printed its admin port",
+      );
+      assert.equal(seen.doneBeforeEnd, true, "the probes finished while the run went on");
+
+      // /health and /stats
+      assert.equal(seen.phases.data, "running");
+      for (let c = 0; c < small.caches; c++) {
+        assert.match(seen.phases[`cache${c}`]!, /^(running|warming)$/);
+        assert.equal(seen.stats[`cache${c}`]!.capacityBytes, small.capacityKiB * 1024);
+        assert.equal(seen.stats[`cache${c}`]!.index, c);
+      }
+      assert.equal(typeof seen.stats.data!.bytesToCaches, "number");
+      assert.ok((seen.stats.data!.bytesToCaches as number) > 0, "the warm-up pushed bytes");
+      assert.equal(seen.stats.client0!.index, 0);
+      assert.equal((seen.stats.data!.process as { rssBytes: number }).rssBytes > 0, true);
+
+      // /metrics
+      assert.match(
+        seen.metrics.data!,
+        /^foresight_link_sent_bytes_total\{link="origin_to_cache"\} \d+$/m,
+      );
+      assert.match(seen.metrics.data!, /^# TYPE foresight_link_sent_bytes_total counter$/m);
+      assert.match(seen.metrics.cache1!, /^foresight_cache_used_bytes\{cache="1"\} \d+$/m);
+      assert.match(
+        seen.metrics.cache1!,
+        new RegExp(
+          `^foresight_cache_capacity_bytes\\{cache="1"\\} ${small.capacityKiB * 1024}$`,
+          "m",
+        ),
+      );
+      assert.match(
+        seen.metrics.client0!,
+        /^foresight_client_received_files_total\{client="0"\} \d+$/m,
+      );
+      assert.match(seen.metrics.data!, /^foresight_phase\{role="data",phase="running"\} 1$/m);
+
+      // /files on the origin: real bytes, ranges, bad ids
+      const files = new FileSource({ seed: small.seed });
+      assert.equal(seen.originFile!.status, 200);
+      assert.deepEqual(seen.originFile!.bytes, files.slice(7, 0, 7 * 1024));
+      assert.equal(seen.originFile!.range.status, 206);
+      assert.equal(seen.originFile!.range.cr, "bytes 1000-1999/7168");
+      assert.deepEqual(seen.originFile!.range.bytes, files.slice(7, 1000, 1000));
+      assert.deepEqual(seen.badIds.map((b) => b.status), [400, 400, 400]);
+      for (const b of seen.badIds) {
+        assert.match(String(b.body.error), /id must be an integer 1\.\.300/);
+      }
+      assert.deepEqual(seen.unsatisfiable, { status: 416, cr: "bytes */7168" });
+
+      // /files on the caches: a held file is a HIT with the right bytes; others 404 MISS
+      assert.equal(seen.cacheHits.length, small.caches, "each cache served a file it holds");
+      for (const h of seen.cacheHits) {
+        assert.equal(h.xcache, "HIT");
+        assert.deepEqual(
+          h.bytes,
+          files.slice(h.id, 0, h.id * 1024),
+          `cache ${h.cache} file ${h.id}`,
+        );
+      }
+      assert.deepEqual(seen.cacheMiss, { status: 404, xcache: "MISS" });
+      assert.equal(seen.clientFiles, 404, "a client serves no files");
+    });
+  }
+});
+
+describe("foresight CLI manners", () => {
+  const root = packageRoot();
+  const cli = (args: string[], env: Record<string, string> = {}) =>
+    spawnSync(process.execPath, [join(root, "dist", "cli.js"), ...args], {
+      encoding: "utf8",
+      env: { ...process.env, ...env },
+      timeout: 60_000,
+    });
+  const SMALL = ["--files", "200", "--requests", "20", "--clients", "2", "--capacity-kib", "300"];
+  const simScenario = (out: { stdout: string }) => JSON.parse(out.stdout.trim()).scenario;
+
+  it("--help on every command lists every flag with its default", () => {
+    const expected: Record<string, string[]> = {
+      run: [
+        "files",
+        "scale",
+        "runtime",
+        "admin-port",
+        "dashboard",
+        "dashboard-port",
+        "report",
+        "json",
+        "timeout",
+        "log-level",
+        "log-format",
+        "config",
+      ],
+      sim: ["files", "policy", "json", "bound", "compare", "report", "dump-requests", "config"],
+      data: [
+        "listen",
+        "files",
+        "admin-port",
+        "admin-host",
+        "stats-ms",
+        "runtime",
+        "log-level",
+        "log-format",
+        "config",
+      ],
+      cache: ["origin", "listen", "advertise", "index", "admin-port", "log-level", "config"],
+      client: ["origin", "index", "admin-port", "stats-ms", "log-format", "config"],
+    };
+    for (const [command, flags] of Object.entries(expected)) {
+      const out = cli([command, "--help"]);
+      assert.equal(out.status, 0, `${command} --help`);
+      for (const flag of flags) {
+        assert.match(out.stdout, new RegExp(`--${flag}\\b`), `${command} --${flag}`);
+      }
+      const flagLines = out.stdout.split("\n").filter((l) => /^ {2}(-h, )?--/.test(l));
+      // Each flag's entry (its line and any continuation) ends with its default.
+      const entries = out.stdout.split(/\n(?= {2}(?:-h, )?--)/).slice(1);
+      assert.equal(entries.length, flagLines.length);
+      for (const e of entries) assert.match(e, /\(default [^)]+\)/, e);
+      assert.match(out.stdout, /FORESIGHT_ADMIN_PORT/);
+    }
+  });
+
+  it("every flag can come from FORESIGHT_* variables; flags win", () => {
+    const out = cli(["sim", "--json", "--clients", "3"], {
+      FORESIGHT_FILES: "150",
+      FORESIGHT_REQUESTS: "15",
+      FORESIGHT_CLIENTS: "9",
+      FORESIGHT_CAPACITY_KIB: "200",
+    });
+    assert.equal(out.status, 0, out.stderr);
+    const s = simScenario(out);
+    assert.deepEqual([s.files, s.requests, s.clients, s.capacityKiB], [150, 15, 3, 200]);
+    const bad = cli(["data"], { FORESIGHT_ADMIN_PORT: "eighty" });
+    assert.equal(bad.status, 2);
+    assert.match(
+      bad.stderr,
+      /Cannot use FORESIGHT_ADMIN_PORT "eighty": expected a whole number from 0 to 65535/,
+    );
+    const badBool = cli(["run"], { FORESIGHT_DASHBOARD: "maybe" });
+    assert.equal(badBool.status, 2);
+    assert.match(badBool.stderr, /Cannot use FORESIGHT_DASHBOARD="maybe": expected true or false/);
+  });
+
+  it("a --config file sets fields; the environment and flags win over it", () => {
+    const dir = mkdtempSync(join(tmpdir(), "foresight-config-"));
+    const file = join(dir, "run.json");
+    writeFileSync(
+      file,
+      JSON.stringify({
+        files: 120,
+        requests: 12,
+        clients: 2,
+        capacityKiB: 100,
+        seed: 9,
+        json: true,
+      }),
+    );
+    const out = cli(["sim", "--config", file, "--seed", "4"], { FORESIGHT_REQUESTS: "10" });
+    assert.equal(out.status, 0, out.stderr);
+    const s = simScenario(out);
+    assert.deepEqual([s.files, s.requests, s.clients, s.capacityKiB, s.seed], [120, 10, 2, 100, 4]);
+    const viaEnv = cli(["sim"], { FORESIGHT_CONFIG: file });
+    assert.equal(simScenario(viaEnv).seed, 9);
+  });
+
+  it("a shared secret in FORESIGHT_SECRET reaches every role; a client without it is refused", async () => {
+    const ok = cli(["run", "--json", ...SMALL, "--scale", "20"], { FORESIGHT_SECRET: "s3cret" });
+    assert.equal(ok.status, 0, ok.stderr);
+    assert.equal(JSON.parse(ok.stdout.trim().split("\n").at(-1)!).ok, true);
+    // An origin with the secret (from a flag) and a client without it.
+    const origin = spawn(process.execPath, [
+      join(root, "dist", "data.js"),
+      "--secret",
+      "s3cret",
+      "--listen",
+      "127.0.0.1:0",
+      ...SMALL,
+    ], { stdio: ["ignore", "pipe", "pipe"] });
+    try {
+      const port = await new Promise<number>((resolve, reject) => {
+        let out = "";
+        origin.stdout!.setEncoding("utf8").on("data", (d: string) => {
+          out += d;
+          const m = /"event":"listening".*?"port":(\d+)/.exec(out);
+          if (m) resolve(Number(m[1]));
+        });
+        origin.on("exit", () => reject(new Error("the origin exited")));
+      });
+      const client = cli([
+        "client",
+        "--origin",
+        `127.0.0.1:${port}`,
+        "--connect-deadline-ms",
+        "2000",
+      ]);
+      assert.notEqual(client.status, 0);
+      assert.match(client.stderr, /shared secret/);
+    } finally {
+      origin.kill();
+    }
+  });
+
+  it("a bad config file is named with the field, the value and what was expected; exit 2", () => {
+    const dir = mkdtempSync(join(tmpdir(), "foresight-config-"));
+    const write = (name: string, body: string) => {
+      writeFileSync(join(dir, name), body);
+      return join(dir, name);
+    };
+    const cases: [string, RegExp][] = [
+      [write("type.json", '{"files": "many"}'), /field "files" is "many": expected number/],
+      [write("range.json", '{"caches": 0}'), /field "caches" is 0: expected >=1/],
+      [
+        write("policy.json", '{"policy": "fifo"}'),
+        /field "policy" is "fifo": expected \("seed" \| "nocache"/,
+      ],
+      [write("port.json", '{"adminPort": 70000}'), /field "adminPort" is 70000: expected <=65535/],
+      [write("unknown.json", '{"fles": 3}'), /unknown field "fles": expected one of files, caches/],
+      [write("syntax.json", "{files: 3"), /Cannot read --config .*syntax\.json/],
+      [write("array.json", "[1, 2]"), /expected a JSON object of settings/],
+      [write("cross.json", '{"files": 10, "requests": 20}'), /requests must not exceed files/],
+      [join(dir, "missing.json"), /Cannot read --config .*missing\.json: no such file/],
+    ];
+    for (const [file, message] of cases) {
+      const out = cli(["run", "--config", file, ...SMALL.slice(4)]);
+      assert.equal(out.status, 2, `${file}: ${out.stderr}`);
+      assert.match(out.stderr, message);
+    }
+  });
+});
