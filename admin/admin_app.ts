@@ -21,6 +21,17 @@ export interface AdminOptions {
   readonly files?: () => number | undefined;
   /** More fields for `/stats` and `/metrics`, e.g. `{ process: { rssBytes, uptimeSeconds } }`. */
   readonly extraStats?: () => Record<string, unknown>;
+  /** When set, every endpoint but `/health` wants `Authorization: Bearer <token>` (the shared secret). */
+  readonly token?: string;
+}
+
+/** Compares two strings in time that does not depend on where they differ. */
+function sameText(a: string, b: string): boolean {
+  let diff = a.length ^ b.length;
+  for (let i = 0; i < Math.max(a.length, b.length); i++) {
+    diff |= (a.charCodeAt(i) || 0) ^ (b.charCodeAt(i) || 0);
+  }
+  return diff === 0;
 }
 
 const ENDPOINTS = {
@@ -49,6 +60,23 @@ const ENDPOINTS = {
 export function adminApp(view: RoleView, options: AdminOptions = {}): Hono {
   const stats = () => ({ ...view.stats(), ...options.extraStats?.() });
   const app = new Hono();
+  const token = options.token;
+  if (token !== undefined) {
+    app.use("*", async (c, next) => {
+      if (c.req.path === "/health") return await next();
+      const given = /^Bearer (.+)$/.exec(c.req.header("authorization") ?? "")?.[1] ?? "";
+      if (!sameText(given, token)) {
+        return c.json(
+          { error: "Cannot answer: this role wants its shared secret as a bearer token" },
+          401,
+          {
+            "www-authenticate": 'Bearer realm="foresight"',
+          },
+        );
+      }
+      await next();
+    });
+  }
   app.get("/", (c) => c.json({ role: view.role, endpoints: ENDPOINTS }));
   app.get("/health", (c) => c.json(healthOf(view)));
   app.get("/stats", (c) => c.json(stats()));

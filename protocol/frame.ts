@@ -107,10 +107,11 @@ export function encodeFrame(type: number, body: Uint8Array): Uint8Array {
 
 /**
  * Incremental frame decoder: push byte chunks of any size, get back every frame
- * they complete. It keeps at most one partial frame; it allocates a body buffer
- * only after checking the announced length, and returns zero-copy views when a
- * frame lies wholly inside one pushed chunk (so do not reuse a chunk after
- * pushing it). After it throws, the stream is out of sync: every later `push`
+ * they complete. It keeps at most one partial frame, as views of the chunks
+ * it arrived in, so what it holds grows with the bytes received, never with a
+ * length merely announced (checked against the limit first); a body is copied
+ * once, when complete. A frame that lies wholly inside one pushed chunk is
+ * returned as a zero-copy view (so do not reuse a chunk after pushing it). After it throws, the stream is out of sync: every later `push`
  * throws the same error.
  *
  * @example
@@ -129,7 +130,9 @@ export class FrameDecoder {
   #headFill = 0;
   /** Type and body of the pending frame, once its header is complete. */
   #type = 0;
-  #body: Uint8Array | null = null;
+  /** The pending body's parts received so far (views, not copies), or null. */
+  #parts: Uint8Array[] | null = null;
+  #bodyLength = 0;
   #bodyFill = 0;
   #error: ForesightError | null = null;
 
@@ -150,12 +153,12 @@ export class FrameDecoder {
 
   /** Bytes held for the pending partial frame (header included). */
   get buffered(): number {
-    return this.#body === null ? this.#headFill : HEADER_BYTES + this.#bodyFill;
+    return this.#parts === null ? this.#headFill : HEADER_BYTES + this.#bodyFill;
   }
 
   /** True when no partial frame is pending; false at EOF means the stream was truncated. */
   get idle(): boolean {
-    return this.#body === null && this.#headFill === 0;
+    return this.#parts === null && this.#headFill === 0;
   }
 
   /**
@@ -172,15 +175,23 @@ export class FrameDecoder {
     const end = chunk.length;
     let at = 0;
     while (at < end) {
-      if (this.#body !== null) {
-        // Continue a pending body: copy once into its own buffer.
-        const take = Math.min(this.#body.length - this.#bodyFill, end - at);
-        this.#body.set(chunk.subarray(at, at + take), this.#bodyFill);
+      if (this.#parts !== null) {
+        // Continue a pending body: keep views of what arrived (memory grows
+        // with the bytes received, never with the length announced), and
+        // copy them once into the body when it is complete.
+        const take = Math.min(this.#bodyLength - this.#bodyFill, end - at);
+        this.#parts.push(chunk.subarray(at, at + take));
         this.#bodyFill += take;
         at += take;
-        if (this.#bodyFill === this.#body.length) {
-          frames.push({ type: this.#type, body: this.#body });
-          this.#body = null;
+        if (this.#bodyFill === this.#bodyLength) {
+          const body = new Uint8Array(this.#bodyLength);
+          let fill = 0;
+          for (const part of this.#parts) {
+            body.set(part, fill);
+            fill += part.length;
+          }
+          frames.push({ type: this.#type, body });
+          this.#parts = null;
         }
       } else if (this.#headFill === 0 && end - at >= HEADER_BYTES) {
         // Fast path: the whole header is in this chunk.
@@ -224,9 +235,8 @@ export class FrameDecoder {
       frames.push({ type: this.#type, body: chunk.subarray(at, at + length) });
       return at + length;
     }
-    const body = new Uint8Array(length);
-    body.set(chunk.subarray(at, end));
-    this.#body = body;
+    this.#parts = [chunk.subarray(at, end)];
+    this.#bodyLength = length;
     this.#bodyFill = end - at;
     return end;
   }

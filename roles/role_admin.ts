@@ -77,6 +77,7 @@ export async function startRoleAdmin(
     const hostname = String(values["admin-host"] ?? "127.0.0.1");
     const app = adminApp(late.view, {
       files: options.files,
+      token: values.secret === undefined ? undefined : String(values.secret),
       extraStats: () => ({
         process: {
           rssBytes: process.memoryUsage.rss(),

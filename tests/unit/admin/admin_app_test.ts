@@ -235,3 +235,19 @@ describe(`admin API on ${httpRuntime()}`, () => {
     }
   });
 });
+
+describe("admin API with a shared secret", () => {
+  it("wants the secret as a bearer token everywhere but /health", async () => {
+    const app = adminApp(fakeView("cache", { index: 0 }), { token: "s3cret" });
+    const ask = (path: string, auth?: string) =>
+      app.fetch(new Request(`http://x${path}`, auth ? { headers: { authorization: auth } } : {}));
+    assert.equal((await ask("/health")).status, 200);
+    for (const path of ["/stats", "/metrics", "/files/1"]) {
+      const none = await ask(path);
+      assert.equal(none.status, 401, path);
+      assert.match((await none.json()).error, /bearer token/);
+      assert.equal((await ask(path, "Bearer wrong")).status, 401, path);
+    }
+    assert.equal((await ask("/stats", "Bearer s3cret")).status, 200);
+  });
+});
