@@ -1,13 +1,11 @@
 /**
  * The policy registry: a scenario's policy name → its origin, cache and
- * client sides. The simulator builds every policy from here; the live roles
- * too, for the policies in {@link LIVE_READY} (the others need the live
- * changes listed in sim/README.md before they can run over TCP).
+ * client sides. The simulator and the live roles both build every policy
+ * from here, so each algorithm has one implementation.
  *
  * @module
  */
 
-import { ForesightError } from "../errors.ts";
 import { BeladyEviction } from "./belady_eviction.ts";
 import { CacheBrain } from "./cache_brain.ts";
 import { ForesightOrigin } from "./foresight_origin.ts";
@@ -17,25 +15,8 @@ import { ParallelClient } from "./parallel_client.ts";
 import type { CachePolicy, ClientPolicy, OriginPolicy, OriginView } from "./policy.ts";
 import { PullThroughCache } from "./pull_through_cache.ts";
 import { PullThroughOrigin } from "./pull_through_origin.ts";
-import { type PolicyName, type Scenario, shardOf } from "./scenario.ts";
+import { type Scenario, shardOf } from "./scenario.ts";
 import { NoCacheOrigin, SeedOrigin, SequentialClient } from "./seed_policy.ts";
-
-/** Policies the live roles can run today. */
-export const LIVE_READY: readonly PolicyName[] = ["seed", "nocache", "lru", "belady", "foresight"];
-
-/** Who drives the policy: the live roles (default) accept only {@link LIVE_READY}. */
-export interface DriverOption {
-  readonly driver?: "live" | "sim";
-}
-
-function check(scenario: Scenario, options: DriverOption): void {
-  if ((options.driver ?? "live") === "live" && !LIVE_READY.includes(scenario.policy)) {
-    throw new ForesightError(
-      "CONFIG",
-      `Cannot run policy "${scenario.policy}" live: not wired in this version (the simulator runs it)`,
-    );
-  }
-}
 
 /**
  * Link rates of `scenario` in bytes per second of simulated time.
@@ -60,18 +41,15 @@ export function byteRates(scenario: Scenario): {
 /**
  * The origin side of `scenario.policy`.
  *
- * @throws {ForesightError} CONFIG for a policy the live roles cannot run yet (driver "live")
  * @example
  * ```ts
- * const origin = makeOriginPolicy({ ...CANONICAL, policy: "lru" }, view, { driver: "sim" });
+ * const origin = makeOriginPolicy({ ...CANONICAL, policy: "lru" }, view);
  * ```
  */
 export function makeOriginPolicy(
   scenario: Scenario,
   view: OriginView,
-  options: DriverOption = {},
 ): OriginPolicy {
-  check(scenario, options);
   switch (scenario.policy) {
     case "seed":
       return new SeedOrigin(view);
@@ -88,7 +66,6 @@ export function makeOriginPolicy(
 /**
  * The client side of `scenario.policy` for one client's `list`.
  *
- * @throws {ForesightError} CONFIG for a policy the live roles cannot run yet (driver "live")
  * @example
  * ```ts
  * const client = makeClientPolicy(CANONICAL, requestList(1, 0, 10_000, 1_000));
@@ -97,9 +74,7 @@ export function makeOriginPolicy(
 export function makeClientPolicy(
   scenario: Scenario,
   list: readonly number[],
-  options: DriverOption = {},
 ): ClientPolicy {
-  check(scenario, options);
   switch (scenario.policy) {
     case "seed":
       return new SequentialClient(list, scenario.caches);
@@ -113,7 +88,7 @@ export function makeClientPolicy(
 }
 
 /** What a cache policy is built from. */
-export interface CachePolicyOptions extends DriverOption {
+export interface CachePolicyOptions {
   /** Every client's request list (Belady reads the future from them). */
   readonly lists: readonly (readonly number[])[];
   /** A file's size in bytes (default: file n is n KiB). */
@@ -125,7 +100,6 @@ export interface CachePolicyOptions extends DriverOption {
 /**
  * The cache side of `scenario.policy` for cache `index`.
  *
- * @throws {ForesightError} CONFIG for a policy the live roles cannot run yet (driver "live")
  * @example
  * ```ts
  * const cache = makeCachePolicy(scenario, 0, { lists, onEvict: (f) => buffers.delete(f) });
@@ -136,7 +110,6 @@ export function makeCachePolicy(
   index: number,
   options: CachePolicyOptions,
 ): CachePolicy {
-  check(scenario, options);
   const capacity = scenario.capacityKiB * 1024;
   const size = options.size ?? ((f: number) => f * 1024);
   const onEvict = options.onEvict;

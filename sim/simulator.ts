@@ -99,9 +99,7 @@ export function simulate(scenario: Scenario, options: SimOptions = {}): SimResul
   const ledger = new DemandLedger(s.files);
   for (const list of lists) ledger.add(list);
   const capacity = s.capacityKiB * 1024;
-  const origin = makeOriginPolicy(s, { ledger, caches: s.caches, capacity, lists, size }, {
-    driver: "sim",
-  });
+  const origin = makeOriginPolicy(s, { ledger, caches: s.caches, capacity, lists, size });
   const toClient = lists.map(() => new Link(agenda, kib(s.rateOriginClient)));
   let ownerRaces = 0;
   let redirects = 0;
@@ -120,7 +118,7 @@ export function simulate(scenario: Scenario, options: SimOptions = {}): SimResul
       heldAtEnd: 0,
     };
     return {
-      policy: makeCachePolicy(s, k, { lists, size, driver: "sim" }),
+      policy: makeCachePolicy(s, k, { lists, size }),
       stats,
       arriving: new Map(),
       waiting: new Map(),
@@ -130,7 +128,7 @@ export function simulate(scenario: Scenario, options: SimOptions = {}): SimResul
   });
 
   const clients: ClientState[] = lists.map((list, c) => ({
-    policy: makeClientPolicy(s, list, { driver: "sim" }),
+    policy: makeClientPolicy(s, list),
     wanted: new Set(list),
     got: new Set(),
     busy: new Set(),
