@@ -6,6 +6,7 @@
  */
 
 import type { Scenario } from "../core/scenario.ts";
+import type { ReportBase } from "../core/report_shape.ts";
 
 /** A role's summary event as printed by `runMain`. */
 export type Summary = Record<string, any> & { role: string; ok: boolean };
@@ -20,39 +21,8 @@ export interface ProcessInfo {
 }
 
 /** The report of `foresight run`. */
-export interface RunReport {
-  scenario: Scenario;
-  ok: boolean;
-  wallSeconds: number;
-  simSeconds: number;
-  hitRatio: number;
-  byteHitRatio: number;
-  links: { originToCache: number; originToClient: number; cacheToClient: number };
-  clients: {
-    index: number;
-    files: number;
-    bytes: number;
-    verified: number;
-    corrupt: number;
-    finishSimSeconds: number;
-    hits: number;
-    misses: number;
-    fromOrigin: number;
-    ok: boolean;
-  }[];
-  caches: {
-    index: number;
-    capacityBytes: number;
-    peakBytes: number;
-    hits: number;
-    misses: number;
-    pushedFiles: number;
-    pushedBytes: number;
-    evicted: number;
-    ok: boolean;
-  }[];
+export interface RunReport extends ReportBase {
   processes: ProcessInfo[];
-  errors: string[];
 }
 
 /** Builds the report from the summaries and the processes' exits. */

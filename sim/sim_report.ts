@@ -5,48 +5,13 @@
  * @module
  */
 
-import type { Scenario } from "../core/scenario.ts";
 import type { LowerBound } from "./lower_bound.ts";
 import type { SimResult } from "./simulator.ts";
+import type { ReportBase } from "../core/report_shape.ts";
 
 /** A simulated run's report; a RunReport with `lowerBound`, `steps` and no processes. */
-export interface SimReport {
-  scenario: Scenario;
-  ok: boolean;
-  /** Wall seconds the simulation took. */
-  wallSeconds: number;
-  /** The makespan: simulated seconds until the last client holds all its files. */
-  simSeconds: number;
-  /** Requests the caches counted as hits, over all requests. */
-  hitRatio: number;
-  /** Bytes clients got from caches, over all bytes clients got. */
-  byteHitRatio: number;
-  links: { originToCache: number; originToClient: number; cacheToClient: number };
-  clients: {
-    index: number;
-    files: number;
-    bytes: number;
-    verified: number;
-    corrupt: number;
-    finishSimSeconds: number;
-    hits: number;
-    misses: number;
-    fromOrigin: number;
-    ok: boolean;
-  }[];
-  caches: {
-    index: number;
-    capacityBytes: number;
-    peakBytes: number;
-    hits: number;
-    misses: number;
-    pushedFiles: number;
-    pushedBytes: number;
-    evicted: number;
-    ok: boolean;
-  }[];
+export interface SimReport extends ReportBase {
   processes: never[];
-  errors: string[];
   /** The bounds, and the makespan's ratio to each. */
   lowerBound: LowerBound & { ratio: number; sequentialRatio: number };
   /** Simulation steps taken. */

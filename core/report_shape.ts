@@ -1,0 +1,55 @@
+/**
+ * The shape every run report shares, live (`foresight run`) or simulated
+ * (`foresight sim`), so that tools read either the same way.
+ *
+ * @module
+ */
+
+import type { Scenario } from "./scenario.ts";
+
+/** One client's line of a report. */
+export interface ClientReport {
+  index: number;
+  files: number;
+  bytes: number;
+  verified: number;
+  corrupt: number;
+  /** Simulated seconds from the start to its last file. */
+  finishSimSeconds: number;
+  hits: number;
+  misses: number;
+  fromOrigin: number;
+  ok: boolean;
+}
+
+/** One cache's line of a report. */
+export interface CacheReport {
+  index: number;
+  capacityBytes: number;
+  peakBytes: number;
+  hits: number;
+  misses: number;
+  pushedFiles: number;
+  pushedBytes: number;
+  evicted: number;
+  ok: boolean;
+}
+
+/** What every report holds. */
+export interface ReportBase {
+  scenario: Scenario;
+  ok: boolean;
+  /** Wall seconds the run (or the simulation) took. */
+  wallSeconds: number;
+  /** The makespan: simulated seconds until the last client holds all its files. */
+  simSeconds: number;
+  /** Requests the caches counted as hits, over all requests. */
+  hitRatio: number;
+  /** Bytes clients got from caches, over all bytes clients got. */
+  byteHitRatio: number;
+  /** Bytes carried by each kind of link. */
+  links: { originToCache: number; originToClient: number; cacheToClient: number };
+  clients: ClientReport[];
+  caches: CacheReport[];
+  errors: string[];
+}
