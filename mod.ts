@@ -53,3 +53,9 @@ export { type LogFields, type Logger, type LogLevel, silentLogger } from "./core
 export { type OriginOptions, type OriginSummary, runOrigin } from "./live/origin.ts";
 export { type CacheOptions, type CacheSummary, runCache } from "./live/cache.ts";
 export { type ClientOptions, type ClientSummary, runClient } from "./live/client.ts";
+export type { CacheReport, ClientReport, ReportBase } from "./core/report_shape.ts";
+export type { FileAccess, Phase, RoleView } from "./core/role_view.ts";
+export { simulate } from "./sim/simulator.ts";
+export type { SimResult } from "./sim/sim_result.ts";
+export { scenarioBound } from "./sim/lower_bound.ts";
+export { adminApp, type AdminOptions, serve } from "./admin/mod.ts";
