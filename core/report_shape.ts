@@ -53,3 +53,36 @@ export interface ReportBase {
   caches: CacheReport[];
   errors: string[];
 }
+
+/** Bytes as MiB with one decimal. */
+export function mib(bytes: number): string {
+  return (bytes / 1_048_576).toFixed(1);
+}
+
+/** The report line of bytes per kind of link. */
+export function linksLine(r: ReportBase): string {
+  return `  links: origin→cache ${mib(r.links.originToCache)} MiB, origin→client ${
+    mib(r.links.originToClient)
+  } MiB, cache→client ${mib(r.links.cacheToClient)} MiB`;
+}
+
+/**
+ * The report's cache table: a header line, then a line per cache.
+ *
+ * @example
+ * ```ts
+ * console.log([linksLine(report), ...cacheTable(report)].join("\n"));
+ * ```
+ */
+export function cacheTable(r: ReportBase): string[] {
+  return [
+    `  cache  capacity MiB  peak MiB  hits  misses  pushed files  evicted`,
+    ...r.caches.map((c) =>
+      `  ${String(c.index).padStart(5)}  ${mib(c.capacityBytes).padStart(12)}  ${
+        mib(c.peakBytes).padStart(8)
+      }  ${String(c.hits).padStart(4)}  ${String(c.misses).padStart(6)}  ${
+        String(c.pushedFiles).padStart(12)
+      }  ${String(c.evicted).padStart(7)}`
+    ),
+  ];
+}

@@ -6,7 +6,7 @@
  */
 
 import type { Scenario } from "../core/scenario.ts";
-import type { ReportBase } from "../core/report_shape.ts";
+import { cacheTable, linksLine, mib, type ReportBase } from "../core/report_shape.ts";
 
 /** A role's summary event as printed by `runMain`. */
 export type Summary = Record<string, any> & { role: string; ok: boolean };
@@ -94,8 +94,6 @@ export function buildReport(
   };
 }
 
-const mib = (b: number) => (b / 1_048_576).toFixed(1);
-
 /** The report as readable text. */
 export function renderReport(r: RunReport): string {
   const lines = [
@@ -105,9 +103,7 @@ export function renderReport(r: RunReport): string {
     `  simulated ${r.simSeconds.toFixed(1)} s in ${r.wallSeconds.toFixed(1)} s wall; hit ratio ${
       (r.hitRatio * 100).toFixed(1)
     } %, byte hit ratio ${(r.byteHitRatio * 100).toFixed(1)} %`,
-    `  links: origin→cache ${mib(r.links.originToCache)} MiB, origin→client ${
-      mib(r.links.originToClient)
-    } MiB, cache→client ${mib(r.links.cacheToClient)} MiB`,
+    linksLine(r),
     `  client  files  verified  corrupt  hits  misses  MiB      done at (sim s)`,
     ...r.clients.map((c) =>
       `  ${String(c.index).padStart(6)}  ${String(c.files).padStart(5)}  ${
@@ -116,14 +112,7 @@ export function renderReport(r: RunReport): string {
         String(c.misses).padStart(6)
       }  ${mib(c.bytes).padStart(7)}  ${c.finishSimSeconds.toFixed(1)}`
     ),
-    `  cache  capacity MiB  peak MiB  hits  misses  pushed files  evicted`,
-    ...r.caches.map((c) =>
-      `  ${String(c.index).padStart(5)}  ${mib(c.capacityBytes).padStart(12)}  ${
-        mib(c.peakBytes).padStart(8)
-      }  ${String(c.hits).padStart(4)}  ${String(c.misses).padStart(6)}  ${
-        String(c.pushedFiles).padStart(12)
-      }  ${String(c.evicted).padStart(7)}`
-    ),
+    ...cacheTable(r),
     `  processes (peak RSS): ` +
     r.processes.map((p) =>
       `${p.role}${p.role === "data" ? "" : p.index}/${p.runtime} ${

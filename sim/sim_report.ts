@@ -7,7 +7,7 @@
 
 import type { LowerBound } from "./lower_bound.ts";
 import type { SimResult } from "./simulator.ts";
-import type { ReportBase } from "../core/report_shape.ts";
+import { cacheTable, linksLine, mib, type ReportBase } from "../core/report_shape.ts";
 
 /** A simulated run's report; a RunReport with `lowerBound`, `steps` and no processes. */
 export interface SimReport extends ReportBase {
@@ -75,7 +75,6 @@ export function simReport(result: SimResult, bound: LowerBound, wallSeconds: num
   };
 }
 
-const mib = (b: number) => (b / 1_048_576).toFixed(1);
 const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
 
 /**
@@ -99,9 +98,7 @@ export function renderSimReport(r: SimReport): string {
     }); one file at a time per client ${b.sequentialSeconds.toFixed(2)} s (× ${
       b.sequentialRatio.toFixed(4)
     })${b.exact ? "" : " [relaxed: program too large]"}`,
-    `  links: origin→cache ${mib(r.links.originToCache)} MiB, origin→client ${
-      mib(r.links.originToClient)
-    } MiB, cache→client ${mib(r.links.cacheToClient)} MiB`,
+    linksLine(r),
     `  client  files  hits  misses  from origin  MiB      done at (sim s)`,
     ...r.clients.map((c) =>
       `  ${String(c.index).padStart(6)}  ${String(c.files).padStart(5)}  ${
@@ -110,13 +107,6 @@ export function renderSimReport(r: SimReport): string {
         mib(c.bytes).padStart(7)
       }  ${c.finishSimSeconds.toFixed(2)}`
     ),
-    `  cache  capacity MiB  peak MiB  hits  misses  pushed files  evicted`,
-    ...r.caches.map((c) =>
-      `  ${String(c.index).padStart(5)}  ${mib(c.capacityBytes).padStart(12)}  ${
-        mib(c.peakBytes).padStart(8)
-      }  ${String(c.hits).padStart(4)}  ${String(c.misses).padStart(6)}  ${
-        String(c.pushedFiles).padStart(12)
-      }  ${String(c.evicted).padStart(7)}`
-    ),
+    ...cacheTable(r),
   ].join("\n");
 }

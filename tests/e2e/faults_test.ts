@@ -65,24 +65,28 @@ function start(role: "data" | "cache" | "client", args: string[]): Role {
 const summary = (r: Role) => r.events.find((e) => e.event === "summary")!;
 const scenario = ["--files", "400", "--requests", "50", "--capacity-kib", "3000", "--seed", "6"];
 
+/** An origin, 2 caches and 4 clients, each its own process, on the small scenario at scale 20. */
+async function cluster(policy: string): Promise<{ origin: Role; caches: Role[]; clients: Role[] }> {
+  const origin = start("data", [
+    ...scenario,
+    "--policy",
+    policy,
+    "--scale",
+    "20",
+    "--listen",
+    "127.0.0.1:0",
+  ]);
+  const { port } = await origin.waitFor((e) => e.event === "listening");
+  const at = `127.0.0.1:${port}`;
+  const caches = [0, 1].map((i) => start("cache", ["--origin", at, "--index", String(i)]));
+  const clients = [0, 1, 2, 3].map((i) => start("client", ["--origin", at, "--index", String(i)]));
+  return { origin, caches, clients };
+}
+
 describe("faults", () => {
   for (const policy of ["foresight", "seed"]) {
     it(`a cache killed mid-run: clients fall back to the origin and every file is verified (${policy})`, async () => {
-      const origin = start("data", [
-        ...scenario,
-        "--policy",
-        policy,
-        "--scale",
-        "20",
-        "--listen",
-        "127.0.0.1:0",
-      ]);
-      const { port } = await origin.waitFor((e) => e.event === "listening");
-      const at = `127.0.0.1:${port}`;
-      const caches = [0, 1].map((i) => start("cache", ["--origin", at, "--index", String(i)]));
-      const clients = [0, 1, 2, 3].map((i) =>
-        start("client", ["--origin", at, "--index", String(i)])
-      );
+      const { origin, caches, clients } = await cluster(policy);
       // Kill cache 0 once the clients are well under way.
       await clients[0]!.waitFor((e) => e.event === "progress" && e.files >= 10);
       caches[0]!.proc.kill("SIGKILL");
@@ -107,21 +111,7 @@ describe("faults", () => {
 
   for (const policy of ["foresight", "seed"]) {
     it(`a client killed mid-run: its demand is released and the others finish (${policy})`, async () => {
-      const origin = start("data", [
-        ...scenario,
-        "--policy",
-        policy,
-        "--scale",
-        "20",
-        "--listen",
-        "127.0.0.1:0",
-      ]);
-      const { port } = await origin.waitFor((e) => e.event === "listening");
-      const at = `127.0.0.1:${port}`;
-      const caches = [0, 1].map((i) => start("cache", ["--origin", at, "--index", String(i)]));
-      const clients = [0, 1, 2, 3].map((i) =>
-        start("client", ["--origin", at, "--index", String(i)])
-      );
+      const { origin, caches, clients } = await cluster(policy);
       await clients[1]!.waitFor((e) => e.event === "progress" && e.files >= 5);
       clients[1]!.proc.kill("SIGKILL");
       const others = [clients[0]!, clients[2]!, clients[3]!];
