@@ -122,6 +122,13 @@ export const messageArbs: Arbs = {
 // Newer types, when this version of the protocol has them.
 const extra: Record<string, fc.Arbitrary<unknown>> = {
   release: fc.record({ type: fc.constant("release"), client: count }, plain),
+  rejoin: fc.record({
+    type: fc.constant("rejoin"),
+    cache: count,
+    host: fc.constantFrom("127.0.0.1", "localhost"),
+    port: fc.integer({ min: 0, max: 65_535 }),
+    files: fc.array(fileId, { maxLength: 10 }),
+  }, plain),
 };
 for (const [name, arb] of Object.entries(extra)) {
   if (Object.hasOwn(MessageType, name)) {
@@ -143,7 +150,7 @@ const FIELDS: Record<string, string[]> = {
   welcome: ["v", "index", "scenario"],
   caches: ["caches"],
   list: ["files"],
-  start: ["x"],
+  start: ["next"],
   stop: ["reason"],
   request: ["file", "at"],
   file: ["file", "size", "count", "next", "due"],
@@ -155,6 +162,7 @@ const FIELDS: Record<string, string[]> = {
   challenge: ["nonce"],
   auth: ["mac"],
   release: ["client"],
+  rejoin: ["cache", "host", "port", "files"],
 };
 
 /** Values of the wrong kind or out of range for some field. */

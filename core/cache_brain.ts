@@ -84,6 +84,10 @@ export class CacheBrain implements CachePolicy {
     this.#hint = next;
   }
 
+  hinted(next: number | null): void {
+    this.#hint = next;
+  }
+
   /** Classifies a client's request, and on a hit takes one from the file's count (call {@link served} after sending). */
   request(file: number, _client?: number): RequestOutcome {
     const entry = this.store.get(file);

@@ -129,6 +129,22 @@ export class DemandLedger {
     return true;
   }
 
+  /**
+   * A cache is gone: every file it owned goes back to the origin with no
+   * request counted (the origin cannot know how many the cache had served;
+   * those still to come are served directly, see {@link serveDirect}'s false).
+   * Returns the files reclaimed.
+   */
+  reclaim(cache: number): number[] {
+    const files: number[] = [];
+    for (let f = 1; f <= this.files; f++) {
+      if (this.#owner[f] !== cache) continue;
+      this.#owner[f] = ORIGIN;
+      files.push(f);
+    }
+    return files;
+  }
+
   /** Totals: requests added, served directly, handed to caches, cancelled, still at the origin. */
   totals(): {
     added: number;

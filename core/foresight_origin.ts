@@ -57,6 +57,10 @@ export class ForesightOrigin implements OriginPolicy {
     return true;
   }
 
+  upcoming(cache: number): number[] {
+    return this.plan.pushes[cache]?.slice(this.#at[cache]!) ?? [];
+  }
+
   routes(client: number): [number, Source][] {
     return this.plan.routes[client] ?? [];
   }

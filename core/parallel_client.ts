@@ -92,6 +92,28 @@ export class ParallelClient implements ClientPolicy {
     }
   }
 
+  regain(source: Source, files: readonly number[]): void {
+    if (source === ORIGIN_SOURCE) return;
+    this.#lost.delete(source);
+    const back = new Set(files.filter((f) => !this.#done.has(f)));
+    // Out of the origin's queue (but not the fetch outstanding there: it ends
+    // as a file, or as a miss that sends it back to this source).
+    const origin = this.#queues.get(ORIGIN_SOURCE);
+    if (origin) {
+      const current = this.#outstanding.get(ORIGIN_SOURCE);
+      const head = origin.files.slice(0, origin.at);
+      const rest = origin.files.slice(origin.at).filter((f) => f === current || !back.has(f));
+      origin.files = [...head, ...rest];
+    }
+    const queue = this.#queue(source);
+    queue.files = [
+      ...queue.files.slice(queue.at),
+      ...[...back].filter((f) => f !== this.#outstanding.get(ORIGIN_SOURCE)),
+    ];
+    queue.at = 0;
+    this.#outstanding.delete(source);
+  }
+
   /**
    * Routes each listed file to its source; each source fetches its routed
    * files in the order given, then its other files ascending. Call before the

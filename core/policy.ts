@@ -52,6 +52,12 @@ export interface OriginPolicy {
    * `pushCount` hand over whatever the ledger holds, so need nothing.
    */
   forgo?(client: number, file: number): void;
+  /**
+   * The files this policy will still push into `cache`, in order (a
+   * restarted cache's clients fetch these from it again). Optional: without
+   * it, a restarted cache's clients go back to it for their shard's files.
+   */
+  upcoming?(cache: number): number[];
 }
 
 /** A fetch a client wants to start now. */
@@ -75,6 +81,11 @@ export interface ClientPolicy {
    * every file still meant to come from it comes from the origin instead.
    */
   lost(source: Source): void;
+  /**
+   * `source` is back (a restarted cache): `files` (this client's, in the
+   * order that cache will get them) come from it again, not from the origin.
+   */
+  regain(source: Source, files: readonly number[]): void;
   /** True once every file has arrived. */
   readonly finished: boolean;
 }
@@ -102,6 +113,8 @@ export interface CachePolicy {
   pushed(file: number, size: number, count: number, next: number | null): void;
   /** The origin declined the refill of `file`; `next` is its new hint. */
   declined(file: number, next: number | null): void;
+  /** The origin's hint of the file to ask for next, without a push (a restarted cache's start). */
+  hinted(next: number | null): void;
   /**
    * Classifies a request of `client` (its index, when known) for `file`; a
    * `hit` begins a read that {@link CachePolicy.served} ends.

@@ -138,6 +138,9 @@ export class PullThroughCache implements CachePolicy {
     this.#refused.add(file);
   }
 
+  /** Pull-through caches ask for what their clients miss: no hints. */
+  hinted(_next: number | null): void {}
+
   /** Makes room for the oldest queued miss and returns it, or null (nothing queued, a fetch pending, or no room yet). */
   refill(): number | null {
     if (this.#pending !== null || this.#queueHead >= this.#queue.length) return null;

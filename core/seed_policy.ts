@@ -168,4 +168,9 @@ export class SequentialClient implements ClientPolicy {
     this.#lost.add(source);
     if (this.#current?.source === source) this.#current = null;
   }
+
+  /** Fetches go to `source` again (one at a time, in ascending order, as before). */
+  regain(source: Source, _files: readonly number[]): void {
+    this.#lost.delete(source);
+  }
 }

@@ -358,6 +358,9 @@ export async function runCache(options: CacheOptions): Promise<CacheSummary> {
           break;
         case "start":
           warm = true;
+          // A cache that takes a lost one's place mid-run starts empty: the
+          // origin's first hint comes with the start.
+          if (msg.next !== undefined) brain.hinted(msg.next);
           await origin.send({ type: "start" });
           options.onEvent?.({ event: "warm", files: brain.store.size, bytes: brain.store.used });
           refill();

@@ -60,6 +60,8 @@ export interface ClientSummary {
   lostSources: number;
   /** Bytes of partial files discarded when their source was lost. */
   discardedBytes: number;
+  /** Caches that came back mid-run and served this client again. */
+  regainedSources: number;
 }
 
 interface Transfer {
@@ -89,6 +91,7 @@ export async function runClient(options: ClientOptions): Promise<ClientSummary> 
     requested: 0,
     lostSources: 0,
     discardedBytes: 0,
+    regainedSources: 0,
   };
   const sources = new Map<Source, Peer>();
   let progressTimer: ReturnType<typeof setInterval> | undefined;
@@ -139,28 +142,34 @@ export async function runClient(options: ClientOptions): Promise<ClientSummary> 
     if (cachesMsg.type !== "caches") {
       throw new ForesightError("PROTOCOL", `Cannot learn the caches: got "${cachesMsg.type}"`);
     }
-    const cacheMsgs = new Map<Source, AsyncGenerator<Message>>();
-    for (const c of cachesMsg.caches) {
-      const conn = await connectWithRetry(adapter, { host: c.host, port: c.port }, {
-        log,
-        clock,
-        deadlineMs: 10_000,
-      });
+    /** Connects to a cache and joins it as this client. */
+    const joinCache = async (address: Address) => {
+      const conn = await connectWithRetry(adapter, address, { log, clock, deadlineMs: 10_000 });
       const peer = new Peer(conn, { log });
       const msgs = peer.messages();
-      await peer.send({
-        type: "hello",
-        v: PROTOCOL_VERSION,
-        role: "client",
-        index: summary.index,
-        runtime: adapter.runtime,
-      });
-      await awaitWelcome(msgs, {
-        timeoutMs: JOIN_MS,
-        send: (m) => peer.send(m),
-        role: "client",
-        secret: options.secret,
-      });
+      try {
+        await peer.send({
+          type: "hello",
+          v: PROTOCOL_VERSION,
+          role: "client",
+          index: summary.index,
+          runtime: adapter.runtime,
+        });
+        await awaitWelcome(msgs, {
+          timeoutMs: JOIN_MS,
+          send: (m) => peer.send(m),
+          role: "client",
+          secret: options.secret,
+        });
+      } catch (e) {
+        peer.close();
+        throw e;
+      }
+      return { peer, msgs };
+    };
+    const cacheMsgs = new Map<Source, AsyncGenerator<Message>>();
+    for (const c of cachesMsg.caches) {
+      const { peer, msgs } = await joinCache({ host: c.host, port: c.port });
       sources.set(c.index, peer);
       cacheMsgs.set(c.index, msgs);
     }
@@ -288,6 +297,12 @@ export async function runClient(options: ClientOptions): Promise<ClientSummary> 
           policy.missed(m.file, source);
           pump(askedAt.get(source));
           return;
+        case "rejoin":
+          if (source !== ORIGIN_SOURCE) {
+            throw new ForesightError("PROTOCOL", `Cannot take "rejoin" from cache ${source}`);
+          }
+          rejoin(m.cache, { host: m.host, port: m.port }, m.files);
+          return;
         case "stop":
           if (source === ORIGIN_SOURCE && policy.finished) return stopResolve();
           throw new ForesightError(
@@ -338,6 +353,44 @@ export async function runClient(options: ClientOptions): Promise<ClientSummary> 
       lostCaches.add(source);
       policy.lost(source);
       pump();
+    };
+
+    /**
+     * A cache is back (restarted in a lost one's place): the files the origin
+     * lists come from it again. While the connection is being made the source
+     * counts as busy, so nothing is asked of it yet and none of those files
+     * of the origin; if it cannot be reached, it is lost again.
+     */
+    const rejoin = (cache: Source, address: Address, files: readonly number[]) => {
+      if (policy.finished) return;
+      if (cache < 0 || cache >= s.caches) {
+        throw new ForesightError("PROTOCOL", `Cannot rejoin cache ${cache}: no such cache`);
+      }
+      if (sources.has(cache)) lose(cache, "the origin says it was replaced");
+      log.log("info", "cache back; fetching its files from it again", {
+        cache,
+        files: files.length,
+      });
+      busy.set(cache, 0);
+      lostCaches.delete(cache);
+      policy.regain(cache, files);
+      joinCache(address).then(({ peer, msgs }) => {
+        if (policy.finished) return peer.close();
+        sources.set(cache, peer);
+        busy.delete(cache);
+        summary.regainedSources++;
+        void readLoop(cache, msgs);
+        pump();
+      }, (e) => {
+        busy.delete(cache);
+        lostCaches.add(cache);
+        log.log("warn", "cannot reach the rejoined cache", {
+          cache,
+          reason: (e as Error).message,
+        });
+        policy.lost(cache);
+        pump();
+      });
     };
 
     const readLoop = async (source: Source, msgs: AsyncGenerator<Message>) => {

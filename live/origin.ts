@@ -13,9 +13,9 @@ import { type Clock, realClock } from "../core/clock.ts";
 import { DemandLedger, ORIGIN } from "../core/demand_ledger.ts";
 import { FileSource } from "../core/virtual_files.ts";
 import { Pacer } from "../core/pacer.ts";
-import { type Scenario, wireRate } from "../core/scenario.ts";
+import { type Scenario, shardOf, wireRate } from "../core/scenario.ts";
 import { makeOriginPolicy } from "../core/policies.ts";
-import type { OriginPolicy } from "../core/policy.ts";
+import { ORIGIN_SOURCE, type OriginPolicy, type Source } from "../core/policy.ts";
 import type { Phase, RoleView } from "../core/role_view.ts";
 import { ForesightError } from "../errors.ts";
 import { type Message, PROTOCOL_VERSION } from "../protocol/mod.ts";
@@ -64,6 +64,8 @@ export interface OriginSummary {
   servedForLostCaches: number;
   /** Clients lost mid-run (their demand was released). */
   lostClients: number;
+  /** Caches that came back mid-run (a lost place taken again). */
+  rejoinedCaches: number;
   ledger: ReturnType<DemandLedger["totals"]>;
 }
 
@@ -73,6 +75,10 @@ interface CacheSlot {
   warm: boolean;
   /** Gone mid-run: its files are served by the origin from then on. */
   lost: boolean;
+  /** Took a lost cache's place mid-run: it started empty, without a warm-up. */
+  rejoined: boolean;
+  /** Clients sent this cache's `rejoin`: their direct requests for its files go back to it. */
+  told: Set<number>;
 }
 
 /**
@@ -97,6 +103,10 @@ export async function runOrigin(options: OriginOptions): Promise<OriginSummary> 
   const servedTo = Array.from({ length: s.clients }, () => new Set<number>());
   /** Files pushed into a cache so far. */
   const pushed = new Set<number>();
+  /** Files whose demand a lost cache held: requests for them are served here. */
+  const orphaned = new Set<number>();
+  /** Per client, once the run begins: each listed file's source. */
+  let routeOf: Map<number, Source>[] = [];
   const peers = new Set<Peer>();
   let policy: OriginPolicy | undefined;
   let started = false;
@@ -113,6 +123,7 @@ export async function runOrigin(options: OriginOptions): Promise<OriginSummary> 
     lostCaches: 0,
     servedForLostCaches: 0,
     lostClients: 0,
+    rejoinedCaches: 0,
     ledger: ledger.totals(),
   };
   let resolveEnd!: () => void;
@@ -159,6 +170,9 @@ export async function runOrigin(options: OriginOptions): Promise<OriginSummary> 
     if (slot.lost) return;
     slot.lost = true;
     summary.lostCaches++;
+    // Its files come back to the origin (with no count: the requests still to
+    // come for them are served directly); a cache taking its place starts empty.
+    for (const f of ledger.reclaim(index)) orphaned.add(f);
     log.log("warn", "cache lost; its clients fall back to the origin", { cache: index, reason });
     emit({ event: "cache-lost", index, reason });
   };
@@ -197,6 +211,51 @@ export async function runOrigin(options: OriginOptions): Promise<OriginSummary> 
   const pushCount = (cache: number, file: number) =>
     Math.min(policy!.pushCount?.(cache, file) ?? Infinity, ledger.outstanding(file));
 
+  /** Whether `client` still wants `file` from `cache` (its route, not yet served, not gone). */
+  const owes = (client: number, cache: number, file: number) =>
+    !lostClients.has(client) && !done.has(client) && !servedTo[client]!.has(file) &&
+    routeOf[client]!.get(file) === cache;
+
+  /**
+   * A push into a cache that took a lost one's place carries the requests of
+   * exactly the clients that will ask it for the file: those routed there
+   * and not served meanwhile (pull-through caches own no demand: 0).
+   */
+  const rejoinedCount = (cache: number, file: number) => {
+    if (policy!.pushCount?.(cache, file) === 0) return 0;
+    let n = 0;
+    for (let c = 0; c < s.clients; c++) if (owes(c, cache, file)) n++;
+    return Math.min(n, ledger.outstanding(file));
+  };
+
+  /**
+   * A cache took a lost one's place mid-run: each client is told where it is
+   * and which of its files to fetch there again (in the order the cache gets
+   * them), then the cache is started empty with its first hint.
+   */
+  const rejoin = async (index: number) => {
+    const slot = caches[index]!;
+    summary.rejoinedCaches++;
+    const upcoming = policy!.upcoming?.(index);
+    for (let c = 0; c < s.clients; c++) {
+      const peer = clients[c];
+      if (!peer || lostClients.has(c) || done.has(c)) continue;
+      const mine = upcoming ?? [...routeOf[c]!.keys()].sort((a, b) => a - b);
+      const files = mine.filter((f) => owes(c, index, f));
+      slot.told.add(c);
+      await peer.send({
+        type: "rejoin",
+        cache: index,
+        host: slot.address.host,
+        port: slot.address.port,
+        files,
+      });
+    }
+    log.log("info", "cache rejoined; clients told", { cache: index, clients: slot.told.size });
+    emit({ event: "cache-rejoined", index });
+    await slot.peer.send({ type: "start", next: policy!.hint(index) });
+  };
+
   const push = (cache: number, file: number, count: number, cause?: number) => {
     const slot = caches[cache]!;
     const size = files.size(file);
@@ -217,22 +276,28 @@ export async function runOrigin(options: OriginOptions): Promise<OriginSummary> 
     const peer = clients[client]!;
     const owner = ledger.owner(file);
     // A client that cannot reach the file's cache (gone, perhaps before the
-    // origin noticed) asks `direct`: it is served here, not sent back there.
-    if (!direct && owner !== ORIGIN && caches[owner] && !caches[owner]!.lost) {
+    // origin noticed) asks `direct`: it is served here, not sent back there,
+    // unless that cache has since come back and the client was told so.
+    const live = owner !== ORIGIN && caches[owner] !== undefined && !caches[owner]!.lost;
+    if (live && (!direct || caches[owner]!.told.has(client))) {
       // The demand moved to a cache while this request was on its way (the
       // client saw a miss just before the push began): send it back there.
       summary.redirects++;
       peer.send({ type: "miss", file, next: null }).catch(() => {});
       return;
     }
-    if (owner !== ORIGIN && caches[owner]?.lost) {
+    if (live) {
+      // Its cache is gone but the origin has not noticed yet.
       summary.servedForLostCaches++;
     } else if (!ledger.serveDirect(file)) {
-      summary.ownerRaces++;
-      log.log("warn", "direct request for a file nobody listed; serving it anyway", {
-        client,
-        file,
-      });
+      if (orphaned.has(file)) summary.servedForLostCaches++;
+      else {
+        summary.ownerRaces++;
+        log.log("warn", "direct request for a file nobody listed; serving it anyway", {
+          client,
+          file,
+        });
+      }
     }
     servedTo[client]!.add(file);
     const size = files.size(file);
@@ -259,6 +324,12 @@ export async function runOrigin(options: OriginOptions): Promise<OriginSummary> 
       capacity: s.capacityKiB * 1024,
       lists: lists as number[][],
       size: (f) => files.size(f),
+    });
+    const p = policy;
+    routeOf = lists.map((list, c) => {
+      const routes = new Map(p.routes(c) ?? []);
+      const fallback = (f: number) => s.caches > 0 ? shardOf(f, s.caches) : ORIGIN_SOURCE;
+      return new Map(list!.map((f) => [f, routes.get(f) ?? fallback(f)]));
     });
     const pushes = policy.warmup();
     const counts = pushes.map((p) => ledger.handOff(p.file, p.cache, pushCount(p.cache, p.file)));
@@ -290,12 +361,14 @@ export async function runOrigin(options: OriginOptions): Promise<OriginSummary> 
         return;
       case "request": {
         if (policy && policy.grant(index, msg.file)) {
-          push(
-            index,
-            msg.file,
-            ledger.handOff(msg.file, index, pushCount(index, msg.file)),
-            msg.at,
-          );
+          const n = slot.rejoined ? rejoinedCount(index, msg.file) : pushCount(index, msg.file);
+          if (slot.rejoined && n === 0 && policy.pushCount?.(index, msg.file) !== 0) {
+            // Everyone it was for got it while the cache was away: skip it.
+            slot.peer.send({ type: "miss", file: msg.file, next: policy.hint(index) })
+              .catch(() => {});
+            return;
+          }
+          push(index, msg.file, ledger.handOff(msg.file, index, n), msg.at);
         } else {
           slot.peer.send({ type: "miss", file: msg.file, next: policy ? policy.hint(index) : null })
             .catch(() => {});
@@ -354,14 +427,18 @@ export async function runOrigin(options: OriginOptions): Promise<OriginSummary> 
     hello: Hello & { role: "cache" | "client" },
   ): { role: "cache" | "client"; index: number } => {
     const table: unknown[] = hello.role === "cache" ? caches : clients;
-    const index = hello.index ?? table.findIndex((x) => x === undefined);
+    // A cache may take the place of one lost mid-run.
+    const free = (x: unknown) =>
+      x === undefined || (hello.role === "cache" && (x as CacheSlot).lost && !finished);
+    const empty = table.findIndex((x) => x === undefined);
+    const index = hello.index ?? (empty >= 0 ? empty : table.findIndex(free));
     if (index < 0 || index >= table.length) {
       throw new ForesightError(
         "PROTOCOL",
         `Cannot register ${hello.role}: all ${table.length} places are taken`,
       );
     }
-    if (table[index] !== undefined) {
+    if (!free(table[index])) {
       throw new ForesightError(
         "PROTOCOL",
         `Cannot register ${hello.role} ${index}: already registered`,
@@ -373,7 +450,14 @@ export async function runOrigin(options: OriginOptions): Promise<OriginSummary> 
         throw new ForesightError("PROTOCOL", "Cannot register cache: no advertised address");
       }
       const host = adv.host === "0.0.0.0" || adv.host === "::" ? peer.conn.remote.host : adv.host;
-      caches[index] = { peer, address: { host, port: adv.port }, warm: false, lost: false };
+      caches[index] = {
+        peer,
+        address: { host, port: adv.port },
+        warm: false,
+        lost: false,
+        rejoined: caches[index] !== undefined,
+        told: new Set(),
+      };
     } else {
       clients[index] = peer;
     }
@@ -407,6 +491,7 @@ export async function runOrigin(options: OriginOptions): Promise<OriginSummary> 
       log.log("info", `${who.role} registered`, { index: who.index, remote });
       emit({ event: "register", role: who.role, index: who.index });
       await peer.send(welcome(who.index));
+      if (who.role === "cache" && caches[who.index]!.rejoined) await rejoin(who.index);
       // Every client gets the cache list exactly once, as soon as both it and
       // the last cache are registered (whichever comes second sends it).
       if (allCaches()) {

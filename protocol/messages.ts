@@ -7,7 +7,7 @@
  * | 0x02 | welcome | `{v, index, scenario}` (see scenario_schema.ts)                   |
  * | 0x03 | caches  | `{caches: [{index, host, port}]}`                                 |
  * | 0x04 | list    | `{files: [id, ...]}` ascending, distinct                          |
- * | 0x05 | start   | `{}`                                                              |
+ * | 0x05 | start   | `{next?}` (to a cache: the origin's first hint, id or null)       |
  * | 0x06 | stop    | `{reason}`                                                        |
  * | 0x07 | request | `{file, at?, direct?}` (at: when it was decided; direct: the shard's cache is unreachable, do not redirect) |
  * | 0x08 | file    | `{file, size, count, next: id or null, due?}` then `chunk`s       |
@@ -20,6 +20,7 @@
  * | 0x0f | challenge | `{nonce}` 64 hex digits: prove you hold the shared secret        |
  * | 0x10 | auth    | `{mac}` 64 hex digits: HMAC-SHA-256 of the nonce and role          |
  * | 0x11 | release | `{client}`: that client is gone; forgo what it still owed          |
+ * | 0x12 | rejoin  | `{cache, host, port, files: [id, ...]}`: a restarted cache is back at host:port; fetch these files from it, in this order |
  *
  * `at` and `due` are clock times (epoch ms): when a request was decided, and
  * when a transfer is scheduled to end (see core/pacer.ts).
@@ -77,6 +78,7 @@ export const MessageType = {
   challenge: 0x0f,
   auth: 0x10,
   release: 0x11,
+  rejoin: 0x12,
 } as const;
 
 /**
@@ -164,7 +166,7 @@ function build(maxList: number) {
       caches: list(v.object({ index: Count, host: Host, port: Port })),
     }),
     list: v.object({ type: v.literal("list"), files: v.pipe(list(FileId), Ascending) }),
-    start: v.object({ type: v.literal("start") }),
+    start: v.object({ type: v.literal("start"), next: v.optional(v.nullable(FileId)) }),
     stop: v.object({ type: v.literal("stop"), reason: v.string() }),
     request: v.object({
       type: v.literal("request"),
@@ -187,6 +189,13 @@ function build(maxList: number) {
     challenge: v.object({ type: v.literal("challenge"), nonce: Hex64 }),
     auth: v.object({ type: v.literal("auth"), mac: Hex64 }),
     release: v.object({ type: v.literal("release"), client: Count }),
+    rejoin: v.object({
+      type: v.literal("rejoin"),
+      cache: Count,
+      host: Host,
+      port: Port,
+      files: list(FileId),
+    }),
     plan: v.object({
       type: v.literal("plan"),
       routes: list(v.tuple([FileId, int(-1, Number.MAX_SAFE_INTEGER)])),
@@ -197,6 +206,7 @@ function build(maxList: number) {
   const union = v.variant("type", [
     s.hello, s.welcome, s.caches, s.list, s.start, s.stop, s.request,
     s.file, s.hit, s.miss, s.done, s.error, s.plan, s.challenge, s.auth, s.release,
+    s.rejoin,
   ]);
   return { schemas, union };
 }

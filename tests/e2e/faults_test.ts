@@ -65,14 +65,17 @@ function start(role: "data" | "cache" | "client", args: string[]): Role {
 const summary = (r: Role) => r.events.find((e) => e.event === "summary")!;
 const scenario = ["--files", "400", "--requests", "50", "--capacity-kib", "3000", "--seed", "6"];
 
-/** An origin, 2 caches and 4 clients, each its own process, on the small scenario at scale 20. */
-async function cluster(policy: string): Promise<{ origin: Role; caches: Role[]; clients: Role[] }> {
+/** An origin, 2 caches and 4 clients, each its own process, on the small scenario (scale 20 by default). */
+async function cluster(
+  policy: string,
+  scale = 20,
+): Promise<{ origin: Role; caches: Role[]; clients: Role[] }> {
   const origin = start("data", [
     ...scenario,
     "--policy",
     policy,
     "--scale",
-    "20",
+    String(scale),
     "--listen",
     "127.0.0.1:0",
   ]);
@@ -106,6 +109,39 @@ describe("faults", () => {
       assert.equal(summary(origin).lostCaches, 1);
       assert.equal(await caches[1]!.exit, 0, caches[1]!.stderr());
       assert.equal(await caches[0]!.exit, null, "killed by a signal");
+    });
+  }
+
+  for (const policy of ["foresight", "seed", "lru"]) {
+    it(`a cache restarted mid-run takes its place back and serves again (${policy})`, async () => {
+      // Slow enough (about 6 s) that the restarted cache has most of the run left.
+      const { origin, caches, clients } = await cluster(policy, 2);
+      await clients[0]!.waitFor((e) => e.event === "progress" && e.files >= 8);
+      caches[0]!.proc.kill("SIGKILL");
+      await origin.waitFor((e) => e.event === "cache-lost");
+      const at = `127.0.0.1:${(await origin.waitFor((e) => e.event === "listening")).port}`;
+      const again = start("cache", ["--origin", at, "--index", "0"]);
+      await origin.waitFor((e) => e.event === "cache-rejoined");
+      const codes = await Promise.all(clients.map((c) => c.exit));
+      assert.deepEqual(codes, [0, 0, 0, 0], clients.map((c) => c.stderr()).join("\n"));
+      for (const c of clients) {
+        assert.equal(summary(c).verified, 50);
+        assert.equal(summary(c).corrupt, 0);
+      }
+      assert.equal(await origin.exit, 0, origin.stderr());
+      assert.equal(summary(origin).lostCaches, 1);
+      assert.equal(summary(origin).rejoinedCaches, 1);
+      assert.equal(await again.exit, 0, again.stderr());
+      const back = summary(again);
+      assert.equal(back.index, 0);
+      assert.ok(back.hits > 0, `the restarted cache served clients again (${back.hits} hits)`);
+      assert.ok(clients.some((c) => summary(c).regainedSources === 1), "clients went back to it");
+      assert.equal(await caches[1]!.exit, 0, caches[1]!.stderr());
+      if (policy !== "lru") {
+        // Pull-through caches keep what they hold; demand-counted ones end empty.
+        assert.equal(back.heldAtStop, 0, "every push carried exactly the requests it got");
+        assert.equal(summary(caches[1]!).heldAtStop, 0);
+      }
     });
   }
 

@@ -93,7 +93,10 @@ const arbitraries: { [K in Message["type"]]: fc.Arbitrary<Extract<Message, { typ
     type: fc.constant("list"),
     files: fc.uniqueArray(id, { maxLength: 50 }).map((xs) => xs.sort((a, b) => a - b)),
   }, plain),
-  start: fc.constant({ type: "start" as const }),
+  start: fc.record({ type: fc.constant("start"), next: fc.option(id, { nil: null }) }, {
+    requiredKeys: ["type"],
+    noNullPrototype: true,
+  }),
   stop: fc.record({ type: fc.constant("stop"), reason: text }, plain),
   request: fc.record({
     type: fc.constant("request"),
@@ -122,6 +125,13 @@ const arbitraries: { [K in Message["type"]]: fc.Arbitrary<Extract<Message, { typ
   challenge: fc.record({ type: fc.constant("challenge"), nonce: hex64 }, plain),
   auth: fc.record({ type: fc.constant("auth"), mac: hex64 }, plain),
   release: fc.record({ type: fc.constant("release"), client: count }, plain),
+  rejoin: fc.record({
+    type: fc.constant("rejoin"),
+    cache: count,
+    host,
+    port,
+    files: fc.array(id, { maxLength: 20 }),
+  }, plain),
 };
 const everyType = Object.values(arbitraries) as fc.Arbitrary<Message>[];
 const anyMessage: fc.Arbitrary<Message> = fc.oneof(...everyType);
@@ -205,7 +215,7 @@ describe("codec", () => {
   });
 
   it("rejects an unknown type byte", () => {
-    for (const type of [0x00, 0x12, 0x7f, 0xff]) {
+    for (const type of [0x00, 0x13, 0x7f, 0xff]) {
       throwsCode(() => decodeJson(type, "{}"), "UNKNOWN_TYPE", /unknown type 0x[0-9a-f]{2}/);
     }
   });

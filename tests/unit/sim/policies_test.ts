@@ -6,6 +6,7 @@ import { CacheStore } from "../../../core/cache_store.ts";
 import { DemandLedger, ORIGIN } from "../../../core/demand_ledger.ts";
 import { FlowNetwork } from "../../../core/max_flow.ts";
 import { ParallelClient } from "../../../core/parallel_client.ts";
+import { SequentialClient } from "../../../core/seed_policy.ts";
 import { makeCachePolicy, makeClientPolicy, makeOriginPolicy } from "../../../core/policies.ts";
 import { planRoutes } from "../../../core/route_plan.ts";
 import { CANONICAL, POLICIES, shardOf } from "../../../core/scenario.ts";
@@ -42,6 +43,49 @@ describe("ParallelClient", () => {
     assert.equal(c.finished, true);
   });
 
+  it("a lost cache's files go to the origin; regained, the listed ones come back in order", () => {
+    // Files 2, 4, 6, 8 on cache 0 (shards mod 2), 1, 3 on cache 1.
+    const c = new ParallelClient([1, 2, 3, 4, 6, 8], 2);
+    c.route([[2, 0], [4, 0], [6, 0], [8, 0], [1, 1], [3, 1]]);
+    assert.deepEqual(c.poll(new Set()), [{ file: 2, source: 0 }, { file: 1, source: 1 }]);
+    c.lost(0);
+    assert.deepEqual(c.poll(new Set([1])), [{ file: 2, source: -1 }], "the dropped fetch, direct");
+    c.received(2, -1);
+    c.regain(0, [8, 4, 2]);
+    // 2 is done; 8 then 4 come from cache 0 again; 6 stays with the origin.
+    assert.deepEqual(c.poll(new Set([1])), [{ file: 6, source: -1 }, { file: 8, source: 0 }]);
+    c.received(6, -1);
+    c.received(8, 0);
+    assert.deepEqual(c.poll(new Set([1])), [{ file: 4, source: 0 }], "4 not asked of the origin");
+    c.received(4, 0);
+    c.received(1, 1);
+    assert.deepEqual(c.poll(new Set()), [{ file: 3, source: 1 }]);
+    c.received(3, 1);
+    assert.equal(c.finished, true);
+  });
+
+  it("regaining leaves the origin's outstanding fetch alone; its redirect goes to the cache", () => {
+    const c = new ParallelClient([2, 4], 2);
+    c.route([[2, 0], [4, 0]]);
+    c.poll(new Set());
+    c.lost(0);
+    assert.deepEqual(c.poll(new Set()), [{ file: 2, source: -1 }]);
+    c.regain(0, [2, 4]);
+    assert.deepEqual(c.poll(new Set()), [{ file: 4, source: 0 }], "2 is still out at the origin");
+    c.missed(2, -1);
+    c.received(4, 0);
+    assert.deepEqual(c.poll(new Set()), [{ file: 2, source: 0 }]);
+  });
+
+  it("SequentialClient goes back to a regained cache", () => {
+    const c = new SequentialClient([2, 4], 2);
+    c.lost(0);
+    assert.deepEqual(c.poll(new Set()), [{ file: 2, source: -1 }]);
+    c.received(2);
+    c.regain(0, []);
+    assert.deepEqual(c.poll(new Set()), [{ file: 4, source: 0 }]);
+  });
+
   it("defaults to the shard's cache, ascending, and to the origin without caches", () => {
     assert.deepEqual(new ParallelClient([7, 1, 4], 0).poll(new Set()), [{ file: 1, source: -1 }]);
     // Shards mod 3: 1 → cache 1, 3 → cache 0, 7 → cache 1.
@@ -70,6 +114,32 @@ describe("cache stores and brains for the new policies", () => {
     b.pushed(4, kib(4), 2, null);
     assert.equal(b.request(4), "hit");
     assert.equal(new CacheBrain(kib(10), kib).request(4), "miss", "the seed cache misses");
+  });
+
+  it("a CacheBrain hinted at its start asks for that file when it fits", () => {
+    const b = new CacheBrain(kib(10), kib, { waitForPushes: true });
+    assert.equal(b.refill(), null, "no hint yet");
+    b.hinted(12);
+    assert.equal(b.refill(), null, "12 KiB does not fit in 10");
+    b.hinted(6);
+    assert.equal(b.refill(), 6);
+  });
+
+  it("DemandLedger reclaims a lost cache's files, and only its own", () => {
+    const l = new DemandLedger(10);
+    l.add([1, 2, 3]);
+    l.add([2, 3]);
+    l.handOff(1, 0);
+    l.handOff(2, 1);
+    l.handOff(3, 0, 1);
+    assert.deepEqual(l.reclaim(0), [1], "file 3 was only partly handed: the origin still owns it");
+    assert.equal(l.owner(1), ORIGIN);
+    assert.equal(l.owner(2), 1);
+    assert.equal(l.outstanding(1), 0, "no count comes back");
+    assert.equal(l.serveDirect(1), false);
+    assert.deepEqual(l.reclaim(0), [], "nothing left to reclaim");
+    assert.equal(l.handOff(1, 1), 0, "another cache may own it now");
+    assert.equal(l.owner(1), 1);
   });
 
   it("DemandLedger hands off part of a file's demand and keeps the rest", () => {
