@@ -6,24 +6,23 @@
  * @module
  */
 
-import type { Address, Conn, NetAdapter } from "../net/types.ts";
+import type { Address, NetAdapter } from "../net/types.ts";
 import type { Logger } from "../core/log.ts";
 import { type Clock, realClock } from "../core/clock.ts";
 import { makeCachePolicy } from "../core/policies.ts";
-import type { CachePolicy } from "../core/policy.ts";
 import { FileBuffer } from "../core/file_buffer.ts";
-import { PagePool } from "../core/page_pool.ts";
-import type { Phase, RoleView } from "../core/role_view.ts";
-import { Pacer } from "../core/pacer.ts";
-import { requestList, type Scenario, wireRate } from "../core/scenario.ts";
+import type { RoleView } from "../core/role_view.ts";
+import { requestList, wireRate } from "../core/scenario.ts";
 import { FileSource } from "../core/virtual_files.ts";
 import { ForesightError } from "../errors.ts";
 import { PROTOCOL_VERSION } from "../protocol/mod.ts";
 import { Peer } from "./peer.ts";
 import { gate } from "./connection_gate.ts";
-import { CONNECT_DEADLINE_MS, DEFAULT_MAX_CONNECTIONS, HANDSHAKE_MS, JOIN_MS } from "./limits.ts";
-import { awaitWelcome, handshake } from "./handshake.ts";
+import { CONNECT_DEADLINE_MS, DEFAULT_MAX_CONNECTIONS, JOIN_MS } from "./limits.ts";
+import { awaitWelcome } from "./handshake.ts";
 import { connectWithRetry } from "./connect.ts";
+import { cacheState, type CacheSummary, cacheView, wake } from "./cache_state.ts";
+import { serveClient } from "./cache_clients.ts";
 
 /** Options of {@link runCache}. */
 export interface CacheOptions {
@@ -47,22 +46,7 @@ export interface CacheOptions {
   readonly connectDeadlineMs?: number;
 }
 
-/** What a cache reports when it ends. */
-export interface CacheSummary {
-  ok: boolean;
-  error?: string;
-  index: number;
-  capacityBytes: number;
-  peakBytes: number;
-  hits: number;
-  misses: number;
-  pushedFiles: number;
-  pushedBytes: number;
-  evicted: number;
-  bytesToClients: number;
-  /** Files still held at the stop, with requests owed. */
-  heldAtStop: number;
-}
+export type { CacheSummary } from "./cache_state.ts";
 
 /**
  * Runs a cache until the origin says stop.
@@ -70,200 +54,27 @@ export interface CacheSummary {
 export async function runCache(options: CacheOptions): Promise<CacheSummary> {
   const { adapter, log } = options;
   const clock = options.clock ?? realClock;
-  const peers = new Set<Peer>();
-  let brain: CachePolicy | undefined;
-  let scenario: Scenario | undefined;
-  let files: FileSource | undefined;
-  const buffers = new Map<number, FileBuffer>();
-  /** When each push began on the origin's link (clock time), from its `due`. */
-  const pushStarts = new Map<number, number>();
-  const pages = new PagePool();
-  /** Per client index: the files served to it (a released client's other requests are forgone). */
-  const servedTo = new Map<number, Set<number>>();
-  const waiting = new Map<number, (() => void)[]>();
-  let stopped = false;
-  const summary: CacheSummary = {
-    ok: false,
-    index: -1,
-    capacityBytes: 0,
-    peakBytes: 0,
-    hits: 0,
-    misses: 0,
-    pushedFiles: 0,
-    pushedBytes: 0,
-    evicted: 0,
-    bytesToClients: 0,
-    heldAtStop: 0,
-  };
-
-  // Clients may connect as soon as we listen; they wait for the welcome until we know the scenario.
-  let ready!: () => void;
-  const isReady = new Promise<void>((r) => (ready = r));
-
-  const serve = async (
-    peer: Peer,
-    file: number,
-    client: number | undefined,
-    at: number | undefined,
-  ): Promise<void> => {
-    const b = brain!;
-    const outcome = b.request(file, client);
-    if (outcome === "hit" && client !== undefined) {
-      let got = servedTo.get(client);
-      if (!got) servedTo.set(client, got = new Set());
-      got.add(file);
-    }
-    if (outcome === "wait") {
-      // A pull-through miss queues its origin fetch inside request(): ask for it now.
-      refill();
-      // Parked until the push begins or the origin declines, or until this
-      // client is gone: a parked request of a client that left must not take
-      // a request owed to another.
-      await Promise.race([
-        new Promise<void>((resolve) => {
-          const list = waiting.get(file) ?? [];
-          list.push(resolve);
-          waiting.set(file, list);
-        }),
-        peer.conn.closed,
-      ]);
-      if (stopped || peer.isClosed) return;
-      // Answered when the push began (in the model, the header arrives as the
-      // push starts; the origin said when that was), never before it was asked.
-      const began = pushStarts.get(file);
-      return serve(peer, file, client, Math.max(at ?? 0, began ?? clock.now()));
-    }
-    if (outcome === "miss") {
-      await peer.send({ type: "miss", file, next: null });
-      return;
-    }
-    const buffer = buffers.get(file)!;
-    try {
-      await peer.sendFile({ type: "hit", file, size: buffer.size }, buffer.read(), at);
-      summary.bytesToClients += buffer.size;
-    } finally {
-      b.served(file);
-      refill();
-    }
-  };
-
   // No refills during the warm-up: the origin's pushes are still arriving and
   // their space is not reserved yet. The origin's `start` ends the warm-up.
-  let warm = false;
-  const refill = () => {
-    if (stopped || !warm) return;
-    const want = brain!.refill();
+  const st = cacheState(log, clock, () => {
+    if (st.stopped || !st.warm) return;
+    const want = st.brain!.refill();
     if (want !== null) {
       origin.send({ type: "request", file: want, at: clock.now() }).catch(() => {});
     }
-  };
-
-  const wake = (file: number) => {
-    const list = waiting.get(file);
-    waiting.delete(file);
-    for (const w of list ?? []) w();
-  };
-
-  const onClientConn = async (conn: Conn) => {
-    const remote = `${conn.remote.host}:${conn.remote.port}`;
-    const peer = new Peer(conn, { log });
-    try {
-      const msgs = peer.messages();
-      const hello = await handshake(msgs, {
-        timeoutMs: HANDSHAKE_MS,
-        send: (m) => peer.send(m),
-        secret: options.secret,
-      });
-      if (hello.role === "cache") {
-        throw new ForesightError("PROTOCOL", "Cannot register a cache at a cache");
-      }
-      await isReady;
-      if (stopped) throw new ForesightError("CONN_CLOSED", "Cannot serve: this cache has stopped");
-      peer.setPacer(new Pacer(wireRate(scenario!.rateCacheClient, scenario!.scale), clock));
-      await peer.send({
-        type: "welcome",
-        v: PROTOCOL_VERSION,
-        index: summary.index,
-        scenario: scenario!,
-      });
-      if (hello.role === "probe") {
-        peer.close();
-        return;
-      }
-      peers.add(peer);
-      let queue: Promise<void> = Promise.resolve();
-      for await (const msg of msgs) {
-        if (msg.type !== "request") {
-          throw new ForesightError(
-            "PROTOCOL",
-            `Cannot handle "${msg.type}" from a client: expected "request"`,
-          );
-        }
-        if (!Number.isInteger(msg.file) || msg.file > scenario!.files) {
-          throw new ForesightError(
-            "PROTOCOL",
-            `Cannot serve file ${msg.file}: ids run from 1 to ${scenario!.files}`,
-          );
-        }
-        // One request at a time per client, in order; reading goes on
-        // meanwhile, so a client that leaves is noticed even while its
-        // request is parked.
-        const { file, at } = msg;
-        queue = queue.then(() => peer.isClosed ? undefined : serve(peer, file, hello.index, at))
-          .catch((e) => peer.close(e as Error));
-      }
-    } catch (e) {
-      const err = e instanceof ForesightError
-        ? e
-        : new ForesightError("INTERNAL", String(e), { cause: e });
-      if (!stopped) {
-        log.log("warn", "client connection closed", {
-          remote,
-          code: err.code,
-          reason: err.message,
-        });
-      }
-      if (!peer.isClosed) await peer.reject(err);
-    } finally {
-      peers.delete(peer);
-      peer.close();
-    }
-  };
-
-  const phase = (): Phase =>
-    stopped ? "stopping" : warm ? "running" : brain ? "warming" : "registering";
-  options.onView?.({
-    role: "cache",
-    phase,
-    stats: () => ({
-      phase: phase(),
-      index: summary.index,
-      files: scenario?.files ?? 0,
-      // Files held whole (at most 1000 listed), for operators and HTTP clients.
-      held: [...buffers].filter(([, b]) => b.complete).slice(0, 1000).map(([f]) => f),
-      capacityBytes: summary.capacityBytes,
-      usedBytes: brain?.store.used ?? 0,
-      peakBytes: brain?.store.peak ?? 0,
-      filesHeld: brain?.store.size ?? 0,
-      hits: brain?.hits ?? 0,
-      misses: brain?.misses ?? 0,
-      pushedFiles: summary.pushedFiles,
-      pushedBytes: summary.pushedBytes,
-      evicted: summary.evicted,
-      bytesToClients: summary.bytesToClients,
-      clientsConnected: peers.size,
-      pagesAllocated: pages.allocated,
-    }),
-    file: (id) => {
-      const b = buffers.get(id);
-      return b?.complete
-        ? { size: b.size, read: (offset, length) => b.copy(offset, length) }
-        : undefined;
-    },
   });
+  const { peers, buffers, pushStarts, pages, servedTo, waiting, summary } = st;
+  // Clients may connect as soon as we listen; they wait for the welcome until we know the scenario.
+  let ready!: () => void;
+  const isReady = new Promise<void>((r) => (ready = r));
+  options.onView?.(cacheView(st));
   const listener = await adapter.listen(
     options.listen,
-    gate(options.maxConnections ?? DEFAULT_MAX_CONNECTIONS, log, (c) => void onClientConn(c)),
+    gate(
+      options.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
+      log,
+      (c) => void serveClient(st, c, options.secret, isReady),
+    ),
   );
   const advertise = options.advertise ?? listener.address;
   log.log("info", "cache listening", { host: listener.address.host, port: listener.address.port });
@@ -291,13 +102,12 @@ export async function runCache(options: CacheOptions): Promise<CacheSummary> {
       role: "cache",
       secret: options.secret,
     });
-    scenario = welcome.scenario;
+    st.scenario = welcome.scenario;
     summary.index = welcome.index;
-    summary.capacityBytes = scenario.capacityKiB * 1024;
-    files = new FileSource({ seed: scenario.seed });
-    const f = files;
-    const s = scenario;
-    brain = makeCachePolicy(s, summary.index, {
+    summary.capacityBytes = st.scenario.capacityKiB * 1024;
+    const f = new FileSource({ seed: st.scenario.seed });
+    const s = st.scenario;
+    st.brain = makeCachePolicy(s, summary.index, {
       // Belady reads the future from every client's list, derived as the clients derive them.
       lists: Array.from(
         { length: s.clients },
@@ -323,7 +133,7 @@ export async function runCache(options: CacheOptions): Promise<CacheSummary> {
               `Cannot start file ${msg.file}: file ${current.file} is incomplete`,
             );
           }
-          brain.pushed(msg.file, msg.size, msg.count, msg.next);
+          st.brain.pushed(msg.file, msg.size, msg.count, msg.next);
           const buffer = new FileBuffer(msg.size, pages);
           buffers.set(msg.file, buffer);
           pushStarts.set(
@@ -335,8 +145,8 @@ export async function runCache(options: CacheOptions): Promise<CacheSummary> {
           summary.pushedFiles++;
           current = { file: msg.file, buffer, received: 0 };
           if (msg.size === 0) current = undefined;
-          wake(msg.file);
-          refill();
+          wake(st, msg.file);
+          st.refill();
           break;
         }
         case "chunk": {
@@ -352,36 +162,40 @@ export async function runCache(options: CacheOptions): Promise<CacheSummary> {
           break;
         }
         case "miss":
-          brain.declined(msg.file, msg.next ?? null);
-          wake(msg.file);
-          refill();
+          st.brain.declined(msg.file, msg.next ?? null);
+          wake(st, msg.file);
+          st.refill();
           break;
         case "start":
-          warm = true;
+          st.warm = true;
           // A cache that takes a lost one's place mid-run starts empty: the
           // origin's first hint comes with the start.
-          if (msg.next !== undefined) brain.hinted(msg.next);
+          if (msg.next !== undefined) st.brain.hinted(msg.next);
           await origin.send({ type: "start" });
-          options.onEvent?.({ event: "warm", files: brain.store.size, bytes: brain.store.used });
-          refill();
+          options.onEvent?.({
+            event: "st.warm",
+            files: st.brain.store.size,
+            bytes: st.brain.store.used,
+          });
+          st.refill();
           break;
         case "release": {
           // A client is gone: forgo every request it still owed here.
-          const s = scenario;
+          const s = st.scenario;
           const got = servedTo.get(msg.client);
           let forgone = 0;
           for (const f of requestList(s.seed, msg.client, s.files, s.requests)) {
-            if (got?.has(f) || !brain.store.get(f)) continue;
-            brain.forgo(f);
+            if (got?.has(f) || !st.brain.store.get(f)) continue;
+            st.brain.forgo(f);
             forgone++;
           }
           log.log("info", "client released", { client: msg.client, forgone });
-          refill();
+          st.refill();
           break;
         }
         case "stop":
           log.log("info", "origin says stop", { reason: msg.reason });
-          stopped = true;
+          st.stopped = true;
           break;
         default:
           throw new ForesightError(
@@ -389,9 +203,9 @@ export async function runCache(options: CacheOptions): Promise<CacheSummary> {
             `Cannot handle "${msg.type}" from the origin: not expected`,
           );
       }
-      if (stopped) break;
+      if (st.stopped) break;
     }
-    if (!stopped) {
+    if (!st.stopped) {
       throw new ForesightError(
         "CONN_CLOSED",
         "Cannot go on: the origin closed the connection before saying stop",
@@ -403,8 +217,8 @@ export async function runCache(options: CacheOptions): Promise<CacheSummary> {
     log.log("error", "cache failed", { reason: summary.error });
     current?.buffer.fail(e as Error);
   } finally {
-    stopped = true;
-    for (const w of waiting.keys()) wake(w);
+    st.stopped = true;
+    for (const w of waiting.keys()) wake(st, w);
     await listener.close();
     origin.close();
     for (const p of peers) p.close();
@@ -413,11 +227,11 @@ export async function runCache(options: CacheOptions): Promise<CacheSummary> {
       clock.sleep(5000),
     ]);
   }
-  if (brain) {
-    summary.peakBytes = brain.store.peak;
-    summary.hits = brain.hits;
-    summary.misses = brain.misses;
-    summary.heldAtStop = brain.store.size;
+  if (st.brain) {
+    summary.peakBytes = st.brain.store.peak;
+    summary.hits = st.brain.hits;
+    summary.misses = st.brain.misses;
+    summary.heldAtStop = st.brain.store.size;
   }
   return summary;
 }

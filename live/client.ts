@@ -11,7 +11,7 @@ import type { Logger } from "../core/log.ts";
 import { type Clock, realClock } from "../core/clock.ts";
 import { makeClientPolicy } from "../core/policies.ts";
 import { type ClientPolicy, ORIGIN_SOURCE, type Source } from "../core/policy.ts";
-import { requestList, type Scenario, shardOf } from "../core/scenario.ts";
+import { requestList, type Scenario } from "../core/scenario.ts";
 import { FileSource } from "../core/virtual_files.ts";
 import type { Phase, RoleView } from "../core/role_view.ts";
 import { ForesightError } from "../errors.ts";
@@ -20,6 +20,7 @@ import { Peer } from "./peer.ts";
 import { CONNECT_DEADLINE_MS, JOIN_MS } from "./limits.ts";
 import { awaitWelcome, nextMessage } from "./handshake.ts";
 import { connectWithRetry } from "./connect.ts";
+import { fetchAll } from "./client_fetch.ts";
 
 /** Options of {@link runClient}. */
 export interface ClientOptions {
@@ -62,14 +63,6 @@ export interface ClientSummary {
   discardedBytes: number;
   /** Caches that came back mid-run and served this client again. */
   regainedSources: number;
-}
-
-interface Transfer {
-  due: number | undefined;
-  file: number;
-  size: number;
-  received: number;
-  ok: boolean;
 }
 
 /** Runs a client until it holds every file and the origin says stop. */
@@ -208,208 +201,18 @@ export async function runClient(options: ClientOptions): Promise<ClientSummary> 
       });
     progressTimer = setInterval(progress, options.progressMs ?? 250);
 
-    const busy = new Map<Source, number>();
-    const inflight = new Map<Source, Transfer>();
-    let finishResolve!: () => void;
-    let finishReject!: (e: Error) => void;
-    const finished = new Promise<void>((res, rej) => ((finishResolve = res), (finishReject = rej)));
-    let stopResolve!: () => void;
-    const stopped = new Promise<void>((res) => (stopResolve = res));
-
-    // When each source was last asked (clock time): a miss is answered, in the
-    // model, the moment it was asked.
-    const askedAt = new Map<Source, number>();
-    /** Caches this client has lost. */
-    const lostCaches = new Set<Source>();
-    /** Starts the fetches the policy wants; `at` is when, in the model, this decision is made. */
-    const pump = (at = clock.now()) => {
-      if (policy.finished) return finishResolve();
-      const busySet = new Set(busy.keys());
-      for (const f of policy.poll(busySet)) {
-        const peer = sources.get(f.source);
-        if (!peer) {
-          return finishReject(
-            new ForesightError("PROTOCOL", `Cannot fetch file ${f.file}: no source ${f.source}`),
-          );
-        }
-        busy.set(f.source, f.file);
-        askedAt.set(f.source, at);
-        // A file whose cache this client has lost must not be sent back there.
-        const direct = f.source === ORIGIN_SOURCE && s.caches > 0 &&
-          lostCaches.has(shardOf(f.file, s.caches));
-        peer.send({ type: "request", file: f.file, at, ...(direct ? { direct } : {}) })
-          .catch((e) => finishReject(e as Error));
-      }
-    };
-
-    const onMessage = (source: Source, m: Message) => {
-      const want = busy.get(source);
-      switch (m.type) {
-        case "file":
-        case "hit": {
-          if (want !== m.file) {
-            throw new ForesightError(
-              "PROTOCOL",
-              `Cannot accept file ${m.file} from source ${source}: asked for ${want}`,
-            );
-          }
-          if (m.size !== files.size(m.file)) {
-            throw new ForesightError(
-              "CORRUPT",
-              `Cannot accept file ${m.file}: size ${m.size}, expected ${files.size(m.file)}`,
-            );
-          }
-          if (m.type === "hit") summary.hits++;
-          else summary.fromOrigin++;
-          inflight.set(source, { file: m.file, size: m.size, received: 0, ok: true, due: m.due });
-          if (m.size === 0) complete(source);
-          return;
-        }
-        case "chunk": {
-          const t = inflight.get(source);
-          if (!t || t.file !== m.file) {
-            throw new ForesightError(
-              "PROTOCOL",
-              `Cannot accept a chunk of file ${m.file} from source ${source}: not expected`,
-            );
-          }
-          if (t.received + m.data.length > t.size) {
-            throw new ForesightError(
-              "PROTOCOL",
-              `Cannot accept file ${m.file}: more than its ${t.size} bytes`,
-            );
-          }
-          if (t.ok && !files.verify(m.file, t.received, m.data)) t.ok = false;
-          t.received += m.data.length;
-          summary.bytes += m.data.length;
-          if (t.received === t.size) complete(source);
-          return;
-        }
-        case "miss":
-          if (want !== m.file) {
-            throw new ForesightError(
-              "PROTOCOL",
-              `Cannot accept a miss for file ${m.file}: asked for ${want}`,
-            );
-          }
-          if (source !== ORIGIN_SOURCE) summary.misses++;
-          busy.delete(source);
-          policy.missed(m.file, source);
-          pump(askedAt.get(source));
-          return;
-        case "rejoin":
-          if (source !== ORIGIN_SOURCE) {
-            throw new ForesightError("PROTOCOL", `Cannot take "rejoin" from cache ${source}`);
-          }
-          rejoin(m.cache, { host: m.host, port: m.port }, m.files);
-          return;
-        case "stop":
-          if (source === ORIGIN_SOURCE && policy.finished) return stopResolve();
-          throw new ForesightError(
-            "PROTOCOL",
-            `Cannot finish: the origin stopped the run (${m.reason})`,
-          );
-        default:
-          throw new ForesightError("PROTOCOL", `Cannot handle "${m.type}" during the run`);
-      }
-    };
-
-    const complete = (source: Source) => {
-      const t = inflight.get(source)!;
-      inflight.delete(source);
-      busy.delete(source);
-      summary.files++;
-      if (t.ok) summary.verified++;
-      else {
-        summary.corrupt++;
-        log.log("error", "file failed verification", { file: t.file, source });
-      }
-      policy.received(t.file, source);
-      // The sender said when the transfer was due to end; the bytes came early
-      // or late by the event loops' and the network's delays, which the model
-      // does not have. Decide as of then (never later than now).
-      pump(Math.min(clock.now(), t.due ?? Infinity));
-    };
-
-    /**
-     * A cache is gone (its connection broke, or it sent what it must not): the
-     * partial file is discarded, and every file still meant to come from it
-     * comes from the origin.
-     */
-    const lose = (source: Source, reason: string) => {
-      const peer = sources.get(source);
-      if (!peer) return;
-      log.log("warn", "cache lost; fetching its files from the origin", { cache: source, reason });
-      peer.close();
-      sources.delete(source);
-      const t = inflight.get(source);
-      if (t) {
-        inflight.delete(source);
-        summary.bytes -= t.received;
-        summary.discardedBytes += t.received;
-      }
-      busy.delete(source);
-      summary.lostSources++;
-      lostCaches.add(source);
-      policy.lost(source);
-      pump();
-    };
-
-    /**
-     * A cache is back (restarted in a lost one's place): the files the origin
-     * lists come from it again. While the connection is being made the source
-     * counts as busy, so nothing is asked of it yet and none of those files
-     * of the origin; if it cannot be reached, it is lost again.
-     */
-    const rejoin = (cache: Source, address: Address, files: readonly number[]) => {
-      if (policy.finished) return;
-      if (cache < 0 || cache >= s.caches) {
-        throw new ForesightError("PROTOCOL", `Cannot rejoin cache ${cache}: no such cache`);
-      }
-      if (sources.has(cache)) lose(cache, "the origin says it was replaced");
-      log.log("info", "cache back; fetching its files from it again", {
-        cache,
-        files: files.length,
-      });
-      busy.set(cache, 0);
-      lostCaches.delete(cache);
-      policy.regain(cache, files);
-      joinCache(address).then(({ peer, msgs }) => {
-        if (policy.finished) return peer.close();
-        sources.set(cache, peer);
-        busy.delete(cache);
-        summary.regainedSources++;
-        void readLoop(cache, msgs);
-        pump();
-      }, (e) => {
-        busy.delete(cache);
-        lostCaches.add(cache);
-        log.log("warn", "cannot reach the rejoined cache", {
-          cache,
-          reason: (e as Error).message,
-        });
-        policy.lost(cache);
-        pump();
-      });
-    };
-
-    const readLoop = async (source: Source, msgs: AsyncGenerator<Message>) => {
-      try {
-        for await (const m of msgs) onMessage(source, m);
-        if (!policy.finished) {
-          throw new ForesightError(
-            "CONN_CLOSED",
-            `Cannot finish: source ${source} closed the connection`,
-          );
-        }
-      } catch (e) {
-        if (source !== ORIGIN_SOURCE && !policy.finished) lose(source, (e as Error).message);
-        else finishReject(e as Error);
-      }
-    };
-    for (const [src, msgs] of cacheMsgs) void readLoop(src, msgs);
-    void readLoop(ORIGIN_SOURCE, originMsgs);
-    pump();
+    const { finished, stopped } = fetchAll({
+      s,
+      policy,
+      files,
+      summary,
+      sources,
+      clock,
+      log,
+      join: joinCache,
+      cacheMsgs,
+      originMsgs,
+    });
     await finished;
     summary.finishSimSeconds = (clock.now() - t0) / 1000 * s.scale;
     phase = "stopping";
