@@ -6,7 +6,7 @@
  *   every read to the next connection, the sink counts bytes.
  * - `foresight`: the protocol path. The source sends files as the origin does
  *   (`Peer.sendFile`: a `file` header, then 64 KiB `chunk` frames; no pacer);
- *   the relay decodes with the `MessageDecoder` inside `Peer.messages`,
+ *   the relay decodes with the `FrameDecoder` and `decodeMessage` inside `Peer.messages`,
  *   stores chunks into a `FileBuffer` of `PagePool` pages and forwards each
  *   file with `Peer.sendFile` reading that buffer while it fills
  *   (cut-through), as the cache does; the sink decodes and checks every byte

@@ -10,6 +10,8 @@
  * | join | 10 s for the server's `welcome` | cache, client |
  * | connections | 1024 open at once per server | origin, cache |
  * | connect | 30 s of retries (backoff 0.1 → 2 s) to reach a server | cache, client |
+ * | write | 10 s for one write to be taken by a peer that stops reading | every connection (`PeerOptions.stallMs`) |
+ * | frame | 10 s for the rest of a frame once its first bytes arrived (idle time between frames is not limited) | every connection (`PeerOptions.frameMs`) |
  *
  * @module
  */
@@ -22,3 +24,12 @@ export const JOIN_MS = 10_000;
 export const DEFAULT_MAX_CONNECTIONS = 1024;
 /** How long a role keeps retrying to reach a server. */
 export const CONNECT_DEADLINE_MS = 30_000;
+/**
+ * How long the rest of a frame may take to arrive once its first bytes have
+ * (the frame "begun"): a peer that sends part of a frame and goes silent, or
+ * trickles it, loses its connection (`TIMEOUT`). Time between frames is never
+ * limited (a client may wait silently for a long time), nor is time this side
+ * spends on what it already received. Checked on a coarse timer, so a stall
+ * is cut off between this and about this plus 2 s.
+ */
+export const FRAME_MS = 10_000;

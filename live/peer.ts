@@ -3,7 +3,11 @@
  * messages; outgoing messages are framed and written in order, and a file is
  * sent as its header and chunks back to back, paced by the link's
  * {@link Pacer}. A frame that fails to decode is answered with an error
- * message and closes this one connection.
+ * message and closes this one connection. So does a frame that begins to
+ * arrive and is not complete within {@link PeerOptions.frameMs} (`TIMEOUT`),
+ * while a connection idle between frames is never timed out; both this and
+ * the write stall limit are enforced by one coarse timer per process
+ * (stall_watch.ts), not per chunk.
  *
  * @module
  */
@@ -12,14 +16,16 @@ import type { Conn } from "../net/types.ts";
 import type { Pacer } from "../core/pacer.ts";
 import type { Logger } from "../core/log.ts";
 import { watchStalls } from "./stall_watch.ts";
+import { FRAME_MS } from "./limits.ts";
 import { ForesightError, isForesightError } from "../errors.ts";
 import {
   CHUNK_BYTES,
+  decodeMessage,
   DEFAULT_MAX_BODY,
   encodeMessage,
+  FrameDecoder,
   HEADER_BYTES,
   type Message,
-  MessageDecoder,
   MessageType,
   writeHeader,
 } from "../protocol/mod.ts";
@@ -40,6 +46,13 @@ export interface PeerOptions {
   readonly log: Logger;
   /** How long one write may wait for the peer to read before the connection is closed (default 10 s). */
   readonly stallMs?: number;
+  /**
+   * How long a frame may take to arrive in full once its first bytes have
+   * come; a frame slower than that closes the connection with `TIMEOUT`
+   * (default {@link FRAME_MS}, 10 s; `Infinity`: no limit). Time between
+   * frames, and time the caller spends on a message, are not limited.
+   */
+  readonly frameMs?: number;
 }
 
 /** Default of {@link PeerOptions.stallMs}. */
@@ -66,6 +79,14 @@ export class Peer {
   #payloadSent = 0;
   #frame: Uint8Array | undefined;
   #writingSince: number | undefined;
+  /** The decoder of {@link messages}, once it runs. */
+  #decoder: FrameDecoder | undefined;
+  /** Frames decoded so far: names the pending frame for the stall watch. */
+  #framesRead = 0;
+  /** True while {@link messages} waits for the peer's next bytes. */
+  #awaitingBytes = false;
+  /** Why reading was cut off (a stalled frame), if it was. */
+  #readError: ForesightError | undefined;
 
   /** @param conn an open connection */
   constructor(conn: Conn, options: PeerOptions) {
@@ -89,9 +110,17 @@ export class Peer {
             ),
           );
         },
+        readingFrame: () => {
+          const decoder = this.#decoder;
+          if (!this.#awaitingBytes || decoder === undefined || decoder.idle) return undefined;
+          return this.#readError === undefined ? this.#framesRead : undefined;
+        },
+        readBytes: () => this.#decoder?.buffered ?? 0,
+        readStalled: (pendingMs, quietMs) => this.#frameStalled(pendingMs, quietMs),
       },
       options.stallMs ?? DEFAULT_STALL_MS,
       () => performance.now(),
+      options.frameMs ?? FRAME_MS,
     );
     conn.closed.finally(unwatch);
   }
@@ -109,6 +138,29 @@ export class Peer {
   /** True once {@link close} was called. */
   get isClosed(): boolean {
     return this.#closed;
+  }
+
+  /** Closes the connection: the frame arriving has taken too long (see the stall watch). */
+  #frameStalled(pendingMs: number, quietMs: number): void {
+    const decoder = this.#decoder;
+    if (this.#readError !== undefined || this.#closed || decoder === undefined) return;
+    const where = `${this.conn.remote.host}:${this.conn.remote.port}`;
+    const total = decoder.frameBytes;
+    const got = total === undefined
+      ? `${decoder.buffered} of the ${HEADER_BYTES} header bytes`
+      : `${decoder.buffered} of ${total} bytes`;
+    const ms = Math.round(pendingMs);
+    const detail = quietMs >= pendingMs
+      ? `${got} arrived, then nothing for ${ms} ms`
+      : `only ${got} arrived in ${ms} ms`;
+    const err = new ForesightError("TIMEOUT", `Cannot read a frame from ${where}: ${detail}`);
+    this.#readError = err;
+    this.#log.log("warn", "closing connection: a frame stalled", {
+      remote: where,
+      code: err.code,
+      reason: err.message,
+    });
+    void this.reject(err);
   }
 
   /** Writes, recording since when a write waits (for the stall watch). */
@@ -175,28 +227,48 @@ export class Peer {
 
   /**
    * The peer's messages until EOF. A decode failure sends an `error` message,
-   * closes the connection, logs the reason and ends the iteration by throwing.
+   * closes the connection, logs the reason and ends the iteration by throwing;
+   * so does a frame that stalls (`TIMEOUT`, see {@link PeerOptions.frameMs}).
+   * Call it once.
    */
   async *messages(): AsyncGenerator<Message> {
-    const decoder = new MessageDecoder({ maxBody: this.#maxBody });
-    for await (const chunk of this.conn.readable) {
-      let msgs: Message[];
-      try {
-        msgs = decoder.push(chunk);
-      } catch (e) {
-        const err = isForesightError(e)
-          ? e
-          : new ForesightError("PROTOCOL", "Cannot decode message", { cause: e });
-        this.#log.log("warn", "closing connection: bad input", {
-          remote: `${this.conn.remote.host}:${this.conn.remote.port}`,
-          code: err.code,
-          reason: err.message,
-        });
-        await this.reject(err);
-        throw err;
+    const decoder = new FrameDecoder({ maxBody: this.#maxBody });
+    this.#decoder = decoder;
+    try {
+      // #awaitingBytes is true exactly while the loop waits for the next
+      // chunk, not while a message is out with the caller: only the former
+      // counts against a frame in progress.
+      this.#awaitingBytes = true;
+      for await (const chunk of this.conn.readable) {
+        this.#awaitingBytes = false;
+        let msgs: Message[];
+        try {
+          const frames = decoder.push(chunk);
+          this.#framesRead += frames.length;
+          msgs = new Array(frames.length);
+          for (let i = 0; i < frames.length; i++) msgs[i] = decodeMessage(frames[i]!);
+        } catch (e) {
+          const err = isForesightError(e)
+            ? e
+            : new ForesightError("PROTOCOL", "Cannot decode message", { cause: e });
+          this.#log.log("warn", "closing connection: bad input", {
+            remote: `${this.conn.remote.host}:${this.conn.remote.port}`,
+            code: err.code,
+            reason: err.message,
+          });
+          await this.reject(err);
+          throw err;
+        }
+        for (const m of msgs) yield m;
+        this.#awaitingBytes = true;
       }
-      for (const m of msgs) yield m;
+    } catch (e) {
+      // Closing a stalled connection breaks its read: say why it was closed.
+      throw this.#readError ?? e;
+    } finally {
+      this.#awaitingBytes = false;
     }
+    if (this.#readError !== undefined) throw this.#readError;
     if (!decoder.idle) {
       throw new ForesightError(
         "PROTOCOL",
@@ -208,9 +280,14 @@ export class Peer {
   /** Answers `err` with an error message (best effort) and closes. */
   async reject(err: ForesightError): Promise<void> {
     const bytes = encodeMessage({ type: "error", code: err.code, message: err.message });
+    let timer: ReturnType<typeof setTimeout> | undefined;
     try {
-      await Promise.race([this.conn.write(bytes), new Promise((r) => setTimeout(r, 1000))]);
-    } catch { /* the peer may already be gone */ }
+      await Promise.race([this.conn.write(bytes), new Promise((r) => timer = setTimeout(r, 1000))]);
+    } catch {
+      /* the peer may already be gone */
+    } finally {
+      clearTimeout(timer);
+    }
     this.close(err);
   }
 

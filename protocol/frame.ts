@@ -156,6 +156,15 @@ export class FrameDecoder {
     return this.#parts === null ? this.#headFill : HEADER_BYTES + this.#bodyFill;
   }
 
+  /**
+   * Bytes of the pending frame in all (header included), once its header has
+   * arrived; undefined while no frame is pending or its header is incomplete.
+   * With {@link buffered}, what a timeout can report ("12 of 65545 bytes").
+   */
+  get frameBytes(): number | undefined {
+    return this.#parts === null ? undefined : HEADER_BYTES + this.#bodyLength;
+  }
+
   /** True when no partial frame is pending; false at EOF means the stream was truncated. */
   get idle(): boolean {
     return this.#parts === null && this.#headFill === 0;
