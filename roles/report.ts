@@ -6,7 +6,14 @@
  */
 
 import type { Scenario } from "../core/scenario.ts";
-import { cacheTable, linksLine, mib, type ReportBase } from "../core/report_shape.ts";
+import {
+  type CacheReport,
+  cacheTable,
+  type ClientReport,
+  linksLine,
+  mib,
+  type ReportBase,
+} from "../core/report_shape.ts";
 
 /** A role's summary event as printed by `runMain`. */
 export type Summary = Record<string, any> & { role: string; ok: boolean };
@@ -16,23 +23,44 @@ export interface ProcessInfo {
   role: string;
   index: number;
   runtime: string;
+  /** Its process id (none when it could not be started). */
+  pid?: number;
+  /** Its exit code; null when a signal ended it. */
   exitCode: number | null;
+  /** The signal that ended it, if one did. */
+  signal?: string | null;
   peakRssBytes: number;
+}
+
+/** A line of the report whose role was stopped before its summary: its latest stats. */
+interface PartialMark {
+  /** True when the figures are the role's latest stats, not its final summary. */
+  partial?: boolean;
 }
 
 /** The report of `foresight run`. */
 export interface RunReport extends ReportBase {
+  clients: (ClientReport & PartialMark)[];
+  caches: (CacheReport & PartialMark)[];
   processes: ProcessInfo[];
+  /** The signal that interrupted the run (SIGINT, SIGTERM); absent when it ran to its end. */
+  interrupted?: string;
 }
 
-/** Builds the report from the summaries and the processes' exits. */
+/**
+ * Builds the report from the summaries and the processes' exits. A summary
+ * marked `partial` (a role stopped early, shown by its latest stats) marks its
+ * line partial.
+ */
 export function buildReport(
   scenario: Scenario,
   summaries: Summary[],
   processes: ProcessInfo[],
   wallSeconds: number,
   errors: string[],
+  options: { interrupted?: string } = {},
 ): RunReport {
+  const partial = (s: Summary) => (s.partial === true ? { partial: true } : {});
   const clients = summaries.filter((s) => s.role === "client").sort((a, b) => a.index - b.index)
     .map((s) => ({
       index: s.index,
@@ -45,6 +73,7 @@ export function buildReport(
       misses: s.misses ?? 0,
       fromOrigin: s.fromOrigin ?? 0,
       ok: s.ok,
+      ...partial(s),
     }));
   const caches = summaries.filter((s) => s.role === "cache").sort((a, b) => a.index - b.index).map((
     s,
@@ -58,6 +87,7 @@ export function buildReport(
     pushedBytes: s.pushedBytes ?? 0,
     evicted: s.evicted ?? 0,
     ok: s.ok,
+    ...partial(s),
   }));
   const origin = summaries.find((s) => s.role === "data");
   const files = clients.reduce((a, c) => a + c.files, 0);
@@ -74,12 +104,17 @@ export function buildReport(
   const everyFile = clients.length === scenario.clients &&
     clients.every((c) => c.ok && c.corrupt === 0 && c.verified === scenario.requests);
   const withinCapacity = caches.every((c) => c.peakBytes <= c.capacityBytes);
+  // How far the clients stopped early had got, in simulated seconds.
+  const elapsed = summaries.filter((s) => s.role === "client" && s.partial === true).map((s) =>
+    typeof s.simSeconds === "number" && Number.isFinite(s.simSeconds) ? s.simSeconds : 0
+  );
   return {
     scenario,
     ok: allExited0 && processes.length === expectedProcs && everyFile && withinCapacity &&
-      errors.length === 0,
+      errors.length === 0 && options.interrupted === undefined,
+    ...(options.interrupted === undefined ? {} : { interrupted: options.interrupted }),
     wallSeconds,
-    simSeconds: Math.max(0, ...clients.map((c) => c.finishSimSeconds)),
+    simSeconds: Math.max(0, ...clients.map((c) => c.finishSimSeconds), ...elapsed),
     hitRatio: files ? hits / files : 0,
     byteHitRatio: bytes ? cacheToClient / bytes : 0,
     links: {
@@ -94,12 +129,31 @@ export function buildReport(
   };
 }
 
+/**
+ * The outcome in a word or two: OK, FAILED, or INTERRUPTED (SIGINT).
+ *
+ * @example
+ * ```ts
+ * outcome({ ok: false, interrupted: "SIGTERM" }); // "INTERRUPTED (SIGTERM)"
+ * ```
+ */
+export function outcome(r: { ok: boolean; interrupted?: string }): string {
+  return r.interrupted !== undefined ? `INTERRUPTED (${r.interrupted})` : r.ok ? "OK" : "FAILED";
+}
+
 /** The report as readable text. */
 export function renderReport(r: RunReport): string {
+  const partial = r.clients.some((c) => c.partial) || r.caches.some((c) => c.partial);
   const lines = [
     `Foresight run — policy ${r.scenario.policy}, seed ${r.scenario.seed}, scale ${r.scenario.scale}: ${
-      r.ok ? "OK" : "FAILED"
+      outcome(r)
     }`,
+    ...(r.interrupted !== undefined
+      ? [
+        `  interrupted by ${r.interrupted}: every process was stopped` +
+        (partial ? "; lines marked partial are a role's latest stats" : ""),
+      ]
+      : []),
     `  simulated ${r.simSeconds.toFixed(1)} s in ${r.wallSeconds.toFixed(1)} s wall; hit ratio ${
       (r.hitRatio * 100).toFixed(1)
     } %, byte hit ratio ${(r.byteHitRatio * 100).toFixed(1)} %`,
@@ -110,14 +164,14 @@ export function renderReport(r: RunReport): string {
         String(c.verified).padStart(8)
       }  ${String(c.corrupt).padStart(7)}  ${String(c.hits).padStart(4)}  ${
         String(c.misses).padStart(6)
-      }  ${mib(c.bytes).padStart(7)}  ${c.finishSimSeconds.toFixed(1)}`
+      }  ${mib(c.bytes).padStart(7)}  ${c.partial ? "partial" : c.finishSimSeconds.toFixed(1)}`
     ),
     ...cacheTable(r),
     `  processes (peak RSS): ` +
     r.processes.map((p) =>
       `${p.role}${p.role === "data" ? "" : p.index}/${p.runtime} ${
-        mib(p.peakRssBytes)
-      } MiB exit ${p.exitCode}`
+        p.peakRssBytes > 0 ? mib(p.peakRssBytes) : "?"
+      } MiB exit ${p.exitCode ?? p.signal ?? "?"}`
     ).join(", "),
     ...r.errors.map((e) => `  error: ${e}`),
   ];

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { RunReport } from "./report.ts";
+import { outcome, type RunReport } from "./report.ts";
 import type { SimReport } from "../sim/sim_report.ts";
 import { formatBytes } from "../admin/svg_text.ts";
 
@@ -35,9 +35,18 @@ export function reportMarkdown(r: RunReport | SimReport, charts: Record<string, 
   const s = r.scenario;
   const sim = "lowerBound" in r;
   const runtimes = [...new Set(r.processes.map((p) => p.runtime))].join(", ");
+  const interrupted = "interrupted" in r ? r.interrupted : undefined;
+  const partial = (c: object) => "partial" in c && c.partial === true;
   const lines = [
-    `# Foresight ${sim ? "simulation" : "run"} — ${r.ok ? "OK" : "FAILED"}`,
+    `# Foresight ${sim ? "simulation" : "run"} — ${outcome(r)}`,
     "",
+    ...(interrupted !== undefined
+      ? [
+        `**Interrupted by ${interrupted}**: every process was stopped before the end; the ` +
+        "figures are partial (a line marked _partial_ is that role's latest stats).",
+        "",
+      ]
+      : []),
     `Policy **${s.policy}**, seed ${s.seed}, scale ×${s.scale}: ${s.files} files, ${s.caches} caches of ${
       formatBytes(s.capacityKiB * 1024)
     }, ${s.clients} clients × ${s.requests} requests; links origin → client ${s.rateOriginClient}, origin → cache ${s.rateOriginCache}, cache → client ${s.rateCacheClient} KiB/s.${
@@ -45,7 +54,7 @@ export function reportMarkdown(r: RunReport | SimReport, charts: Record<string, 
     }`,
     "",
     ...table(["figure", "value"], [
-      ["result", r.ok ? "OK" : "FAILED"],
+      ["result", outcome(r)],
       ["makespan (simulated)", sec(r.simSeconds)],
       ...(sim
         ? [
@@ -86,7 +95,7 @@ export function reportMarkdown(r: RunReport | SimReport, charts: Record<string, 
         c.misses,
         c.fromOrigin,
         formatBytes(c.bytes),
-        sec(c.finishSimSeconds),
+        partial(c) ? "_partial_" : sec(c.finishSimSeconds),
       ]),
     ),
     "",
@@ -95,7 +104,7 @@ export function reportMarkdown(r: RunReport | SimReport, charts: Record<string, 
     ...table(
       ["cache", "capacity", "peak", "hits", "misses", "pushed files", "pushed bytes", "evicted"],
       r.caches.map((c) => [
-        c.index,
+        partial(c) ? `${c.index} (_partial_)` : c.index,
         formatBytes(c.capacityBytes),
         formatBytes(c.peakBytes),
         c.hits,
@@ -116,8 +125,8 @@ export function reportMarkdown(r: RunReport | SimReport, charts: Record<string, 
         r.processes.map((p) => [
           `${p.role}${p.role === "data" ? "" : ` ${p.index}`}`,
           p.runtime,
-          formatBytes(p.peakRssBytes),
-          String(p.exitCode),
+          p.peakRssBytes > 0 ? formatBytes(p.peakRssBytes) : "unknown",
+          p.exitCode === null && p.signal ? p.signal : String(p.exitCode),
         ]),
       ),
     );

@@ -91,7 +91,30 @@ interface Child {
   runtime: Runtime;
   proc: ChildProcess;
   summary?: Summary;
+  /** Its latest `stats` event: what the report shows of it when it printed no summary. */
+  stats?: Record<string, any>;
+  /** The signal that ended it, if one did. */
+  signal: NodeJS.Signals | null;
   exit: Promise<number | null>;
+}
+
+/** The signals that interrupt a run, and the exit code each conventionally gives. */
+export const INTERRUPT_EXIT_CODES = { SIGINT: 130, SIGTERM: 143 } as const;
+
+/** How long a stopped child has to exit after SIGTERM before it gets SIGKILL (ms). */
+export const STOP_GRACE_MS = 2000;
+
+/**
+ * A fresh random shared secret: 32 bytes from Web Crypto, as hex.
+ *
+ * @example
+ * ```ts
+ * randomSecret(); // "9f1c…" (64 hex digits)
+ * ```
+ */
+export function randomSecret(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(32));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 /**
@@ -116,6 +139,11 @@ export function runtimeOf(choice: string, role: Role): Runtime {
 /**
  * Runs a scenario end to end and returns the report.
  *
+ * SIGINT or SIGTERM to this process interrupts the run: every child gets
+ * SIGTERM, and SIGKILL if it has not exited {@link STOP_GRACE_MS} later (at
+ * once on a second signal); the report then says `interrupted` and shows what
+ * each role had done by its latest stats event. No child outlives the call.
+ *
  * @example
  * ```ts
  * const report = await runScenario(scenario, { runtime: "node", host: "127.0.0.1", logLevel: "warn", timeoutS: 120, adminPort: 0 });
@@ -139,6 +167,8 @@ export async function runScenario(
     logFormat?: "pretty" | "json";
     /** Where the roles' log lines go (default stderr); whole lines, each ending in a newline. */
     writeLog?: (text: string) => void;
+    /** How long a stopped child has between SIGTERM and SIGKILL (ms, default {@link STOP_GRACE_MS}). */
+    stopGraceMs?: number;
   },
 ): Promise<ReturnType<typeof buildReport>> {
   const root = packageRoot();
@@ -185,8 +215,12 @@ export async function runScenario(
       index,
       runtime,
       proc,
+      signal: null,
       exit: new Promise((resolve) => {
-        proc.on("exit", (code) => resolve(code));
+        proc.on("exit", (code, signal) => {
+          child.signal = signal;
+          resolve(code);
+        });
         proc.on("error", (e) => {
           errors.push(`${role} ${index}: cannot start ${cmd}: ${e.message}`);
           resolve(127);
@@ -208,6 +242,7 @@ export async function runScenario(
           continue;
         }
         if (e.event === "summary") child.summary = e as Summary;
+        if (e.event === "stats") child.stats = e;
         if (e.event === "listening" && role === "data") {
           originAddr = { host: opts.host, port: e.port };
           onListening();
@@ -236,12 +271,27 @@ export async function runScenario(
     return child;
   };
 
-  const killAll = (signal: NodeJS.Signals = "SIGTERM") => {
-    for (const c of children) if (c.proc.exitCode === null) c.proc.kill(signal);
+  const running = () =>
+    children.filter((c) => c.proc.exitCode === null && c.proc.signalCode === null);
+  const killAll = (signal: NodeJS.Signals) => {
+    for (const c of running()) c.proc.kill(signal);
   };
-  const onSignal = () => {
-    errors.push("interrupted");
-    killAll();
+  // Stops every child: SIGTERM now, SIGKILL for any still running after the grace.
+  let escalation: ReturnType<typeof setTimeout> | undefined;
+  const stopAll = () => {
+    killAll("SIGTERM");
+    escalation ??= setTimeout(() => killAll("SIGKILL"), opts.stopGraceMs ?? STOP_GRACE_MS);
+  };
+  let interrupted: keyof typeof INTERRUPT_EXIT_CODES | undefined;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (interrupted === undefined && children.length > 0 && running().length === 0) return; // over
+    if (interrupted !== undefined) {
+      killAll("SIGKILL"); // a second signal: no more waiting
+      return;
+    }
+    interrupted = signal === "SIGTERM" ? "SIGTERM" : "SIGINT";
+    errors.push(`interrupted by ${interrupted}`);
+    stopAll();
   };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
@@ -278,7 +328,9 @@ export async function runScenario(
   try {
     const origin = start("data", 0, [...flags, "--listen", `${opts.host}:0`]);
     await Promise.race([listening, origin.exit]);
-    if (originAddr) {
+    if (interrupted !== undefined) {
+      // Stopped while the origin started: nothing more to launch.
+    } else if (originAddr) {
       const at = `${originAddr.host}:${originAddr.port}`;
       for (let i = 0; i < scenario.caches; i++) {
         start("cache", i, ["--origin", at, "--index", String(i), "--listen", `${opts.host}:0`]);
@@ -290,14 +342,17 @@ export async function runScenario(
       errors.push("the origin exited before listening");
     }
     // When one process fails, the others get a grace period, then are stopped.
+    const failed: ReturnType<typeof setTimeout>[] = [];
     for (const c of children) {
       c.exit.then((code) => {
-        if (code !== 0) setTimeout(() => killAll(), 15_000);
+        if (code !== 0) failed.push(setTimeout(stopAll, 15_000));
       });
     }
     await Promise.all(children.map((c) => c.exit));
+    for (const t of failed) clearTimeout(t);
   } finally {
     clearTimeout(timeout);
+    clearTimeout(escalation);
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
   }
@@ -308,17 +363,31 @@ export async function runScenario(
       role: c.role,
       index: c.index,
       runtime: c.runtime,
+      pid: c.proc.pid,
       exitCode: code,
+      signal: c.signal,
       peakRssBytes: c.summary?.peakRssBytes ?? 0,
     });
-    if (code !== 0) {
+    // A child the interruption stopped is no error of its own.
+    if (code !== 0 && !(interrupted !== undefined && c.signal !== null)) {
       errors.push(
-        `${c.role} ${c.index} exited ${code}${c.summary?.error ? `: ${c.summary.error}` : ""}`,
+        `${c.role} ${c.index} exited ${code ?? `on ${c.signal}`}${
+          c.summary?.error ? `: ${c.summary.error}` : ""
+        }`,
       );
     }
   }
-  const summaries = children.map((c) => c.summary).filter((s): s is Summary => s !== undefined);
-  return buildReport(scenario, summaries, processes, (performance.now() - t0) / 1000, errors);
+  // A role stopped before its summary is shown as its latest stats said, marked partial.
+  const summaries: Summary[] = [];
+  for (const c of children) {
+    if (c.summary) summaries.push(c.summary);
+    else if (c.stats) {
+      summaries.push({ ...c.stats, role: c.role, index: c.index, ok: false, partial: true });
+    }
+  }
+  return buildReport(scenario, summaries, processes, (performance.now() - t0) / 1000, errors, {
+    interrupted,
+  });
 }
 
 /**

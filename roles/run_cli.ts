@@ -16,7 +16,13 @@ import { type Flags, flagsHelp, resolveFlags } from "./flags.ts";
 import { Progress } from "./progress.ts";
 import { writeRunReport } from "./report_files.ts";
 import { type RunDashboard, startDashboard } from "./run_dashboard.ts";
-import { runScenario, RUNTIME_CHOICES, runtimeOf } from "./run.ts";
+import {
+  INTERRUPT_EXIT_CODES,
+  randomSecret,
+  runScenario,
+  RUNTIME_CHOICES,
+  runtimeOf,
+} from "./run.ts";
 
 const port = v.pipe(v.number(), v.safeInteger(), v.minValue(0), v.maxValue(65535));
 
@@ -68,8 +74,9 @@ export const RUN_FLAGS = {
   secret: {
     type: "string",
     arg: "S",
-    defaultText: "none: anyone may join",
-    help: "shared secret the roles prove to each other (handed to them in FORESIGHT_SECRET); " +
+    defaultText: "a random one for each run, never shown",
+    help: "shared secret the roles prove to each other (handed to them in FORESIGHT_SECRET), " +
+      "so no stranger can join the run; the admin APIs want it as a bearer token; " +
       "prefer FORESIGHT_SECRET here too, as flags show in the process list",
     config: v.string(),
   },
@@ -161,7 +168,9 @@ function settings(flags: Flags) {
 }
 
 /**
- * `foresight run` main: returns the exit code (0 ok, 1 the run failed); throws CONFIG for bad flags.
+ * `foresight run` main: returns the exit code (0 ok, 1 the run failed, 130 or
+ * 143 when SIGINT or SIGTERM interrupted it: every role stopped, the partial
+ * report printed and written); throws CONFIG for bad flags.
  *
  * @example
  * ```ts
@@ -175,6 +184,29 @@ export async function runMainCli(argv: string[]): Promise<number> {
     return 0;
   }
   const o = settings(flags);
+  // A signal is the user's: noted from here on (runScenario stops the roles on it), so that
+  // whatever was done is still reported.
+  let caught: NodeJS.Signals | undefined;
+  const onSignal = (signal: NodeJS.Signals) => void (caught ??= signal);
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  try {
+    return await runWith(o, () => caught);
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
+}
+
+/** The exit code of a run a signal interrupted. */
+function interruptCode(signal: string): number {
+  return signal === "SIGTERM" ? INTERRUPT_EXIT_CODES.SIGTERM : INTERRUPT_EXIT_CODES.SIGINT;
+}
+
+async function runWith(
+  o: ReturnType<typeof settings>,
+  caught: () => NodeJS.Signals | undefined,
+): Promise<number> {
   const now = () => performance.now() / 1000;
   const timeline = new RunTimeline(o.scenario, now());
   const log = stderrLogger("run", o.logLevel, o.logFormat);
@@ -186,21 +218,40 @@ export async function runMainCli(argv: string[]): Promise<number> {
   const shared = progress.live && process.stderr.isTTY === true;
   const writeLog = (text: string) =>
     shared ? progress.above(() => process.stderr.write(text)) : void process.stderr.write(text);
-  let board: RunDashboard | undefined;
-  if (o.dashboard) {
-    board = await startDashboard(timeline, { hostname: o.host, port: o.dashboardPort });
-    // Always shown, whatever the log level: the one thing to click.
+  const note = (msg: string, fields: Record<string, unknown>, text: string) =>
     writeLog(
       o.logFormat === "json"
         ? JSON.stringify({
           t: new Date().toISOString(),
           level: "info",
           role: "run",
-          msg: "dashboard listening",
-          url: board.url,
-        }) + "\n"
-        : `foresight run: dashboard at ${board.url}\n`,
+          msg,
+          ...fields,
+        }) +
+          "\n"
+        : `foresight run: ${text}\n`,
     );
+  // Every role proves a shared secret, so no stranger can take a place in the run. Without
+  // one from the user, the run makes its own; it is never shown.
+  const secret = o.secret ?? randomSecret();
+  if (o.secret === undefined && o.adminPort !== undefined) {
+    log.log(
+      "warn",
+      "the admin APIs want the run's shared secret as a bearer token (all but /health); " +
+        "this run made its own, which is not shown: set FORESIGHT_SECRET to choose one",
+    );
+  }
+  let board: RunDashboard | undefined;
+  if (o.dashboard) {
+    board = await startDashboard(timeline, { hostname: o.host, port: o.dashboardPort });
+    // Always shown, whatever the log level: the one thing to click.
+    note("dashboard listening", { url: board.url }, `dashboard at ${board.url}`);
+  }
+  const early = caught();
+  if (early !== undefined) {
+    await board?.close();
+    process.stderr.write(`foresight run: interrupted by ${early} before the run started\n`);
+    return interruptCode(early);
   }
   let ticks = 0;
   const ticker = setInterval(() => {
@@ -217,12 +268,15 @@ export async function runMainCli(argv: string[]): Promise<number> {
       logFormat: o.logFormat,
       timeoutS: o.timeoutS,
       adminPort: o.adminPort,
-      secret: o.secret,
+      secret,
       writeLog,
       onEvent: (who, e) => {
         timeline.record(who, e, now());
         if (e.event === "admin") {
           log.log("info", "admin API", { role: who.role, index: who.index, port: e.port });
+        }
+        if (e.event === "listening" && who.role === "data") {
+          log.log("info", "origin listening", { host: o.host, port: e.port });
         }
       },
     });
@@ -234,19 +288,10 @@ export async function runMainCli(argv: string[]): Promise<number> {
   }
   if (o.report) {
     const paths = writeRunReport(o.report, report, timeline);
-    writeLog(
-      o.logFormat === "json"
-        ? JSON.stringify({
-          t: new Date().toISOString(),
-          level: "info",
-          role: "run",
-          msg: "report written",
-          files: paths,
-        }) + "\n"
-        : `foresight run: report written to ${paths.join(", ")}\n`,
-    );
+    note("report written", { files: paths }, `report written to ${paths.join(", ")}`);
   }
   if (o.json) process.stdout.write(JSON.stringify(report) + "\n");
   else process.stdout.write(renderReport(report) + "\n");
-  return report.ok ? 0 : 1;
+  // A signal after the run's end changes nothing: the report stands.
+  return report.interrupted !== undefined ? interruptCode(report.interrupted) : report.ok ? 0 : 1;
 }

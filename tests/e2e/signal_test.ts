@@ -1,0 +1,324 @@
+// End to end, `foresight run` as a real process: SIGINT or SIGTERM mid-run stops every role
+// and still reports what was done; a run without --secret makes its own, so a stranger who
+// connects to the origin cannot take a place in it.
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { packageRoot, STOP_GRACE_MS } from "../../roles/run.ts";
+import type { RunReport } from "../../roles/report.ts";
+import { runClient } from "../../live/client.ts";
+import { nodeAdapter } from "../../net/node.ts";
+import { silentLogger } from "../../core/log.ts";
+
+const cli = join(packageRoot(), "dist", "cli.js");
+type Rec = Record<string, any>;
+
+interface Run {
+  proc: ChildProcess;
+  stdout: () => string;
+  stderr: () => string;
+  /** Resolves with the first JSON record on stderr that `match` accepts. */
+  waitFor(match: (r: Rec) => boolean, what: string, ms?: number): Promise<Rec>;
+  done: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/**
+ * Starts `foresight run` with JSON logs, no FORESIGHT_* variable from outside. Its JSON
+ * records are collected from stderr and stdout (where progress goes without --json).
+ */
+function startRun(args: string[]): Run {
+  const env: Record<string, string | undefined> = {};
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith("FORESIGHT_")) env[k] = v;
+  const proc = spawn(process.execPath, [cli, "run", "--log-format", "json", ...args], {
+    stdio: ["ignore", "pipe", "pipe"],
+    env,
+  });
+  let out = "", err = "";
+  const records: Rec[] = [];
+  const waiters: { match: (r: Rec) => boolean; resolve: (r: Rec) => void }[] = [];
+  const lines = () => {
+    let pending = "";
+    return (d: string) => {
+      pending += d;
+      let nl: number;
+      while ((nl = pending.indexOf("\n")) >= 0) {
+        const line = pending.slice(0, nl);
+        pending = pending.slice(nl + 1);
+        let r: Rec;
+        try {
+          r = JSON.parse(line);
+        } catch {
+          continue;
+        }
+        records.push(r);
+        for (const w of [...waiters]) {
+          if (w.match(r)) (waiters.splice(waiters.indexOf(w), 1), w.resolve(r));
+        }
+      }
+    };
+  };
+  const outLines = lines(), errLines = lines();
+  proc.stdout!.setEncoding("utf8").on("data", (d: string) => (out += d, outLines(d)));
+  proc.stderr!.setEncoding("utf8").on("data", (d: string) => (err += d, errLines(d)));
+  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    proc.on("close", (code, signal) => resolve({ code, signal }))
+  );
+  return {
+    proc,
+    stdout: () => out,
+    stderr: () => err,
+    done,
+    waitFor(match, what, ms = 60_000) {
+      const seen = records.find(match);
+      if (seen) return Promise.resolve(seen);
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(
+          () => reject(new Error(`no ${what} within ${ms} ms; stderr:\n${err.slice(-3000)}`)),
+          ms,
+        );
+        done.then(() => {
+          clearTimeout(timer);
+          reject(new Error(`the run ended before ${what}; stderr:\n${err.slice(-3000)}`));
+        });
+        waiters.push({ match, resolve: (r) => (clearTimeout(timer), resolve(r)) });
+      });
+    },
+  };
+}
+
+/** The ids of the processes whose parent is `pid` (from /proc). */
+function childPids(pid: number): number[] {
+  const out: number[] = [];
+  for (const name of readdirSync("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, "utf8");
+      // "pid (comm) state ppid ...": comm may hold spaces and parentheses.
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      if (ppid === pid) out.push(Number(name));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out.sort((a, b) => a - b);
+}
+
+async function waitForChildren(pid: number, n: number, ms = 20_000): Promise<number[]> {
+  const until = Date.now() + ms;
+  let pids = childPids(pid);
+  while (pids.length < n && Date.now() < until) {
+    await new Promise((r) => setTimeout(r, 50));
+    pids = childPids(pid);
+  }
+  return pids;
+}
+
+/** True while a process with this id exists (signal 0 checks without sending anything). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code !== "ESRCH";
+  }
+}
+
+/** Stops what a failed test left running: the run (gently first), then any role of it. */
+async function cleanup(run: Run): Promise<void> {
+  if (run.proc.exitCode !== null || run.proc.signalCode !== null) return;
+  const pids = childPids(run.proc.pid!);
+  run.proc.kill("SIGTERM");
+  const timer = setTimeout(() => run.proc.kill("SIGKILL"), 10_000);
+  await run.done;
+  clearTimeout(timer);
+  for (const pid of pids) if (alive(pid)) process.kill(pid, "SIGKILL");
+}
+
+/** 4 clients × 60 files at scale 0.3: about 10 wall seconds of running after the warm-up. */
+const SLOW = [
+  "--files",
+  "300",
+  "--requests",
+  "60",
+  "--capacity-kib",
+  "600",
+  "--scale",
+  "0.3",
+  "--seed",
+  "2",
+];
+const PROCESSES = 1 + 2 + 4;
+const TOTAL = 4 * 60;
+
+describe("foresight run interrupted", () => {
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    const code = signal === "SIGINT" ? 130 : 143;
+    const json = signal === "SIGINT";
+    it(
+      `${signal} mid-run: every role stopped, a partial report (${
+        json ? "--json" : "text"
+      } and --report files), exit ${code}`,
+      async () => {
+        const dir = mkdtempSync(join(tmpdir(), "foresight-signal-"));
+        const run = startRun([...SLOW, "--report", dir, ...(json ? ["--json"] : [])]);
+        try {
+          // Progress lines (JSON records every 5 s) until some, not all, files are done.
+          const at = await run.waitFor(
+            (r) => r.msg === "progress" && r.filesDone > 0,
+            "progress with files done",
+          );
+          assert.ok(at.filesDone < at.filesTotal, `already done: ${JSON.stringify(at)}`);
+          const pids = await waitForChildren(run.proc.pid!, PROCESSES);
+          assert.equal(pids.length, PROCESSES, "every role is a child process of the run");
+          assert.ok(pids.every(alive));
+
+          // With SIGTERM, one role is frozen first (SIGSTOP): deaf to SIGTERM, it must get SIGKILL.
+          const frozen = signal === "SIGTERM" ? pids.at(-1)! : undefined;
+          if (frozen !== undefined) process.kill(frozen, "SIGSTOP");
+          const sent = performance.now();
+          run.proc.kill(signal);
+          const exit = await run.done;
+          const tookMs = performance.now() - sent;
+          assert.equal(exit.code, code, run.stderr().slice(-3000));
+          assert.ok(tookMs < 10_000, `stopped in ${tookMs.toFixed(0)} ms`);
+          if (frozen !== undefined) {
+            assert.ok(tookMs >= STOP_GRACE_MS - 100, `SIGKILL after ${tookMs.toFixed(0)} ms`);
+          }
+
+          // Nothing left running: neither what /proc showed nor what the report names.
+          const report = JSON.parse(readFileSync(join(dir, "report.json"), "utf8")) as RunReport;
+          assert.deepEqual(report.processes.map((p) => p.pid).sort((a, b) => a! - b!), pids);
+          for (const pid of pids) assert.equal(alive(pid), false, `process ${pid} still runs`);
+          assert.deepEqual(childPids(run.proc.pid!), []);
+          for (const p of report.processes) {
+            assert.equal(
+              p.signal,
+              p.pid === frozen ? "SIGKILL" : "SIGTERM",
+              `${p.role} ${p.index}`,
+            );
+          }
+
+          // The report: interrupted, partial counts, every process stopped by the run.
+          const printed = json
+            ? JSON.parse(run.stdout().trim().split("\n").at(-1)!) as RunReport
+            : undefined;
+          for (const r of printed ? [report, printed] : [report]) {
+            assert.equal(r.interrupted, signal);
+            assert.equal(r.ok, false);
+            assert.ok(r.errors.includes(`interrupted by ${signal}`), r.errors.join("; "));
+            assert.equal(r.clients.length, 4, "every client's line, from its latest stats");
+            // As of each client's latest stats event (one every 100 ms).
+            const verified = r.clients.reduce((a, c) => a + c.verified, 0);
+            assert.ok(
+              verified > 0 && verified < TOTAL,
+              `verified ${verified} of ${TOTAL}, ${at.filesDone} done at the last progress line`,
+            );
+            for (const c of r.clients) {
+              assert.equal(c.corrupt, 0);
+              assert.ok(c.verified <= 60 && c.files >= c.verified);
+            }
+            assert.ok(r.clients.some((c) => c.partial === true), "lines marked partial");
+            assert.equal(r.caches.length, 2);
+            assert.ok(r.links.originToCache > 0 && r.wallSeconds > 0);
+            assert.equal(r.processes.length, PROCESSES);
+            for (const p of r.processes) {
+              assert.notEqual(p.exitCode, 0, `${p.role} ${p.index} ran to its end`);
+            }
+          }
+          if (printed) assert.deepEqual(printed.clients, report.clients);
+          else assert.match(run.stdout(), new RegExp(`: INTERRUPTED \\(${signal}\\)\\n`));
+          const md = readFileSync(join(dir, "report.md"), "utf8");
+          assert.match(md, new RegExp(`^# Foresight run — INTERRUPTED \\(${signal}\\)`));
+          assert.match(md, /_partial_/);
+          for (const svg of ["links.svg", "caches.svg", "clients.svg"]) {
+            assert.ok(existsSync(join(dir, svg)), svg);
+          }
+        } finally {
+          await cleanup(run);
+          rmSync(dir, { recursive: true, force: true });
+        }
+      },
+    );
+  }
+});
+
+describe("foresight run without --secret", () => {
+  it("makes a secret of its own: a stranger cannot join, the admin API wants it, the run completes", async () => {
+    const run = startRun([
+      "--json",
+      "--log-level",
+      "info",
+      "--admin-port",
+      "0",
+      ...SLOW.slice(0, 4),
+      "--capacity-kib",
+      "2000",
+      "--scale",
+      "1",
+      "--seed",
+      "3",
+    ]);
+    try {
+      const { port } = await run.waitFor(
+        (r) => r.role === "run" && r.msg === "origin listening",
+        "the origin's address",
+      );
+      // Strangers at once, before the clients: one without a secret, one guessing.
+      const stranger = (secret?: string) =>
+        runClient({
+          adapter: nodeAdapter,
+          origin: { host: "127.0.0.1", port },
+          index: 0,
+          log: silentLogger,
+          secret,
+          connectDeadlineMs: 5000,
+        });
+      const strangers = Promise.all([stranger(), stranger("guess")]);
+
+      // Each role got the same random secret in its environment, none on its command line.
+      const pids = await waitForChildren(run.proc.pid!, PROCESSES);
+      assert.equal(pids.length, PROCESSES);
+      const secrets = pids.map((pid) => {
+        const env = readFileSync(`/proc/${pid}/environ`, "utf8").split("\0");
+        const argv = readFileSync(`/proc/${pid}/cmdline`, "utf8");
+        assert.doesNotMatch(argv, /secret/);
+        return env.find((e) => e.startsWith("FORESIGHT_SECRET="))?.slice(17);
+      });
+      const secret = secrets[0]!;
+      assert.match(secret ?? "", /^[0-9a-f]{64}$/);
+      assert.deepEqual(secrets, pids.map(() => secret));
+
+      // The origin's admin API: /health for anyone, /stats only with the secret.
+      const admin = await run.waitFor(
+        (r) => r.msg === "admin API" && r.role === "data",
+        "the origin's admin port",
+      );
+      const url = `http://127.0.0.1:${admin.port}`;
+      assert.equal((await fetch(`${url}/health`)).status, 200);
+      assert.equal((await fetch(`${url}/stats`)).status, 401);
+      const stats = await fetch(`${url}/stats`, { headers: { authorization: `Bearer ${secret}` } });
+      assert.equal(stats.status, 200);
+      assert.equal(typeof (await stats.json()).bytesToCaches, "number");
+
+      const [none, guess] = await strangers;
+      assert.equal(none.ok, false);
+      assert.match(none.error ?? "", /requires a shared secret/);
+      assert.equal(guess.ok, false);
+      assert.match(guess.error ?? "", /wrong secret/);
+
+      const exit = await run.done;
+      assert.equal(exit.code, 0, run.stderr().slice(-3000));
+      const report = JSON.parse(run.stdout().trim().split("\n").at(-1)!) as RunReport;
+      assert.equal(report.ok, true, report.errors.join("; "));
+      assert.deepEqual(report.clients.map((c) => c.verified), [60, 60, 60, 60]);
+      assert.equal(report.interrupted, undefined);
+      assert.equal(run.stdout().includes(secret), false, "the secret is not printed");
+      assert.equal(run.stderr().includes(secret), false, "the secret is not logged");
+    } finally {
+      await cleanup(run);
+    }
+  });
+});
