@@ -121,14 +121,20 @@ export const messageArbs: Arbs = {
 };
 // Newer types, when this version of the protocol has them.
 const extra: Record<string, fc.Arbitrary<unknown>> = {
-  release: fc.record({ type: fc.constant("release"), client: count }, plain),
+  release: fc.record({
+    type: fc.constant("release"),
+    client: count,
+    files: fc.array(fileId, { maxLength: 10 }),
+  }, plain),
   rejoin: fc.record({
     type: fc.constant("rejoin"),
     cache: count,
+    generation: count,
     host: fc.constantFrom("127.0.0.1", "localhost"),
     port: fc.integer({ min: 0, max: 65_535 }),
     files: fc.array(fileId, { maxLength: 10 }),
   }, plain),
+  lost: fc.record({ type: fc.constant("lost"), cache: count, generation: count }, plain),
 };
 for (const [name, arb] of Object.entries(extra)) {
   if (Object.hasOwn(MessageType, name)) {
@@ -161,8 +167,9 @@ const FIELDS: Record<string, string[]> = {
   plan: ["routes"],
   challenge: ["nonce"],
   auth: ["mac"],
-  release: ["client"],
-  rejoin: ["cache", "host", "port", "files"],
+  release: ["client", "files"],
+  rejoin: ["cache", "generation", "host", "port", "files"],
+  lost: ["cache", "generation"],
 };
 
 /** Values of the wrong kind or out of range for some field. */
@@ -279,7 +286,7 @@ export const badBodyFrame: fc.Arbitrary<Uint8Array> = fc.oneof(
     fc.constantFrom("", "null", "[]", "1", '"x"', "{", "}", '{"a":}', "\ufeff{}", "{}}", "[{}]"),
   ).map(([type, body]) => encodeFrame(type, utf8.encode(body))),
   // Any JSON under any type byte (unknown ones included).
-  fc.tuple(fc.integer({ min: 0, max: 18 }), fc.json({ maxDepth: 3 })).map(([type, json]) =>
+  fc.tuple(fc.integer({ min: 0, max: 21 }), fc.json({ maxDepth: 3 })).map(([type, json]) =>
     encodeFrame(type, utf8.encode(json))
   ),
   // Not UTF-8.

@@ -24,8 +24,6 @@ export class ForesightOrigin implements OriginPolicy {
   /** The plan this origin plays. */
   readonly plan: RoutePlan;
   readonly #at: number[];
-  /** Requests each push still carries (the plan's, less those of clients gone). */
-  readonly #counts: Map<number, number>;
 
   /**
    * @param view the lists, caches, capacity and sizes
@@ -40,7 +38,6 @@ export class ForesightOrigin implements OriginPolicy {
       rates,
     });
     this.#at = new Array<number>(view.caches).fill(0);
-    this.#counts = new Map(this.plan.counts);
   }
 
   warmup(): Push[] {
@@ -66,11 +63,6 @@ export class ForesightOrigin implements OriginPolicy {
   }
 
   pushCount(_cache: number, file: number): number {
-    return this.#counts.get(file) ?? 0;
-  }
-
-  forgo(_client: number, file: number): void {
-    const n = this.#counts.get(file) ?? 0;
-    if (n > 0) this.#counts.set(file, n - 1);
+    return this.plan.counts.get(file) ?? 0;
   }
 }

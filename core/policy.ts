@@ -47,12 +47,6 @@ export interface OriginPolicy {
    */
   pushCount?(cache: number, file: number): number;
   /**
-   * `client` is gone and will never fetch `file` through a cache: a push of
-   * it not yet made must carry one request less. Optional: policies without
-   * `pushCount` hand over whatever the ledger holds, so need nothing.
-   */
-  forgo?(client: number, file: number): void;
-  /**
    * The files this policy will still push into `cache`, in order (a
    * restarted cache's clients fetch these from it again). Optional: without
    * it, a restarted cache's clients go back to it for their shard's files.
@@ -135,4 +129,10 @@ export interface OriginView {
   readonly capacity: number;
   readonly lists: readonly (readonly number[])[];
   size(file: number): number;
+  /**
+   * Whether some client will still ask `cache` for `file` (live runs: a
+   * client that cannot reach a cache is served by the origin). Optional:
+   * without it, every outstanding request will.
+   */
+  wanted?(cache: number, file: number): boolean;
 }

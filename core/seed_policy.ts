@@ -48,9 +48,10 @@ export class SeedOrigin implements OriginPolicy {
     this.#at = new Array<number>(view.caches).fill(0);
   }
 
-  #eligible(file: number): boolean {
+  #eligible(cache: number, file: number): boolean {
     const { ledger } = this.#view;
-    return ledger.owner(file) === ORIGIN && ledger.outstanding(file) > 0;
+    return ledger.owner(file) === ORIGIN && ledger.outstanding(file) > 0 &&
+      (this.#view.wanted?.(cache, file) ?? true);
   }
 
   warmup(): Push[] {
@@ -71,13 +72,13 @@ export class SeedOrigin implements OriginPolicy {
   hint(cache: number): number | null {
     const order = this.#order[cache]!;
     let i = this.#at[cache]!;
-    while (i < order.length && !this.#eligible(order[i]!)) i++;
+    while (i < order.length && !this.#eligible(cache, order[i]!)) i++;
     this.#at[cache] = i;
     return order[i] ?? null;
   }
 
   grant(cache: number, file: number): boolean {
-    return shardOf(file, this.#view.caches) === cache && this.#eligible(file);
+    return shardOf(file, this.#view.caches) === cache && this.#eligible(cache, file);
   }
 
   routes(): undefined {

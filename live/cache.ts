@@ -180,11 +180,11 @@ export async function runCache(options: CacheOptions): Promise<CacheSummary> {
           st.refill();
           break;
         case "release": {
-          // A client is gone: forgo every request it still owed here.
-          const s = st.scenario;
+          // A client is gone, or cannot reach this cache: forgo the requests
+          // the origin's pushes carried for it that it was not served.
           const got = servedTo.get(msg.client);
           let forgone = 0;
-          for (const f of requestList(s.seed, msg.client, s.files, s.requests)) {
+          for (const f of msg.files) {
             if (got?.has(f) || !st.brain.store.get(f)) continue;
             st.brain.forgo(f);
             forgone++;
@@ -232,6 +232,12 @@ export async function runCache(options: CacheOptions): Promise<CacheSummary> {
     summary.hits = st.brain.hits;
     summary.misses = st.brain.misses;
     summary.heldAtStop = st.brain.store.size;
+    const owed = [...st.brain.store.entries()].filter((e) => e.count > 0 && e.count !== Infinity);
+    if (owed.length > 0) {
+      log.log("warn", "stopped with requests still owed", {
+        files: owed.slice(0, 20).map((e) => `${e.file}×${e.count}`).join(" "),
+      });
+    }
   }
   return summary;
 }

@@ -11,7 +11,7 @@ import type { Address } from "../net/types.ts";
 import type { Clock } from "../core/clock.ts";
 import type { Logger } from "../core/log.ts";
 import { type ClientPolicy, ORIGIN_SOURCE, type Source } from "../core/policy.ts";
-import { type Scenario, shardOf } from "../core/scenario.ts";
+import type { Scenario } from "../core/scenario.ts";
 import type { FileSource } from "../core/virtual_files.ts";
 import { ForesightError } from "../errors.ts";
 import type { Message } from "../protocol/mod.ts";
@@ -69,8 +69,15 @@ export function fetchAll(o: FetchOptions): { finished: Promise<void>; stopped: P
   // When each source was last asked (clock time): a miss is answered, in the
   // model, the moment it was asked.
   const askedAt = new Map<Source, number>();
-  /** Caches this client has lost. */
-  const lostCaches = new Set<Source>();
+  /** Per cache place: how many times a cache took it again (see `rejoin`); 0 at first. */
+  const generations = new Map<Source, number>();
+  /** Tells the origin this client cannot reach `cache`: it then serves that cache's files. */
+  const tellLost = (cache: Source) =>
+    sources.get(ORIGIN_SOURCE)?.send({
+      type: "lost",
+      cache,
+      generation: generations.get(cache) ?? 0,
+    }).catch((e) => finishReject(e as Error));
   /** Starts the fetches the policy wants; `at` is when, in the model, this decision is made. */
   const pump = (at = clock.now()) => {
     if (policy.finished) return finishResolve();
@@ -84,11 +91,7 @@ export function fetchAll(o: FetchOptions): { finished: Promise<void>; stopped: P
       }
       busy.set(f.source, f.file);
       askedAt.set(f.source, at);
-      // A file whose cache this client has lost must not be sent back there.
-      const direct = f.source === ORIGIN_SOURCE && s.caches > 0 &&
-        lostCaches.has(shardOf(f.file, s.caches));
-      peer.send({ type: "request", file: f.file, at, ...(direct ? { direct } : {}) })
-        .catch((e) => finishReject(e as Error));
+      peer.send({ type: "request", file: f.file, at }).catch((e) => finishReject(e as Error));
     }
   };
 
@@ -151,7 +154,7 @@ export function fetchAll(o: FetchOptions): { finished: Promise<void>; stopped: P
         if (source !== ORIGIN_SOURCE) {
           throw new ForesightError("PROTOCOL", `Cannot take "rejoin" from cache ${source}`);
         }
-        rejoin(m.cache, { host: m.host, port: m.port }, m.files);
+        rejoin(m.cache, m.generation, { host: m.host, port: m.port }, m.files);
         return;
       case "stop":
         if (source === ORIGIN_SOURCE && policy.finished) return stopResolve();
@@ -184,7 +187,8 @@ export function fetchAll(o: FetchOptions): { finished: Promise<void>; stopped: P
   /**
    * A cache is gone (its connection broke, or it sent what it must not): the
    * partial file is discarded, and every file still meant to come from it
-   * comes from the origin.
+   * comes from the origin, which is told so first (the cache may live on for
+   * others: it forgoes what it owed this client).
    */
   const lose = (source: Source, reason: string) => {
     const peer = sources.get(source);
@@ -200,7 +204,7 @@ export function fetchAll(o: FetchOptions): { finished: Promise<void>; stopped: P
     }
     busy.delete(source);
     summary.lostSources++;
-    lostCaches.add(source);
+    tellLost(source);
     policy.lost(source);
     pump();
   };
@@ -211,7 +215,12 @@ export function fetchAll(o: FetchOptions): { finished: Promise<void>; stopped: P
    * counts as busy, so nothing is asked of it yet and none of those files
    * of the origin; if it cannot be reached, it is lost again.
    */
-  const rejoin = (cache: Source, address: Address, files: readonly number[]) => {
+  const rejoin = (
+    cache: Source,
+    generation: number,
+    address: Address,
+    files: readonly number[],
+  ) => {
     if (policy.finished) return;
     if (cache < 0 || cache >= s.caches) {
       throw new ForesightError("PROTOCOL", `Cannot rejoin cache ${cache}: no such cache`);
@@ -222,7 +231,7 @@ export function fetchAll(o: FetchOptions): { finished: Promise<void>; stopped: P
       files: files.length,
     });
     busy.set(cache, 0);
-    lostCaches.delete(cache);
+    generations.set(cache, generation);
     policy.regain(cache, files);
     o.join(address).then(({ peer, msgs }) => {
       if (policy.finished) return peer.close();
@@ -233,7 +242,7 @@ export function fetchAll(o: FetchOptions): { finished: Promise<void>; stopped: P
       pump();
     }, (e) => {
       busy.delete(cache);
-      lostCaches.add(cache);
+      tellLost(cache);
       log.log("warn", "cannot reach the rejoined cache", {
         cache,
         reason: (e as Error).message,

@@ -28,9 +28,10 @@ import {
   originState,
   type OriginSummary,
   originView,
+  owedAt,
   register,
 } from "./origin_state.ts";
-import { loseCache, loseClient, rejoin, rejoinedCount } from "./origin_faults.ts";
+import { cutLink, loseCache, loseClient, pushMembers, rejoin } from "./origin_faults.ts";
 
 /** Options of {@link runOrigin}. */
 export interface OriginOptions {
@@ -101,12 +102,18 @@ export async function runOrigin(options: OriginOptions): Promise<OriginSummary> 
     st.stopAll(reason);
   };
 
-  /** How many of `file`'s requests go with its push: what the policy says, at most what is still owed. */
-  const pushCount = (cache: number, file: number) =>
-    Math.min(st.policy!.pushCount?.(cache, file) ?? Infinity, ledger.outstanding(file));
-
-  const push = (cache: number, file: number, count: number, cause?: number) => {
+  /**
+   * Pushes `file` into `cache` carrying the requests of exactly the clients
+   * that will ask it there (see pushMembers). A push into a demand-counted
+   * cache that nobody will ask is not made: returns false.
+   */
+  const push = (cache: number, file: number, cause?: number): boolean => {
     const slot = caches[cache]!;
+    const members = pushMembers(st, cache, file);
+    if (members.length === 0 && st.policy!.pushCount?.(cache, file) !== 0) return false;
+    const count = ledger.handOff(file, cache, members.length);
+    slot.members.set(file, members);
+    for (const c of members) st.carried[c]!.add(file);
     const size = files.size(file);
     st.pushed.add(file);
     summary.filesToCaches++;
@@ -120,27 +127,22 @@ export async function runOrigin(options: OriginOptions): Promise<OriginSummary> 
         loseCache(st, cache, slot.peer, `Cannot push file ${file}: ${(e as Error).message}`);
       } else fail(`Cannot push file ${file} to cache ${cache}: ${(e as Error).message}`);
     });
+    return true;
   };
 
-  const serveClient = (client: number, file: number, cause?: number, direct = false) => {
+  const serveClient = (client: number, file: number, cause?: number) => {
     const peer = clients[client]!;
-    const owner = ledger.owner(file);
-    // A client that cannot reach the file's cache (gone, perhaps before the
-    // origin noticed) asks `direct`: it is served here, not sent back there,
-    // unless that cache has since come back and the client was told so.
-    const live = owner !== ORIGIN && caches[owner] !== undefined && !caches[owner]!.lost;
-    if (live && (!direct || caches[owner]!.told.has(client))) {
-      // The demand moved to a cache while this request was on its way (the
-      // client saw a miss just before the push began): send it back there.
+    if (owedAt(st, client, file) !== undefined) {
+      // A push carried this client's request into a cache (it began while
+      // this request was on its way, or after the client's miss there):
+      // send it back there.
       summary.redirects++;
       peer.send({ type: "miss", file, next: null }).catch(() => {});
       return;
     }
-    if (live) {
-      // Its cache is gone but the origin has not noticed yet.
-      summary.servedForLostCaches++;
-    } else if (!ledger.serveDirect(file)) {
-      if (st.orphaned.has(file)) summary.servedForLostCaches++;
+    if (ledger.owner(file) !== ORIGIN || !ledger.serveDirect(file)) {
+      // Its cache is lost, or unreachable for this client (it said `lost`).
+      if (ledger.owner(file) !== ORIGIN || st.orphaned.has(file)) summary.servedForLostCaches++;
       else {
         summary.ownerRaces++;
         log.log("warn", "direct request for a file nobody listed; serving it anyway", {
@@ -174,6 +176,7 @@ export async function runOrigin(options: OriginOptions): Promise<OriginSummary> 
       capacity: s.capacityKiB * 1024,
       lists: lists as number[][],
       size: (f) => files.size(f),
+      wanted: (cache, f) => pushMembers(st, cache, f).length > 0,
     });
     const p = st.policy;
     st.routeOf = lists.map((list, c) => {
@@ -182,8 +185,7 @@ export async function runOrigin(options: OriginOptions): Promise<OriginSummary> 
       return new Map(list!.map((f) => [f, routes.get(f) ?? fallback(f)]));
     });
     const pushes = st.policy.warmup();
-    const counts = pushes.map((p) => ledger.handOff(p.file, p.cache, pushCount(p.cache, p.file)));
-    pushes.forEach((p, i) => push(p.cache, p.file, counts[i]!));
+    for (const p of pushes) push(p.cache, p.file);
     log.log("info", "warming caches", { pushes: pushes.length });
     // `start` to a cache follows its warm-up pushes on the same link; the cache echoes it when all arrived.
     for (const c of caches) await c!.peer.send({ type: "start" });
@@ -211,14 +213,10 @@ export async function runOrigin(options: OriginOptions): Promise<OriginSummary> 
         return;
       case "request": {
         if (st.policy && st.policy.grant(index, msg.file)) {
-          const n = slot.rejoined ? rejoinedCount(st, index, msg.file) : pushCount(index, msg.file);
-          if (slot.rejoined && n === 0 && st.policy.pushCount?.(index, msg.file) !== 0) {
-            // Everyone it was for got it while the cache was away: skip it.
-            slot.peer.send({ type: "miss", file: msg.file, next: st.policy.hint(index) })
-              .catch(() => {});
-            return;
-          }
-          push(index, msg.file, ledger.handOff(msg.file, index, n), msg.at);
+          if (push(index, msg.file, msg.at)) return;
+          // Granted, but everyone it was for got it meanwhile: skipped.
+          slot.peer.send({ type: "miss", file: msg.file, next: st.policy.hint(index) })
+            .catch(() => {});
         } else {
           slot.peer.send({
             type: "miss",
@@ -261,7 +259,10 @@ export async function runOrigin(options: OriginOptions): Promise<OriginSummary> 
         if (!st.started) {
           throw new ForesightError("PROTOCOL", `Cannot serve client ${index} before the start`);
         }
-        serveClient(index, msg.file, msg.at, msg.direct === true);
+        serveClient(index, msg.file, msg.at);
+        return;
+      case "lost":
+        cutLink(st, index, msg.cache, msg.generation);
         return;
       case "done":
         done.add(index);

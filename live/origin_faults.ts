@@ -33,6 +33,19 @@ export function loseCache(st: OriginState, index: number, peer: Peer, reason: st
 }
 
 /**
+ * Tells `cache` that `client` will not fetch there the files whose pushes
+ * carried its requests: the cache forgoes those it has not served it yet, so
+ * their space frees.
+ */
+function release(st: OriginState, cache: number, client: number): void {
+  const slot = st.caches[cache];
+  if (!slot || slot.lost) return;
+  const files: number[] = [];
+  for (const [f, members] of slot.members) if (members.includes(client)) files.push(f);
+  slot.peer.send({ type: "release", client, files }).catch(() => {});
+}
+
+/**
  * A client is gone mid-run: the requests it will never make are withdrawn
  * from the origin's ledger, and each cache is told to forgo what it owed it,
  * so its space frees; the others carry on.
@@ -43,55 +56,86 @@ export function loseCache(st: OriginState, index: number, peer: Peer, reason: st
  * ```
  */
 export function loseClient(st: OriginState, index: number, reason: string): void {
-  const { policy, ledger } = st;
   if (st.lostClients.has(index) || st.done.has(index)) return;
   st.lostClients.add(index);
   st.summary.lostClients++;
   st.log.log("warn", "client lost; releasing its demand", { client: index, reason });
   st.emit({ event: "client-lost", index, reason });
-  // Where its share of each file still is: at the origin (withdraw it, and a
-  // push yet to come carries one request less), or in a cache already (that
-  // cache forgoes it on `release`).
-  const via = new Map(policy?.routes(index) ?? []);
+  // Its requests still at the origin are withdrawn (pushes yet to come leave
+  // it out, see pushMembers); those a push carried already are forgone there.
   for (const f of st.lists[index] ?? []) {
-    if (st.servedTo[index]!.has(f)) continue;
-    const source = via.get(f);
-    if (source !== undefined && source >= 0) {
-      if (st.pushed.has(f)) continue;
-      policy?.forgo?.(index, f);
-    }
-    ledger.cancel(f);
+    if (!st.servedTo[index]!.has(f)) st.ledger.cancel(f);
   }
-  for (const c of st.caches) {
-    if (c && !c.lost) c.peer.send({ type: "release", client: index }).catch(() => {});
-  }
+  for (let c = 0; c < st.caches.length; c++) release(st, c, index);
   if (st.done.size + st.lostClients.size === st.s.clients) {
     st.stopAll("every client is done or gone");
   }
 }
 
-/** Whether `client` still wants `file` from `cache` (its route, not yet served, not gone). */
-function owes(st: OriginState, client: number, cache: number, file: number): boolean {
-  return !st.lostClients.has(client) && !st.done.has(client) &&
-    !st.servedTo[client]!.has(file) && st.routeOf[client]!.get(file) === cache;
-}
-
 /**
- * How many requests a push of `file` into a cache that took a lost one's
- * place carries: those of exactly the clients that will ask it for the file
- * (routed there, not served meanwhile, not gone). Pull-through caches own no
- * demand: 0.
+ * A client cannot reach a cache any more, which lives on (the connection
+ * broke, perhaps mid-file): that cache forgoes what it owed the client, later
+ * pushes leave it out, and the origin serves it that cache's files. A `lost`
+ * about an earlier cache in that place (`generation`) changes nothing.
  *
  * @example
  * ```ts
- * const n = rejoinedCount(st, 0, 42);
+ * cutLink(st, 1, 0, 0);
  * ```
  */
-export function rejoinedCount(st: OriginState, cache: number, file: number): number {
-  if (st.policy!.pushCount?.(cache, file) === 0) return 0;
-  let n = 0;
-  for (let c = 0; c < st.s.clients; c++) if (owes(st, c, cache, file)) n++;
-  return Math.min(n, st.ledger.outstanding(file));
+export function cutLink(st: OriginState, client: number, cache: number, generation: number): void {
+  const slot = st.caches[cache];
+  if (!slot || slot.lost || slot.generation !== generation || slot.abandoned.has(client)) return;
+  slot.abandoned.add(client);
+  st.summary.cutLinks++;
+  st.log.log("warn", "a client lost its cache; the origin serves it that cache's files", {
+    client,
+    cache,
+  });
+  st.emit({ event: "link-cut", client, cache });
+  release(st, cache, client);
+}
+
+/**
+ * Whether `client` still wants `file` from `cache`: its route, not served by
+ * the origin, not carried by an earlier push (served there, or forgone), not
+ * gone, and it can reach that cache.
+ */
+function owes(st: OriginState, client: number, cache: number, file: number): boolean {
+  return !st.lostClients.has(client) && !st.done.has(client) &&
+    !st.servedTo[client]!.has(file) && !st.carried[client]!.has(file) &&
+    st.routeOf[client]!.get(file) === cache && !st.caches[cache]!.abandoned.has(client);
+}
+
+/**
+ * The clients whose requests a push of `file` into `cache` carries: exactly
+ * those that will ask that cache for it (routed there, not served meanwhile,
+ * not gone, able to reach it), at most as many as the policy says and the
+ * origin still owns. Pull-through caches own no demand: none.
+ *
+ * @example
+ * ```ts
+ * const members = pushMembers(st, 0, 42); // push file 42 with count members.length
+ * ```
+ */
+export function pushMembers(st: OriginState, cache: number, file: number): number[] {
+  const most = Math.min(
+    st.policy!.pushCount?.(cache, file) ?? Infinity,
+    st.ledger.outstanding(file),
+  );
+  if (most === 0) return [];
+  const members: number[] = [];
+  for (let c = 0; c < st.s.clients; c++) if (owes(st, c, cache, file)) members.push(c);
+  if (members.length > most) {
+    st.log.log("warn", "more clients routed through a cache than requests owed", {
+      cache,
+      file,
+      routed: members.length,
+      owed: most,
+    });
+    members.length = most;
+  }
+  return members;
 }
 
 /**
@@ -109,20 +153,22 @@ export async function rejoin(st: OriginState, index: number): Promise<void> {
   const policy = st.policy!;
   st.summary.rejoinedCaches++;
   const upcoming = policy.upcoming?.(index);
+  let told = 0;
   for (let c = 0; c < st.s.clients; c++) {
     const peer = st.clients[c];
     if (!peer || st.lostClients.has(c) || st.done.has(c)) continue;
     const mine = upcoming ?? [...st.routeOf[c]!.keys()].sort((a, b) => a - b);
-    slot.told.add(c);
+    told++;
     await peer.send({
       type: "rejoin",
       cache: index,
+      generation: slot.generation,
       host: slot.address.host,
       port: slot.address.port,
       files: mine.filter((f) => owes(st, c, index, f)),
     });
   }
-  st.log.log("info", "cache rejoined; clients told", { cache: index, clients: slot.told.size });
+  st.log.log("info", "cache rejoined; clients told", { cache: index, clients: told });
   st.emit({ event: "cache-rejoined", index });
   await slot.peer.send({ type: "start", next: policy.hint(index) });
 }

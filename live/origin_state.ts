@@ -39,6 +39,8 @@ export interface OriginSummary {
   lostClients: number;
   /** Caches that came back mid-run (a lost place taken again). */
   rejoinedCaches: number;
+  /** Client–cache connections lost while the cache lived on (that client's demand there was released). */
+  cutLinks: number;
   ledger: ReturnType<DemandLedger["totals"]>;
 }
 
@@ -51,8 +53,12 @@ export interface CacheSlot {
   lost: boolean;
   /** Took a lost cache's place mid-run: it started empty, without a warm-up. */
   rejoined: boolean;
-  /** Clients sent this cache's `rejoin`: their direct requests for its files go back to it. */
-  told: Set<number>;
+  /** How many caches held this place before (0: the first). */
+  generation: number;
+  /** Clients that cannot reach this cache (they said `lost`): served by the origin. */
+  abandoned: Set<number>;
+  /** Per file pushed here: the clients whose requests the push carried. */
+  members: Map<number, number[]>;
 }
 
 /** The origin's run state (see the module doc). */
@@ -70,6 +76,8 @@ export interface OriginState {
   readonly lostClients: Set<number>;
   /** Per client: the files the origin served it directly. */
   readonly servedTo: Set<number>[];
+  /** Per client: the files whose request for it a push into a cache carried (once at most). */
+  readonly carried: Set<number>[];
   /** Files pushed into a cache so far. */
   readonly pushed: Set<number>;
   /** Files whose demand a lost cache held: requests for them are served here. */
@@ -112,6 +120,7 @@ export function originState(
     done: new Set(),
     lostClients: new Set(),
     servedTo: Array.from({ length: s.clients }, () => new Set<number>()),
+    carried: Array.from({ length: s.clients }, () => new Set<number>()),
     pushed: new Set(),
     orphaned: new Set(),
     routeOf: [],
@@ -130,10 +139,29 @@ export function originState(
       servedForLostCaches: 0,
       lostClients: 0,
       rejoinedCaches: 0,
+      cutLinks: 0,
       ledger: ledger.totals(),
     },
     ...hooks,
   };
+}
+
+/**
+ * The cache that owes `client` a request for `file` (a push there carried it,
+ * the cache lives, the client can reach it), if any: the client is sent there.
+ *
+ * @example
+ * ```ts
+ * const k = owedAt(st, 2, 42); // cache 0: send client 2 back there for file 42
+ * ```
+ */
+export function owedAt(st: OriginState, client: number, file: number): number | undefined {
+  for (let k = 0; k < st.caches.length; k++) {
+    const slot = st.caches[k];
+    if (!slot || slot.lost || slot.abandoned.has(client)) continue;
+    if (slot.members.get(file)?.includes(client)) return k;
+  }
+  return undefined;
 }
 
 /** Whether every cache place is taken. */
@@ -221,13 +249,16 @@ export function register(
     const adv = hello.advertise;
     if (!adv) throw new ForesightError("PROTOCOL", "Cannot register cache: no advertised address");
     const host = adv.host === "0.0.0.0" || adv.host === "::" ? peer.conn.remote.host : adv.host;
+    const before = caches[index];
     caches[index] = {
       peer,
       address: { host, port: adv.port },
       warm: false,
       lost: false,
-      rejoined: caches[index] !== undefined,
-      told: new Set(),
+      rejoined: before !== undefined,
+      generation: before === undefined ? 0 : before.generation + 1,
+      abandoned: new Set(),
+      members: new Map(),
     };
   } else {
     clients[index] = peer;

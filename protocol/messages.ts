@@ -9,7 +9,7 @@
  * | 0x04 | list    | `{files: [id, ...]}` ascending, distinct                          |
  * | 0x05 | start   | `{next?}` (to a cache: the origin's first hint, id or null)       |
  * | 0x06 | stop    | `{reason}`                                                        |
- * | 0x07 | request | `{file, at?, direct?}` (at: when it was decided; direct: the shard's cache is unreachable, do not redirect) |
+ * | 0x07 | request | `{file, at?}` (at: when it was decided)                            |
  * | 0x08 | file    | `{file, size, count, next: id or null, due?}` then `chunk`s       |
  * | 0x09 | hit     | `{file, size, due?}` then `chunk`s                                |
  * | 0x0a | miss    | `{file, next?}` (next: the origin's new hint to a cache)          |
@@ -19,8 +19,9 @@
  * | 0x0e | plan    | `{routes: [[file, source], ...]}`, source -1 = origin, k = cache k |
  * | 0x0f | challenge | `{nonce}` 64 hex digits: prove you hold the shared secret        |
  * | 0x10 | auth    | `{mac}` 64 hex digits: HMAC-SHA-256 of the nonce and role          |
- * | 0x11 | release | `{client}`: that client is gone; forgo what it still owed          |
- * | 0x12 | rejoin  | `{cache, host, port, files: [id, ...]}`: a restarted cache is back at host:port; fetch these files from it, in this order |
+ * | 0x11 | release | `{client, files: [id, ...]}`: that client will not fetch these here; forgo what it still owed |
+ * | 0x12 | rejoin  | `{cache, generation, host, port, files: [id, ...]}`: a restarted cache is back at host:port; fetch these files from it, in this order |
+ * | 0x13 | lost    | `{cache, generation}` (client → origin): this client cannot reach that cache any more |
  *
  * `at` and `due` are clock times (epoch ms): when a request was decided, and
  * when a transfer is scheduled to end (see core/pacer.ts).
@@ -79,6 +80,7 @@ export const MessageType = {
   auth: 0x10,
   release: 0x11,
   rejoin: 0x12,
+  lost: 0x13,
 } as const;
 
 /**
@@ -172,7 +174,6 @@ function build(maxList: number) {
       type: v.literal("request"),
       file: FileId,
       at: v.optional(Instant),
-      direct: v.optional(v.boolean()),
     }),
     file: v.object({
       type: v.literal("file"),
@@ -188,14 +189,16 @@ function build(maxList: number) {
     error: v.object({ type: v.literal("error"), code: v.string(), message: v.string() }),
     challenge: v.object({ type: v.literal("challenge"), nonce: Hex64 }),
     auth: v.object({ type: v.literal("auth"), mac: Hex64 }),
-    release: v.object({ type: v.literal("release"), client: Count }),
+    release: v.object({ type: v.literal("release"), client: Count, files: list(FileId) }),
     rejoin: v.object({
       type: v.literal("rejoin"),
       cache: Count,
+      generation: Count,
       host: Host,
       port: Port,
       files: list(FileId),
     }),
+    lost: v.object({ type: v.literal("lost"), cache: Count, generation: Count }),
     plan: v.object({
       type: v.literal("plan"),
       routes: list(v.tuple([FileId, int(-1, Number.MAX_SAFE_INTEGER)])),
@@ -206,7 +209,7 @@ function build(maxList: number) {
   const union = v.variant("type", [
     s.hello, s.welcome, s.caches, s.list, s.start, s.stop, s.request,
     s.file, s.hit, s.miss, s.done, s.error, s.plan, s.challenge, s.auth, s.release,
-    s.rejoin,
+    s.rejoin, s.lost,
   ]);
   return { schemas, union };
 }

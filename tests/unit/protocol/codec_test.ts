@@ -124,14 +124,20 @@ const arbitraries: { [K in Message["type"]]: fc.Arbitrary<Extract<Message, { typ
   }, plain),
   challenge: fc.record({ type: fc.constant("challenge"), nonce: hex64 }, plain),
   auth: fc.record({ type: fc.constant("auth"), mac: hex64 }, plain),
-  release: fc.record({ type: fc.constant("release"), client: count }, plain),
+  release: fc.record({
+    type: fc.constant("release"),
+    client: count,
+    files: fc.array(id, { maxLength: 20 }),
+  }, plain),
   rejoin: fc.record({
     type: fc.constant("rejoin"),
     cache: count,
+    generation: count,
     host,
     port,
     files: fc.array(id, { maxLength: 20 }),
   }, plain),
+  lost: fc.record({ type: fc.constant("lost"), cache: count, generation: count }, plain),
 };
 const everyType = Object.values(arbitraries) as fc.Arbitrary<Message>[];
 const anyMessage: fc.Arbitrary<Message> = fc.oneof(...everyType);
@@ -215,7 +221,7 @@ describe("codec", () => {
   });
 
   it("rejects an unknown type byte", () => {
-    for (const type of [0x00, 0x13, 0x7f, 0xff]) {
+    for (const type of [0x00, 0x14, 0x7f, 0xff]) {
       throwsCode(() => decodeJson(type, "{}"), "UNKNOWN_TYPE", /unknown type 0x[0-9a-f]{2}/);
     }
   });
