@@ -8,7 +8,7 @@
  * Flags: `--cases N` decoder cases (default 100,000), `--connections N` fuzz
  * connections to the servers (default 2,000), `--batch N` connections per
  * batch between probes (default 16), `--seed N`, `--no-checks` (skip the
- * slow-sender and departed-client checks, ~8 s).
+ * slow-sender and departed-client checks, ~14 s).
  *
  * (a) Decoder: random bytes, valid frame sequences mutated at the byte level,
  * frames whose JSON body has the wrong shape, frames at the body limit; each
@@ -144,7 +144,7 @@ for (const l of servers.lingeringSamples) console.log(`  left open: ${l}`);
 console.log(`  connections closed by the servers, by code: ${JSON.stringify(servers.closedWith)}`);
 const peakFuzz = rss.sampled();
 
-// Slow and departed senders (`--no-checks` skips these, ~8 s).
+// Slow and departed senders (`--no-checks` skips these, ~14 s).
 const fuzzEscapes = escapes.length;
 if (!values["no-checks"]) {
   const checks = await runChecks(adapter, seed);
