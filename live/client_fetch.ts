@@ -233,14 +233,17 @@ export function fetchAll(o: FetchOptions): { finished: Promise<void>; stopped: P
     busy.set(cache, 0);
     generations.set(cache, generation);
     policy.regain(cache, files);
+    // A later rejoin of this place supersedes this one (its join ends unused).
+    const current = () => generations.get(cache) === generation;
     o.join(address).then(({ peer, msgs }) => {
-      if (policy.finished) return peer.close();
+      if (policy.finished || !current()) return peer.close();
       sources.set(cache, peer);
       busy.delete(cache);
       summary.regainedSources++;
       void readLoop(cache, msgs);
       pump();
     }, (e) => {
+      if (policy.finished || !current()) return;
       busy.delete(cache);
       tellLost(cache);
       log.log("warn", "cannot reach the rejoined cache", {

@@ -62,11 +62,14 @@ export function loseClient(st: OriginState, index: number, reason: string): void
   st.log.log("warn", "client lost; releasing its demand", { client: index, reason });
   st.emit({ event: "client-lost", index, reason });
   // Its requests still at the origin are withdrawn (pushes yet to come leave
-  // it out, see pushMembers); those a push carried already are forgone there.
+  // it out, see pushMembers); those a push carried already are forgone there
+  // (once: a cache it had cut itself off from was told then).
   for (const f of st.lists[index] ?? []) {
-    if (!st.servedTo[index]!.has(f)) st.ledger.cancel(f);
+    if (!st.servedTo[index]!.has(f) && !st.carried[index]!.has(f)) st.ledger.cancel(f);
   }
-  for (let c = 0; c < st.caches.length; c++) release(st, c, index);
+  for (let c = 0; c < st.caches.length; c++) {
+    if (!st.caches[c]?.abandoned.has(index)) release(st, c, index);
+  }
   if (st.done.size + st.lostClients.size === st.s.clients) {
     st.stopAll("every client is done or gone");
   }
