@@ -8,6 +8,7 @@
  * | fault | how |
  * | --- | --- |
  * | cache killed | SIGKILL to cache 0 once client 0 has 5 files |
+ * | cache restarted | at scale 2 (a run lasts about 6 s, so the new cache has most of it left): SIGKILL to cache 0 once client 0 has 8 files; once the origin reports it lost (`cache-lost`), a new `cache --index 0` takes its place (`cache-rejoined`) |
  * | client killed | SIGKILL to client 1 once it has 5 files (it is the victim, not a survivor) |
  * | origin started last | caches and clients first, the origin 1 s later on the same port |
  * | connection reset mid-file | clients reach cache 0 through a real TCP proxy (tests/e2e/tcp_proxy.ts), which cuts one cache→client connection with a RST in the middle of a file |
@@ -23,29 +24,30 @@
  *
  * Exits 1 on any loss or corruption, or a survivor that did not exit 0, or a
  * fault whose own check failed (a bad connection left open by a server, a
- * cut that was not a RST on exactly one connection).
+ * cut that was not a RST on exactly one connection, a restarted cache that
+ * did not rejoin, served no client or ended holding files).
  *
  * @module
  */
 
 import process from "node:process";
 import { parseArgs } from "node:util";
-import { type ChildProcess, spawn } from "node:child_process";
-import { connect, createServer } from "node:net";
-import { packageRoot, roleCommand } from "../roles/run.ts";
-import { startProxy, type TcpProxy } from "../tests/e2e/tcp_proxy.ts";
-
-type Event = Record<string, any>;
-interface Proc {
-  role: string;
-  index: number;
-  child: ChildProcess;
-  events: Event[];
-  exit: Promise<number | string | null>;
-}
+import { connect } from "node:net";
+import {
+  type ClusterOptions,
+  type Event,
+  hasFiles,
+  REQUESTS,
+  type Role,
+  startCache,
+  startCluster,
+  summaryOf,
+  teardown,
+} from "../tests/e2e/roles.ts";
 
 const FAULTS = [
   "cache killed",
+  "cache restarted",
   "client killed",
   "origin started last",
   "connection reset mid-file",
@@ -69,59 +71,12 @@ for (const f of only ?? []) {
     process.exit(2);
   }
 }
-const root = packageRoot();
-const SCENARIO = ["--files", "400", "--requests", "50", "--capacity-kib", "3000"];
-const REQUESTS = 50;
 /** A run still going after this long is killed (its clients' missing files count as lost). */
 const RUN_TIMEOUT_MS = 45_000;
 
-function start(role: "data" | "cache" | "client", index: number, args: string[]): Proc {
-  const [cmd, ...rest] = roleCommand(root, "node", role);
-  const child = spawn(cmd!, [...rest, ...args, "--log-level", "error"], {
-    stdio: ["ignore", "pipe", "ignore"],
-  });
-  const events: Event[] = [];
-  let buf = "";
-  child.stdout!.setEncoding("utf8");
-  child.stdout!.on("data", (d: string) => {
-    buf += d;
-    let nl: number;
-    while ((nl = buf.indexOf("\n")) >= 0) {
-      try {
-        events.push(JSON.parse(buf.slice(0, nl)));
-      } catch { /* not an event */ }
-      buf = buf.slice(nl + 1);
-    }
-  });
-  const exit = new Promise<number | string | null>((resolve) =>
-    child.on("exit", (c, s) => resolve(c ?? s))
-  );
-  return { role, index, child, events, exit };
-}
-
-async function until(p: Proc, match: (e: Event) => boolean, ms = 30_000): Promise<boolean> {
-  const t0 = performance.now();
-  while (performance.now() - t0 < ms) {
-    if (p.events.some(match)) return true;
-    await new Promise((r) => setTimeout(r, 5));
-  }
-  return false;
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const has = (n: number) => (e: Event) => e.event === "progress" && e.files >= n;
-
-/** A loopback port free a moment ago. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
+/** True once `r` has printed an event that `match` accepts; false after `ms` or at its end. */
+const reached = (r: Role, match: (e: Event) => boolean, ms = 30_000): Promise<boolean> =>
+  r.waitFor(match, ms).then(() => true, () => false);
 
 /** Sends `bytes` to a port; true once the server has closed the connection (within 10 s). */
 function garbage(port: number, bytes: Uint8Array): Promise<boolean> {
@@ -149,64 +104,52 @@ interface Outcome {
 }
 
 async function once(fault: Fault, policy: string, seed: number): Promise<Outcome> {
-  const flags = [...SCENARIO, "--seed", String(seed), "--policy", policy, "--scale", "20"];
-  let origin: Proc | undefined;
-  let at: string;
-  if (fault === "origin started last") {
-    const probe = start("data", 0, [...flags, "--listen", "127.0.0.1:0"]);
-    await until(probe, (e) => e.event === "listening");
-    at = `127.0.0.1:${probe.events.find((e) => e.event === "listening")!.port}`;
-    probe.child.kill("SIGKILL");
-    await probe.exit;
-  } else {
-    origin = start("data", 0, [...flags, "--listen", "127.0.0.1:0"]);
-    await until(origin, (e) => e.event === "listening");
-    at = `127.0.0.1:${origin.events.find((e) => e.event === "listening")!.port}`;
-  }
-  let proxy: TcpProxy | undefined;
-  let cache0 = ["--origin", at];
-  if (fault === "connection reset mid-file") {
-    // Cache 0 listens where the proxy forwards; clients are given the proxy's port.
-    const cachePort = await freePort();
-    proxy = await startProxy({
-      target: { host: "127.0.0.1", port: cachePort },
-      reset: { afterBytes: 300_000, midFile: true },
-    });
-    cache0 = [
-      ...cache0,
-      "--listen",
-      `127.0.0.1:${cachePort}`,
-      "--advertise",
-      `127.0.0.1:${proxy.port}`,
-    ];
-  }
-  const caches = [
-    start("cache", 0, [...cache0, "--index", "0"]),
-    start("cache", 1, ["--origin", at, "--index", "1"]),
-  ];
-  const clients = [0, 1, 2, 3].map((i) =>
-    start("client", i, ["--origin", at, "--index", String(i)])
+  const options: ClusterOptions = { policy, seed, logLevel: "error" };
+  const c = await startCluster(
+    fault === "origin started last"
+      ? { ...options, originLateMs: 1000 }
+      : fault === "cache restarted"
+      ? { ...options, scale: 2 }
+      : fault === "connection reset mid-file"
+      ? {
+        ...options,
+        proxy: { between: "cache-client", reset: { afterBytes: 300_000, midFile: true } },
+      }
+      : options,
   );
-  let victim: Proc | undefined;
+  const { origin, caches, clients, proxy } = c;
+  let victim: Role | undefined;
+  /** A cache started during the run (cache restarted). */
+  let again: Role | undefined;
   let checkOk = true;
   let heldUp = false;
   switch (fault) {
     case "origin started last":
-      await sleep(1000);
-      origin = start("data", 0, [...flags, "--listen", at]);
+      // startCluster started the origin 1 s after the others.
       break;
     case "cache killed":
     case "client killed":
       victim = fault === "cache killed" ? caches[0]! : clients[1]!;
-      await until(clients[fault === "cache killed" ? 0 : 1]!, has(5));
-      victim.child.kill("SIGKILL");
+      await reached(clients[fault === "cache killed" ? 0 : 1]!, hasFiles(5));
+      victim.proc.kill("SIGKILL");
+      break;
+    case "cache restarted":
+      victim = caches[0]!;
+      await reached(clients[0]!, hasFiles(8));
+      victim.proc.kill("SIGKILL");
+      if (await reached(origin, (e) => e.event === "cache-lost")) {
+        again = startCache(c, ["--index", "0"]);
+        checkOk = await reached(origin, (e) => e.event === "cache-rejoined");
+      } else {
+        checkOk = false;
+      }
       break;
     case "connection reset mid-file":
       // Every process is a survivor; the cut client must still get every file.
       break;
     case "garbage on every port": {
-      await until(clients[0]!, has(5));
-      const ports = [origin!, ...caches].map((p) =>
+      await reached(clients[0]!, hasFiles(5));
+      const ports = [origin, ...caches].map((p) =>
         p.events.find((e) => e.event === "listening" || e.event === "registered")?.port as number
       );
       const closed = await Promise.all(
@@ -217,24 +160,29 @@ async function once(fault: Fault, policy: string, seed: number): Promise<Outcome
     }
     case "slow peer (stopped client)": {
       const slow = clients[1]!;
-      await until(slow, has(5));
-      slow.child.kill("SIGSTOP");
+      await reached(slow, hasFiles(5));
+      slow.proc.kill("SIGSTOP");
       // Do the others get every file meanwhile, or do they wait on it?
       const others = clients.filter((c) => c !== slow);
-      const finished = await Promise.all(others.map((c) => until(c, has(REQUESTS), 12_000)));
-      slow.child.kill("SIGCONT");
+      const finished = await Promise.all(others.map((c) => reached(c, hasFiles(REQUESTS), 12_000)));
+      slow.proc.kill("SIGCONT");
       heldUp = !finished.every((f) => f);
       break;
     }
   }
-  const all = [origin!, ...caches, ...clients];
-  const timer = setTimeout(() => all.forEach((p) => p.child.kill("SIGKILL")), RUN_TIMEOUT_MS);
+  const all = [origin, ...caches, ...(again ? [again] : []), ...clients];
+  const timer = setTimeout(() => all.forEach((p) => p.proc.kill("SIGKILL")), RUN_TIMEOUT_MS);
   const codes = await Promise.all(all.map((p) => p.exit));
   clearTimeout(timer);
   if (proxy) {
     // The cut happened, on one connection, as a real RST.
     checkOk = proxy.resets.length === 1 && proxy.resets[0]!.rst;
-    await proxy.close();
+  }
+  await teardown(c, again ? [again] : []);
+  if (again) {
+    // The new cache served clients, and (foresight and seed count demand) ended holding nothing.
+    const back = summaryOf(again);
+    checkOk &&= back?.bytesToClients > 0 && back?.heldAtStop === 0;
   }
   let lost = 0;
   let corrupt = 0;
@@ -243,7 +191,7 @@ async function once(fault: Fault, policy: string, seed: number): Promise<Outcome
     if (p === victim) return;
     if (codes[i] !== 0) survivorsOk = false;
     if (p.role !== "client") return;
-    const s = p.events.find((e) => e.event === "summary");
+    const s = summaryOf(p);
     // A client killed at the run's timeout prints no summary: what it had by
     // its last progress report counts as received.
     const had = s?.verified ?? p.events.findLast((e) => e.event === "progress")?.files ?? 0;

@@ -5,87 +5,18 @@
 // of that cache's files, again (from the origin); every byte is verified.
 import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
-import { createServer } from "node:net";
-import { packageRoot, roleCommand } from "../../roles/run.ts";
-import { startProxy, type TcpProxy } from "./tcp_proxy.ts";
+import {
+  type Cluster,
+  hasFiles,
+  killStragglers,
+  REQUESTS,
+  startCluster,
+  story,
+  summaryOf,
+  teardown,
+} from "./roles.ts";
 
-type Event = Record<string, any>;
-
-interface Role {
-  proc: ChildProcess;
-  events: Event[];
-  exit: Promise<number | null>;
-  stderr: () => string;
-  waitFor(match: (e: Event) => boolean, ms?: number): Promise<Event>;
-}
-
-const live = new Set<ChildProcess>();
-after(() => {
-  for (const p of live) p.kill("SIGKILL");
-});
-
-function start(role: "data" | "cache" | "client", args: string[]): Role {
-  const [cmd, ...rest] = roleCommand(packageRoot(), "node", role);
-  const proc = spawn(cmd!, [...rest, ...args, "--log-level", "warn"], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  live.add(proc);
-  const events: Event[] = [];
-  const waiters: { match: (e: Event) => boolean; resolve: (e: Event) => void }[] = [];
-  let buf = "";
-  let err = "";
-  proc.stdout!.setEncoding("utf8");
-  proc.stdout!.on("data", (d: string) => {
-    buf += d;
-    let nl: number;
-    while ((nl = buf.indexOf("\n")) >= 0) {
-      const line = buf.slice(0, nl);
-      buf = buf.slice(nl + 1);
-      try {
-        const e = JSON.parse(line) as Event;
-        events.push(e);
-        for (const w of [...waiters]) {
-          if (w.match(e)) {
-            waiters.splice(waiters.indexOf(w), 1);
-            w.resolve(e);
-          }
-        }
-      } catch { /* not an event */ }
-    }
-  });
-  proc.stderr!.setEncoding("utf8");
-  proc.stderr!.on("data", (d: string) => (err += d));
-  const exit = new Promise<number | null>((resolve) =>
-    proc.on("exit", (code) => (live.delete(proc), resolve(code)))
-  );
-  return {
-    proc,
-    events,
-    exit,
-    stderr: () => err,
-    waitFor(match, ms = 30_000) {
-      const seen = events.find(match);
-      if (seen) return Promise.resolve(seen);
-      return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no matching event within ${ms} ms`)), ms);
-        waiters.push({ match, resolve: (e) => (clearTimeout(timer), resolve(e)) });
-      });
-    },
-  };
-}
-
-/** A loopback port free a moment ago (for a cache that must listen where the proxy points). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
+after(killStragglers);
 
 /** Settles with `p`, or rejects after `ms`. */
 function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
@@ -98,89 +29,24 @@ function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   ]).finally(() => clearTimeout(timer));
 }
 
-const summary = (r: Role) => r.events.find((e) => e.event === "summary")!;
-const REQUESTS = 50;
-
-interface Cluster {
-  origin: Role;
-  caches: Role[];
-  clients: Role[];
-  proxy: TcpProxy;
-}
-
 /**
- * An origin, 2 caches and 4 clients, each its own process, on a small
- * scenario at scale 20, with a proxy that cuts one connection mid-file:
- * `"cache-client"` puts it between the clients and cache 0 (cache 0
- * advertises the proxy's port), `"origin-cache"` between cache 0 and the origin.
+ * The small cluster at scale 20 with a proxy that cuts one connection
+ * mid-file, `afterBytes` into it: `"cache-client"` between the clients and
+ * cache 0, `"origin-cache"` between cache 0 and the origin.
  */
 async function cluster(
-  where: "cache-client" | "origin-cache",
+  between: "cache-client" | "origin-cache",
   policy: string,
   afterBytes: number,
   { capacityKiB = 3000, seed = 6, armed = true } = {},
-): Promise<Cluster> {
-  const origin = start("data", [
-    "--files",
-    "400",
-    "--requests",
-    String(REQUESTS),
-    "--capacity-kib",
-    String(capacityKiB),
-    "--seed",
-    String(seed),
-    "--policy",
+): Promise<Cluster & { proxy: NonNullable<Cluster["proxy"]> }> {
+  const c = await startCluster({
     policy,
-    "--scale",
-    "20",
-    "--listen",
-    "127.0.0.1:0",
-  ]);
-  const { port } = await origin.waitFor((e) => e.event === "listening");
-  const at = `127.0.0.1:${port}`;
-  let cache0: string[];
-  let proxy: TcpProxy;
-  if (where === "cache-client") {
-    // Cache 0 listens on a known port; clients are given the proxy's.
-    const cachePort = await freePort();
-    proxy = await startProxy({
-      target: { host: "127.0.0.1", port: cachePort },
-      reset: { afterBytes, midFile: true, armed },
-    });
-    cache0 = [
-      "--origin",
-      at,
-      "--listen",
-      `127.0.0.1:${cachePort}`,
-      "--advertise",
-      `127.0.0.1:${proxy.port}`,
-    ];
-  } else {
-    proxy = await startProxy({
-      target: { host: "127.0.0.1", port },
-      reset: { afterBytes, midFile: true, armed },
-    });
-    cache0 = ["--origin", `127.0.0.1:${proxy.port}`];
-  }
-  const caches = [
-    start("cache", [...cache0, "--index", "0"]),
-    start("cache", ["--origin", at, "--index", "1"]),
-  ];
-  const clients = [0, 1, 2, 3].map((i) => start("client", ["--origin", at, "--index", String(i)]));
-  return { origin, caches, clients, proxy };
-}
-
-/** Every process's summary and stderr, for assertion messages. */
-const story = (c: Cluster) =>
-  [c.origin, ...c.caches, ...c.clients].map((r) => `${JSON.stringify(summary(r))}\n${r.stderr()}`)
-    .join("\n");
-
-/** Kills whatever is left of a cluster (after a failed assertion) and closes its proxy. */
-async function teardown(c: Cluster): Promise<void> {
-  for (const r of [c.origin, ...c.caches, ...c.clients]) {
-    if (r.proc.exitCode === null && r.proc.signalCode === null) r.proc.kill("SIGKILL");
-  }
-  await c.proxy.close();
+    capacityKiB,
+    seed,
+    proxy: { between, reset: { afterBytes, midFile: true, armed } },
+  });
+  return { ...c, proxy: c.proxy! };
 }
 
 describe("connection reset mid-file", () => {
@@ -205,35 +71,35 @@ describe("connection reset mid-file", () => {
           const bytes = proxy.bytes();
           assert.ok(bytes.toServer > 0 && bytes.toClient > cut.toClientBytes, "the others went on");
           for (const cl of clients) {
-            const s = summary(cl);
-            assert.equal(s.ok, true);
-            assert.equal(s.verified, REQUESTS, "every file verified");
-            assert.equal(s.corrupt, 0);
+            const s = summaryOf(cl);
+            assert.equal(s?.ok, true);
+            assert.equal(s?.verified, REQUESTS, "every file verified");
+            assert.equal(s?.corrupt, 0);
           }
           // The client whose connection was cut: it lost cache 0, discarded the
           // partial file (at least one whole chunk of it had arrived) and
           // fetched it and the rest of that cache's files from the origin.
-          const hit = clients.filter((cl) => summary(cl).lostSources > 0);
+          const hit = clients.filter((cl) => summaryOf(cl)?.lostSources > 0);
           assert.equal(hit.length, 1, story(c));
-          const s = summary(hit[0]!);
-          assert.equal(s.lostSources, 1);
-          assert.ok(s.discardedBytes >= 65_536, `discarded ${s.discardedBytes} bytes`);
+          const s = summaryOf(hit[0]!);
+          assert.equal(s?.lostSources, 1);
+          assert.ok(s?.discardedBytes >= 65_536, `discarded ${s?.discardedBytes} bytes`);
           for (const cl of clients) {
-            if (cl !== hit[0]) assert.equal(summary(cl).discardedBytes, 0);
+            if (cl !== hit[0]) assert.equal(summaryOf(cl)?.discardedBytes, 0);
           }
-          const o = summary(origin);
-          assert.equal(o.ok, true);
-          assert.equal(o.lostCaches, 0, "the cache itself is alive");
-          assert.equal(o.cutLinks, 1, "the client told the origin it lost the cache");
+          const o = summaryOf(origin);
+          assert.equal(o?.ok, true);
+          assert.equal(o?.lostCaches, 0, "the cache itself is alive");
+          assert.equal(o?.cutLinks, 1, "the client told the origin it lost the cache");
           for (const k of caches) {
             assert.equal(
-              summary(k).heldAtStop,
+              summaryOf(k)?.heldAtStop,
               0,
               `the cache forgoes what it owed the cut client\n${story(c)}`,
             );
           }
           assert.ok(
-            o.servedForLostCaches >= 1,
+            o?.servedForLostCaches >= 1,
             "the origin served the cut file (and the rest of that cache's share) directly",
           );
         } finally {
@@ -249,7 +115,7 @@ describe("connection reset mid-file", () => {
     const c = await cluster("origin-cache", "foresight", 0, { armed: false });
     const { origin, caches, clients, proxy } = c;
     try {
-      await clients[0]!.waitFor((e) => e.event === "progress" && e.files >= 10);
+      await clients[0]!.waitFor(hasFiles(10));
       proxy.arm();
       const cut = await within(proxy.firstReset, 25_000, "the proxy's reset");
       assert.equal(cut.rst, true);
@@ -261,13 +127,13 @@ describe("connection reset mid-file", () => {
       assert.deepEqual(codes, [0, 0, 0, 0, 0, 0], story(c));
       // The cache cannot go on without its origin: it fails, saying why.
       assert.equal(await caches[0]!.exit, 1, story(c));
-      assert.match(summary(caches[0]!).error, /reset/);
+      assert.match(summaryOf(caches[0]!)?.error, /reset/);
       for (const cl of clients) {
-        assert.equal(summary(cl).verified, REQUESTS);
-        assert.equal(summary(cl).corrupt, 0);
+        assert.equal(summaryOf(cl)?.verified, REQUESTS);
+        assert.equal(summaryOf(cl)?.corrupt, 0);
       }
-      assert.ok(clients.some((cl) => summary(cl).lostSources === 1), "clients lost cache 0");
-      assert.equal(summary(origin).lostCaches, 1);
+      assert.ok(clients.some((cl) => summaryOf(cl)?.lostSources === 1), "clients lost cache 0");
+      assert.equal(summaryOf(origin)?.lostCaches, 1);
     } finally {
       await teardown(c);
     }
@@ -284,8 +150,8 @@ describe("connection reset mid-file", () => {
       const all = [origin, ...caches, ...clients];
       const codes = await within(Promise.all(all.map((r) => r.exit)), 10_000, "every exit");
       assert.deepEqual(codes, [0, 0, 0, 0, 0, 0, 0], story(c));
-      for (const cl of clients) assert.equal(summary(cl).verified, REQUESTS);
-      assert.equal(summary(caches[0]!).heldAtStop, 0, "nothing owed to the cut client is left");
+      for (const cl of clients) assert.equal(summaryOf(cl)?.verified, REQUESTS);
+      assert.equal(summaryOf(caches[0]!)?.heldAtStop, 0, "nothing owed to the cut client is left");
     } finally {
       await teardown(c);
     }

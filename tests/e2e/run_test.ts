@@ -212,9 +212,11 @@ describe("live against the simulator", () => {
     assertHealthy(live, s);
     const ratio = live.simSeconds / sim.makespan;
     // A sanity bound, not the fidelity target (bench/fidelity.ts measures that): the
-    // live run follows the model, not something else entirely.
+    // live run follows the model, not something else entirely. Never faster than
+    // the shaped links allow; slower only as much as a loaded machine makes it
+    // (about 1.01 on a quiet one, up to 2.2 seen with other tests on both cores).
     assert.ok(
-      ratio > 0.9 && ratio < 1.25,
+      ratio > 0.9 && ratio < 3,
       `live ${live.simSeconds.toFixed(2)} s vs sim ${sim.makespan.toFixed(2)} s`,
     );
     const simHits = sim.caches.reduce((a, c) => a + c.hits, 0);
