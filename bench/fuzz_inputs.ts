@@ -135,6 +135,7 @@ const extra: Record<string, fc.Arbitrary<unknown>> = {
     files: fc.array(fileId, { maxLength: 10 }),
   }, plain),
   lost: fc.record({ type: fc.constant("lost"), cache: count, generation: count }, plain),
+  ping: fc.constant({ type: "ping" as const }),
 };
 for (const [name, arb] of Object.entries(extra)) {
   if (Object.hasOwn(MessageType, name)) {

@@ -44,6 +44,11 @@ export interface CacheOptions {
   readonly maxConnections?: number;
   /** Give up reaching the origin after this many ms (default 30 000). */
   readonly connectDeadlineMs?: number;
+  /**
+   * How long a connection, past its handshake, may bring nothing (not even a
+   * keepalive `ping`) before it is closed (default `IDLE_MS`, 30 s).
+   */
+  readonly idleMs?: number;
 }
 
 export type { CacheSummary } from "./cache_state.ts";
@@ -73,7 +78,7 @@ export async function runCache(options: CacheOptions): Promise<CacheSummary> {
     gate(
       options.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
       log,
-      (c) => void serveClient(st, c, options.secret, isReady),
+      (c) => void serveClient(st, c, options.secret, isReady, options.idleMs),
     ),
   );
   const advertise = options.advertise ?? listener.address;
@@ -84,7 +89,7 @@ export async function runCache(options: CacheOptions): Promise<CacheSummary> {
     clock,
     deadlineMs: options.connectDeadlineMs ?? CONNECT_DEADLINE_MS,
   });
-  const origin = new Peer(conn, { log });
+  const origin = new Peer(conn, { log, idleMs: options.idleMs });
   const msgs = origin.messages();
   let current: { file: number; buffer: FileBuffer; received: number } | undefined;
   try {
@@ -102,6 +107,7 @@ export async function runCache(options: CacheOptions): Promise<CacheSummary> {
       role: "cache",
       secret: options.secret,
     });
+    origin.keepAlive();
     st.scenario = welcome.scenario;
     summary.index = welcome.index;
     summary.capacityBytes = st.scenario.capacityKiB * 1024;

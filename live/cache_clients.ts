@@ -31,9 +31,10 @@ export async function serveClient(
   conn: Conn,
   secret: string | undefined,
   ready: Promise<void>,
+  idleMs?: number,
 ): Promise<void> {
   const remote = `${conn.remote.host}:${conn.remote.port}`;
-  const peer = new Peer(conn, { log: st.log });
+  const peer = new Peer(conn, { log: st.log, idleMs });
   try {
     const msgs = peer.messages();
     const hello = await handshake(msgs, {
@@ -59,6 +60,7 @@ export async function serveClient(
       peer.close();
       return;
     }
+    peer.keepAlive();
     st.peers.add(peer);
     let queue: Promise<void> = Promise.resolve();
     for await (const msg of msgs) {

@@ -17,7 +17,8 @@ import type { Phase, RoleView } from "../core/role_view.ts";
 import { ForesightError } from "../errors.ts";
 import { type Message, PROTOCOL_VERSION } from "../protocol/mod.ts";
 import { Peer } from "./peer.ts";
-import { CONNECT_DEADLINE_MS, JOIN_MS } from "./limits.ts";
+import { CONNECT_DEADLINE_MS, IDLE_MS, JOIN_MS } from "./limits.ts";
+import { lastPause } from "./stall_watch.ts";
 import { awaitWelcome, nextMessage } from "./handshake.ts";
 import { connectWithRetry } from "./connect.ts";
 import { fetchAll } from "./client_fetch.ts";
@@ -39,6 +40,11 @@ export interface ClientOptions {
   readonly connectDeadlineMs?: number;
   /** How often to report progress (ms, default 250). */
   readonly progressMs?: number;
+  /**
+   * How long a connection, past its handshake, may bring nothing (not even a
+   * keepalive `ping`) before it is closed (default `IDLE_MS`, 30 s).
+   */
+  readonly idleMs?: number;
 }
 
 /** What a client reports when it ends. */
@@ -108,7 +114,7 @@ export async function runClient(options: ClientOptions): Promise<ClientSummary> 
       clock,
       deadlineMs: options.connectDeadlineMs ?? CONNECT_DEADLINE_MS,
     });
-    const origin = new Peer(originConn, { log });
+    const origin = new Peer(originConn, { log, idleMs: options.idleMs });
     sources.set(ORIGIN_SOURCE, origin);
     const originMsgs = origin.messages();
     await origin.send({
@@ -124,6 +130,7 @@ export async function runClient(options: ClientOptions): Promise<ClientSummary> 
       role: "client",
       secret: options.secret,
     });
+    origin.keepAlive();
     const s: Scenario = welcome.scenario;
     summary.index = welcome.index;
     const files = new FileSource({ seed: s.seed });
@@ -138,7 +145,7 @@ export async function runClient(options: ClientOptions): Promise<ClientSummary> 
     /** Connects to a cache and joins it as this client. */
     const joinCache = async (address: Address) => {
       const conn = await connectWithRetry(adapter, address, { log, clock, deadlineMs: 10_000 });
-      const peer = new Peer(conn, { log });
+      const peer = new Peer(conn, { log, idleMs: options.idleMs });
       const msgs = peer.messages();
       try {
         await peer.send({
@@ -154,6 +161,7 @@ export async function runClient(options: ClientOptions): Promise<ClientSummary> 
           role: "client",
           secret: options.secret,
         });
+        peer.keepAlive();
       } catch (e) {
         peer.close();
         throw e;
@@ -235,6 +243,16 @@ export async function runClient(options: ClientOptions): Promise<ClientSummary> 
     summary.ok = summary.corrupt === 0 && summary.verified === list.length;
   } catch (e) {
     summary.error = (e as Error).message;
+    // Stopped (SIGSTOP) or blocked for about the idle limit or more (the
+    // peers count from the last byte, up to a third of it before): they
+    // have likely dropped this client; say so, whatever broke first on resuming.
+    const idleMs = options.idleMs ?? IDLE_MS;
+    const pause = lastPause();
+    if (pause.ms >= idleMs * 2 / 3 && performance.now() - pause.endedAt < 10_000) {
+      summary.error = `Cannot go on: this client was stopped for ${
+        Math.round(pause.ms)
+      } ms (the idle limit is ${idleMs} ms), and its peers dropped it: ${summary.error}`;
+    }
     log.log("error", "client failed", { reason: summary.error });
   } finally {
     clearInterval(progressTimer);

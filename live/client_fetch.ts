@@ -71,13 +71,22 @@ export function fetchAll(o: FetchOptions): { finished: Promise<void>; stopped: P
   const askedAt = new Map<Source, number>();
   /** Per cache place: how many times a cache took it again (see `rejoin`); 0 at first. */
   const generations = new Map<Source, number>();
+  /**
+   * A write to the origin failed: the run is over for this client. The read
+   * side may still hold the origin's reason (an `error` sent before it closed,
+   * e.g. its idle limit while this process was stopped); that one wins when it
+   * is read within a moment.
+   */
+  const originWriteFailed = (e: Error) => {
+    setTimeout(() => finishReject(e), 500);
+  };
   /** Tells the origin this client cannot reach `cache`: it then serves that cache's files. */
   const tellLost = (cache: Source) =>
     sources.get(ORIGIN_SOURCE)?.send({
       type: "lost",
       cache,
       generation: generations.get(cache) ?? 0,
-    }).catch((e) => finishReject(e as Error));
+    }).catch(originWriteFailed);
   /** Starts the fetches the policy wants; `at` is when, in the model, this decision is made. */
   const pump = (at = clock.now()) => {
     if (policy.finished) return finishResolve();
@@ -91,7 +100,12 @@ export function fetchAll(o: FetchOptions): { finished: Promise<void>; stopped: P
       }
       busy.set(f.source, f.file);
       askedAt.set(f.source, at);
-      peer.send({ type: "request", file: f.file, at }).catch((e) => finishReject(e as Error));
+      // A cache that cannot be written to is lost, like one that cannot be read.
+      peer.send({ type: "request", file: f.file, at }).catch(
+        f.source === ORIGIN_SOURCE ? originWriteFailed : (e: Error) => {
+          if (sources.get(f.source) === peer && !policy.finished) lose(f.source, e.message);
+        },
+      );
     }
   };
 
@@ -161,6 +175,15 @@ export function fetchAll(o: FetchOptions): { finished: Promise<void>; stopped: P
         throw new ForesightError(
           "PROTOCOL",
           `Cannot finish: the origin stopped the run (${m.reason})`,
+        );
+      case "error":
+        // The peer closed this connection, saying why (e.g. it heard nothing
+        // from this client for its idle limit while this process was stopped).
+        throw new ForesightError(
+          m.code === "TIMEOUT" ? "TIMEOUT" : "PROTOCOL",
+          `Cannot go on: ${
+            source === ORIGIN_SOURCE ? "the origin" : `cache ${source}`
+          } closed the connection (${m.code}): ${m.message}`,
         );
       default:
         throw new ForesightError("PROTOCOL", `Cannot handle "${m.type}" during the run`);

@@ -11,7 +11,8 @@
  * | connections | 1024 open at once per server | origin, cache |
  * | connect | 30 s of retries (backoff 0.1 → 2 s) to reach a server | cache, client |
  * | write | 10 s for one write to be taken by a peer that stops reading | every connection (`PeerOptions.stallMs`) |
- * | frame | 10 s for the rest of a frame once its first bytes arrived (idle time between frames is not limited) | every connection (`PeerOptions.frameMs`) |
+ * | frame | 10 s for the rest of a frame once its first bytes arrived | every connection (`PeerOptions.frameMs`) |
+ * | idle | 30 s with nothing received, after the handshake; `ping` goes out after a third of it without a write | every connection (`PeerOptions.idleMs`, `--idle-ms`, `FORESIGHT_IDLE_MS`) |
  *
  * @module
  */
@@ -28,8 +29,18 @@ export const CONNECT_DEADLINE_MS = 30_000;
  * How long the rest of a frame may take to arrive once its first bytes have
  * (the frame "begun"): a peer that sends part of a frame and goes silent, or
  * trickles it, loses its connection (`TIMEOUT`). Time between frames is never
- * limited (a client may wait silently for a long time), nor is time this side
+ * limited here (that is the idle limit, {@link IDLE_MS}), nor is time this side
  * spends on what it already received. Checked on a coarse timer, so a stall
  * is cut off between this and about this plus 2 s.
  */
 export const FRAME_MS = 10_000;
+/**
+ * How long a connection, once past its handshake, may bring nothing at all
+ * before it is closed (`TIMEOUT`): a peer that vanished without closing, or a
+ * process that is stopped (its kernel still acknowledges), loses its place.
+ * Each side sends a `ping` after a third of this without writing, so a peer
+ * that waits silently (a client waiting for the start) stays connected. Time
+ * this side spends on what it already received does not count. Checked on the
+ * coarse stall timer: cut off between this and about this plus a sixth.
+ */
+export const IDLE_MS = 30_000;

@@ -52,6 +52,11 @@ export interface OriginOptions {
   readonly secret?: string;
   /** Most connections open at once (default {@link DEFAULT_MAX_CONNECTIONS}). */
   readonly maxConnections?: number;
+  /**
+   * How long a connection, past its handshake, may bring nothing (not even a
+   * keepalive `ping`) before it is closed (default `IDLE_MS`, 30 s).
+   */
+  readonly idleMs?: number;
 }
 
 export type { OriginSummary } from "./origin_state.ts";
@@ -282,6 +287,7 @@ export async function runOrigin(options: OriginOptions): Promise<OriginSummary> 
     const peer = new Peer(conn, {
       log,
       pacer: undefined,
+      idleMs: options.idleMs,
     });
     let who: { role: "cache" | "client"; index: number } | undefined;
     try {
@@ -304,6 +310,7 @@ export async function runOrigin(options: OriginOptions): Promise<OriginSummary> 
       log.log("info", `${who.role} registered`, { index: who.index, remote });
       st.emit({ event: "register", role: who.role, index: who.index });
       await peer.send(welcome(who.index));
+      peer.keepAlive();
       if (who.role === "cache" && caches[who.index]!.rejoined) await rejoin(st, who.index);
       // Every client gets the cache list exactly once, as soon as both it and
       // the last cache are registered (whichever comes second sends it).

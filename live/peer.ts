@@ -4,10 +4,14 @@
  * sent as its header and chunks back to back, paced by the link's
  * {@link Pacer}. A frame that fails to decode is answered with an error
  * message and closes this one connection. So does a frame that begins to
- * arrive and is not complete within {@link PeerOptions.frameMs} (`TIMEOUT`),
- * while a connection idle between frames is never timed out; both this and
- * the write stall limit are enforced by one coarse timer per process
- * (stall_watch.ts), not per chunk.
+ * arrive and is not complete within {@link PeerOptions.frameMs} (`TIMEOUT`).
+ * Once the roles turn keepalive on ({@link Peer.keepAlive}, after the
+ * handshake), this side sends `ping` after a third of
+ * {@link PeerOptions.idleMs} without writing, and closes the connection
+ * (`TIMEOUT`) when nothing at all has arrived for `idleMs`; pings are never
+ * yielded by {@link Peer.messages}. These limits and the write stall limit
+ * are enforced by one coarse timer per process (stall_watch.ts), which
+ * samples counters; nothing runs per chunk.
  *
  * @module
  */
@@ -16,7 +20,7 @@ import type { Conn } from "../net/types.ts";
 import type { Pacer } from "../core/pacer.ts";
 import type { Logger } from "../core/log.ts";
 import { watchStalls } from "./stall_watch.ts";
-import { FRAME_MS } from "./limits.ts";
+import { FRAME_MS, IDLE_MS } from "./limits.ts";
 import { ForesightError, isForesightError } from "../errors.ts";
 import {
   CHUNK_BYTES,
@@ -32,6 +36,9 @@ import {
 
 /** Bytes before a chunk's payload: frame header and file id. */
 const CHUNK_FRAME_OVERHEAD = HEADER_BYTES + 4;
+
+/** The encoded `ping` frame (sent as is, never changed). */
+const PING = encodeMessage({ type: "ping" });
 
 /** The header that opens a file transfer. */
 export type FileHeader = Extract<Message, { type: "file" | "hit" }>;
@@ -53,6 +60,14 @@ export interface PeerOptions {
    * frames, and time the caller spends on a message, are not limited.
    */
   readonly frameMs?: number;
+  /**
+   * Once keepalive is on ({@link Peer.keepAlive}): how long nothing at all
+   * may arrive (not even a `ping`) before the connection is closed with
+   * `TIMEOUT`; a `ping` is sent after a third of this without a write
+   * (default {@link IDLE_MS}, 30 s; `Infinity`: never). Time the caller
+   * spends on a message does not count.
+   */
+  readonly idleMs?: number;
 }
 
 /** Default of {@link PeerOptions.stallMs}. */
@@ -85,8 +100,15 @@ export class Peer {
   #framesRead = 0;
   /** True while {@link messages} waits for the peer's next bytes. */
   #awaitingBytes = false;
-  /** Why reading was cut off (a stalled frame), if it was. */
+  /** Why reading was cut off (a stalled frame, an idle peer), if it was. */
   #readError: ForesightError | undefined;
+  /** Chunks read so far (sampled by the stall watch for the idle limit). */
+  #chunksIn = 0;
+  /** Writes made so far (sampled by the stall watch: when to ping). */
+  #writes = 0;
+  /** True once {@link keepAlive} was called. */
+  #keepAlive = false;
+  readonly #idleMs: number;
 
   /** @param conn an open connection */
   constructor(conn: Conn, options: PeerOptions) {
@@ -94,6 +116,7 @@ export class Peer {
     this.#pacer = options.pacer;
     this.#maxBody = options.maxBody ?? DEFAULT_MAX_BODY;
     this.#log = options.log;
+    this.#idleMs = options.idleMs ?? IDLE_MS;
     const unwatch = watchStalls(
       {
         writingSince: () => this.#writingSince,
@@ -117,10 +140,20 @@ export class Peer {
         },
         readBytes: () => this.#decoder?.buffered ?? 0,
         readStalled: (pendingMs, quietMs) => this.#frameStalled(pendingMs, quietMs),
+        keepingAlive: () => this.#keepAlive && !this.#closed,
+        received: () =>
+          this.#awaitingBytes && this.#readError === undefined ? this.#chunksIn : undefined,
+        written: () => this.#writes,
+        ping: () => {
+          if (this.#closed) return;
+          this.#locked(() => this.#write(PING)).catch(() => {});
+        },
+        idle: () => this.#idle(),
       },
       options.stallMs ?? DEFAULT_STALL_MS,
       () => performance.now(),
       options.frameMs ?? FRAME_MS,
+      this.#idleMs,
     );
     conn.closed.finally(unwatch);
   }
@@ -133,6 +166,34 @@ export class Peer {
   /** Paces file bytes from now on with `pacer`. */
   setPacer(pacer: Pacer | undefined): void {
     this.#pacer = pacer;
+  }
+
+  /**
+   * Turns keepalive on: from now on this side pings a peer it has written
+   * nothing to for a third of {@link PeerOptions.idleMs}, and closes the
+   * connection (`TIMEOUT`) when nothing arrives for `idleMs` while it waits
+   * for the peer. Call it once the handshake is over (the first frames must be
+   * `hello`, `challenge`, `auth`, `welcome`), on both sides.
+   */
+  keepAlive(): void {
+    this.#keepAlive = true;
+  }
+
+  /** Closes the connection: nothing has arrived for the idle limit (see the stall watch). */
+  #idle(): void {
+    if (this.#readError !== undefined || this.#closed) return;
+    const where = `${this.conn.remote.host}:${this.conn.remote.port}`;
+    const err = new ForesightError(
+      "TIMEOUT",
+      `Cannot keep the connection to ${where}: nothing received for ${this.#idleMs} ms`,
+    );
+    this.#readError = err;
+    this.#log.log("warn", "closing connection: the peer went silent", {
+      remote: where,
+      code: err.code,
+      reason: err.message,
+    });
+    void this.reject(err);
   }
 
   /** True once {@link close} was called. */
@@ -166,6 +227,7 @@ export class Peer {
   /** Writes, recording since when a write waits (for the stall watch). */
   async #write(bytes: Uint8Array): Promise<void> {
     this.#writingSince = performance.now();
+    this.#writes++;
     try {
       await this.conn.write(bytes);
     } finally {
@@ -228,7 +290,9 @@ export class Peer {
   /**
    * The peer's messages until EOF. A decode failure sends an `error` message,
    * closes the connection, logs the reason and ends the iteration by throwing;
-   * so does a frame that stalls (`TIMEOUT`, see {@link PeerOptions.frameMs}).
+   * so does a frame that stalls (`TIMEOUT`, see {@link PeerOptions.frameMs})
+   * and, with keepalive on, a peer that sends nothing ({@link PeerOptions.idleMs}).
+   * `ping` messages are consumed here, never yielded.
    * Call it once.
    */
   async *messages(): AsyncGenerator<Message> {
@@ -241,6 +305,7 @@ export class Peer {
       this.#awaitingBytes = true;
       for await (const chunk of this.conn.readable) {
         this.#awaitingBytes = false;
+        this.#chunksIn++;
         let msgs: Message[];
         try {
           const frames = decoder.push(chunk);
@@ -259,7 +324,7 @@ export class Peer {
           await this.reject(err);
           throw err;
         }
-        for (const m of msgs) yield m;
+        for (const m of msgs) if (m.type !== "ping") yield m;
         this.#awaitingBytes = true;
       }
     } catch (e) {

@@ -11,11 +11,21 @@
  *   frame in progress counts: a connection idle between frames is left alone,
  *   and so is time this side spends on what it already received.
  *
+ * - Idle (keepalive): once a connection is past its handshake, a peer that
+ *   vanished without closing, or whose process is stopped, sends nothing at
+ *   all. A connection on which nothing has arrived for its idle limit, while
+ *   this side waits for bytes, is closed; and one on which this side has
+ *   written nothing for a third of that limit gets a `ping`, so a peer that
+ *   merely waits is never idle. Both are read from counters the connection
+ *   keeps (chunks read, writes made), sampled here.
+ *
  * The timer samples every watched connection each period (1 s, less when a
- * limit is under 4 s); nothing runs per chunk or per frame. The read side is
- * sampled too: a frame is seen pending at one check and still pending, as the
- * same frame, at a later one; it is cut off once the checks span more than its
- * limit, so between the limit and the limit plus two periods after it began.
+ * limit is under 4 s, or an idle limit under 6 s); nothing runs per chunk or
+ * per frame. The read side is sampled too: a frame is seen pending at one
+ * check and still pending, as the same frame, at a later one; it is cut off
+ * once the checks span more than its limit, so between the limit and the
+ * limit plus two periods after it began. Likewise an idle connection is cut
+ * off between its limit and its limit plus two periods (a sixth of it each).
  * A check that comes late because this process was busy (its event loop
  * blocked) does not count the lost time against the peer. A stalled peer
  * costs its own connection and nothing else.
@@ -44,6 +54,33 @@ export interface Watched {
    * no byte of it came for the last `quietMs` (at most `pendingMs`).
    */
   readStalled?(pendingMs: number, quietMs: number): void;
+  /** The idle side (optional): true once keepalive is on (after the handshake). */
+  keepingAlive?(): boolean;
+  /**
+   * Sampled once per check while keepalive is on: a count that changes
+   * whenever bytes arrive, while this side waits for the peer's bytes;
+   * undefined when it does not (busy with what it received), which restarts
+   * the idle clock.
+   */
+  received?(): number | undefined;
+  /** A count that changes with every write (for when to ping). */
+  written?(): number;
+  /** Sends a keepalive `ping` (this side wrote nothing for a third of the idle limit). */
+  ping?(): void;
+  /** Closes it: nothing arrived for at least `quietMs` (over the idle limit). */
+  idle?(quietMs: number): void;
+}
+
+/** The idle side of an entry: the counters last seen and since when. */
+interface IdleMark {
+  received: number | undefined;
+  /** When something was last seen to arrive (or the clock restarted). */
+  heardAt: number;
+  written: number | undefined;
+  /** When a write was last seen (or a ping sent). */
+  wroteAt: number;
+  /** The previous check. */
+  seen: number;
 }
 
 /** A frame seen pending: since when, and when its byte count last moved. */
@@ -62,8 +99,10 @@ interface Entry {
   readonly w: Watched;
   readonly limitMs: number;
   readonly frameMs: number | undefined;
+  readonly idleMs: number | undefined;
   readonly now: () => number;
   mark: ReadMark | undefined;
+  idle: IdleMark | undefined;
 }
 
 const watched = new Set<Entry>();
@@ -73,8 +112,36 @@ const CHECK_MS = 1000;
 /** Shortest period between checks. */
 const MIN_CHECK_MS = 20;
 let period = CHECK_MS;
+/** When the previous check ran (performance.now()), while the timer runs. */
+let lastCheck: number | undefined;
+/** The last time this process missed its checks: for how long, and when it ended. */
+let pause = { ms: 0, endedAt: -Infinity };
+
+/**
+ * The last time the checks fell far behind (this process was stopped, e.g.
+ * by SIGSTOP, or its event loop blocked) while connections were watched: how
+ * long it lasted and when it ended (performance.now()); `ms` 0 when never.
+ *
+ * @example
+ * ```ts
+ * if (lastPause().ms > idleMs) console.log("stopped longer than the idle limit");
+ * ```
+ */
+export function lastPause(): { readonly ms: number; readonly endedAt: number } {
+  // Just resumed, before the timer had its turn: the pause is the check missed.
+  const t = performance.now();
+  if (timer !== undefined && lastCheck !== undefined && t - lastCheck > 3 * period) {
+    return { ms: t - lastCheck - period, endedAt: t };
+  }
+  return pause;
+}
 
 function check(): void {
+  const t0 = performance.now();
+  if (lastCheck !== undefined && t0 - lastCheck > 3 * period) {
+    pause = { ms: t0 - lastCheck - period, endedAt: t0 };
+  }
+  lastCheck = t0;
   for (const entry of watched) {
     const { w, limitMs, now } = entry;
     const since = w.writingSince();
@@ -85,6 +152,43 @@ function check(): void {
       continue;
     }
     if (entry.frameMs !== undefined) checkRead(entry, t);
+    if (entry.idleMs !== undefined) checkIdle(entry, t);
+  }
+}
+
+function checkIdle(entry: Entry, t: number): void {
+  const { w } = entry;
+  const idleMs = entry.idleMs!;
+  if (!w.keepingAlive?.()) {
+    entry.idle = undefined;
+    return;
+  }
+  const received = w.received?.();
+  const written = w.writingSince() === undefined ? w.written?.() : undefined;
+  const mark = entry.idle;
+  if (mark === undefined) {
+    entry.idle = { received, heardAt: t, written, wroteAt: t, seen: t };
+    return;
+  }
+  // A check far behind its period means this process was busy: what the
+  // peer sent may be waiting unread, so that time is not the peer's.
+  const gap = t - mark.seen;
+  if (gap > 3 * period) mark.heardAt += gap - period;
+  mark.seen = t;
+  if (received === undefined || received !== mark.received) {
+    mark.received = received;
+    mark.heardAt = t;
+  } else if (t - mark.heardAt > idleMs) {
+    entry.idle = undefined;
+    w.idle?.(t - mark.heardAt);
+    return;
+  }
+  if (written === undefined || written !== mark.written) {
+    mark.written = written;
+    mark.wroteAt = t;
+  } else if (t - mark.wroteAt >= idleMs / 3) {
+    mark.wroteAt = t;
+    w.ping?.();
   }
 }
 
@@ -124,7 +228,8 @@ function checkRead(entry: Entry, t: number): void {
  * Watches `w` until the returned function is called; `limitMs` is how long a
  * write may wait, `now` the clock it is measured on, and `frameMs` (when
  * given, with the read side of {@link Watched}) how long a frame may take to
- * arrive once it has begun.
+ * arrive once it has begun, and `idleMs` (when given, with the idle side) how
+ * long a connection may bring nothing at all.
  *
  * @example
  * ```ts
@@ -137,11 +242,14 @@ export function watchStalls(
   limitMs: number,
   now: () => number,
   frameMs?: number,
+  idleMs?: number,
 ): () => void {
-  const entry: Entry = { w, limitMs, frameMs, now, mark: undefined };
+  const idle = idleMs !== undefined && Number.isFinite(idleMs) ? idleMs : undefined;
+  const entry: Entry = { w, limitMs, frameMs, idleMs: idle, now, mark: undefined, idle: undefined };
   watched.add(entry);
-  // Check often enough that a limit is enforced within a fraction of itself.
-  const quarter = Math.min(limitMs, frameMs ?? limitMs) / 4;
+  // Check often enough that a limit is enforced within a fraction of itself;
+  // an idle limit within a sixth, so pings (after a third) always arrive in time.
+  const quarter = Math.min(limitMs / 4, (frameMs ?? limitMs) / 4, (idle ?? Infinity) / 6);
   const want = Number.isFinite(quarter)
     ? Math.max(MIN_CHECK_MS, Math.min(CHECK_MS, quarter))
     : CHECK_MS;
@@ -151,6 +259,7 @@ export function watchStalls(
   }
   if (timer === undefined) {
     period = Math.min(period, want);
+    lastCheck = undefined;
     timer = setInterval(check, period);
   }
   return () => {

@@ -22,6 +22,7 @@
  * | 0x11 | release | `{client, files: [id, ...]}`: that client will not fetch these here; forgo what it still owed |
  * | 0x12 | rejoin  | `{cache, generation, host, port, files: [id, ...]}`: a restarted cache is back at host:port; fetch these files from it, in this order |
  * | 0x13 | lost    | `{cache, generation}` (client → origin): this client cannot reach that cache any more |
+ * | 0x14 | ping    | `{}` keepalive, either way, after the handshake; never shown to the roles (see live/peer.ts) |
  *
  * `at` and `due` are clock times (epoch ms): when a request was decided, and
  * when a transfer is scheduled to end (see core/pacer.ts).
@@ -81,6 +82,7 @@ export const MessageType = {
   release: 0x11,
   rejoin: 0x12,
   lost: 0x13,
+  ping: 0x14,
 } as const;
 
 /**
@@ -199,6 +201,7 @@ function build(maxList: number) {
       files: list(FileId),
     }),
     lost: v.object({ type: v.literal("lost"), cache: Count, generation: Count }),
+    ping: v.object({ type: v.literal("ping") }),
     plan: v.object({
       type: v.literal("plan"),
       routes: list(v.tuple([FileId, int(-1, Number.MAX_SAFE_INTEGER)])),
@@ -209,7 +212,7 @@ function build(maxList: number) {
   const union = v.variant("type", [
     s.hello, s.welcome, s.caches, s.list, s.start, s.stop, s.request,
     s.file, s.hit, s.miss, s.done, s.error, s.plan, s.challenge, s.auth, s.release,
-    s.rejoin, s.lost,
+    s.rejoin, s.lost, s.ping,
   ]);
   return { schemas, union };
 }

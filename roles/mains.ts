@@ -12,7 +12,7 @@ import * as v from "valibot";
 import { runOrigin } from "../live/origin.ts";
 import { runCache } from "../live/cache.ts";
 import { runClient } from "../live/client.ts";
-import { DEFAULT_MAX_CONNECTIONS } from "../live/limits.ts";
+import { DEFAULT_MAX_CONNECTIONS, IDLE_MS } from "../live/limits.ts";
 import type { Logger, LogLevel } from "../core/log.ts";
 import { ForesightError } from "../errors.ts";
 import {
@@ -68,6 +68,16 @@ const connectDeadlineFlag = {
     config: v.pipe(v.number(), v.safeInteger(), v.minValue(1)),
   },
 } as const;
+const idleFlag = {
+  "idle-ms": {
+    type: "string",
+    arg: "MS",
+    default: String(IDLE_MS),
+    help: "close a connection (after its handshake) on which nothing, not even a keepalive " +
+      "ping, arrived for MS milliseconds; pings go out after MS/3 of silence",
+    config: v.pipe(v.number(), v.safeInteger(), v.minValue(1)),
+  },
+} as const;
 const indexFlag = {
   index: {
     type: "string",
@@ -90,6 +100,7 @@ const FLAGS = {
     ...scenarioFlags,
     ...secretFlag,
     ...maxConnectionsFlag,
+    ...idleFlag,
     ...adminFlags,
     ...runtimeFlag,
     ...commonFlags,
@@ -114,6 +125,7 @@ const FLAGS = {
     ...secretFlag,
     ...maxConnectionsFlag,
     ...connectDeadlineFlag,
+    ...idleFlag,
     ...adminFlags,
     ...runtimeFlag,
     ...commonFlags,
@@ -123,6 +135,7 @@ const FLAGS = {
     ...indexFlag,
     ...secretFlag,
     ...connectDeadlineFlag,
+    ...idleFlag,
     ...adminFlags,
     ...runtimeFlag,
     ...commonFlags,
@@ -227,6 +240,7 @@ export function dataMain(argv: string[]): Promise<never> {
           flags.from("max-connections"),
           1,
         ),
+        idleMs: wholeFrom(flags.values["idle-ms"], flags.from("idle-ms"), 1),
       });
       return { ...summary, scenario };
     } finally {
@@ -271,6 +285,7 @@ export function cacheMain(argv: string[]): Promise<never> {
           flags.from("connect-deadline-ms"),
           1,
         ),
+        idleMs: wholeFrom(values["idle-ms"], flags.from("idle-ms"), 1),
       });
     } finally {
       await admin.stop();
@@ -308,6 +323,7 @@ export function clientMain(argv: string[]): Promise<never> {
           flags.from("connect-deadline-ms"),
           1,
         ),
+        idleMs: wholeFrom(flags.values["idle-ms"], flags.from("idle-ms"), 1),
       });
     } finally {
       await admin.stop();

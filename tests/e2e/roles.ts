@@ -165,6 +165,11 @@ export interface ClusterOptions {
     readonly between: "cache-client" | "origin-cache";
     readonly reset: NonNullable<ProxyOptions["reset"]>;
   };
+  /**
+   * `--idle-ms` of every role started here: how long a connection may bring
+   * nothing before it is closed (default: the roles' own, 30 s).
+   */
+  readonly idleMs?: number;
 }
 
 /** A running cluster. */
@@ -188,7 +193,9 @@ export interface Cluster {
 export async function startCluster(options: ClusterOptions = {}): Promise<Cluster> {
   const { policy = "foresight", scale = 20, seed = 6, capacityKiB = 3000 } = options;
   const logLevel = options.logLevel ?? "warn";
-  const start = (role: RoleName, args: string[]) => startRole(role, args, { logLevel });
+  const idle = options.idleMs === undefined ? [] : ["--idle-ms", String(options.idleMs)];
+  const start = (role: RoleName, args: string[]) =>
+    startRole(role, [...args, ...idle], { logLevel });
   const flags = [
     "--files",
     "400",

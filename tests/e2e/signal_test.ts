@@ -108,8 +108,18 @@ function childPids(pid: number): number[] {
 
 async function waitForChildren(pid: number, n: number, ms = 20_000): Promise<number[]> {
   const until = Date.now() + ms;
+  // A child counts once it has exec'd its role (before that, /proc shows the parent's image).
+  const started = (p: number) => {
+    try {
+      return /\b(cli|data|cache|client)\.(js|ts)\b/.test(
+        readFileSync(`/proc/${p}/cmdline`, "utf8"),
+      );
+    } catch {
+      return false;
+    }
+  };
   let pids = childPids(pid);
-  while (pids.length < n && Date.now() < until) {
+  while ((pids.length < n || !pids.every(started)) && Date.now() < until) {
     await new Promise((r) => setTimeout(r, 50));
     pids = childPids(pid);
   }

@@ -138,6 +138,7 @@ const arbitraries: { [K in Message["type"]]: fc.Arbitrary<Extract<Message, { typ
     files: fc.array(id, { maxLength: 20 }),
   }, plain),
   lost: fc.record({ type: fc.constant("lost"), cache: count, generation: count }, plain),
+  ping: fc.constant({ type: "ping" as const }),
 };
 const everyType = Object.values(arbitraries) as fc.Arbitrary<Message>[];
 const anyMessage: fc.Arbitrary<Message> = fc.oneof(...everyType);
@@ -221,7 +222,7 @@ describe("codec", () => {
   });
 
   it("rejects an unknown type byte", () => {
-    for (const type of [0x00, 0x14, 0x7f, 0xff]) {
+    for (const type of [0x00, 0x15, 0x7f, 0xff]) {
       throwsCode(() => decodeJson(type, "{}"), "UNKNOWN_TYPE", /unknown type 0x[0-9a-f]{2}/);
     }
   });
