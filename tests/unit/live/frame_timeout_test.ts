@@ -1,62 +1,10 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { loadAdapter } from "../../../net/select.ts";
-import { Peer } from "../../../live/peer.ts";
-import type { Logger, LogLevel } from "../../../core/log.ts";
-import type { Conn, Listener } from "../../../net/types.ts";
+import type { Conn } from "../../../net/types.ts";
+import { pair, recorder, sleep, within } from "./peer_pair.ts";
 import { encodeChunk, encodeMessage, type Message } from "../../../protocol/mod.ts";
 
 const FRAME_MS = 200;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** `p`, or a rejection naming `what` when it is still pending after `ms` (so a failure cannot hang). */
-async function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: still pending after ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([p, late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/** A logger that keeps its records. */
-function recorder(): Logger & { records: { level: LogLevel; msg: string; fields?: unknown }[] } {
-  const records: { level: LogLevel; msg: string; fields?: unknown }[] = [];
-  const logger = {
-    records,
-    log(level: LogLevel, msg: string, fields?: unknown) {
-      records.push({ level, msg, fields });
-    },
-    child() {
-      return logger;
-    },
-  };
-  return logger;
-}
-
-/** A listener and one connection to it: `remote` is the sending side, `peer` the watched receiving side. */
-async function pair(log: Logger) {
-  const adapter = await loadAdapter();
-  const accepted: Conn[] = [];
-  const listener: Listener = await adapter.listen(
-    { host: "127.0.0.1", port: 0 },
-    (c) => accepted.push(c),
-  );
-  const remote = await adapter.connect(listener.address);
-  while (accepted.length < 1) await sleep(5);
-  const conn = accepted[0]!;
-  const peer = new Peer(conn, { log, frameMs: FRAME_MS });
-  const done = async () => {
-    peer.close(new Error("test over"));
-    remote.close();
-    await Promise.all([conn.closed, remote.closed]);
-    await listener.close();
-  };
-  return { remote, conn, peer, done };
-}
 
 /** Drains `conn` so that its writes never wait. */
 function drain(conn: Conn): Promise<void> {
@@ -70,8 +18,8 @@ function drain(conn: Conn): Promise<void> {
 describe("a frame that stalls mid-way", () => {
   it("is cut off with TIMEOUT after the frame limit, and only that connection is closed", async () => {
     const log = recorder();
-    const stalled = await pair(log);
-    const idle = await pair(log);
+    const stalled = await pair(log, { frameMs: FRAME_MS });
+    const idle = await pair(log, { frameMs: FRAME_MS });
     const drained = [drain(stalled.remote), drain(idle.remote)];
     // A 64 KiB chunk frame (65545 bytes): send its header and 7 body bytes, then nothing.
     const frame = encodeChunk(3, new Uint8Array(65_536));
@@ -117,7 +65,7 @@ describe("a frame that stalls mid-way", () => {
   });
 
   it("a frame whose header alone is incomplete is cut off too", async () => {
-    const stalled = await pair(recorder());
+    const stalled = await pair(recorder(), { frameMs: FRAME_MS });
     const drained = drain(stalled.remote);
     const msgs = stalled.peer.messages();
     await stalled.remote.write(encodeMessage({ type: "request", file: 9 }).subarray(0, 3));
@@ -135,7 +83,7 @@ describe("a frame that stalls mid-way", () => {
   });
 
   it("a frame trickled byte by byte is cut off at the limit, not kept alive by each byte", async () => {
-    const stalled = await pair(recorder());
+    const stalled = await pair(recorder(), { frameMs: FRAME_MS });
     const drained = drain(stalled.remote);
     const msgs = stalled.peer.messages();
     const frame = encodeMessage({ type: "stop", reason: "x".repeat(1000) });
@@ -162,7 +110,7 @@ describe("a frame that stalls mid-way", () => {
   });
 
   it("time the caller spends on a message does not count against the next frame", async () => {
-    const { remote, peer, done } = await pair(recorder());
+    const { remote, peer, done } = await pair(recorder(), { frameMs: FRAME_MS });
     const drained = drain(remote);
     const msgs = peer.messages();
     const first = encodeMessage({ type: "request", file: 4 });

@@ -1,64 +1,14 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
+import type { Conn } from "../../../net/types.ts";
 import { loadAdapter } from "../../../net/select.ts";
 import { Peer } from "../../../live/peer.ts";
-import type { Logger, LogLevel } from "../../../core/log.ts";
-import type { Conn, Listener } from "../../../net/types.ts";
+import { pair, recorder, sleep, within } from "./peer_pair.ts";
 import { encodeChunk, encodeMessage, type Message } from "../../../protocol/mod.ts";
 
 const IDLE_MS = 300;
 /** Longest the stall watch may take past the limit (one check period is IDLE_MS / 6). */
 const SLACK_MS = 500;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** `p`, or a rejection naming `what` when it is still pending after `ms` (so a failure cannot hang). */
-async function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: still pending after ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([p, late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/** A logger that keeps its records. */
-function recorder(): Logger & { records: { level: LogLevel; msg: string; fields?: unknown }[] } {
-  const records: { level: LogLevel; msg: string; fields?: unknown }[] = [];
-  const logger = {
-    records,
-    log(level: LogLevel, msg: string, fields?: unknown) {
-      records.push({ level, msg, fields });
-    },
-    child() {
-      return logger;
-    },
-  };
-  return logger;
-}
-
-/** A listener and one connection to it: `remote` the connecting side (raw), `peer` the accepted side. */
-async function pair(log: Logger) {
-  const adapter = await loadAdapter();
-  const accepted: Conn[] = [];
-  const listener: Listener = await adapter.listen(
-    { host: "127.0.0.1", port: 0 },
-    (c) => accepted.push(c),
-  );
-  const remote = await adapter.connect(listener.address);
-  while (accepted.length < 1) await sleep(5);
-  const conn = accepted[0]!;
-  const peer = new Peer(conn, { log, idleMs: IDLE_MS });
-  const done = async () => {
-    peer.close(new Error("test over"));
-    remote.close();
-    await Promise.all([conn.closed, remote.closed]);
-    await listener.close();
-  };
-  return { remote, conn, peer, done };
-}
 
 /** Reads `conn` to its end, keeping the bytes. */
 function collect(conn: Conn): { bytes: () => number; ended: Promise<void> } {
@@ -142,7 +92,7 @@ describe("keepalive", () => {
 
   it("closes with TIMEOUT a raw peer that sends nothing, and pings it meanwhile", async () => {
     const log = recorder();
-    const silent = await pair(log);
+    const silent = await pair(log, { idleMs: IDLE_MS });
     const got = collect(silent.remote);
     const msgs = silent.peer.messages();
     const next = msgs.next();
@@ -164,7 +114,7 @@ describe("keepalive", () => {
 
   it("closes with TIMEOUT a peer that goes silent mid-stream", async () => {
     const log = recorder();
-    const quiet = await pair(log);
+    const quiet = await pair(log, { idleMs: IDLE_MS });
     const got = collect(quiet.remote);
     const msgs = quiet.peer.messages();
     quiet.peer.keepAlive();
@@ -184,7 +134,7 @@ describe("keepalive", () => {
 
   it("does not count time the caller spends on a message", async () => {
     const log = recorder();
-    const busy = await pair(log);
+    const busy = await pair(log, { idleMs: IDLE_MS });
     const got = collect(busy.remote);
     const msgs = busy.peer.messages();
     busy.peer.keepAlive();
@@ -207,7 +157,7 @@ describe("keepalive", () => {
 
   it("sends nothing and times nothing out before keepalive is on", async () => {
     const log = recorder();
-    const early = await pair(log);
+    const early = await pair(log, { idleMs: IDLE_MS });
     const got = collect(early.remote);
     const msgs = early.peer.messages();
     const next = msgs.next();
