@@ -77,4 +77,6 @@ export interface BunNet {
   connect<Data>(options: BunSocketOptions<Data>): Promise<BunSocket<Data>>;
   /** Binds a TCP listener. */
   listen<Data>(options: BunSocketOptions<Data>): BunTcpListener;
+  /** Runs the garbage collector: at once (`true`), or soon. */
+  gc(force: boolean): void;
 }

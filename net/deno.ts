@@ -5,13 +5,19 @@
  */
 import { connectWithin } from "./connect_deadline.ts";
 import type { DenoNet, DenoTcpConn, DenoTcpListener } from "./deno_api.ts";
+import { ReadRing } from "./read_ring.ts";
 import { closedError, formatAddress, socketError } from "./socket_error.ts";
 import type { Address, Conn, ConnectOptions, Listener, NetAdapter } from "./types.ts";
 
 /** Only what `deno_api.ts` lists; at run time this is Deno's own global. */
 declare const Deno: DenoNet;
 
-const CHUNK_BYTES = 64 * 1024;
+/**
+ * Each connection reads into a ring of 2 MiB, 256 KiB at a time: room for the
+ * lent bytes and two reads (see ReadRing).
+ */
+const RING_BYTES = 2 * 1_048_576;
+const READ_BYTES = 262_144;
 /** Accept errors that concern one incoming connection, not the listener. */
 const TRANSIENT = new Set(["ECONNABORTED", "ECONNRESET"]);
 
@@ -40,17 +46,14 @@ class DenoConn implements Conn {
   }
 
   async *#read(): AsyncGenerator<Uint8Array> {
-    let buffer = new Uint8Array(CHUNK_BYTES);
+    const ring = new ReadRing(RING_BYTES, READ_BYTES);
     try {
       while (true) {
-        const n = await this.#conn.read(buffer);
+        // Pulled: every chunk read so far was handed over, none is unread.
+        const region = ring.region();
+        const n = await this.#conn.read(region);
         if (n === null) break;
-        if (n < buffer.length) {
-          yield buffer.slice(0, n); // a copy: the buffer is read into again
-        } else {
-          yield buffer; // handed over whole: read into a fresh one
-          buffer = new Uint8Array(CHUNK_BYTES);
-        }
+        yield ring.commit(region, n);
       }
     } catch (e) {
       if (!this.#isClosed) this.#fail(socketError(e, `read from ${this.#where}`, "CONN_CLOSED"));
@@ -159,7 +162,7 @@ function listen(address: Address, onConnection: (conn: Conn) => void): Promise<L
 
 /**
  * The {@link NetAdapter} for Deno: `Deno.connect`/`Deno.listen`, Nagle off,
- * reads pulled into 64 KiB buffers, writes looped until every byte is taken.
+ * reads pulled into a ring of lent buffers, writes looped until every byte is taken.
  *
  * @example
  * ```ts

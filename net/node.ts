@@ -6,8 +6,18 @@
 import * as net from "node:net";
 import { ByteQueue } from "./byte_queue.ts";
 import { connectWithin } from "./connect_deadline.ts";
+import { ReadRing } from "./read_ring.ts";
 import { closedError, formatAddress, socketError } from "./socket_error.ts";
 import type { Address, Conn, ConnectOptions, Listener, NetAdapter } from "./types.ts";
+
+/**
+ * A connected socket reads into a ring of 2 MiB (128 KiB per read) and pauses
+ * at 256 KiB unread: room for those, the lent bytes and two reads (see
+ * ReadRing). Accepted sockets cannot: `net.Server` has no `onread`.
+ */
+const RING_BYTES = 2 * 1_048_576;
+const READ_BYTES = 131_072;
+const RING_UNREAD = 262_144;
 
 /** One `net.Socket` behind the {@link Conn} contract. */
 class NodeConn implements Conn {
@@ -20,17 +30,18 @@ class NodeConn implements Conn {
   #writeEnded = false;
   #closing = false;
 
-  constructor(socket: net.Socket) {
+  /** @param queue where `onread` puts what it reads; none: the socket's own buffers, via `data` */
+  constructor(socket: net.Socket, queue?: ByteQueue) {
     this.#socket = socket;
     this.remote = { host: socket.remoteAddress ?? "", port: socket.remotePort ?? 0 };
     this.#where = formatAddress(this.remote);
     socket.setNoDelay(true);
-    const queue = this.readable = new ByteQueue({
-      pause: () => socket.pause(),
-      resume: () => socket.resume(),
-    });
-    socket.on("data", (b: Buffer) => queue.push(new Uint8Array(b.buffer, b.byteOffset, b.length)));
-    socket.on("end", () => queue.end());
+    const q = this.readable = queue ??
+      new ByteQueue({ pause: () => socket.pause(), resume: () => socket.resume() });
+    if (queue === undefined) {
+      socket.on("data", (b: Buffer) => q.push(new Uint8Array(b.buffer, b.byteOffset, b.length)));
+    }
+    socket.on("end", () => q.end());
     socket.on(
       "error",
       (e) => this.#error ??= socketError(e, `use the connection to ${this.#where}`, "CONN_CLOSED"),
@@ -38,7 +49,7 @@ class NodeConn implements Conn {
     this.closed = new Promise((resolve) => {
       socket.once("close", () => {
         this.#writeEnded = true;
-        queue.end(this.#error);
+        q.end(this.#error);
         resolve(this.#error);
       });
     });
@@ -84,12 +95,29 @@ class NodeConn implements Conn {
 function connect(options: ConnectOptions): Promise<Conn> {
   return connectWithin(options, (signal) =>
     new Promise((resolve, reject) => {
-      const socket = net.connect({ host: options.host, port: options.port, allowHalfOpen: true });
+      const ring = new ReadRing(RING_BYTES, READ_BYTES);
+      const queue = new ByteQueue({
+        highWaterMark: RING_UNREAD,
+        pause: () => socket.pause(),
+        resume: () => socket.resume(),
+      });
+      const socket = net.connect({
+        host: options.host,
+        port: options.port,
+        allowHalfOpen: true,
+        onread: {
+          buffer: () => ring.region(queue.bufferedBytes),
+          callback: (n, buffer) => {
+            queue.push(ring.commit(buffer, n));
+            return true; // the queue pauses the socket itself
+          },
+        },
+      });
       signal.addEventListener("abort", () => socket.destroy(), { once: true });
       socket.once("error", reject);
       socket.once("connect", () => {
         socket.off("error", reject);
-        resolve(new NodeConn(socket));
+        resolve(new NodeConn(socket, queue));
       });
     }));
 }
@@ -119,7 +147,8 @@ async function listen(address: Address, onConnection: (conn: Conn) => void): Pro
 
 /**
  * The {@link NetAdapter} for Node: `node:net` sockets with `allowHalfOpen`,
- * Nagle off, and writes that resolve once the kernel has every byte.
+ * Nagle off, connected sockets reading into a ring of lent buffers, and
+ * writes that resolve once the kernel has every byte.
  *
  * @example
  * ```ts

@@ -1,7 +1,7 @@
 /**
  * The socket adapter contract. Adapters move bytes and nothing else: no
  * framing, no handshakes, no timers beyond a connect timeout. Everything
- * above this line is runtime-agnostic.
+ * above this line is runtime-agnostic. Apart from {@link LENT_BYTES}, types only.
  *
  * @module
  */
@@ -14,6 +14,15 @@ export interface Address {
   readonly port: number;
 }
 
+/**
+ * How long a chunk of {@link Conn.readable} stays as it was: until at least
+ * this many more bytes (1.25 MiB) have been read from its connection. Adapters
+ * read into buffers they reuse, so that streaming allocates nothing per read;
+ * a reader that holds views of the last bytes it read, such as a frame
+ * decoder holding a partial frame of up to 1 MiB + 5 bytes, needs no copy.
+ */
+export const LENT_BYTES = 1_310_720;
+
 /** One open TCP connection. */
 export interface Conn {
   /** The peer's address. */
@@ -21,7 +30,9 @@ export interface Conn {
   /**
    * The bytes the peer sends, in order, ending when the peer half-closes (EOF).
    * Iterate it once. Iteration throws a `ForesightError` (`CONN_RESET`,
-   * `CONN_CLOSED`) when the connection breaks.
+   * `CONN_CLOSED`) when the connection breaks. Chunks are lent: an adapter
+   * may read into the same memory again once {@link LENT_BYTES} more bytes
+   * have been read after a chunk, so copy what must outlive that.
    */
   readonly readable: AsyncIterable<Uint8Array>;
   /**

@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import { isForesightError } from "../../../errors.ts";
 import { detectRuntime, loadAdapter } from "../../../net/select.ts";
-import type { Conn, Listener, NetAdapter } from "../../../net/types.ts";
+import { type Conn, LENT_BYTES, type Listener, type NetAdapter } from "../../../net/types.ts";
 
 const HOST = "127.0.0.1";
 const KiB = 1024;
@@ -62,9 +62,10 @@ function concat(chunks: Uint8Array[]): Uint8Array<ArrayBuffer> {
   return all;
 }
 
+/** Everything `conn` reads until EOF (copied: chunks are lent). */
 async function readAll(conn: Conn): Promise<Uint8Array<ArrayBuffer>> {
   const chunks: Uint8Array[] = [];
-  for await (const chunk of conn.readable) chunks.push(chunk);
+  for await (const chunk of conn.readable) chunks.push(chunk.slice());
   return concat(chunks);
 }
 
@@ -157,7 +158,7 @@ describe(`net adapter conformance (${detectRuntime()})`, () => {
         const chunks: Uint8Array[] = [];
         let sinceNap = 0;
         for await (const chunk of conn.readable) {
-          chunks.push(chunk);
+          chunks.push(chunk.slice());
           read += chunk.byteLength;
           sinceNap += chunk.byteLength;
           if (sinceNap < 512 * KiB) continue;
@@ -174,6 +175,65 @@ describe(`net adapter conformance (${detectRuntime()})`, () => {
       assert.equal(await within(2000, "closed", conn.closed), undefined);
     },
   );
+
+  // Lent chunks: each must stay as it was until the reader has taken
+  // LENT_BYTES more. A reader that naps lets push-based adapters queue up.
+  for (
+    const [what, sizes] of [["64 KiB", () => 64 * KiB], [
+      "1 B to 100 KiB",
+      (r: number) => 1 + r % (100 * KiB),
+    ]] as const
+  ) {
+    check(
+      `keeps each chunk intact until LENT_BYTES more are read (${what} writes)`,
+      async (track) => {
+        const { listener, accepted } = await serve(adapter);
+        track(listener);
+        const conn = track(await adapter.connect({ host: HOST, port: listener.address.port }));
+        const server = track(await accepted());
+        const data = pattern(12 * MiB);
+        const writer = (async () => {
+          let r = 0x2545f491;
+          for (let at = 0; at < data.length;) {
+            r = (Math.imul(r, 1103515245) + 12345) >>> 0;
+            const n = Math.min(sizes(r >>> 8), data.length - at);
+            await conn.write(data.subarray(at, at + n));
+            at += n;
+          }
+          await conn.closeWrite();
+        })();
+        // Both ends read and are read: the accepted side and the connected one.
+        for (const [from, to] of [[conn, server], [server, conn]] as const) {
+          const forward = from === conn ? writer : (async () => {
+            for (let at = 0; at < data.length; at += 256 * KiB) {
+              await from.write(data.subarray(at, at + 256 * KiB));
+            }
+            await from.closeWrite();
+          })();
+          const kept: { view: Uint8Array; at: number; end: number }[] = [];
+          let read = 0;
+          for await (const chunk of to.readable) {
+            // A chunk taken fewer than LENT_BYTES ago is checked before it may go.
+            while (kept.length > 0 && read + chunk.length - kept[0]!.end >= LENT_BYTES) {
+              const k = kept.shift()!;
+              assert.deepEqual(
+                k.view,
+                data.subarray(k.at, k.end),
+                `bytes ${k.at}..${k.end} changed`,
+              );
+            }
+            assert.deepEqual(chunk, data.subarray(read, read + chunk.length));
+            kept.push({ view: chunk, at: read, end: read + chunk.length });
+            read += chunk.length;
+            if (read % (1 * MiB) < chunk.length) await sleep(5);
+          }
+          for (const k of kept) assert.deepEqual(k.view, data.subarray(k.at, k.end));
+          assert.equal(read, data.length);
+          await within(5000, "writer", forward);
+        }
+      },
+    );
+  }
 
   check(
     "makes a write wait while the peer reads nothing, then finishes it once the peer reads",
