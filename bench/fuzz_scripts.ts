@@ -119,7 +119,8 @@ const badHello: fc.Arbitrary<Uint8Array> = fc.oneof(
     badValue,
   )
     .map(([m, key, bad]) => {
-      const { type: _, ...body } = m as Record<string, unknown>;
+      const { type: _, ...fields } = m;
+      const body: Record<string, unknown> = fields;
       body[key] = bad;
       return encodeFrame(MessageType.hello, utf8.encode(JSON.stringify(body)));
     }),

@@ -7,38 +7,17 @@
 
 import * as v from "valibot";
 import { ForesightError } from "../errors.ts";
-import { POLICY_NAMES, ScenarioSchema } from "../protocol/scenario_schema.ts";
+import {
+  POLICY_NAMES,
+  type PolicyName,
+  type Scenario,
+  ScenarioSchema,
+} from "../protocol/scenario_schema.ts";
 
 /** Policies Foresight knows. */
-export const POLICIES = POLICY_NAMES;
-/** One of {@link POLICIES}. */
-export type PolicyName = typeof POLICIES[number];
-
-/** Every parameter of a run. Rates are KiB/s of simulated time. */
-export interface Scenario {
-  /** Number of files; file n (1..files) is n KiB. */
-  files: number;
-  /** Number of cache servers. */
-  caches: number;
-  /** Number of clients. */
-  clients: number;
-  /** Distinct files each client requests. */
-  requests: number;
-  /** Capacity of each cache in KiB. */
-  capacityKiB: number;
-  /** Origin → client link rate, KiB/s. */
-  rateOriginClient: number;
-  /** Origin → cache link rate, KiB/s. */
-  rateOriginCache: number;
-  /** Cache → client link rate, KiB/s. */
-  rateCacheClient: number;
-  /** Wall-clock speed-up: links run at rate × scale; simulated time = wall time × scale. */
-  scale: number;
-  /** Run seed: request lists and file contents derive from it. */
-  seed: number;
-  /** Caching policy. */
-  policy: PolicyName;
-}
+export const POLICIES: typeof POLICY_NAMES = POLICY_NAMES;
+// The scenario's types live beside its wire schema (`welcome` carries a scenario).
+export type { PolicyName, Scenario };
 
 /** Default time scale of live runs (see README: the fidelity benchmark picks it). */
 export const DEFAULT_SCALE = 20;
@@ -78,10 +57,6 @@ export function checkScenario(s: Scenario): Scenario {
     `Cannot use scenario: ${field}${value ? ` is ${value}` : ""}: ${issue.message}`,
   );
 }
-
-// The wire schema and this interface must describe the same object.
-const _sameShape: (x: v.InferOutput<typeof ScenarioSchema>) => Scenario = (x) => x;
-void _sameShape;
 
 /** splitmix32-style generator: deterministic numbers in [0, 1). */
 export function rng(seed: number): () => number {

@@ -17,7 +17,8 @@ import {
   HEADER_BYTES,
   writeHeader,
 } from "./frame.ts";
-import { controlSchemas, MAX_FILE_ID, type Message, messageName, MessageType } from "./messages.ts";
+import type { Message } from "./control_message.ts";
+import { controlSchemas, MAX_FILE_ID, messageName, MessageType } from "./messages.ts";
 
 /**
  * Limits applied when validating message bodies.

@@ -1,5 +1,6 @@
 /**
- * Message types of the wire protocol and the valibot schemas of their bodies.
+ * Message types of the wire protocol and the valibot schemas of their bodies
+ * (the TypeScript type of each message is in control_message.ts).
  *
  * | code | type    | body                                                              |
  * | ---- | ------- | ----------------------------------------------------------------- |
@@ -36,6 +37,7 @@
 
 import * as v from "valibot";
 import { ForesightError } from "../errors.ts";
+import type { ControlMessage } from "./control_message.ts";
 import { ScenarioSchema } from "./scenario_schema.ts";
 
 /**
@@ -142,7 +144,11 @@ const Ascending = v.check<number[], (issue: v.CheckIssue<number[]>) => string>(
   },
 );
 
-/** Builds the body schemas, one per control type, with lists capped at `maxList`. */
+/**
+ * Builds the body schemas, one per control type, with lists capped at
+ * `maxList`. Its return type is inferred on purpose: the check below compares
+ * it with the hand-written {@link ControlMessage}.
+ */
 function build(maxList: number) {
   const list = <T extends v.GenericSchema>(item: T) =>
     v.pipe(
@@ -221,7 +227,38 @@ function build(maxList: number) {
  * Schemas of the control messages, per type and as one `v.variant` union on `type`.
  * @example `const { schemas, union }: ControlSchemas = controlSchemas();`
  */
-export type ControlSchemas = ReturnType<typeof build>;
+export interface ControlSchemas {
+  /** One schema per control type; its output is that type's message. */
+  readonly schemas: {
+    readonly [N in ControlName]: v.GenericSchema<unknown, Extract<ControlMessage, { type: N }>>;
+  };
+  /** Every control message: a `v.variant` on `type`. */
+  readonly union: v.GenericSchema<unknown, ControlMessage>;
+}
+
+/**
+ * True when `A` and `B` are identical: stricter than assignable both ways, so
+ * an optional field or a `readonly` on one side only makes it false.
+ */
+type Same<A, B> = (<T>() => T extends A ? 1 : 2) extends (<T>() => T extends B ? 1 : 2) ? true
+  : false;
+/** Fails to compile unless every property of `T` is `true` (the error names the property). */
+type Expect<T extends { [N in ControlName | "union" | "names"]: true }> = T;
+type Built = ReturnType<typeof build>;
+// The schemas' output and the hand-written message types (control_message.ts)
+// are the same types, message by message: a field added, dropped, made
+// optional or retyped on one side only fails to compile here, naming the
+// message. So must the union and the type names.
+type _SchemasMatchMessages = Expect<
+  & {
+    [N in ControlName]: Same<
+      v.InferOutput<Built["schemas"][N]>,
+      Extract<ControlMessage, { type: N }>
+    >;
+  }
+  & { union: Same<v.InferOutput<Built["union"]>, ControlMessage> }
+  & { names: Same<ControlMessage["type"], ControlName> }
+>;
 
 const cache = new Map<number, ControlSchemas>();
 
@@ -259,28 +296,3 @@ export function controlSchemas(maxList: number = DEFAULT_MAX_LIST): ControlSchem
  * ```
  */
 export const ControlMessageSchema: ControlSchemas["union"] = controlSchemas().union;
-
-/**
- * A message with a JSON body.
- * @example `const msg: ControlMessage = { type: "request", file: 7 };`
- */
-export type ControlMessage = v.InferOutput<typeof ControlMessageSchema>;
-
-/**
- * The binary message carrying file bytes.
- * @example `const msg: ChunkMessage = { type: "chunk", file: 7, data };`
- */
-export interface ChunkMessage {
-  /** Discriminant. */
-  type: "chunk";
-  /** File id, 1..2^31-1. */
-  file: number;
-  /** Payload bytes (at most 64 KiB by convention). */
-  data: Uint8Array;
-}
-
-/**
- * Any protocol message: a discriminated union on `type`.
- * @example `if (msg.type === "chunk") store(msg.file, msg.data);`
- */
-export type Message = ControlMessage | ChunkMessage;

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The whole test suite: type check, lint, format check, then the unit tests on
-# Node, Deno and Bun (one test source), then the end-to-end tests (real
-# processes on every runtime), run from Node.
+# The whole test suite: type check, lint, format check, the JSR publish dry
+# run, then the unit tests on Node, Deno and Bun (one test source), then the
+# end-to-end tests (real processes on every runtime, and the npm package as a
+# TypeScript user installs it), run from Node.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export NO_COLOR=1 RUST_BACKTRACE=0
@@ -13,6 +14,9 @@ step "type check (tsc)"
 step "lint and format (deno)"
 "$bin/deno" lint --quiet
 "$bin/deno" fmt --check --quiet
+step "JSR package check (deno publish --dry-run: no slow types)"
+# --allow-dirty: check the tree as it is, committed or not (this only simulates a publish).
+"$bin/deno" publish --dry-run --allow-dirty --quiet
 step "build"
 node scripts/build.mjs
 rm -rf dist-test
