@@ -1,4 +1,5 @@
-// Bundles each role and the CLI for Node: dist/{data,cache,client,cli}.js and dist/mod.js.
+// Bundles each role and the CLI for Node: dist/{data,cache,client,cli,bound_worker}.js and
+// dist/mod.js.
 import { build } from "esbuild";
 
 const common = {
@@ -16,6 +17,8 @@ await build({
     cache: "roles/cache.ts",
     client: "roles/client.ts",
     cli: "roles/cli.ts",
+    // The worker thread `foresight run` computes the lower bound in (roles/bound_thread.ts).
+    bound_worker: "roles/bound_worker.ts",
     mod: "mod.ts",
   },
   outdir: "dist",
