@@ -11,8 +11,30 @@ import type { RunCharts } from "./run_charts.ts";
 import type { TimelineSnapshot } from "./run_timeline.ts";
 import { SseHub } from "./sse_hub.ts";
 
-/** What the page draws: the timeline's snapshot and the charts. */
-export type DashboardState = TimelineSnapshot & { charts: RunCharts };
+/** The scenario's lower bound as the page shows it. */
+export interface DashboardBound {
+  /** The bound, in simulated seconds. */
+  seconds: number;
+  /** False when a weaker closed form stands in for the exact bound. */
+  exact: boolean;
+  /** How it was found, in words: "exact fluid LP", or why it is not exact. */
+  method: string;
+  /** Makespan ÷ bound, once the run is over and complete; null until then or when meaningless. */
+  ratio: number | null;
+  /** The makespan (simulated seconds), with the ratio. */
+  makespan?: number;
+  /** What the page shows instead of a ratio, e.g. "not meaningful: the run was interrupted". */
+  note?: string;
+}
+
+/**
+ * What the page draws: the timeline's snapshot, the charts, and the lower
+ * bound (null until it is known).
+ */
+export type DashboardState = TimelineSnapshot & {
+  charts: RunCharts;
+  bound?: DashboardBound | null;
+};
 
 /** A dashboard: its hono app, and the calls that push the state to open pages. */
 export interface Dashboard {

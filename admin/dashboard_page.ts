@@ -1,8 +1,9 @@
 /**
  * The dashboard's one page: HTML, CSS and a small script, no external
  * resources. The script listens to `/events` (server-sent events) and draws
- * each state: a progress bar per client, the run's figures, and the charts
- * the server renders as SVG.
+ * each state: a progress bar per client, the run's figures (with the lower
+ * bound and, at the end, the makespan's ratio to it), and the charts the
+ * server renders as SVG.
  *
  * @module
  */
@@ -70,6 +71,8 @@ export const DASHBOARD_HTML = `<!doctype html>
     <div class="tile"><div class="k">files received</div><div class="v" id="files">–</div><div class="s" id="files-s"></div></div>
     <div class="tile"><div class="k">hit ratio</div><div class="v" id="hits">–</div><div class="s">cache hits ÷ files received</div></div>
     <div class="tile"><div class="k">simulated time</div><div class="v" id="sim">–</div><div class="s" id="sim-s"></div></div>
+    <div class="tile"><div class="k">lower bound</div><div class="v" id="bound">–</div><div class="s" id="bound-s">computed once the clients start</div></div>
+    <div class="tile"><div class="k">makespan ÷ bound</div><div class="v" id="ratio">–</div><div class="s" id="ratio-s">when the run is over</div></div>
     <div class="tile"><div class="k">origin → cache</div><div class="v" id="rate-originToCache">–</div><div class="s" id="bytes-originToCache"></div></div>
     <div class="tile"><div class="k">origin → client</div><div class="v" id="rate-originToClient">–</div><div class="s" id="bytes-originToClient"></div></div>
     <div class="tile"><div class="k">cache → client</div><div class="v" id="rate-cacheToClient">–</div><div class="s" id="bytes-cacheToClient"></div></div>
@@ -118,6 +121,14 @@ function draw(s) {
   $("sim").textContent = s.simSeconds.toFixed(1) + " s";
   $("sim-s").textContent = s.started ? "since the clients started; " + s.wallSeconds.toFixed(1) + " s wall since launch"
     : "not started; " + s.wallSeconds.toFixed(1) + " s wall since launch";
+  var b = s.bound, over = s.phase === "done" || s.phase === "failed";
+  $("bound").textContent = b ? b.seconds.toFixed(1) + " s" : "–";
+  $("bound-s").textContent = b ? b.method : over ? "not known: the run ended before it was computed"
+    : "computed once the clients start";
+  $("ratio").textContent = b && b.ratio !== null ? b.ratio.toFixed(3) : "–";
+  $("ratio-s").textContent = b && b.ratio !== null
+    ? "makespan " + (typeof b.makespan === "number" ? b.makespan.toFixed(1) + " s " : "") + "÷ lower bound"
+    : b && b.note ? b.note : over ? "not known" : "when the run is over";
   ["originToCache", "originToClient", "cacheToClient"].forEach(function (k) {
     $("rate-" + k).textContent = bytes(s.links[k].rate) + "/s";
     $("bytes-" + k).textContent = bytes(s.links[k].bytes) + " so far";

@@ -14,6 +14,7 @@ import {
   mib,
   type ReportBase,
 } from "../core/report_shape.ts";
+import { boundText, type ReportBound } from "./report_bound.ts";
 
 /** A role's summary event as printed by `runMain`. */
 export type Summary = Record<string, any> & { role: string; ok: boolean };
@@ -45,6 +46,11 @@ export interface RunReport extends ReportBase {
   processes: ProcessInfo[];
   /** The signal that interrupted the run (SIGINT, SIGTERM); absent when it ran to its end. */
   interrupted?: string;
+  /**
+   * The scenario's lower bound and the makespan's ratio to it (`foresight run` adds it;
+   * absent when it was not known in time, e.g. a run interrupted before its start).
+   */
+  lowerBound?: ReportBound;
 }
 
 /**
@@ -141,7 +147,21 @@ export function outcome(r: { ok: boolean; interrupted?: string }): string {
   return r.interrupted !== undefined ? `INTERRUPTED (${r.interrupted})` : r.ok ? "OK" : "FAILED";
 }
 
-/** The report as readable text. */
+/** The bound's line of the terminal report (none when the report has no bound). */
+function boundLines(r: RunReport): string[] {
+  if (!r.lowerBound) return [];
+  const t = boundText(r.lowerBound, r.scenario.clients);
+  return [`  lower bound ${t.bound}; makespan ÷ bound ${t.ratio}`];
+}
+
+/**
+ * The report as readable text.
+ *
+ * @example
+ * ```ts
+ * process.stdout.write(renderReport(report) + "\n");
+ * ```
+ */
 export function renderReport(r: RunReport): string {
   const partial = r.clients.some((c) => c.partial) || r.caches.some((c) => c.partial);
   const lines = [
@@ -157,6 +177,7 @@ export function renderReport(r: RunReport): string {
     `  simulated ${r.simSeconds.toFixed(1)} s in ${r.wallSeconds.toFixed(1)} s wall; hit ratio ${
       (r.hitRatio * 100).toFixed(1)
     } %, byte hit ratio ${(r.byteHitRatio * 100).toFixed(1)} %`,
+    ...boundLines(r),
     linksLine(r),
     `  client  files  verified  corrupt  hits  misses  MiB      done at (sim s)`,
     ...r.clients.map((c) =>

@@ -8,6 +8,7 @@
 import { outcome, type RunReport } from "./report.ts";
 import type { SimReport } from "../sim/sim_report.ts";
 import { formatBytes } from "../admin/svg_text.ts";
+import { boundText } from "./report_bound.ts";
 
 const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
 const sec = (x: number) => `${x.toFixed(1)} s`;
@@ -19,6 +20,13 @@ function table(head: string[], rows: (string | number)[][], right = true): strin
     `| ${align.join(" | ")} |`,
     ...rows.map((r) => `| ${r.join(" | ")} |`),
   ];
+}
+
+/** The rows of the lower bound and the makespan's ratio to it (none without a bound). */
+function boundRows(r: RunReport | SimReport): string[][] {
+  if (!r.lowerBound) return [];
+  const t = boundText(r.lowerBound, r.scenario.clients);
+  return [["lower bound", t.bound], ["makespan ÷ lower bound", t.ratio]];
 }
 
 /**
@@ -33,7 +41,7 @@ function table(head: string[], rows: (string | number)[][], right = true): strin
  */
 export function reportMarkdown(r: RunReport | SimReport, charts: Record<string, string>): string {
   const s = r.scenario;
-  const sim = "lowerBound" in r;
+  const sim = "steps" in r;
   const runtimes = [...new Set(r.processes.map((p) => p.runtime))].join(", ");
   const interrupted = "interrupted" in r ? r.interrupted : undefined;
   const partial = (c: object) => "partial" in c && c.partial === true;
@@ -56,14 +64,7 @@ export function reportMarkdown(r: RunReport | SimReport, charts: Record<string, 
     ...table(["figure", "value"], [
       ["result", outcome(r)],
       ["makespan (simulated)", sec(r.simSeconds)],
-      ...(sim
-        ? [
-          [
-            "lower bound",
-            `${sec(r.lowerBound.seconds)} (makespan ÷ bound ${r.lowerBound.ratio.toFixed(3)})`,
-          ],
-        ]
-        : []),
+      ...boundRows(r),
       [sim ? "simulation wall time" : "wall time", sec(r.wallSeconds)],
       ["hit ratio", pct(r.hitRatio)],
       ["byte hit ratio", pct(r.byteHitRatio)],

@@ -10,12 +10,15 @@ import * as v from "valibot";
 import type { LogLevel } from "../core/log.ts";
 import { ForesightError } from "../errors.ts";
 import { RunTimeline } from "../admin/run_timeline.ts";
+import type { DashboardBound } from "../admin/dashboard_app.ts";
 import { renderReport, type RunReport } from "./report.ts";
+import { boundInWorker, type BoundJob, type TimedBound } from "./bound_thread.ts";
+import { reportBound } from "./report_bound.ts";
 import { commonFlags, scenarioFlags, scenarioFrom, stderrLogger, wholeFrom } from "./common.ts";
 import { type Flags, flagsHelp, resolveFlags } from "./flags.ts";
 import { Progress } from "./progress.ts";
 import { writeRunReport } from "./report_files.ts";
-import { type RunDashboard, startDashboard } from "./run_dashboard.ts";
+import { dashboardBound, type RunDashboard, startDashboard } from "./run_dashboard.ts";
 import {
   INTERRUPT_EXIT_CODES,
   randomSecret,
@@ -187,11 +190,16 @@ export async function runMainCli(argv: string[]): Promise<number> {
   // A signal is the user's: noted from here on (runScenario stops the roles on it), so that
   // whatever was done is still reported.
   let caught: NodeJS.Signals | undefined;
-  const onSignal = (signal: NodeJS.Signals) => void (caught ??= signal);
+  let signalled!: () => void;
+  const signal = new Promise<void>((resolve) => (signalled = resolve));
+  const onSignal = (s: NodeJS.Signals) => {
+    caught ??= s;
+    signalled();
+  };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
   try {
-    return await runWith(o, () => caught);
+    return await runWith(o, () => caught, signal);
   } finally {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
@@ -206,6 +214,7 @@ function interruptCode(signal: string): number {
 async function runWith(
   o: ReturnType<typeof settings>,
   caught: () => NodeJS.Signals | undefined,
+  signal: Promise<void>,
 ): Promise<number> {
   const now = () => performance.now() / 1000;
   const timeline = new RunTimeline(o.scenario, now());
@@ -241,9 +250,31 @@ async function runWith(
         "this run made its own, which is not shown: set FORESIGHT_SECRET to choose one",
     );
   }
+  // The lower bound, computed once in a worker thread from the clients' start on: never
+  // before the roles are up, never blocking the events of the run.
+  let job: BoundJob | undefined;
+  let known: TimedBound | undefined;
+  let shownBound: DashboardBound | null = null;
+  let over = false; // past the report: a bound still being computed is given up on, silently
+  const startBound = () => {
+    job ??= boundInWorker(o.scenario);
+    job.result.then((b) => {
+      known = b;
+      shownBound = dashboardBound(b.bound, o.scenario.clients);
+      log.log("info", "lower bound", {
+        seconds: b.bound.seconds,
+        exact: b.bound.exact,
+        computeMs: Math.round(b.computeSeconds * 1000),
+      });
+    }, (e) => over || log.log("warn", (e as Error).message));
+  };
   let board: RunDashboard | undefined;
   if (o.dashboard) {
-    board = await startDashboard(timeline, { hostname: o.host, port: o.dashboardPort });
+    board = await startDashboard(
+      timeline,
+      { hostname: o.host, port: o.dashboardPort },
+      () => shownBound,
+    );
     // Always shown, whatever the log level: the one thing to click.
     note("dashboard listening", { url: board.url }, `dashboard at ${board.url}`);
   }
@@ -278,9 +309,22 @@ async function runWith(
         if (e.event === "listening" && who.role === "data") {
           log.log("info", "origin listening", { host: o.host, port: e.port });
         }
+        if (e.event === "start" && who.role === "data") startBound();
       },
     });
+    // A run that went to its end waits for its bound (a signal meanwhile gives up on it); an
+    // interrupted one takes it only if it is known already.
+    const timed = known ??
+      (job && report.interrupted === undefined
+        ? await Promise.race([job.result.catch(() => undefined), signal.then(() => undefined)])
+        : undefined);
+    if (timed) {
+      report.lowerBound = reportBound(report, timed.bound, timed.computeSeconds);
+      shownBound = dashboardBound(report.lowerBound, o.scenario.clients, report.simSeconds);
+    }
   } finally {
+    over = true;
+    job?.stop();
     clearInterval(ticker);
     timeline.finish(report?.ok === true, now());
     progress.finish();

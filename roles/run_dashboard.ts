@@ -5,10 +5,12 @@
  * @module
  */
 
-import { dashboard } from "../admin/dashboard_app.ts";
+import { dashboard, type DashboardBound } from "../admin/dashboard_app.ts";
 import { runCharts } from "../admin/run_charts.ts";
 import type { RunTimeline } from "../admin/run_timeline.ts";
 import { serve } from "../admin/serve.ts";
+import type { LowerBound } from "../sim/lower_bound.ts";
+import { boundText, type ReportBound } from "./report_bound.ts";
 
 /** A served dashboard. */
 export interface RunDashboard {
@@ -23,6 +25,9 @@ export interface RunDashboard {
 /**
  * Serves the dashboard of a run.
  *
+ * @param timeline the run's events
+ * @param at where to listen
+ * @param bound the lower bound as far as it is known (read on each publish)
  * @throws {ForesightError} CONFIG when the port cannot be bound
  * @example
  * ```ts
@@ -33,8 +38,13 @@ export interface RunDashboard {
 export async function startDashboard(
   timeline: RunTimeline,
   at: { hostname: string; port: number },
+  bound: () => DashboardBound | null = () => null,
 ): Promise<RunDashboard> {
-  const board = dashboard(() => ({ ...timeline.snapshot(), charts: runCharts(timeline) }));
+  const board = dashboard(() => ({
+    ...timeline.snapshot(),
+    charts: runCharts(timeline),
+    bound: bound(),
+  }));
   const server = await serve(board.app.fetch, at);
   const host = at.hostname.includes(":") ? `[${at.hostname}]` : at.hostname;
   return {
@@ -45,4 +55,31 @@ export async function startDashboard(
       await server.close();
     },
   };
+}
+
+/**
+ * The bound as the dashboard shows it: while the run goes on, the bound alone
+ * (the ratio comes at the end); from the report, with the ratio and the
+ * makespan, or why there is no ratio.
+ *
+ * @param b the bound, or the report's bound
+ * @param clients the scenario's clients
+ * @param makespan the report's makespan (simulated seconds), with a report's bound
+ * @example
+ * ```ts
+ * dashboardBound(scenarioBound(s), s.clients); // { seconds: 2181.8, ratio: null, note: "when the run is over", … }
+ * dashboardBound(report.lowerBound, s.clients, report.simSeconds); // { …, ratio: 1.011, makespan: 2205.8 }
+ * ```
+ */
+export function dashboardBound(
+  b: LowerBound | ReportBound,
+  clients: number,
+  makespan?: number,
+): DashboardBound {
+  const ratio = "ratio" in b ? b.ratio : null;
+  const t = boundText({ ...b, ratio }, clients);
+  const shown = { seconds: b.seconds, exact: b.exact, method: t.method, ratio };
+  if (!("ratio" in b)) return { ...shown, note: "when the run is over" };
+  if (ratio === null) return { ...shown, note: t.ratio };
+  return makespan === undefined ? shown : { ...shown, makespan };
 }

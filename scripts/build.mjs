@@ -1,5 +1,5 @@
-// Bundles each role and the CLI for Node: dist/{data,cache,client,cli}.js and dist/mod.js;
-// then emits the declarations of mod.ts into dist/types/ (package.json `types`).
+// Bundles each role and the CLI for Node: dist/{data,cache,client,cli,bound_worker}.js and
+// dist/mod.js; then emits the declarations of mod.ts into dist/types/ (package.json `types`).
 import { build } from "esbuild";
 import { spawnSync } from "node:child_process";
 import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -21,6 +21,8 @@ await build({
     cache: "roles/cache.ts",
     client: "roles/client.ts",
     cli: "roles/cli.ts",
+    // The worker thread `foresight run` computes the lower bound in (roles/bound_thread.ts).
+    bound_worker: "roles/bound_worker.ts",
     mod: "mod.ts",
   },
   outdir: "dist",

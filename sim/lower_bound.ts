@@ -159,6 +159,27 @@ export function scenarioBound(
 }
 
 /**
+ * How a bound was found, in words for a report: "exact fluid LP", or plainly
+ * why it is not exact (the program was too large for the exact solver, so
+ * the weaker closed form of {@link simpleBound} stands in).
+ *
+ * @param b the bound
+ * @param clients the scenario's clients (the program grows with them)
+ * @example
+ * ```ts
+ * boundMethod(scenarioBound(CANONICAL), CANONICAL.clients); // "exact fluid LP"
+ * boundMethod({ exact: false, classes: 8130 }, 32);
+ * // "not exact: closed form, as the exact LP for 32 clients (8130 classes) is too large to solve"
+ * ```
+ */
+export function boundMethod(b: Pick<LowerBound, "exact" | "classes">, clients: number): string {
+  return b.exact
+    ? "exact fluid LP"
+    : `not exact: closed form, as the exact LP for ${clients} clients (${b.classes} classes) ` +
+      "is too large to solve";
+}
+
+/**
  * Builds the program (≥ form: A·x ≥ b, minimise T = x[0]) and solves its dual.
  * Returns null when it is too large. Units: bytes / B0 and seconds / T0 with
  * B0 the largest demand and T0 = B0 / rateOriginClient, so every number is

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { LowerBound } from "./lower_bound.ts";
+import { boundMethod, type LowerBound } from "./lower_bound.ts";
 import type { SimResult } from "./simulator.ts";
 import { cacheTable, linksLine, mib, type ReportBase } from "../core/report_shape.ts";
 
@@ -97,7 +97,7 @@ export function renderSimReport(r: SimReport): string {
       b.ratio.toFixed(4)
     }); one file at a time per client ${b.sequentialSeconds.toFixed(2)} s (× ${
       b.sequentialRatio.toFixed(4)
-    })${b.exact ? "" : " [relaxed: program too large]"}`,
+    })${b.exact ? "" : ` [${boundMethod(b, s.clients)}]`}`,
     linksLine(r),
     `  client  files  hits  misses  from origin  MiB      done at (sim s)`,
     ...r.clients.map((c) =>

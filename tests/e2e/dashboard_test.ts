@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { type BrowserContext, chromium } from "playwright-core";
 import { packageRoot } from "../../roles/run.ts";
 import type { RunReport } from "../../roles/report.ts";
+import { assertBound } from "./bound_check.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
 const FLAGS = [
@@ -171,14 +172,33 @@ describe("foresight run --dashboard in a real browser", () => {
       assert.equal(code, 0);
       const report = JSON.parse(stdout.trim().split("\n").at(-1)!) as RunReport;
       assert.equal(report.ok, true);
+      const bound = assertBound(report);
+      assert.equal(bound.exact, true);
+      // The page's final state shows the same bound and ratio.
+      assert.equal(await page.locator("#bound").innerText(), `${bound.seconds.toFixed(1)} s`);
+      assert.equal(await page.locator("#bound-s").innerText(), "exact fluid LP");
+      assert.equal(await page.locator("#ratio").innerText(), bound.ratio!.toFixed(3));
+      assert.equal(
+        await page.locator("#ratio-s").innerText(),
+        `makespan ${report.simSeconds.toFixed(1)} s ÷ lower bound`,
+      );
 
       // The report files of the same run.
       const json = JSON.parse(readFileSync(join(reportDir, "report.json"), "utf8"));
       assert.equal(json.ok, true);
       assert.equal(json.clients.length, 4);
       assert.ok(json.timeline.samples.length > 5, "the time series is in report.json");
+      assert.deepEqual(json.lowerBound, report.lowerBound, "report.json has the bound");
       const md = readFileSync(join(reportDir, "report.md"), "utf8");
       assert.match(md, /^# Foresight run — OK$/m);
+      assert.ok(
+        md.includes(`| lower bound | ${bound.seconds.toFixed(1)} s (exact fluid LP) |\n`),
+        "report.md has the bound",
+      );
+      assert.ok(
+        md.includes(`| makespan ÷ lower bound | ${bound.ratio!.toFixed(3)} |\n`),
+        "report.md has makespan ÷ bound",
+      );
       assert.match(md, /^\| client \| files \| verified \|/m);
       assert.match(md, /!\[Throughput per link\]\(links\.svg\)/);
       for (

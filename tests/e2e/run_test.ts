@@ -8,6 +8,8 @@ import { join } from "node:path";
 import { CANONICAL, type Scenario } from "../../core/scenario.ts";
 import { packageRoot, runScenario } from "../../roles/run.ts";
 import type { RunReport } from "../../roles/report.ts";
+import { scenarioBound } from "../../sim/lower_bound.ts";
+import { assertBound, liveSlack } from "./bound_check.ts";
 
 const small: Scenario = {
   ...CANONICAL,
@@ -174,6 +176,9 @@ describe("foresight run, small scenario", () => {
     assert.equal(report.scenario.caches, 3);
     assert.equal(report.caches.length, 3);
     assert.ok(report.wallSeconds > 0 && report.simSeconds > 0);
+    // How good the run was: the scenario's bound (exact for 2 clients) and makespan ÷ bound.
+    const bound = assertBound(report);
+    assert.equal(bound.exact, true);
   });
 
   it("rejects a bad flag with a clear message and exit 2", () => {
@@ -218,6 +223,12 @@ describe("live against the simulator", () => {
     assert.ok(
       ratio > 0.9 && ratio < 3,
       `live ${live.simSeconds.toFixed(2)} s vs sim ${sim.makespan.toFixed(2)} s`,
+    );
+    // Nor below the lower bound, but for what measuring live loses (see liveSlack).
+    const bound = scenarioBound(s).seconds;
+    assert.ok(
+      live.simSeconds >= bound - liveSlack(s),
+      `live ${live.simSeconds.toFixed(3)} s vs bound ${bound.toFixed(3)} s`,
     );
     const simHits = sim.caches.reduce((a, c) => a + c.hits, 0);
     assert.equal(

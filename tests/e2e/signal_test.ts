@@ -234,6 +234,11 @@ describe("foresight run interrupted", () => {
             assert.equal(r.caches.length, 2);
             assert.ok(r.links.originToCache > 0 && r.wallSeconds > 0);
             assert.equal(r.processes.length, PROCESSES);
+            // The bound, if it was known by then, but no ratio: the run has no makespan.
+            if (r.lowerBound) {
+              assert.equal(r.lowerBound.ratio, null);
+              assert.equal(r.lowerBound.noRatio, `the run was interrupted by ${signal}`);
+            }
             for (const p of r.processes) {
               assert.notEqual(p.exitCode, 0, `${p.role} ${p.index} ran to its end`);
             }
@@ -243,6 +248,13 @@ describe("foresight run interrupted", () => {
           const md = readFileSync(join(dir, "report.md"), "utf8");
           assert.match(md, new RegExp(`^# Foresight run — INTERRUPTED \\(${signal}\\)`));
           assert.match(md, /_partial_/);
+          assert.doesNotMatch(md, /\| makespan ÷ lower bound \| \d/, "no ratio claimed");
+          if (report.lowerBound) {
+            assert.match(
+              md,
+              /\| makespan ÷ lower bound \| not meaningful: the run was interrupted/,
+            );
+          }
           for (const svg of ["links.svg", "caches.svg", "clients.svg"]) {
             assert.ok(existsSync(join(dir, svg)), svg);
           }

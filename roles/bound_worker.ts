@@ -1,0 +1,15 @@
+/**
+ * The worker thread of roles/bound_thread.ts: computes the lower bound of the
+ * scenario it is given as `workerData` and posts it back with the seconds it
+ * took. Not an entry point of its own.
+ *
+ * @module
+ */
+
+import { parentPort, workerData } from "node:worker_threads";
+import type { Scenario } from "../core/scenario.ts";
+import { scenarioBound } from "../sim/lower_bound.ts";
+
+const t0 = performance.now();
+const bound = scenarioBound(workerData as Scenario);
+parentPort?.postMessage({ bound, computeSeconds: (performance.now() - t0) / 1000 });
