@@ -31,6 +31,12 @@ export interface ProcessInfo {
   /** The signal that ended it, if one did. */
   signal?: string | null;
   peakRssBytes: number;
+  /**
+   * Set when the run lost this cache or client and went on without it: the
+   * origin dropped it (with the origin's phase and reason, when it said), or
+   * a signal the run did not send ended it.
+   */
+  lost?: { phase?: string; reason?: string };
 }
 
 /** A line of the report whose role was stopped before its summary: its latest stats. */
@@ -39,10 +45,15 @@ interface PartialMark {
   partial?: boolean;
 }
 
+/** A line of the report whose role the run lost (its process has the details). */
+interface LostLine {
+  lost?: boolean;
+}
+
 /** The report of `foresight run`. */
 export interface RunReport extends ReportBase {
-  clients: (ClientReport & PartialMark)[];
-  caches: (CacheReport & PartialMark)[];
+  clients: (ClientReport & PartialMark & LostLine)[];
+  caches: (CacheReport & PartialMark & LostLine)[];
   processes: ProcessInfo[];
   /** The signal that interrupted the run (SIGINT, SIGTERM); absent when it ran to its end. */
   interrupted?: string;
@@ -56,7 +67,10 @@ export interface RunReport extends ReportBase {
 /**
  * Builds the report from the summaries and the processes' exits. A summary
  * marked `partial` (a role stopped early, shown by its latest stats) marks its
- * line partial.
+ * line partial; a process marked `lost` marks its line lost. The run is ok
+ * when every process but the lost ones exited 0, every surviving client (at
+ * least one) verified every file, no client saw a corrupt byte, no cache
+ * exceeded its capacity, and nothing went wrong.
  */
 export function buildReport(
   scenario: Scenario,
@@ -67,6 +81,8 @@ export function buildReport(
   options: { interrupted?: string } = {},
 ): RunReport {
   const partial = (s: Summary) => (s.partial === true ? { partial: true } : {});
+  const lostOnes = new Set(processes.filter((p) => p.lost).map((p) => `${p.role} ${p.index}`));
+  const lost = (s: Summary) => (lostOnes.has(`${s.role} ${s.index}`) ? { lost: true } : {});
   const clients = summaries.filter((s) => s.role === "client").sort((a, b) => a.index - b.index)
     .map((s) => ({
       index: s.index,
@@ -80,6 +96,7 @@ export function buildReport(
       fromOrigin: s.fromOrigin ?? 0,
       ok: s.ok,
       ...partial(s),
+      ...lost(s),
     }));
   const caches = summaries.filter((s) => s.role === "cache").sort((a, b) => a.index - b.index).map((
     s,
@@ -94,6 +111,7 @@ export function buildReport(
     evicted: s.evicted ?? 0,
     ok: s.ok,
     ...partial(s),
+    ...lost(s),
   }));
   const origin = summaries.find((s) => s.role === "data");
   const files = clients.reduce((a, c) => a + c.files, 0);
@@ -105,10 +123,13 @@ export function buildReport(
     (a, s) => a + (s.bytesToClients ?? 0),
     0,
   );
-  const allExited0 = processes.every((p) => p.exitCode === 0);
+  const allExited0 = processes.every((p) => p.exitCode === 0 || p.lost);
   const expectedProcs = 1 + scenario.caches + scenario.clients;
-  const everyFile = clients.length === scenario.clients &&
-    clients.every((c) => c.ok && c.corrupt === 0 && c.verified === scenario.requests);
+  const lostClients = processes.filter((p) => p.role === "client" && p.lost).length;
+  const surviving = clients.filter((c) => !c.lost);
+  const everyFile = surviving.length === scenario.clients - lostClients && surviving.length > 0 &&
+    surviving.every((c) => c.ok && c.verified === scenario.requests) &&
+    clients.every((c) => c.corrupt === 0);
   const withinCapacity = caches.every((c) => c.peakBytes <= c.capacityBytes);
   // How far the clients stopped early had got, in simulated seconds.
   const elapsed = summaries.filter((s) => s.role === "client" && s.partial === true).map((s) =>
@@ -185,7 +206,9 @@ export function renderReport(r: RunReport): string {
         String(c.verified).padStart(8)
       }  ${String(c.corrupt).padStart(7)}  ${String(c.hits).padStart(4)}  ${
         String(c.misses).padStart(6)
-      }  ${mib(c.bytes).padStart(7)}  ${c.partial ? "partial" : c.finishSimSeconds.toFixed(1)}`
+      }  ${mib(c.bytes).padStart(7)}  ${
+        c.lost ? "lost" : c.partial ? "partial" : c.finishSimSeconds.toFixed(1)
+      }`
     ),
     ...cacheTable(r),
     `  processes (peak RSS): ` +
@@ -194,7 +217,28 @@ export function renderReport(r: RunReport): string {
         p.peakRssBytes > 0 ? mib(p.peakRssBytes) : "?"
       } MiB exit ${p.exitCode ?? p.signal ?? "?"}`
     ).join(", "),
+    ...lostLines(r),
     ...r.errors.map((e) => `  error: ${e}`),
   ];
   return lines.join("\n");
+}
+
+/**
+ * One line per role the run lost: how its process ended and, when the origin
+ * said, in which phase and why it dropped it.
+ *
+ * @example
+ * ```ts
+ * lostText({ role: "cache", index: 0, exitCode: null, signal: "SIGKILL", lost: { phase: "running" } });
+ * // "cache 0 (SIGKILL, lost while running)"
+ * ```
+ */
+export function lostText(p: ProcessInfo): string {
+  const phase = p.lost?.phase ? `, lost while ${p.lost.phase}` : "";
+  const reason = p.lost?.reason ? `: ${p.lost.reason}` : "";
+  return `${p.role} ${p.index} (${p.signal ?? `exit ${p.exitCode}`}${phase})${reason}`;
+}
+
+function lostLines(r: RunReport): string[] {
+  return r.processes.filter((p) => p.lost).map((p) => `  lost: ${lostText(p)}`);
 }

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { outcome, type RunReport } from "./report.ts";
+import { lostText, outcome, type ProcessInfo, type RunReport } from "./report.ts";
 import type { SimReport } from "../sim/sim_report.ts";
 import { formatBytes } from "../admin/svg_text.ts";
 import { boundText } from "./report_bound.ts";
@@ -45,6 +45,7 @@ export function reportMarkdown(r: RunReport | SimReport, charts: Record<string, 
   const runtimes = [...new Set(r.processes.map((p) => p.runtime))].join(", ");
   const interrupted = "interrupted" in r ? r.interrupted : undefined;
   const partial = (c: object) => "partial" in c && c.partial === true;
+  const lost = (c: object) => "lost" in c && c.lost === true;
   const lines = [
     `# Foresight ${sim ? "simulation" : "run"} — ${outcome(r)}`,
     "",
@@ -96,7 +97,7 @@ export function reportMarkdown(r: RunReport | SimReport, charts: Record<string, 
         c.misses,
         c.fromOrigin,
         formatBytes(c.bytes),
-        partial(c) ? "_partial_" : sec(c.finishSimSeconds),
+        lost(c) ? "_lost_" : partial(c) ? "_partial_" : sec(c.finishSimSeconds),
       ]),
     ),
     "",
@@ -130,6 +131,17 @@ export function reportMarkdown(r: RunReport | SimReport, charts: Record<string, 
           p.exitCode === null && p.signal ? p.signal : String(p.exitCode),
         ]),
       ),
+    );
+  }
+  const lostRoles = (r.processes as ProcessInfo[]).filter((p) => p.lost);
+  if (lostRoles.length) {
+    lines.push(
+      "",
+      "## Lost roles",
+      "",
+      "The run went on without these; the result counts the surviving clients.",
+      "",
+      ...lostRoles.map((p) => `- ${lostText(p)}`),
     );
   }
   const chartList = Object.entries(charts);

@@ -9,84 +9,12 @@
 
 import process from "node:process";
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import type { Scenario } from "../core/scenario.ts";
-import { ForesightError } from "../errors.ts";
 import { buildReport, type ProcessInfo, type Summary } from "./report.ts";
+import { packageRoot, type Role, roleCommand, type Runtime, runtimeOf } from "./role_command.ts";
+import { RunWatch, type WatchTimes } from "./run_watch.ts";
 
-type Runtime = "node" | "deno" | "bun";
-type Role = "data" | "cache" | "client";
-
-/** The runtimes `--runtime` accepts: one for every role, or mixed. */
-export const RUNTIME_CHOICES = ["node", "deno", "bun", "mixed"] as const;
-
-/**
- * The package root: the nearest folder above this file with a package.json.
- *
- * @example
- * ```ts
- * join(packageRoot(), "dist", "cli.js");
- * ```
- */
-export function packageRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, "package.json"))) {
-    const up = dirname(dir);
-    if (up === dir) {
-      throw new ForesightError(
-        "CONFIG",
-        "Cannot find the package root: no package.json above " + import.meta.url,
-      );
-    }
-    dir = up;
-  }
-  return dir;
-}
-
-function bin(root: string, name: string): string {
-  const local = join(root, "node_modules", ".bin", name);
-  return existsSync(local) ? local : name;
-}
-
-/**
- * The command line that starts `role` on `runtime`.
- *
- * @example
- * ```ts
- * roleCommand(packageRoot(), "deno", "cache"); // [".../deno", "run", "--v8-flags=…", "--allow-net", …, ".../roles/cache.ts"]
- * ```
- */
-export function roleCommand(root: string, runtime: Runtime, role: Role): string[] {
-  switch (runtime) {
-    case "node": {
-      const entry = join(root, "dist", `${role}.js`);
-      if (!existsSync(entry)) {
-        throw new ForesightError(
-          "CONFIG",
-          `Cannot start ${role} on node: ${entry} is missing (run npm run build)`,
-        );
-      }
-      return [process.versions.bun || (globalThis as any).Deno ? "node" : process.execPath, entry];
-    }
-    case "deno":
-      return [
-        bin(root, "deno"),
-        "run",
-        // A smaller young generation: V8 otherwise grows it to its maximum under this
-        // traffic and the origin's RSS with it (bench/memory.ts: 138 → 81 MiB).
-        "--v8-flags=--max-semi-space-size=4",
-        "--allow-net",
-        "--allow-env",
-        "--allow-read",
-        "--allow-sys",
-        join(root, "roles", `${role}.ts`),
-      ];
-    case "bun":
-      return [bin(root, "bun"), "run", join(root, "roles", `${role}.ts`)];
-  }
-}
+export { packageRoot, roleCommand, RUNTIME_CHOICES, runtimeOf } from "./role_command.ts";
 
 interface Child {
   role: Role;
@@ -121,26 +49,15 @@ export function randomSecret(): string {
 }
 
 /**
- * The runtime a role runs on for a `--runtime` choice.
- *
- * @throws {ForesightError} CONFIG for a choice that is not node, deno, bun or mixed
- *
- * @example
- * ```ts
- * runtimeOf("mixed", "cache"); // "bun"
- * ```
- */
-export function runtimeOf(choice: string, role: Role): Runtime {
-  if (choice === "mixed") return role === "data" ? "deno" : role === "cache" ? "bun" : "node";
-  if (choice === "node" || choice === "deno" || choice === "bun") return choice;
-  throw new ForesightError(
-    "CONFIG",
-    `Cannot use --runtime "${choice}": expected node, deno, bun or mixed`,
-  );
-}
-
-/**
  * Runs a scenario end to end and returns the report.
+ *
+ * A cache or client lost mid-run (killed, or dropped by the origin: stopped,
+ * silent) is treated as the roles treat it: the run goes on, the report marks
+ * it `lost`, and is ok when every surviving client has every file. A role
+ * the origin dropped that still runs {@link STOP_GRACE_MS} later gets
+ * SIGKILL. Every role is stopped when the run cannot finish: the origin
+ * failed (the others get {@link STOP_GRACE_MS} to end by themselves), or a
+ * cache or client ended and the origin did not drop it (roles/run_watch.ts).
  *
  * SIGINT or SIGTERM to this process interrupts the run: every child gets
  * SIGTERM, and SIGKILL if it has not exited {@link STOP_GRACE_MS} later (at
@@ -172,6 +89,10 @@ export async function runScenario(
     writeLog?: (text: string) => void;
     /** How long a stopped child has between SIGTERM and SIGKILL (ms, default {@link STOP_GRACE_MS}). */
     stopGraceMs?: number;
+    /** Every role's `--idle-ms` (default: the roles' own, 30 s). */
+    idleMs?: number;
+    /** The waits of the lost-role decisions (default: WATCH_TIMES of roles/run_watch.ts). */
+    watchTimes?: Partial<WatchTimes>;
   },
 ): Promise<ReturnType<typeof buildReport>> {
   const root = packageRoot();
@@ -199,6 +120,45 @@ export async function runScenario(
     return ["--admin-port", String(opts.adminPort + offset)];
   };
 
+  /** A log record of the run itself, in the roles' format, at `level` and above the threshold. */
+  const note = (level: "info" | "warn" | "error", msg: string, fields: Record<string, unknown>) => {
+    const levels = ["debug", "info", "warn", "error"];
+    if (levels.indexOf(level) < levels.indexOf(opts.logLevel)) return;
+    writeLog(
+      logFormat === "json"
+        ? JSON.stringify({ t: new Date().toISOString(), level, role: "run", msg, ...fields }) + "\n"
+        : `foresight run: ${msg}${fields.reason ? ` (${fields.reason})` : ""}\n`,
+    );
+  };
+  // Lost roles: the watch decides, act() carries its decisions out and arms its next timer.
+  const watch = new RunWatch(scenario.clients, {
+    dropGraceMs: opts.stopGraceMs ?? STOP_GRACE_MS,
+    originFailedMs: opts.stopGraceMs ?? STOP_GRACE_MS,
+    ...opts.watchTimes,
+  });
+  let watchTimer: ReturnType<typeof setTimeout> | undefined;
+  let failuresTold = 0;
+  const act = () => {
+    watch.tick(performance.now());
+    for (const failure of watch.failures.slice(failuresTold)) note("error", failure, {});
+    failuresTold = watch.failures.length;
+    for (let a = watch.poll(); a; a = watch.poll()) {
+      if (a.type === "kill") {
+        const c = children.find((c) => c.role === a.role && c.index === a.index);
+        note("warn", `stopping ${a.role} ${a.index} (${a.signal})`, { reason: a.why });
+        c?.proc.kill(a.signal);
+      } else {
+        note("warn", "stopping every role", { reason: a.why });
+        stopAll();
+      }
+    }
+    clearTimeout(watchTimer);
+    const next = watch.nextTimeout();
+    if (next !== undefined) {
+      watchTimer = setTimeout(act, Math.max(0, next - performance.now()) + 1);
+    }
+  };
+
   const start = (role: Role, index: number, args: string[]): Child => {
     const runtime = runtimeOf(opts.runtime, role);
     const [cmd, ...rest] = roleCommand(root, runtime, role);
@@ -212,6 +172,7 @@ export async function runScenario(
       opts.logLevel,
       "--log-format",
       logFormat,
+      ...(opts.idleMs === undefined ? [] : ["--idle-ms", String(opts.idleMs)]),
     ], { stdio: ["ignore", "pipe", "pipe"], env });
     const child: Child = {
       role,
@@ -219,8 +180,9 @@ export async function runScenario(
       runtime,
       proc,
       signal: null,
+      // "close": after its exit and the end of its stdout, so its summary is in.
       exit: new Promise((resolve) => {
-        proc.on("exit", (code, signal) => {
+        proc.on("close", (code, signal) => {
           child.signal = signal;
           resolve(code);
         });
@@ -230,6 +192,11 @@ export async function runScenario(
         });
       }),
     };
+    watch.started({ role, index });
+    child.exit.then((code) => {
+      watch.exited({ role, index }, code, child.signal, performance.now(), child.summary?.error);
+      act();
+    });
     let buf = "";
     proc.stdout!.setEncoding("utf8");
     proc.stdout!.on("data", (d: string) => {
@@ -249,6 +216,28 @@ export async function runScenario(
         if (e.event === "listening" && role === "data") {
           originAddr = { host: opts.host, port: e.port };
           onListening();
+        }
+        if (role === "data") {
+          if (e.event === "cache-lost" || e.event === "client-lost") {
+            const phase = typeof e.phase === "string" ? ` while ${e.phase}` : "";
+            note("warn", `the origin dropped ${e.event.slice(0, -5)} ${e.index}${phase}`, {
+              lost: e.event.slice(0, -5),
+              index: e.index,
+              ...(typeof e.phase === "string" ? { phase: e.phase } : {}),
+              reason: e.reason,
+            });
+          }
+          if (e.event === "cache-rejoined") {
+            note(
+              "info",
+              `cache ${e.index} rejoined: a cache started outside the run took its place`,
+              {
+                index: e.index,
+              },
+            );
+          }
+          watch.event({ role }, e, performance.now());
+          act();
         }
         opts.onEvent?.({ role, index }, e);
       }
@@ -294,6 +283,7 @@ export async function runScenario(
     }
     interrupted = signal === "SIGTERM" ? "SIGTERM" : "SIGINT";
     errors.push(`interrupted by ${interrupted}`);
+    watch.stopping();
     stopAll();
   };
   process.on("SIGINT", onSignal);
@@ -326,6 +316,7 @@ export async function runScenario(
 
   const timeout = setTimeout(() => {
     errors.push(`timed out after ${opts.timeoutS} s`);
+    watch.stopping();
     killAll("SIGKILL");
   }, opts.timeoutS * 1000);
   try {
@@ -344,24 +335,22 @@ export async function runScenario(
     } else {
       errors.push("the origin exited before listening");
     }
-    // When one process fails, the others get a grace period, then are stopped.
-    const failed: ReturnType<typeof setTimeout>[] = [];
-    for (const c of children) {
-      c.exit.then((code) => {
-        if (code !== 0) failed.push(setTimeout(stopAll, 15_000));
-      });
-    }
+    // Until every process has ended; the watch stops those it must (see act).
     await Promise.all(children.map((c) => c.exit));
-    for (const t of failed) clearTimeout(t);
   } finally {
     clearTimeout(timeout);
     clearTimeout(escalation);
+    clearTimeout(watchTimer);
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
   }
+  errors.unshift(...watch.failures);
+  if (watch.everyClientLost) errors.push("every client was lost: none finished");
   const processes: ProcessInfo[] = [];
+  const stoppedByRun = interrupted !== undefined || watch.stopped;
   for (const c of children) {
     const code = await c.exit;
+    const lost = watch.lost(c.role, c.index);
     processes.push({
       role: c.role,
       index: c.index,
@@ -370,15 +359,17 @@ export async function runScenario(
       exitCode: code,
       signal: c.signal,
       peakRssBytes: c.summary?.peakRssBytes ?? 0,
+      ...(lost ? { lost } : {}),
     });
-    // A child the interruption stopped is no error of its own.
-    if (code !== 0 && !(interrupted !== undefined && c.signal !== null)) {
-      errors.push(
-        `${c.role} ${c.index} exited ${code ?? `on ${c.signal}`}${
-          c.summary?.error ? `: ${c.summary.error}` : ""
-        }`,
-      );
-    }
+    // A lost role is no error: the run went on without it. A child the run stopped (a
+    // signal, the origin gone) is no error of its own; the origin's failure is the watch's.
+    if (code === 0 || lost || (stoppedByRun && c.signal !== null)) continue;
+    if (c.role === "data" && watch.originFailed) continue;
+    errors.push(
+      `${c.role} ${c.index} exited ${code ?? `on ${c.signal}`}${
+        c.summary?.error ? `: ${c.summary.error}` : ""
+      }`,
+    );
   }
   // A role stopped before its summary is shown as its latest stats said, marked partial.
   const summaries: Summary[] = [];

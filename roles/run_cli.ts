@@ -9,6 +9,7 @@ import process from "node:process";
 import * as v from "valibot";
 import type { LogLevel } from "../core/log.ts";
 import { ForesightError } from "../errors.ts";
+import { IDLE_MS } from "../live/limits.ts";
 import { RunTimeline } from "../admin/run_timeline.ts";
 import type { DashboardBound } from "../admin/dashboard_app.ts";
 import { renderReport, type RunReport } from "./report.ts";
@@ -89,6 +90,14 @@ export const RUN_FLAGS = {
     help: "print the report as JSON on stdout (progress goes to stderr)",
     config: v.boolean(),
   },
+  "idle-ms": {
+    type: "string",
+    arg: "MS",
+    default: String(IDLE_MS),
+    help: "every role's idle limit: a connection on which nothing arrived for MS milliseconds " +
+      "is closed, so a stopped or silent role is dropped (and then stopped by the run)",
+    config: v.pipe(v.number(), v.safeInteger(), v.minValue(1)),
+  },
   timeout: {
     type: "string",
     default: "1800",
@@ -154,6 +163,7 @@ function settings(flags: Flags) {
     65535 - scenario.caches - scenario.clients,
   );
   const dashboardPort = wholeFrom(values["dashboard-port"], from("dashboard-port"), 0, 65535);
+  const idleMs = wholeFrom(values["idle-ms"], from("idle-ms"), 1);
   return {
     scenario,
     runtime,
@@ -161,6 +171,7 @@ function settings(flags: Flags) {
     logLevel: logLevel as LogLevel,
     logFormat: logFormat as "pretty" | "json",
     timeoutS,
+    idleMs,
     adminPort,
     dashboard: values.dashboard === true,
     dashboardPort,
@@ -298,6 +309,7 @@ async function runWith(
       logLevel: o.logLevel,
       logFormat: o.logFormat,
       timeoutS: o.timeoutS,
+      idleMs: o.idleMs,
       adminPort: o.adminPort,
       secret,
       writeLog,

@@ -3,149 +3,15 @@
 // connects to the origin cannot take a place in it.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { packageRoot, STOP_GRACE_MS } from "../../roles/run.ts";
+import { STOP_GRACE_MS } from "../../roles/run.ts";
 import type { RunReport } from "../../roles/report.ts";
 import { runClient } from "../../live/client.ts";
 import { nodeAdapter } from "../../net/node.ts";
 import { silentLogger } from "../../core/log.ts";
-
-const cli = join(packageRoot(), "dist", "cli.js");
-type Rec = Record<string, any>;
-
-interface Run {
-  proc: ChildProcess;
-  stdout: () => string;
-  stderr: () => string;
-  /** Resolves with the first JSON record on stderr that `match` accepts. */
-  waitFor(match: (r: Rec) => boolean, what: string, ms?: number): Promise<Rec>;
-  done: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-/**
- * Starts `foresight run` with JSON logs, no FORESIGHT_* variable from outside. Its JSON
- * records are collected from stderr and stdout (where progress goes without --json).
- */
-function startRun(args: string[]): Run {
-  const env: Record<string, string | undefined> = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith("FORESIGHT_")) env[k] = v;
-  const proc = spawn(process.execPath, [cli, "run", "--log-format", "json", ...args], {
-    stdio: ["ignore", "pipe", "pipe"],
-    env,
-  });
-  let out = "", err = "";
-  const records: Rec[] = [];
-  const waiters: { match: (r: Rec) => boolean; resolve: (r: Rec) => void }[] = [];
-  const lines = () => {
-    let pending = "";
-    return (d: string) => {
-      pending += d;
-      let nl: number;
-      while ((nl = pending.indexOf("\n")) >= 0) {
-        const line = pending.slice(0, nl);
-        pending = pending.slice(nl + 1);
-        let r: Rec;
-        try {
-          r = JSON.parse(line);
-        } catch {
-          continue;
-        }
-        records.push(r);
-        for (const w of [...waiters]) {
-          if (w.match(r)) (waiters.splice(waiters.indexOf(w), 1), w.resolve(r));
-        }
-      }
-    };
-  };
-  const outLines = lines(), errLines = lines();
-  proc.stdout!.setEncoding("utf8").on("data", (d: string) => (out += d, outLines(d)));
-  proc.stderr!.setEncoding("utf8").on("data", (d: string) => (err += d, errLines(d)));
-  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    proc.on("close", (code, signal) => resolve({ code, signal }))
-  );
-  return {
-    proc,
-    stdout: () => out,
-    stderr: () => err,
-    done,
-    waitFor(match, what, ms = 60_000) {
-      const seen = records.find(match);
-      if (seen) return Promise.resolve(seen);
-      return new Promise((resolve, reject) => {
-        const timer = setTimeout(
-          () => reject(new Error(`no ${what} within ${ms} ms; stderr:\n${err.slice(-3000)}`)),
-          ms,
-        );
-        done.then(() => {
-          clearTimeout(timer);
-          reject(new Error(`the run ended before ${what}; stderr:\n${err.slice(-3000)}`));
-        });
-        waiters.push({ match, resolve: (r) => (clearTimeout(timer), resolve(r)) });
-      });
-    },
-  };
-}
-
-/** The ids of the processes whose parent is `pid` (from /proc). */
-function childPids(pid: number): number[] {
-  const out: number[] = [];
-  for (const name of readdirSync("/proc")) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, "utf8");
-      // "pid (comm) state ppid ...": comm may hold spaces and parentheses.
-      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      if (ppid === pid) out.push(Number(name));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return out.sort((a, b) => a - b);
-}
-
-async function waitForChildren(pid: number, n: number, ms = 20_000): Promise<number[]> {
-  const until = Date.now() + ms;
-  // A child counts once it has exec'd its role (before that, /proc shows the parent's image).
-  const started = (p: number) => {
-    try {
-      return /\b(cli|data|cache|client)\.(js|ts)\b/.test(
-        readFileSync(`/proc/${p}/cmdline`, "utf8"),
-      );
-    } catch {
-      return false;
-    }
-  };
-  let pids = childPids(pid);
-  while ((pids.length < n || !pids.every(started)) && Date.now() < until) {
-    await new Promise((r) => setTimeout(r, 50));
-    pids = childPids(pid);
-  }
-  return pids;
-}
-
-/** True while a process with this id exists (signal 0 checks without sending anything). */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code !== "ESRCH";
-  }
-}
-
-/** Stops what a failed test left running: the run (gently first), then any role of it. */
-async function cleanup(run: Run): Promise<void> {
-  if (run.proc.exitCode !== null || run.proc.signalCode !== null) return;
-  const pids = childPids(run.proc.pid!);
-  run.proc.kill("SIGTERM");
-  const timer = setTimeout(() => run.proc.kill("SIGKILL"), 10_000);
-  await run.done;
-  clearTimeout(timer);
-  for (const pid of pids) if (alive(pid)) process.kill(pid, "SIGKILL");
-}
+import { alive, childPids, cleanup, startRun, waitForChildren } from "./cli_run.ts";
 
 /** 4 clients × 60 files at scale 0.3: about 10 wall seconds of running after the warm-up. */
 const SLOW = [
