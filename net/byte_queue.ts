@@ -29,7 +29,9 @@ const DONE: IteratorResult<Uint8Array> = { value: undefined, done: true };
  * queue pauses the source when `highWaterMark` bytes wait unread, so memory
  * stays bounded however slow the reader is. Chunks queued before `end` are
  * still delivered, then the error is thrown. Breaking out of the loop
- * discards what is queued and leaves the source paused. One reader at a time.
+ * discards what is queued and whatever comes after, and keeps the source
+ * flowing so that its end (and the connection's close) is still seen. One
+ * reader at a time.
  *
  * @example
  * ```ts
@@ -45,6 +47,8 @@ export class ByteQueue implements AsyncIterableIterator<Uint8Array> {
   #ended = false;
   #error: Error | undefined;
   #paused = false;
+  /** The reader stopped: chunks are dropped as they come. */
+  #discarding = false;
   #waiter: Waiter | undefined;
   readonly #high: number;
   readonly #pause: () => void;
@@ -68,7 +72,7 @@ export class ByteQueue implements AsyncIterableIterator<Uint8Array> {
    * @param chunk bytes the queue now owns
    */
   push(chunk: Uint8Array): void {
-    if (this.#ended) return;
+    if (this.#ended || this.#discarding) return;
     const waiter = this.#waiter;
     if (waiter !== undefined) {
       this.#waiter = undefined;
@@ -90,7 +94,7 @@ export class ByteQueue implements AsyncIterableIterator<Uint8Array> {
    * @param error why the stream broke; omit for a clean EOF
    */
   end(error?: Error): void {
-    if (this.#ended) return;
+    if (this.#ended || this.#discarding) return;
     this.#ended = true;
     this.#error = error;
     const waiter = this.#waiter;
@@ -128,12 +132,17 @@ export class ByteQueue implements AsyncIterableIterator<Uint8Array> {
     return new Promise((resolve, reject) => this.#waiter = { resolve, reject });
   }
 
-  /** Stops reading: drops queued chunks and leaves the source paused. */
+  /**
+   * Stops reading: drops what is queued and what comes later, and resumes a
+   * paused source, so that its end is still reached (a connection whose
+   * reader stopped still closes when the peer closes its side).
+   */
   return(): Promise<IteratorResult<Uint8Array>> {
-    if (!this.#paused && !this.#ended) {
-      this.#paused = true;
-      this.#pause();
+    if (this.#paused && !this.#ended) {
+      this.#paused = false;
+      this.#resume();
     }
+    this.#discarding = true;
     this.#ended = true;
     this.#error = undefined;
     this.#chunks = [];

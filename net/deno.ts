@@ -47,6 +47,7 @@ class DenoConn implements Conn {
 
   async *#read(): AsyncGenerator<Uint8Array> {
     const ring = new ReadRing(RING_BYTES, READ_BYTES);
+    let reachedEnd = false;
     try {
       while (true) {
         // Pulled: every chunk read so far was handed over, none is unread.
@@ -55,11 +56,25 @@ class DenoConn implements Conn {
         if (n === null) break;
         yield ring.commit(region, n);
       }
+      reachedEnd = true;
     } catch (e) {
+      reachedEnd = true;
       if (!this.#isClosed) this.#fail(socketError(e, `read from ${this.#where}`, "CONN_CLOSED"));
       if (this.#error !== undefined) throw this.#error;
       return;
+    } finally {
+      // The reader stopped early: discard the rest, so the end is still seen.
+      if (!reachedEnd) void this.#drain(ring);
     }
+    this.#readEnded = true;
+    this.#closeIfDone();
+  }
+
+  /** Reads and drops what is left until the peer's end, then closes if the write side is shut. */
+  async #drain(ring: ReadRing): Promise<void> {
+    try {
+      while (!this.#isClosed && await this.#conn.read(ring.region()) !== null) { /* dropped */ }
+    } catch { /* closed meanwhile, or broken: nothing more to read either way */ }
     this.#readEnded = true;
     this.#closeIfDone();
   }

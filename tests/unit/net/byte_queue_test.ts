@@ -78,14 +78,17 @@ describe("ByteQueue", () => {
     assert.equal((await first).done, true);
   });
 
-  it("stops on break: drops what is queued and leaves the source paused", async () => {
-    const { queue, calls } = recordingQueue(100);
+  it("stops on break: drops what is queued and what comes later, and keeps the source flowing", async () => {
+    const { queue, calls } = recordingQueue(15);
     queue.push(bytes(10));
-    queue.push(bytes(10));
-    for await (const _ of queue) break;
+    queue.push(bytes(10)); // past the high-water mark: paused
     assert.deepEqual(calls, ["pause"]);
+    for await (const _ of queue) break;
+    assert.deepEqual(calls, ["pause", "resume"], "resumed, so that the end is still reached");
     assert.equal(queue.bufferedBytes, 0);
     queue.push(bytes(10));
+    assert.equal(queue.bufferedBytes, 0, "later chunks are dropped");
+    assert.deepEqual(calls, ["pause", "resume"], "and never pause the source again");
     assert.equal((await queue.next()).done, true);
   });
 });

@@ -354,6 +354,28 @@ describe(`net adapter conformance (${detectRuntime()})`, () => {
     },
   );
 
+  check(
+    "a reader that stops early still sees the peer's end: closed settles after both half-closes",
+    async (track) => {
+      const { listener, accepted } = await serve(adapter);
+      track(listener);
+      const conn = track(await adapter.connect({ host: HOST, port: listener.address.port }));
+      const server = track(await accepted());
+      // More than the socket buffers hold, so a paused reader would stall it.
+      const sent = server.write(pattern(4 * MiB)).then(() => server.closeWrite());
+      for await (const chunk of conn.readable) {
+        assert.ok(chunk.byteLength > 0);
+        break; // stop reading after the first chunk
+      }
+      await conn.closeWrite();
+      await within(5000, "the server's writes", sent);
+      assert.equal(await within(2000, "client closed", conn.closed), undefined);
+      const rest = await within(2000, "server reads EOF", readAll(server));
+      assert.equal(rest.byteLength, 0);
+      assert.equal(await within(2000, "server closed", server.closed), undefined);
+    },
+  );
+
   check("close is safe twice, closed settles once, and the first reason wins", async (track) => {
     const { listener, accepted } = await serve(adapter);
     track(listener);
