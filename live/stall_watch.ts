@@ -259,7 +259,8 @@ export function watchStalls(
   }
   if (timer === undefined) {
     period = Math.min(period, want);
-    lastCheck = undefined;
+    // From now: a process stopped before the first check still sees its pause.
+    lastCheck = performance.now();
     timer = setInterval(check, period);
   }
   return () => {
