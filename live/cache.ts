@@ -179,7 +179,7 @@ export async function runCache(options: CacheOptions): Promise<CacheSummary> {
           if (msg.next !== undefined) st.brain.hinted(msg.next);
           await origin.send({ type: "start" });
           options.onEvent?.({
-            event: "st.warm",
+            event: "warm",
             files: st.brain.store.size,
             bytes: st.brain.store.used,
           });

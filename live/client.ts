@@ -15,7 +15,12 @@ import { requestList, type Scenario } from "../core/scenario.ts";
 import { FileSource } from "../core/virtual_files.ts";
 import type { Phase, RoleView } from "../core/role_view.ts";
 import { ForesightError } from "../errors.ts";
-import { type Message, PROTOCOL_VERSION } from "../protocol/mod.ts";
+import {
+  type CacheAddress,
+  type Message,
+  PROTOCOL_VERSION,
+  type RejoinMessage,
+} from "../protocol/mod.ts";
 import { Peer } from "./peer.ts";
 import { CONNECT_DEADLINE_MS, IDLE_MS, JOIN_MS } from "./limits.ts";
 import { lastPause } from "./stall_watch.ts";
@@ -169,11 +174,49 @@ export async function runClient(options: ClientOptions): Promise<ClientSummary> 
       return { peer, msgs };
     };
     const cacheMsgs = new Map<Source, AsyncGenerator<Message>>();
-    for (const c of cachesMsg.caches) {
-      const { peer, msgs } = await joinCache({ host: c.host, port: c.port });
-      sources.set(c.index, peer);
-      cacheMsgs.set(c.index, msgs);
-    }
+    /**
+     * Cache places this client has no connection to at the start, and whether
+     * the origin must be told (it believes the cache alive): a place the origin
+     * left out of the list is lost already; one that cannot be joined is not.
+     */
+    const unreachable = new Map<Source, boolean>();
+    const generations = new Map<Source, number>();
+    for (let k = 0; k < s.caches; k++) unreachable.set(k, false);
+    /** Joins the cache in place `k`; one that cannot be joined is lost for this client. */
+    const takePlace = async (k: Source, address: Address) => {
+      sources.get(k)?.close();
+      sources.delete(k);
+      cacheMsgs.delete(k);
+      try {
+        const { peer, msgs } = await joinCache(address);
+        sources.set(k, peer);
+        cacheMsgs.set(k, msgs);
+        unreachable.delete(k);
+      } catch (e) {
+        log.log("warn", "cannot join a cache; its files will come from the origin", {
+          cache: k,
+          reason: (e as Error).message,
+        });
+        unreachable.set(k, true);
+      }
+    };
+    /** Joins the caches of a `caches` list it has no connection to yet; a place left out is lost. */
+    const learn = async (list: readonly CacheAddress[]) => {
+      const listed = new Map(list.map((c) => [c.index, c]));
+      for (let k = 0; k < s.caches; k++) {
+        const c = listed.get(k);
+        if (c === undefined) {
+          sources.get(k)?.close();
+          sources.delete(k);
+          cacheMsgs.delete(k);
+          unreachable.set(k, false);
+        } else if (!sources.has(k) || (generations.get(k) ?? 0) !== (c.generation ?? 0)) {
+          generations.set(k, c.generation ?? 0);
+          await takePlace(k, { host: c.host, port: c.port });
+        }
+      }
+    };
+    await learn(cachesMsg.caches);
     await origin.send({ type: "list", files: list });
     phase = "waiting";
     log.log("info", "list sent; waiting for the start", {
@@ -181,11 +224,16 @@ export async function runClient(options: ClientOptions): Promise<ClientSummary> 
       files: list.length,
     });
 
-    // Wait for the start (a plan may come first).
+    // Wait for the start (a plan may come first). A cache that takes a lost
+    // one's place before the warm-up comes with a new list; one that takes it
+    // during the warm-up, with a `rejoin` handled at the start as mid-run.
+    const rejoins: RejoinMessage[] = [];
     while (true) {
       const m = await nextMessage(originMsgs, 600_000, "wait for the start");
       if (m.type === "plan") policy.route(m.routes);
       else if (m.type === "start") break;
+      else if (m.type === "caches") await learn(m.caches);
+      else if (m.type === "rejoin") rejoins.push(m);
       else if (m.type === "stop") {
         throw new ForesightError(
           "PROTOCOL",
@@ -220,6 +268,9 @@ export async function runClient(options: ClientOptions): Promise<ClientSummary> 
       join: joinCache,
       cacheMsgs,
       originMsgs,
+      unreachable,
+      generations,
+      rejoins,
     });
     await finished;
     summary.finishSimSeconds = (clock.now() - t0) / 1000 * s.scale;

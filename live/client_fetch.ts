@@ -14,7 +14,7 @@ import { type ClientPolicy, ORIGIN_SOURCE, type Source } from "../core/policy.ts
 import type { Scenario } from "../core/scenario.ts";
 import type { FileSource } from "../core/virtual_files.ts";
 import { ForesightError } from "../errors.ts";
-import type { Message } from "../protocol/mod.ts";
+import type { Message, RejoinMessage } from "../protocol/mod.ts";
 import type { Peer } from "./peer.ts";
 import type { ClientSummary } from "./client.ts";
 
@@ -35,6 +35,15 @@ export interface FetchOptions {
   /** The messages of each cache joined before the start. */
   readonly cacheMsgs: ReadonlyMap<Source, AsyncGenerator<Message>>;
   readonly originMsgs: AsyncGenerator<Message>;
+  /**
+   * Cache places lost before the start (left out of the origin's list, or
+   * not joinable), each with whether the origin must be told (default none).
+   */
+  readonly unreachable?: ReadonlyMap<Source, boolean>;
+  /** Per cache place: how many caches held it before the current one (default 0 each). */
+  readonly generations?: ReadonlyMap<Source, number>;
+  /** `rejoin`s that came before the start, in order: handled first, as if they came now. */
+  readonly rejoins?: readonly RejoinMessage[];
 }
 
 interface Transfer {
@@ -70,7 +79,7 @@ export function fetchAll(o: FetchOptions): { finished: Promise<void>; stopped: P
   // model, the moment it was asked.
   const askedAt = new Map<Source, number>();
   /** Per cache place: how many times a cache took it again (see `rejoin`); 0 at first. */
-  const generations = new Map<Source, number>();
+  const generations = new Map<Source, number>(o.generations ?? []);
   /**
    * A write to the origin failed: the run is over for this client. The read
    * side may still hold the origin's reason (an `error` sent before it closed,
@@ -294,6 +303,15 @@ export function fetchAll(o: FetchOptions): { finished: Promise<void>; stopped: P
   };
   for (const [src, msgs] of cacheMsgs) void readLoop(src, msgs);
   void readLoop(ORIGIN_SOURCE, originMsgs);
+  for (const [cache, tell] of o.unreachable ?? []) {
+    log.log("warn", "no cache in this place at the start; its files come from the origin", {
+      cache,
+    });
+    summary.lostSources++;
+    if (tell) tellLost(cache);
+    policy.lost(cache);
+  }
+  for (const m of o.rejoins ?? []) rejoin(m.cache, m.generation, m, m.files);
   pump();
   return { finished, stopped };
 }

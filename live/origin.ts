@@ -78,10 +78,19 @@ export async function runOrigin(options: OriginOptions): Promise<OriginSummary> 
     stopAll: (reason) => {
       if (st.finished) return;
       st.finished = true;
+      st.emit({ event: "phase", phase: "stopping" });
       for (const p of peers) {
         p.send({ type: "stop", reason }).catch(() => {}).finally(() => p.close());
       }
       resolveEnd();
+    },
+    advance: () => {
+      if (st.finished) return;
+      if (!st.policy && lists.every((l, i) => l !== undefined || lostClients.has(i))) {
+        begin().catch((e) => fail(`Cannot warm the caches: ${(e as Error).message}`));
+      } else if (st.policy) {
+        maybeStartClients().catch((e) => fail(`Cannot start the clients: ${(e as Error).message}`));
+      }
     },
   });
   const { files, ledger, caches, clients, lists, done, lostClients, servedTo, summary } = st;
@@ -95,10 +104,21 @@ export async function runOrigin(options: OriginOptions): Promise<OriginSummary> 
     scenario: s,
   });
 
+  /** The caches alive now (a lost one is left out: clients fetch its share from the origin). */
   const cacheList = (): Message => ({
     type: "caches",
-    caches: caches.map((c, index) => ({ index, host: c!.address.host, port: c!.address.port })),
+    caches: caches.flatMap((c, index) =>
+      c && !c.lost
+        ? [{ index, host: c.address.host, port: c.address.port, generation: c.generation }]
+        : []
+    ),
   });
+  /** Sends a client a message; a client lost meanwhile is skipped, a failed send loses it. */
+  const toClient = (i: number, m: Message): Promise<void> => {
+    const peer = clients[i];
+    if (!peer || lostClients.has(i)) return Promise.resolve();
+    return peer.send(m).catch((e) => loseClient(st, i, (e as Error).message));
+  };
 
   const fail = (reason: string) => {
     if (st.finished) return;
@@ -114,6 +134,7 @@ export async function runOrigin(options: OriginOptions): Promise<OriginSummary> 
    */
   const push = (cache: number, file: number, cause?: number): boolean => {
     const slot = caches[cache]!;
+    if (slot.lost) return false;
     const members = pushMembers(st, cache, file);
     if (members.length === 0 && st.policy!.pushCount?.(cache, file) !== 0) return false;
     const count = ledger.handOff(file, cache, members.length);
@@ -127,11 +148,9 @@ export async function runOrigin(options: OriginOptions): Promise<OriginSummary> 
       { type: "file", file, size, count, next: st.policy!.hint(cache) },
       fileParts(files, file),
       cause,
-    ).catch((e) => {
-      if (st.started) {
-        loseCache(st, cache, slot.peer, `Cannot push file ${file}: ${(e as Error).message}`);
-      } else fail(`Cannot push file ${file} to cache ${cache}: ${(e as Error).message}`);
-    });
+    ).catch((e) =>
+      loseCache(st, cache, slot.peer, `Cannot push file ${file}: ${(e as Error).message}`)
+    );
     return true;
   };
 
@@ -179,7 +198,8 @@ export async function runOrigin(options: OriginOptions): Promise<OriginSummary> 
       ledger,
       caches: s.caches,
       capacity: s.capacityKiB * 1024,
-      lists: lists as number[][],
+      // A client lost before the warm-up wants nothing.
+      lists: lists.map((l, i) => lostClients.has(i) ? [] : l!),
       size: (f) => files.size(f),
       wanted: (cache, f) => pushMembers(st, cache, f).length > 0,
     });
@@ -189,24 +209,46 @@ export async function runOrigin(options: OriginOptions): Promise<OriginSummary> 
       const fallback = (f: number) => s.caches > 0 ? shardOf(f, s.caches) : ORIGIN_SOURCE;
       return new Map(list!.map((f) => [f, routes.get(f) ?? fallback(f)]));
     });
+    st.emit({ event: "phase", phase: "warming" });
     const pushes = st.policy.warmup();
     for (const p of pushes) push(p.cache, p.file);
     log.log("info", "warming caches", { pushes: pushes.length });
-    // `start` to a cache follows its warm-up pushes on the same link; the cache echoes it when all arrived.
-    for (const c of caches) await c!.peer.send({ type: "start" });
+    // `start` to a cache follows its warm-up pushes on the same link; the cache
+    // echoes it when all arrived. A cache lost meanwhile is not waited for.
+    for (const [k, c] of caches.entries()) {
+      if (c && !c.lost) {
+        await c.peer.send({ type: "start" }).catch((e) =>
+          loseCache(st, k, c.peer, `Cannot start it: ${(e as Error).message}`)
+        );
+      }
+    }
+    maybeStartClients().catch((e) => fail(`Cannot start the clients: ${(e as Error).message}`));
   };
 
   const maybeStartClients = async () => {
-    if (st.started || !caches.every((c) => c?.warm)) return;
+    if (st.started || st.finished || !caches.every((c) => c?.warm || c?.lost)) return;
     st.started = true;
     const t0 = clock.now();
     st.emit({ event: "start", at: t0 });
+    st.emit({ event: "phase", phase: "running" });
     log.log("info", "all caches warm: starting clients");
     for (let i = 0; i < s.clients; i++) {
       const routes = st.policy!.routes(i);
-      if (routes) await clients[i]!.send({ type: "plan", routes });
-      await clients[i]!.send({ type: "start" });
+      if (routes) await toClient(i, { type: "plan", routes });
+      await toClient(i, { type: "start" });
     }
+  };
+
+  /**
+   * A cache took the place of one lost before the warm-up began: it is warmed
+   * like any other, and clients that were told the caches already get the new
+   * list (their plan comes with the start).
+   */
+  const retake = async (index: number) => {
+    caches[index]!.rejoined = false;
+    summary.rejoinedCaches++;
+    st.emit({ event: "cache-rejoined", index });
+    for (const i of toldCaches) await toClient(i, cacheList());
   };
 
   const onCacheMessage = (index: number, msg: Message) => {
@@ -214,7 +256,7 @@ export async function runOrigin(options: OriginOptions): Promise<OriginSummary> 
     switch (msg.type) {
       case "start":
         slot.warm = true;
-        maybeStartClients().catch((e) => fail(`Cannot start the clients: ${(e as Error).message}`));
+        st.advance();
         return;
       case "request": {
         if (st.policy && st.policy.grant(index, msg.file)) {
@@ -255,9 +297,7 @@ export async function runOrigin(options: OriginOptions): Promise<OriginSummary> 
         ledger.add(msg.files);
         lists[index] = msg.files;
         st.emit({ event: "list", client: index, files: msg.files.length });
-        if (lists.every((l) => l !== undefined)) {
-          begin().catch((e) => fail(`Cannot warm the caches: ${(e as Error).message}`));
-        }
+        st.advance();
         return;
       }
       case "request":
@@ -311,17 +351,18 @@ export async function runOrigin(options: OriginOptions): Promise<OriginSummary> 
       st.emit({ event: "register", role: who.role, index: who.index });
       await peer.send(welcome(who.index));
       peer.keepAlive();
-      if (who.role === "cache" && caches[who.index]!.rejoined) await rejoin(st, who.index);
+      if (who.role === "cache" && caches[who.index]!.rejoined) {
+        if (st.policy) await rejoin(st, who.index);
+        else await retake(who.index);
+      }
       // Every client gets the cache list exactly once, as soon as both it and
       // the last cache are registered (whichever comes second sends it).
       if (allCaches(st)) {
-        const due = who.role === "cache"
-          ? clients.map((c, i) => [c, i] as const)
-          : [[peer, who.index] as const];
-        for (const [c, i] of due) {
-          if (!c || toldCaches.has(i)) continue;
+        const due = who.role === "cache" ? clients.map((_, i) => i) : [who.index];
+        for (const i of due) {
+          if (!clients[i] || toldCaches.has(i)) continue;
           toldCaches.add(i);
-          await c.send(cacheList());
+          await toClient(i, cacheList());
         }
       }
       for await (const msg of msgs) {
@@ -337,11 +378,9 @@ export async function runOrigin(options: OriginOptions): Promise<OriginSummary> 
         : new ForesightError("INTERNAL", String(e), { cause: e });
       log.log("warn", "connection closed", { remote, code: err.code, reason: err.message });
       if (!peer.isClosed) await peer.reject(err);
-      if (who?.role === "cache" && st.started && !st.finished) {
-        loseCache(st, who.index, peer, err.message);
-      } else if (who?.role === "client" && st.started && !st.finished) {
-        loseClient(st, who.index, err.message);
-      } else if (who && !st.finished) fail(`${who.role} ${who.index} failed: ${err.message}`);
+      // A role lost in any phase: the run goes on without it.
+      if (who?.role === "cache") loseCache(st, who.index, peer, err.message);
+      else if (who?.role === "client") loseClient(st, who.index, err.message);
     } finally {
       peer.close();
     }

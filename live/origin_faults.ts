@@ -1,19 +1,21 @@
 /**
- * What the origin does when a role fails mid-run: a cache lost (its files
- * come back to the origin), a client lost (its demand is released), a cache
- * restarted in a lost one's place (clients are sent back to it).
+ * What the origin does when a role fails, in any phase of the run: a cache
+ * lost (its files come back to the origin), a client lost (its demand is
+ * released), a cache restarted in a lost one's place (clients are sent back
+ * to it).
  *
  * @module
  */
 
-import type { OriginState } from "./origin_state.ts";
+import { type OriginState, runPhase } from "./origin_state.ts";
 import type { Peer } from "./peer.ts";
 
 /**
- * A cache is gone mid-run: nothing more is pushed to it, and the origin
- * serves the files whose demand it held (clients fall back by themselves).
- * Only the cache on `peer` is lost: a failure noticed late on a connection
- * whose place another cache has taken since changes nothing.
+ * A cache is gone, in whatever phase: nothing more is pushed to it, and the
+ * origin serves the files whose demand it held (clients fall back by
+ * themselves); a warm-up no longer waits for it. Only the cache on `peer` is
+ * lost: a failure noticed late on a connection whose place another cache has
+ * taken since changes nothing. After the stop, nothing is lost any more.
  *
  * @example
  * ```ts
@@ -22,14 +24,21 @@ import type { Peer } from "./peer.ts";
  */
 export function loseCache(st: OriginState, index: number, peer: Peer, reason: string): void {
   const slot = st.caches[index];
-  if (!slot || slot.peer !== peer || slot.lost) return;
+  if (!slot || slot.peer !== peer || slot.lost || st.finished) return;
   slot.lost = true;
   st.summary.lostCaches++;
+  const phase = runPhase(st);
+  st.summary.lost.push({ role: "cache", index, phase, reason });
   // Its files come back to the origin (with no count: the requests still to
   // come for them are served directly); a cache taking its place starts empty.
   for (const f of st.ledger.reclaim(index)) st.orphaned.add(f);
-  st.log.log("warn", "cache lost; its clients fall back to the origin", { cache: index, reason });
-  st.emit({ event: "cache-lost", index, reason });
+  st.log.log("warn", "cache lost; its clients fall back to the origin", {
+    cache: index,
+    phase,
+    reason,
+  });
+  st.emit({ event: "cache-lost", index, phase, reason });
+  st.advance();
 }
 
 /**
@@ -46,9 +55,10 @@ function release(st: OriginState, cache: number, client: number): void {
 }
 
 /**
- * A client is gone mid-run: the requests it will never make are withdrawn
- * from the origin's ledger, and each cache is told to forgo what it owed it,
- * so its space frees; the others carry on.
+ * A client is gone, in whatever phase: the requests it will never make are
+ * withdrawn from the origin's ledger, and each cache is told to forgo what it
+ * owed it, so its space frees; the others carry on (a warm-up no longer waits
+ * for its list). A client that said `done`, or any after the stop, is not lost.
  *
  * @example
  * ```ts
@@ -56,11 +66,13 @@ function release(st: OriginState, cache: number, client: number): void {
  * ```
  */
 export function loseClient(st: OriginState, index: number, reason: string): void {
-  if (st.lostClients.has(index) || st.done.has(index)) return;
+  if (st.lostClients.has(index) || st.done.has(index) || st.finished) return;
   st.lostClients.add(index);
   st.summary.lostClients++;
-  st.log.log("warn", "client lost; releasing its demand", { client: index, reason });
-  st.emit({ event: "client-lost", index, reason });
+  const phase = runPhase(st);
+  st.summary.lost.push({ role: "client", index, phase, reason });
+  st.log.log("warn", "client lost; releasing its demand", { client: index, phase, reason });
+  st.emit({ event: "client-lost", index, phase, reason });
   // Its requests still at the origin are withdrawn (pushes yet to come leave
   // it out, see pushMembers); those a push carried already are forgone there
   // (once: a cache it had cut itself off from was told then).
@@ -72,7 +84,7 @@ export function loseClient(st: OriginState, index: number, reason: string): void
   }
   if (st.done.size + st.lostClients.size === st.s.clients) {
     st.stopAll("every client is done or gone");
-  }
+  } else st.advance();
 }
 
 /**
@@ -162,6 +174,7 @@ export async function rejoin(st: OriginState, index: number): Promise<void> {
     if (!peer || st.lostClients.has(c) || st.done.has(c)) continue;
     const mine = upcoming ?? [...st.routeOf[c]!.keys()].sort((a, b) => a - b);
     told++;
+    // A client that cannot be told is lost (its own connection says why).
     await peer.send({
       type: "rejoin",
       cache: index,
@@ -169,7 +182,7 @@ export async function rejoin(st: OriginState, index: number): Promise<void> {
       host: slot.address.host,
       port: slot.address.port,
       files: mine.filter((f) => owes(st, c, index, f)),
-    });
+    }).catch((e) => loseClient(st, c, (e as Error).message));
   }
   st.log.log("info", "cache rejoined; clients told", { cache: index, clients: told });
   st.emit({ event: "cache-rejoined", index });

@@ -31,17 +31,30 @@ export interface OriginSummary {
   ownerRaces: number;
   /** Direct requests sent back to the cache that had just taken the file's demand. */
   redirects: number;
-  /** Caches lost mid-run (their files then came from the origin). */
+  /** Caches lost, in any phase (their files then came from the origin). */
   lostCaches: number;
   /** Files served directly whose demand a lost cache had held. */
   servedForLostCaches: number;
-  /** Clients lost mid-run (their demand was released). */
+  /** Clients lost, in any phase (their demand was released). */
   lostClients: number;
   /** Caches that came back mid-run (a lost place taken again). */
   rejoinedCaches: number;
   /** Client–cache connections lost while the cache lived on (that client's demand there was released). */
   cutLinks: number;
+  /** Every cache and client lost, in order: which, in what phase of the run, and why. */
+  lost: LostRole[];
   ledger: ReturnType<DemandLedger["totals"]>;
+}
+
+/** The phases of a run in which a role can be lost (see {@link runPhase}). */
+export type RunPhase = "registering" | "warming" | "running" | "stopping";
+
+/** A cache or client the origin lost: which, in what phase of the run, and why. */
+export interface LostRole {
+  role: "cache" | "client";
+  index: number;
+  phase: RunPhase;
+  reason: string;
 }
 
 /** A registered cache. */
@@ -72,7 +85,7 @@ export interface OriginState {
   readonly lists: (number[] | undefined)[];
   /** Clients that reported done. */
   readonly done: Set<number>;
-  /** Clients gone mid-run. */
+  /** Clients gone (in any phase). */
   readonly lostClients: Set<number>;
   /** Per client: the files the origin served it directly. */
   readonly servedTo: Set<number>[];
@@ -92,21 +105,27 @@ export interface OriginState {
   emit(event: Record<string, unknown>): void;
   /** Ends the run: every peer is told to stop. */
   stopAll(reason: string): void;
+  /**
+   * Moves the run on if it can now: begins the warm-up once every client's
+   * list is in (or the client is lost), starts the clients once every cache is
+   * warm (or lost). Called after anything that may unblock either.
+   */
+  advance(): void;
 }
 
 /**
- * A fresh state for `s`; `emit` and `stopAll` are the origin's.
+ * A fresh state for `s`; `emit`, `stopAll` and `advance` are the origin's.
  *
  * @example
  * ```ts
- * const st = originState(scenario, log, { emit: console.log, stopAll: () => {} });
+ * const st = originState(scenario, log, { emit: console.log, stopAll: () => {}, advance: () => {} });
  * st.ledger.add([1, 2]);
  * ```
  */
 export function originState(
   s: Scenario,
   log: Logger,
-  hooks: Pick<OriginState, "emit" | "stopAll">,
+  hooks: Pick<OriginState, "emit" | "stopAll" | "advance">,
 ): OriginState {
   const ledger = new DemandLedger(s.files);
   return {
@@ -140,6 +159,7 @@ export function originState(
       lostClients: 0,
       rejoinedCaches: 0,
       cutLinks: 0,
+      lost: [],
       ledger: ledger.totals(),
     },
     ...hooks,
@@ -164,7 +184,21 @@ export function owedAt(st: OriginState, client: number, file: number): number | 
   return undefined;
 }
 
-/** Whether every cache place is taken. */
+/**
+ * Where the run is: `registering` until every list is in, `warming` while the
+ * caches are filled, `running` once the clients were started, `stopping` once
+ * the origin said stop.
+ *
+ * @example
+ * ```ts
+ * if (runPhase(st) === "warming") log.log("info", "a loss during the warm-up");
+ * ```
+ */
+export function runPhase(st: OriginState): RunPhase {
+  return st.finished ? "stopping" : st.started ? "running" : st.policy ? "warming" : "registering";
+}
+
+/** Whether every cache place is taken (a place whose cache was lost counts: the run goes on without it). */
 export function allCaches(st: OriginState): boolean {
   return st.caches.every((c) => c !== undefined);
 }
@@ -179,16 +213,10 @@ export function allCaches(st: OriginState): boolean {
  */
 export function originView(st: OriginState): RoleView {
   const { s, summary, files } = st;
-  const phase = (): Phase =>
-    st.finished
-      ? "stopping"
-      : st.started
-      ? "running"
-      : st.policy
-      ? "warming"
-      : allCaches(st) && st.clients.every((c) => c)
-      ? "waiting"
-      : "registering";
+  const phase = (): Phase => {
+    const p = runPhase(st);
+    return p === "registering" && allCaches(st) && st.clients.every((c) => c) ? "waiting" : p;
+  };
   return {
     role: "data",
     phase,
@@ -204,6 +232,7 @@ export function originView(st: OriginState): RoleView {
       clientsRegistered: st.clients.filter((c) => c).length,
       listsIn: st.lists.filter((l) => l).length,
       clientsDone: [...st.done].sort((a, b) => a - b),
+      lost: summary.lost,
     }),
     file: (id) =>
       Number.isInteger(id) && id >= 1 && id <= s.files

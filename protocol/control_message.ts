@@ -59,10 +59,14 @@ export interface CacheAddress {
   host: string;
   /** TCP port, 0..65535. */
   port: number;
+  /** How many caches held this place before this one (absent: 0, the first). */
+  generation?: number | undefined;
 }
 
 /**
- * 0x03, origin → client: the caches to fetch from.
+ * 0x03, origin → client: the caches to fetch from. Sent once every place is
+ * taken, and again if a cache takes a lost one's place before the warm-up: a
+ * place left out has no cache (its files come from the origin).
  * @example `const msg: CachesMessage = { type: "caches", caches: [{ index: 0, host: "127.0.0.1", port: 9001 }] };`
  */
 export interface CachesMessage {

@@ -6,7 +6,7 @@
  * | ---- | ------- | ----------------------------------------------------------------- |
  * | 0x01 | hello   | `{v, role, index?, advertise?: {host, port}, capacity?, runtime?}` |
  * | 0x02 | welcome | `{v, index, scenario}` (see scenario_schema.ts)                   |
- * | 0x03 | caches  | `{caches: [{index, host, port}]}`                                 |
+ * | 0x03 | caches  | `{caches: [{index, host, port, generation?}]}`                    |
  * | 0x04 | list    | `{files: [id, ...]}` ascending, distinct                          |
  * | 0x05 | start   | `{next?}` (to a cache: the origin's first hint, id or null)       |
  * | 0x06 | stop    | `{reason}`                                                        |
@@ -173,7 +173,9 @@ function build(maxList: number) {
     }),
     caches: v.object({
       type: v.literal("caches"),
-      caches: list(v.object({ index: Count, host: Host, port: Port })),
+      caches: list(
+        v.object({ index: Count, host: Host, port: Port, generation: v.optional(Count) }),
+      ),
     }),
     list: v.object({ type: v.literal("list"), files: v.pipe(list(FileId), Ascending) }),
     start: v.object({ type: v.literal("start"), next: v.optional(v.nullable(FileId)) }),

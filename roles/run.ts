@@ -76,7 +76,7 @@ export async function runScenario(
     host: string;
     logLevel: string;
     timeoutS: number;
-    onEvent?: (child: { role: Role; index: number }, e: Record<string, any>) => void;
+    onEvent?: (child: { role: Role; index: number; pid: number }, e: Record<string, any>) => void;
     /** Serve every role's admin API: 0 = each picks a port; N = consecutive ports from N. */
     adminPort?: number;
     /** How often each role prints a stats event (default: 100 ms, slower for many processes). */
@@ -239,7 +239,7 @@ export async function runScenario(
           watch.event({ role }, e, performance.now());
           act();
         }
-        opts.onEvent?.({ role, index }, e);
+        opts.onEvent?.({ role, index, pid: proc.pid! }, e);
       }
     });
     proc.stderr!.setEncoding("utf8");

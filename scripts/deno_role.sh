@@ -10,6 +10,8 @@
 set -eu
 role=$1
 shift
+# `deno task cache -- --origin …` passes the separator on: drop it.
+if [ "${1:-}" = "--" ]; then shift; fi
 cd "$(dirname "$0")/.."
 exec deno run --v8-flags=--max-semi-space-size=4 --allow-net --allow-env --allow-read --allow-sys \
   "roles/$role.ts" "$@"

@@ -10,16 +10,16 @@ import { join } from "node:path";
 import { CANONICAL, requestList, type Scenario, shardOf } from "../../core/scenario.ts";
 import { FileSource } from "../../core/virtual_files.ts";
 import { packageRoot, runScenario } from "../../roles/run.ts";
+import { freeze, thaw } from "./roles.ts";
 
-// Slow enough (scale 3) that the run lasts a few seconds after the start, so the probes run
-// mid-run; LRU caches keep whole files around, so a cache has files to serve at any moment.
+// The probes run mid-run: client 3 is frozen (SIGSTOP) from the start until they are done, so
+// the run cannot end before; LRU caches keep whole files around, so a cache has files to serve.
 const small: Scenario = {
   ...CANONICAL,
   files: 300,
   requests: 60,
   capacityKiB: 2_000,
-  // Slow enough that every probe ends before the run does, even on a loaded machine.
-  scale: 2,
+  scale: 20,
   seed: 3,
   policy: "lru",
 };
@@ -60,17 +60,20 @@ async function probe(
 }
 
 async function probeRoles(ports: Map<string, number>, seen: Seen): Promise<void> {
-  await Promise.all([...ports].map(async ([k, port]) => {
-    const health = await (await get(port, "/health")).json();
-    assert.equal(health.status, "ok");
-    seen.phases[k] = health.phase;
-    const stats = await get(port, "/stats");
-    assert.match(stats.headers.get("content-type") ?? "", /application\/json/);
-    seen.stats[k] = await stats.json();
-    const metrics = await get(port, "/metrics");
-    assert.match(metrics.headers.get("content-type") ?? "", /^text\/plain; version=0\.0\.4/);
-    seen.metrics[k] = await metrics.text();
-  }));
+  // Not client 3: it is frozen while the probes run (see below).
+  await Promise.all(
+    [...ports].filter(([k]) => k !== "client3").map(async ([k, port]) => {
+      const health = await (await get(port, "/health")).json();
+      assert.equal(health.status, "ok");
+      seen.phases[k] = health.phase;
+      const stats = await get(port, "/stats");
+      assert.match(stats.headers.get("content-type") ?? "", /application\/json/);
+      seen.stats[k] = await stats.json();
+      const metrics = await get(port, "/metrics");
+      assert.match(metrics.headers.get("content-type") ?? "", /^text\/plain; version=0\.0\.4/);
+      seen.metrics[k] = await metrics.text();
+    }),
+  );
   const client = await get(ports.get("client0")!, "/files/1");
   seen.clientFiles = client.status;
   await client.body?.cancel();
@@ -154,6 +157,7 @@ describe("admin API of every role, mid-run", () => {
       };
       let probing: Promise<void> | undefined;
       let ended = false;
+      const pids = new Map<string, number>();
       const report = await runScenario(small, {
         runtime,
         host: "127.0.0.1",
@@ -164,11 +168,14 @@ describe("admin API of every role, mid-run", () => {
           if (e.event === "admin") {
             assert.equal(e.role, who.role);
             ports.set(`${who.role}${who.role === "data" ? "" : who.index}`, e.port);
+            pids.set(`${who.role}${who.index}`, who.pid);
           }
           if (e.event === "start" && who.role === "data") {
-            probing = probe(ports, small, seen, () => ended).then(() =>
-              void (seen.doneBeforeEnd = !ended)
-            );
+            const pinned = pids.get("client3")!;
+            probing = freeze(pinned)
+              .then(() => probe(ports, small, seen, () => ended))
+              .then(() => void (seen.doneBeforeEnd = !ended))
+              .finally(() => thaw(pinned));
           }
           if (e.event === "summary" && who.role === "data") ended = true;
         },

@@ -1,10 +1,16 @@
-// Faults with real processes: a role killed or started late mid-run.
+// Faults with real processes: a role killed or started late mid-run. Each
+// fault is injected in a phase the test has observed and pinned (see
+// phase_faults_test.ts): client 3 is frozen (SIGSTOP) from the warm-up on, so
+// it has fetched nothing and the run cannot end until it is thawed; the kill
+// comes once the origin says the clients were started.
 import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import {
+  type Cluster,
   freePort,
-  hasFiles,
+  freeze,
   killStragglers,
+  phaseIs,
   REQUESTS,
   type Role,
   startCache,
@@ -12,9 +18,20 @@ import {
   startRole,
   summaryOf,
   teardown,
+  thaw,
 } from "./roles.ts";
 
 after(killStragglers);
+
+/**
+ * Freezes client 3 while the caches warm (it fetches nothing), then resolves
+ * once the origin has started the clients: the run is running and cannot end.
+ */
+async function pinRunning(c: Cluster): Promise<void> {
+  await c.origin.waitFor(phaseIs("warming"));
+  await freeze(c.clients[3]!);
+  await c.origin.waitFor(phaseIs("running"));
+}
 
 describe("faults", () => {
   for (const policy of ["foresight", "seed"]) {
@@ -22,9 +39,10 @@ describe("faults", () => {
       const c = await startCluster({ policy });
       const { origin, caches, clients } = c;
       try {
-        // Kill cache 0 once the clients are well under way.
-        await clients[0]!.waitFor(hasFiles(10));
+        await pinRunning(c);
         caches[0]!.proc.kill("SIGKILL");
+        await origin.waitFor((e) => e.event === "cache-lost");
+        await thaw(clients[3]!);
         const codes = await Promise.all(clients.map((c) => c.exit));
         assert.deepEqual(codes, [0, 0, 0, 0], clients.map((c) => c.stderr()).join("\n"));
         for (const c of clients) {
@@ -33,10 +51,8 @@ describe("faults", () => {
           assert.equal(s?.verified, REQUESTS);
           assert.equal(s?.corrupt, 0);
         }
-        assert.ok(
-          clients.some((c) => summaryOf(c)?.lostSources === 1),
-          "some client noticed the lost cache",
-        );
+        // Client 3 had fetched nothing when the cache died: it must have noticed.
+        assert.equal(summaryOf(clients[3]!)?.lostSources, 1, "client 3 noticed the lost cache");
         assert.equal(await origin.exit, 0, origin.stderr());
         assert.equal(summaryOf(origin)?.lostCaches, 1);
         assert.equal(await caches[1]!.exit, 0, caches[1]!.stderr());
@@ -49,16 +65,17 @@ describe("faults", () => {
 
   for (const policy of ["foresight", "seed", "lru"]) {
     it(`a cache restarted mid-run takes its place back and serves again (${policy})`, async () => {
-      // Slow enough (about 6 s) that the restarted cache has most of the run left.
-      const c = await startCluster({ policy, scale: 2 });
+      // Client 3 (frozen) has its whole list left when the restarted cache is back.
+      const c = await startCluster({ policy });
       const { origin, caches, clients } = c;
       let again: Role | undefined;
       try {
-        await clients[0]!.waitFor(hasFiles(8));
+        await pinRunning(c);
         caches[0]!.proc.kill("SIGKILL");
         await origin.waitFor((e) => e.event === "cache-lost");
         again = startCache(c, ["--index", "0"]);
         await origin.waitFor((e) => e.event === "cache-rejoined");
+        await thaw(clients[3]!);
         const codes = await Promise.all(clients.map((c) => c.exit));
         assert.deepEqual(codes, [0, 0, 0, 0], clients.map((c) => c.stderr()).join("\n"));
         for (const c of clients) {
@@ -73,10 +90,7 @@ describe("faults", () => {
         assert.equal(back?.index, 0);
         // (A pull-through cache counts a request it fetched for as a miss: bytes, not hits.)
         assert.ok(back?.bytesToClients > 0, "the restarted cache served clients again");
-        assert.ok(
-          clients.some((c) => summaryOf(c)?.regainedSources === 1),
-          "clients went back to it",
-        );
+        assert.equal(summaryOf(clients[3]!)?.regainedSources, 1, "client 3 went back to it");
         assert.equal(await caches[1]!.exit, 0, caches[1]!.stderr());
         if (policy !== "lru") {
           // Pull-through caches keep what they hold; demand-counted ones end empty.
@@ -94,8 +108,13 @@ describe("faults", () => {
       const c = await startCluster({ policy });
       const { origin, caches, clients } = c;
       try {
-        await clients[1]!.waitFor(hasFiles(5));
+        // Client 1 frozen too: it has fetched nothing when it is killed, running.
+        await c.origin.waitFor(phaseIs("warming"));
+        await freeze(clients[1]!);
+        await pinRunning(c);
         clients[1]!.proc.kill("SIGKILL");
+        await origin.waitFor((e) => e.event === "client-lost");
+        await thaw(clients[3]!);
         const others = [clients[0]!, clients[2]!, clients[3]!];
         assert.deepEqual(await Promise.all(others.map((c) => c.exit)), [0, 0, 0]);
         for (const c of others) assert.equal(summaryOf(c)?.verified, REQUESTS);

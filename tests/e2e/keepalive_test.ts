@@ -1,10 +1,11 @@
-// The idle limit with real processes: a client stopped (SIGSTOP) mid-run, whose
-// kernel still acknowledges, is lost after the limit and the others go on.
+// The idle limit with real processes: a client stopped (SIGSTOP), whose kernel
+// still acknowledges, is lost after the limit and the others go on.
 import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import {
-  hasFiles,
+  freeze,
   killStragglers,
+  phaseIs,
   REQUESTS,
   startCluster,
   story,
@@ -22,8 +23,10 @@ describe("idle limit", () => {
     const { origin, caches, clients } = c;
     const slow = clients[1]!;
     try {
-      await slow.waitFor(hasFiles(5));
-      slow.proc.kill("SIGSTOP");
+      // Stopped while the caches warm: it has fetched nothing, so the run cannot
+      // end before the origin drops it.
+      await origin.waitFor(phaseIs("warming"));
+      await freeze(slow);
       const others = [clients[0]!, clients[2]!, clients[3]!];
       // Everyone else ends, and the run with them, while it is still stopped.
       const codes = await Promise.all([origin, ...caches, ...others].map((r) => r.exit));

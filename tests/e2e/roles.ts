@@ -11,6 +11,7 @@
  */
 
 import { type ChildProcess, spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { createInterface } from "node:readline";
 import { packageRoot, roleCommand } from "../../roles/run.ts";
@@ -50,8 +51,26 @@ const live = new Set<ChildProcess>();
 /** Starts `role` on Node with `args` (and `--log-level`). */
 export function startRole(role: RoleName, args: string[], options: RoleOptions = {}): Role {
   const [cmd, ...rest] = roleCommand(packageRoot(), "node", role);
-  const proc = spawn(cmd!, [...rest, ...args, "--log-level", options.logLevel ?? "warn"], {
+  return startProcess(role, [cmd!, ...rest, ...args, "--log-level", options.logLevel ?? "warn"]);
+}
+
+/**
+ * Starts `command` (a role's own launch command, e.g. `deno task data …`) in
+ * the package root as `role`, in a process group of its own: a launcher that
+ * starts the role as its child (`deno task`) goes with it on a kill
+ * ({@link killGroup}, {@link killStragglers}).
+ */
+export function startProcess(
+  role: RoleName,
+  command: string[],
+  env: Record<string, string | undefined> = process.env,
+): Role {
+  const [cmd, ...args] = command;
+  const proc = spawn(cmd!, args, {
+    cwd: packageRoot(),
+    env,
     stdio: ["ignore", "pipe", "pipe"],
+    detached: true,
   });
   live.add(proc);
   const events: Event[] = [];
@@ -119,10 +138,62 @@ export const summaryOf = (r: Role): Event | undefined =>
 export const hasFiles = (n: number) => (e: Event): boolean =>
   e.event === "progress" && e.files >= n;
 
-/** SIGKILLs every role process started here that is still running (for `after()`). */
+/** SIGKILLs every role process started here that is still running, with its group (for `after()`). */
 export function killStragglers(): void {
-  for (const p of live) p.kill("SIGKILL");
+  for (const p of live) killGroup(p);
 }
+
+/** SIGKILLs a process started here and every process of its group. */
+export function killGroup(p: ChildProcess): void {
+  try {
+    process.kill(-p.pid!, "SIGKILL");
+  } catch {
+    p.kill("SIGKILL"); // the group is gone already
+  }
+}
+
+/** The process state letter of `pid` from /proc (R, S, T, Z, …), or undefined once it is gone. */
+function procState(pid: number): string | undefined {
+  try {
+    // "pid (comm) S …": the state follows the last ")".
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Polls `ready` every 5 ms until it holds, or rejects after `ms`. */
+async function until(ready: () => boolean, what: string, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!ready()) {
+    if (Date.now() > end) throw new Error(`${what}: not within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+/**
+ * Stops a process with SIGSTOP and resolves once the kernel says it is
+ * stopped: from then on it does nothing at all, so whatever waits on it (a
+ * warm-up, the end of the run) stays where it is until {@link thaw}. A fault
+ * test pins a phase of the run this way, then injects its fault in that phase.
+ */
+export async function freeze(r: Role | number): Promise<void> {
+  const pid = typeof r === "number" ? r : r.proc.pid!;
+  process.kill(pid, "SIGSTOP");
+  await until(() => procState(pid) === "T", `process ${pid} stopped`);
+}
+
+/** Resumes a process stopped by {@link freeze}. */
+export async function thaw(r: Role | number): Promise<void> {
+  const pid = typeof r === "number" ? r : r.proc.pid!;
+  process.kill(pid, "SIGCONT");
+  await until(() => procState(pid) !== "T", `process ${pid} resumed`);
+}
+
+/** An origin `phase` event: the run entered `phase` (warming, running, stopping). */
+export const phaseIs = (phase: string) => (e: Event): boolean =>
+  e.event === "phase" && e.phase === phase;
 
 /** A loopback port free a moment ago (for a role that must listen where a proxy points). */
 export function freePort(): Promise<number> {
@@ -170,6 +241,12 @@ export interface ClusterOptions {
    * nothing before it is closed (default: the roles' own, 30 s).
    */
   readonly idleMs?: number;
+  /**
+   * The client places to start now (default all four); the others wait for
+   * {@link startClient}, and until their lists are in the run cannot leave
+   * its registering phase.
+   */
+  readonly clients?: readonly number[];
 }
 
 /** A running cluster. */
@@ -243,7 +320,10 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     start("cache", [...cache0, "--index", "0"]),
     start("cache", ["--origin", at, "--index", "1"]),
   ];
-  const clients = [0, 1, 2, 3].map((i) => start("client", ["--origin", at, "--index", String(i)]));
+  const clients: Role[] = [];
+  for (const i of options.clients ?? [0, 1, 2, 3]) {
+    clients[i] = start("client", ["--origin", at, "--index", String(i)]);
+  }
   if (origin === undefined) {
     await new Promise((r) => setTimeout(r, options.originLateMs));
     origin = start("data", [...flags, "--listen", at]);
@@ -255,8 +335,18 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
 export const startCache = (c: Cluster, args: string[]): Role =>
   startRole("cache", ["--origin", c.at, ...args], { logLevel: c.logLevel });
 
-/** Every process of the cluster: the origin, the caches, the clients. */
-export const rolesOf = (c: Cluster): Role[] => [c.origin, ...c.caches, ...c.clients];
+/** Starts the client in place `index` that {@link ClusterOptions.clients} held back. */
+export function startClient(c: Cluster, index: number): Role {
+  const r = startRole("client", ["--origin", c.at, "--index", String(index)], {
+    logLevel: c.logLevel,
+  });
+  c.clients[index] = r;
+  return r;
+}
+
+/** Every process of the cluster: the origin, the caches, the clients (those started). */
+export const rolesOf = (c: Cluster): Role[] =>
+  [c.origin, ...c.caches, ...c.clients].filter((r) => r !== undefined);
 
 /** Every process's summary and stderr, for assertion messages. */
 export const story = (c: Cluster, more: Role[] = []): string =>

@@ -130,6 +130,7 @@ function world(policy: PolicyName = "seed", capacityKiB = 12): World {
   const st = originState(s, log, {
     emit: (e) => events.push(e),
     stopAll: (reason) => stops.push(reason),
+    advance: () => {},
   });
   const caches = [0, 1].map((k) => fakePeer(`cache${k}`, journal, `192.0.2.${10 + k}`));
   caches.forEach((p, k) =>
@@ -358,6 +359,13 @@ describe("loseClient", () => {
     assert.deepEqual(named(events, "client-lost"), [{
       event: "client-lost",
       index: 1,
+      phase: "running",
+      reason: "connection reset",
+    }]);
+    assert.deepEqual(st.summary.lost, [{
+      role: "client",
+      index: 1,
+      phase: "running",
       reason: "connection reset",
     }]);
     loseClient(st, 2, "gone");
@@ -473,6 +481,7 @@ describe("loseCache", () => {
     assert.deepEqual(named(events, "cache-lost"), [{
       event: "cache-lost",
       index: 0,
+      phase: "running",
       reason: "connection reset",
     }]);
 
