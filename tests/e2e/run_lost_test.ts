@@ -1,24 +1,17 @@
 // End to end, `foresight run` as a real process losing a role while the run is running:
 // a cache killed or a client stopped, and the run goes on and is ok without it; the origin
-// killed, and every role is gone at once with an error naming it. Each fault lands once the
-// origin's /health says running, while the shaped links still hold the run for seconds.
+// killed, and every role is gone at once with an error naming it. Each fault lands in the
+// running phase, pinned there: client 3 is frozen (SIGSTOP) from the warm-up on, so the run
+// cannot end before the test thaws it.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CANONICAL, type Scenario } from "../../core/scenario.ts";
-import { scenarioBound } from "../../sim/lower_bound.ts";
 import type { RunReport } from "../../roles/report.ts";
-import {
-  alive,
-  cleanup,
-  rolePid,
-  type Run,
-  startRun,
-  waitForChildren,
-  waitForPhase,
-} from "./cli_run.ts";
+import { alive, cleanup, rolePid, type Run, startRun, waitForChildren } from "./cli_run.ts";
+import { freeze, thaw } from "./roles.ts";
 
 /** 4 clients × 50 of 400 files; the scale sets how long the run takes. */
 const SCENARIO: Scenario = {
@@ -30,44 +23,33 @@ const SCENARIO: Scenario = {
   scale: 0.7,
 };
 const PROCESSES = 1 + SCENARIO.caches + SCENARIO.clients;
-/** How much of the running phase must be left when a fault lands. */
-const MARGIN_MS = 3000;
-
-/**
- * The least wall time the running phase takes at `scale`: links are paced,
- * so no run beats the lower bound on the simulated makespan (3.8 s here)
- * divided by the scale, whatever the machine.
- */
-const minRunningMs = (scale: number) => scenarioBound(SCENARIO).seconds / scale * 1000;
-
-/** Starts `foresight run` on the scenario at `scale`, the origin's admin port printed. */
+/** Starts `foresight run` on the scenario at `scale`, with the roles' info logs (JSON). */
 function startAt(scale: number, more: string[]): Run {
   const s = { ...SCENARIO, scale };
   return startRun([
     ...["--files", s.files, "--requests", s.requests, "--capacity-kib", s.capacityKiB].map(String),
     ...["--seed", s.seed, "--scale", s.scale].map(String),
-    // The origin's admin port (for /health) is printed at info.
-    ...["--admin-port", "0", "--log-level", "info"],
+    ...["--log-level", "info"],
     ...more,
   ]);
 }
 
-/** Waits for the running phase and every role process; returns the run's children. */
-async function running(run: Run): Promise<{ pids: number[]; since: number }> {
-  await waitForPhase(run, "running");
-  const since = performance.now();
-  const pids = await waitForChildren(run.proc.pid!, PROCESSES);
-  assert.equal(pids.length, PROCESSES, "every role is a child process of the run");
-  return { pids, since };
-}
+/** The origin's log record `msg` (relayed by the run). */
+const originSays = (run: Run, msg: string) =>
+  run.waitFor((r) => r.role === "data" && r.msg === msg, `the origin's "${msg}"`);
 
 /**
- * Asserts that the run at `scale` is still far from its end: the fault lands
- * mid-run, and what follows it (`also` ms) too.
+ * Waits for the warm-up, freezes client 3 (it has fetched nothing: the run cannot end),
+ * then for the start of the clients. Returns the run's children and client 3's pid.
  */
-function midRun(scale: number, since: number, also = 0): void {
-  const left = minRunningMs(scale) - (performance.now() - since) - also;
-  assert.ok(left > MARGIN_MS, `only ${left.toFixed(0)} ms of running left at the fault`);
+async function pinRunning(run: Run): Promise<{ pids: number[]; pinned: number }> {
+  const pids = await waitForChildren(run.proc.pid!, PROCESSES);
+  assert.equal(pids.length, PROCESSES, "every role is a child process of the run");
+  await originSays(run, "warming caches");
+  const pinned = rolePid(run.proc.pid!, "client", 3);
+  await freeze(pinned);
+  await originSays(run, "all caches warm: starting clients");
+  return { pids, pinned };
 }
 
 /** Every surviving client verified every file; the lost role is marked with its signal. */
@@ -79,8 +61,8 @@ function assertLostOne(r: RunReport, role: "cache" | "client", index: number, si
   const p = lost[0]!;
   assert.equal(p.signal, signal);
   assert.equal(p.exitCode, null);
-  // The origin says in which phase it dropped the role, when it says it at all.
-  if (p.lost!.phase !== undefined) assert.equal(p.lost!.phase, "running");
+  // The origin says in which phase it dropped the role.
+  assert.equal(p.lost!.phase, "running");
   for (const q of r.processes) if (!q.lost) assert.equal(q.exitCode, 0, `${q.role} ${q.index}`);
   const lines = role === "client" ? r.clients : r.caches;
   const line = lines.find((l) => l.index === index);
@@ -100,10 +82,11 @@ describe("foresight run losing a role mid-run", () => {
     const dir = mkdtempSync(join(tmpdir(), "foresight-lost-"));
     const run = startAt(1, ["--json", "--report", dir]);
     try {
-      const { since } = await running(run);
+      const { pinned } = await pinRunning(run);
       const cache = rolePid(run.proc.pid!, "cache", 0);
-      midRun(1, since);
       process.kill(cache, "SIGKILL");
+      await originSays(run, "cache lost; its clients fall back to the origin");
+      await thaw(pinned);
       const exit = await run.done;
       assert.equal(exit.code, 0, run.stderr().slice(-3000));
       const printed = JSON.parse(run.stdout().trim().split("\n").at(-1)!) as RunReport;
@@ -124,15 +107,15 @@ describe("foresight run losing a role mid-run", () => {
     const run = startAt(SCENARIO.scale, ["--idle-ms", String(idleMs)]);
     let stopped: number | undefined;
     try {
-      const { since } = await running(run);
+      // Client 1 stopped once the clients start: it cannot have finished, and the run
+      // cannot end without it until the origin drops it.
+      await waitForChildren(run.proc.pid!, PROCESSES);
+      await originSays(run, "all caches warm: starting clients");
       stopped = rolePid(run.proc.pid!, "client", 1);
-      // Dropped after the idle limit, killed after the run's grace: both before the end.
-      midRun(SCENARIO.scale, since, idleMs);
-      process.kill(stopped, "SIGSTOP");
+      await freeze(stopped);
       await run.waitFor(
         (r) => r.role === "run" && r.msg === "stopping client 1 (SIGKILL)",
         "the run killing the stopped client",
-        minRunningMs(SCENARIO.scale),
       );
       const exit = await run.done;
       assert.equal(exit.code, 0, run.stderr().slice(-3000));
@@ -146,10 +129,10 @@ describe("foresight run losing a role mid-run", () => {
       assert.match(text, /\n {7}1 .* lost\n/);
       assert.match(
         text,
-        /\n {2}lost: client 1 \(SIGKILL(, lost while running)?\): .*nothing received for 1500 ms/,
+        /\n {2}lost: client 1 \(SIGKILL, lost while running\): .*nothing received for 1500 ms/,
       );
       const dropped = await run.waitFor(
-        (r) => r.role === "run" && r.msg === "the origin dropped client 1",
+        (r) => r.role === "run" && r.msg === "the origin dropped client 1 while running",
         "the drop",
         0,
       );
@@ -163,9 +146,9 @@ describe("foresight run losing a role mid-run", () => {
   it("the origin killed while running: every role gone at once, a non-zero exit naming the origin", async () => {
     const run = startAt(SCENARIO.scale, ["--json"]);
     try {
-      const { pids, since } = await running(run);
+      const pids = await waitForChildren(run.proc.pid!, PROCESSES);
+      await originSays(run, "all caches warm: starting clients");
       const origin = rolePid(run.proc.pid!, "data");
-      midRun(SCENARIO.scale, since);
       const sent = performance.now();
       process.kill(origin, "SIGKILL");
       const exit = await run.done;
