@@ -57,7 +57,7 @@ interface Transfer {
 /**
  * Fetches every file of the client's list. `finished` resolves when the last
  * has arrived (rejects when the run cannot go on), `stopped` when the origin
- * then says stop.
+ * then says stop (rejects when its connection ends without a stop).
  *
  * @example
  * ```ts
@@ -73,7 +73,9 @@ export function fetchAll(o: FetchOptions): { finished: Promise<void>; stopped: P
   let finishReject!: (e: Error) => void;
   const finished = new Promise<void>((res, rej) => ((finishResolve = res), (finishReject = rej)));
   let stopResolve!: () => void;
-  const stopped = new Promise<void>((res) => (stopResolve = res));
+  let stopReject!: (e: Error) => void;
+  const stopped = new Promise<void>((res, rej) => ((stopResolve = res), (stopReject = rej)));
+  stopped.catch(() => {}); // awaited only once every file is in
 
   // When each source was last asked (clock time): a miss is answered, in the
   // model, the moment it was asked.
@@ -296,9 +298,21 @@ export function fetchAll(o: FetchOptions): { finished: Promise<void>; stopped: P
           `Cannot finish: source ${source} closed the connection`,
         );
       }
+      // Every file is in; the stop came (then this does nothing) or never will.
+      if (source === ORIGIN_SOURCE) {
+        stopReject(
+          new ForesightError(
+            "CONN_CLOSED",
+            "Cannot end: the origin closed the connection before saying stop",
+          ),
+        );
+      }
     } catch (e) {
       if (source !== ORIGIN_SOURCE && !policy.finished) lose(source, (e as Error).message);
-      else finishReject(e as Error);
+      else {
+        finishReject(e as Error);
+        if (source === ORIGIN_SOURCE) stopReject(e as Error);
+      }
     }
   };
   for (const [src, msgs] of cacheMsgs) void readLoop(src, msgs);
