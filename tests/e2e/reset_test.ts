@@ -126,7 +126,9 @@ describe("connection reset mid-file", () => {
         assert.deepEqual(codes, [0, 0, 0, 0, 0, 0], story(c));
         // The cache cannot go on without its origin: it fails, saying why.
         assert.equal(await caches[0]!.exit, 1, story(c));
-        assert.match(summaryOf(caches[0]!)?.error, /reset/);
+        // A reset that comes while bytes are still unread reads, on Linux, as those
+        // bytes and then a plain end: the frame is cut short either way.
+        assert.match(summaryOf(caches[0]!)?.error, /reset|ended inside a frame/);
         for (const cl of clients) {
           assert.equal(summaryOf(cl)?.verified, REQUESTS);
           assert.equal(summaryOf(cl)?.corrupt, 0);
