@@ -164,7 +164,7 @@ function procState(pid: number): string | undefined {
 }
 
 /** Polls `ready` every 5 ms until it holds, or rejects after `ms`. */
-async function until(ready: () => boolean, what: string, ms = 10_000): Promise<void> {
+export async function until(ready: () => boolean, what: string, ms = 10_000): Promise<void> {
   const end = Date.now() + ms;
   while (!ready()) {
     if (Date.now() > end) throw new Error(`${what}: not within ${ms} ms`);
@@ -228,6 +228,12 @@ export interface ClusterOptions {
    */
   readonly originLateMs?: number;
   /**
+   * Start the origin last, once this resolves: it is given the caches and
+   * clients, already started and pointed at a port free a moment ago (e.g. to
+   * wait until each has said it is retrying). Wins over `originLateMs`.
+   */
+  readonly originWhen?: (started: Role[]) => Promise<unknown>;
+  /**
    * A proxy that cuts connections (tcp_proxy.ts): `"cache-client"` puts it
    * between the clients and cache 0 (cache 0 advertises the proxy's port),
    * `"origin-cache"` between cache 0 and the origin.
@@ -289,7 +295,8 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
   ];
   let origin: Role | undefined;
   let port: number;
-  if (options.originLateMs === undefined) {
+  const late = options.originLateMs !== undefined || options.originWhen !== undefined;
+  if (!late) {
     origin = start("data", [...flags, "--listen", "127.0.0.1:0"]);
     port = (await origin.waitFor((e) => e.event === "listening")).port;
   } else {
@@ -325,7 +332,8 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     clients[i] = start("client", ["--origin", at, "--index", String(i)]);
   }
   if (origin === undefined) {
-    await new Promise((r) => setTimeout(r, options.originLateMs));
+    await (options.originWhen?.([...caches, ...clients.filter((r) => r !== undefined)]) ??
+      new Promise((r) => setTimeout(r, options.originLateMs)));
     origin = start("data", [...flags, "--listen", at]);
   }
   return { origin, caches, clients, at, proxy, flags, logLevel };
