@@ -1,0 +1,385 @@
+// Every command the README shows is exercised: the table below says how for each one —
+// by a test (or by .ci/run) that runs it or the same program, checked by grepping that file;
+// or run here, with the smallest arguments that still do the work, its exit code and output
+// checked; the quick start's roles run here as one cluster of three runtimes. A command the
+// README shows that the table does not list fails the test by name, and so does an entry for
+// a command the README no longer shows. The README's first screen stays the two commands.
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { existsSync, readFileSync } from "node:fs";
+import { delimiter, join } from "node:path";
+import { packageRoot } from "../../roles/run.ts";
+import type { RunReport } from "../../roles/report.ts";
+import {
+  firstBlock,
+  mismatch,
+  readmeCommands,
+  runShell,
+  type ShellResult,
+} from "./readme_commands.ts";
+import { killGroup, killStragglers, type Role, startProcess, summaryOf } from "./roles.ts";
+
+after(killStragglers);
+
+const root = packageRoot();
+const readme = readFileSync(join(root, "README.md"), "utf8");
+
+/** How a README command is exercised. */
+type How =
+  /** By `by` (a *_test.ts the suite runs, scripts/test.sh or .ci/run), which matches every `grep`. */
+  | { by: string; grep: RegExp[] }
+  /** Run here (each command, in order): exit 0, then `check` on its stdout. */
+  | { run: string | string[]; check: (stdout: string) => void }
+  /** One role of the quick-start cluster run here (`$ORIGIN`: the origin's address). */
+  | { role: "data" | "cache" | "client"; run: string }
+  /** `a && b` whose steps the table lists on their own. */
+  | { steps: string[] };
+
+/** A scenario of a few seconds (the quick start test's), and it at scale 50. */
+const SCENARIO = "--files 300 --requests 30 --capacity-kib 2000";
+const SMALL = `${SCENARIO} --scale 50`;
+/** 1,000 decoder cases and 32 fuzz connections to a real origin and cache; not the ~12 s timeout checks. */
+const FUZZ = "--cases 1000 --connections 32 --no-checks";
+
+const matches = (...res: RegExp[]) => (out: string) => {
+  for (const re of res) assert.match(out, re);
+};
+const fuzzed = (runtime: string) =>
+  matches(new RegExp(`^  runtime +${runtime}$`, "m"), /^ {2}escapes +0 /m, /^ {2}violations +0$/m);
+const testSh = (...grep: RegExp[]): How => ({ by: "scripts/test.sh", grep });
+
+const HOW: Record<string, How> = {
+  // The first screen, and npm's own commands.
+  "npm ci && npm start": { steps: ["npm ci", "npm start"] },
+  "npm test": { by: ".ci/run", grep: [/^npm test$/m] },
+  "npm ci": { by: ".ci/run", grep: [/^npm ci\b/m] },
+  "npm ci && npm test": { by: ".ci/run", grep: [/^npm ci\b.*\nnpm test$/m] },
+  // One run for both (the same command runs once); the text report is checked with
+  // `foresight run --runtime` below.
+  "npm start": { run: `npm start -- --json ${SMALL}`, check: (out) => assertReport(out, "node") },
+  "npm start -- --json": {
+    run: `npm start -- --json ${SMALL}`,
+    check: (out) => assertReport(out, "node"),
+  },
+  "npm start -- --help": {
+    run: "npm start -- --help",
+    check: matches(/^foresight run — /m, /^ {2}--runtime /m, /^ {2}--idle-ms /m, /^ {2}--json /m),
+  },
+  "npm pack": { by: "tests/e2e/package_types_test.ts", grep: [/run\("npm", \["pack"/] },
+
+  // Quick start per runtime: the commands quick_start_test.ts does not run, run here as one
+  // cluster (a Bun origin, a Node and a Deno cache, a Deno and a Bun client).
+  "node dist/data.js --listen 127.0.0.1:9000": {
+    by: "tests/e2e/admin_test.ts",
+    grep: [/join\(root, "dist", "data\.js"\),[^)]*"--listen"/],
+  },
+  "deno task data": {
+    by: "tests/e2e/quick_start_test.ts",
+    grep: [/"deno",\s*"task",\s*"data",\s*"--listen"/],
+  },
+  "bun run roles/data.ts": {
+    role: "data",
+    run: `bun run roles/data.ts --listen 127.0.0.1:0 ${SMALL} --clients 2`,
+  },
+  "node dist/cache.js --origin 127.0.0.1:9000": {
+    role: "cache",
+    run: "node dist/cache.js --origin $ORIGIN",
+  },
+  "deno task cache --origin 127.0.0.1:9000": {
+    role: "cache",
+    run: "deno task cache --origin $ORIGIN",
+  },
+  "bun run roles/cache.ts --origin 127.0.0.1:9000": {
+    by: "tests/e2e/quick_start_test.ts",
+    grep: [/"run", "roles\/cache\.ts", "--origin"/],
+  },
+  "node dist/client.js --origin 127.0.0.1:9000": {
+    by: "tests/e2e/quick_start_test.ts",
+    grep: [/\["node", "dist\/client\.js", "--origin"/],
+  },
+  "deno task client": { role: "client", run: "deno task client --origin $ORIGIN" },
+  "bun run roles/client.ts": { role: "client", run: "bun run roles/client.ts --origin $ORIGIN" },
+  "npx deno": { run: "npx deno --version", check: matches(/^deno \d+\.\d+\.\d+/m) },
+  "npx bun": { run: "npx bun --version", check: matches(/^\d+\.\d+\.\d+/m) },
+
+  // The CLI: the package's bin, which npx finds in a clone.
+  "npx foresight run|sim|data|cache|client …": {
+    run: "npx foresight --help",
+    check: matches(
+      /^usage: foresight <command>/m,
+      ...["run", "sim", "data", "cache", "client"].map((c) => new RegExp(`^ {2}${c} +\\S`, "m")),
+    ),
+  },
+  "foresight <command> --help": {
+    run: ["run", "sim", "data", "cache", "client"].map((c) => `npx foresight ${c} --help`),
+    check: (out) => {
+      const command = /^foresight (run|sim|data|cache|client) — /.exec(out)?.[1];
+      assert.ok(command, "a help text");
+      for (const flag of ["help", ...readmeFlags(command)]) {
+        assert.match(out, new RegExp(`^ {2}(-\\w, )?--${flag} `, "m"), `--${flag} is listed`);
+      }
+    },
+  },
+  "foresight run": { by: "tests/e2e/run_test.ts", grep: [/"cli\.js"\),\s*"run",/] },
+  "foresight run --runtime node|deno|bun|mixed": {
+    run: `npx foresight run --runtime mixed ${SMALL}`,
+    check: matches(
+      /^Foresight run — policy foresight, seed 1, scale 50: OK$/m,
+      /^ {2}lower bound [\d.]+ s \(exact fluid LP\); makespan ÷ bound [\d.]+$/m,
+      /hit ratio [\d.]+ %/,
+      /^ {2}links: origin→cache /m,
+      /^ {2}processes \(peak RSS\): data\/deno [\d.]+ MiB exit 0, cache0\/bun .* client0\/node /m,
+    ),
+  },
+  "foresight run --dashboard": {
+    by: "tests/e2e/dashboard_test.ts",
+    grep: [/spawn\(process\.execPath, \[cli, "run"/, /startRun\(\["--dashboard"/],
+  },
+  "foresight run --idle-ms": {
+    by: "tests/e2e/run_lost_test.ts",
+    grep: [/startRun\(\[/, /"--idle-ms"/],
+  },
+  // startCache runs the cache role (node dist/cache.js, what `foresight cache` runs) again.
+  "foresight cache --index K": {
+    by: "tests/e2e/faults_test.ts",
+    grep: [/startCache\(c, \["--index", "0"\]\)/],
+  },
+  "foresight sim --bound": {
+    run: "npx foresight sim --bound",
+    check: matches(/^lower bound 2181\.76\d s /m, /^exact fluid LP/m),
+  },
+
+  // Performance: each benchmark at its smallest meaningful size.
+  "npx foresight sim --compare": {
+    run: "npx foresight sim --compare",
+    check: (out) => assertCompareTable(out, readme),
+  },
+  "npx bun bench/sim_speed.ts": {
+    run: "npx bun bench/sim_speed.ts --canonical-only",
+    check: matches(/^runtime: bun$/m, /^canonical: 2 caches, 4 clients/m, /^foresight +2182\.0 /m),
+  },
+  "npm run build && npx bun bench/fidelity.ts [--scale S] [--policy P] [scenario flags]": {
+    run: `npm run build && npx bun bench/fidelity.ts --scale 50 --policy foresight ${SCENARIO}`,
+    check: matches(/^foresight +50 +[\d.]+ +[\d.]+ +[\d.]+ +[\d.]+ +true$/m),
+  },
+  // --bytes 1: one file (3–5 MiB) through each relay.
+  "node bench/relay.mjs": {
+    run: "node bench/relay.mjs --runtime node --bytes 1 --reps 1",
+    check: matches(/^node +\d+ +\d+ +[\d.]+ /m),
+  },
+  "npx bun bench/relay.ts": {
+    run: "npx bun bench/relay.ts --bytes 1 --reps 1",
+    check: matches(/^node +\d+ +\d+ +[\d.]+ /m, /^deno +\d+ +\d+ +[\d.]+ /m, /^bun +\d+ +\d+ /m),
+  },
+  "npm run build && npx bun bench/memory.ts --runtime node,deno,bun,mixed": {
+    run: `npm run build && npx bun bench/memory.ts --runtime mixed ${SMALL} --idle-s 1`,
+    check: matches(/^mixed: ok, /m, /^mixed +[\d.]+ \(\+?-?[\d.]+\) .* ok$/m),
+  },
+  // bench/faults.ts takes no smaller scenario; one run of its quickest fault per policy.
+  "node scripts/build.mjs && npx bun bench/faults.ts --runs 3": {
+    run:
+      "node scripts/build.mjs && npx bun bench/faults.ts --runs 1 --only 'garbage on every port'",
+    check: matches(
+      /^garbage on every port +foresight +1 +0 +0 +all completed$/m,
+      /^garbage on every port +seed +1 +0 +0 +all completed$/m,
+    ),
+  },
+  "npx bun bench/fuzz.ts": { run: `npx bun bench/fuzz.ts ${FUZZ}`, check: fuzzed("bun") },
+  "node bench/run.mjs fuzz": { run: `node bench/run.mjs fuzz ${FUZZ}`, check: fuzzed("node") },
+  "npx deno run -A bench/fuzz.ts": {
+    run: `npx deno run -A bench/fuzz.ts ${FUZZ}`,
+    check: fuzzed("deno"),
+  },
+
+  // Publishing and tests: what `npm test` (scripts/test.sh, run by .ci/run) runs, with
+  // node_modules/.bin/deno and bun — the binaries `npx deno` and `npx bun` run.
+  "npx deno publish --dry-run": testSh(/"\$bin\/deno" publish --dry-run/),
+  "deno publish --dry-run": testSh(/"\$bin\/deno" publish --dry-run/),
+  "deno lint": testSh(/"\$bin\/deno" lint/),
+  "deno fmt --check": testSh(/"\$bin\/deno" fmt --check/),
+  "node --test": testSh(/^node --test /m),
+  "deno test": testSh(/"\$bin\/deno" test /),
+  "bun test": testSh(/"\$bin\/bun" test /),
+};
+
+/** The environment of a README command: the npm-installed deno and bun first on PATH, as npx has them. */
+function commandEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith("FORESIGHT_")) env[k] = v;
+  env.PATH = `${join(root, "node_modules", ".bin")}${delimiter}${process.env.PATH}`;
+  return { ...env, NO_COLOR: "1", RUST_BACKTRACE: "0" };
+}
+
+/** The commands of `markdown` that {@link HOW} does not list. */
+const unlisted = (markdown: string) => readmeCommands(markdown).filter((c) => !(c in HOW));
+
+/**
+ * The flags the README's "Flags" section says `foresight <command>` takes: the
+ * scenario flags for run and sim, and what each adds.
+ */
+function readmeFlags(command: string): string[] {
+  const para = /The scenario flags are shared by[\s\S]*?\n\n/.exec(readme)?.[0] ?? "";
+  const [scenario = "", run = "", sim = ""] = para.split(/`run` adds|`sim` adds/);
+  const flags = (text: string) => [...text.matchAll(/`--([a-z-]+)/g)].map((m) => m[1]!);
+  assert.ok(flags(scenario).length >= 10 && flags(run).length >= 10 && flags(sim).length >= 3);
+  if (command === "run") return [...flags(scenario), ...flags(run)];
+  if (command === "sim") return [...flags(scenario), ...flags(sim)];
+  return [];
+}
+
+/** The last stdout line is an ok JSON report of the small scenario, every role on `runtime`. */
+function assertReport(out: string, runtime: string): void {
+  const r = JSON.parse(out.trim().split("\n").at(-1)!) as RunReport;
+  assert.equal(r.ok, true);
+  assert.equal(r.scenario.files, 300);
+  assert.ok(r.lowerBound && r.lowerBound.seconds > 0, "the report carries the lower bound");
+  assert.deepEqual([...new Set(r.processes.map((p) => p.runtime))], [runtime]);
+}
+
+/** `sim --compare` prints every figure of the README's table of it (the simulator is deterministic). */
+function assertCompareTable(out: string, markdown: string): void {
+  const from = markdown.indexOf("`npx foresight sim --compare`");
+  const rows = markdown.slice(from).split("\n\n").find((p) => p.startsWith("|"));
+  assert.ok(rows, "the README's table of sim --compare");
+  let checked = 0;
+  for (const line of rows.split("\n").slice(2)) {
+    const [policy, ...cells] = line.split("|").slice(1, -1).map((c) => c.trim());
+    for (const [i, figure] of cells.slice(0, 5).entries()) {
+      const row = policy === "lower bound"
+        ? new RegExp(`^\\w+ +${i + 1} +[\\d.]+ +${figure} `, "m")
+        : new RegExp(`^${policy} +${i + 1} +${figure} `, "m");
+      assert.match(out, row, `README: ${policy}, seed ${i + 1}: ${figure}`);
+      checked++;
+    }
+  }
+  assert.equal(checked, 6 * 5, "6 rows of 5 seeds");
+}
+
+describe("every command the README shows is exercised", () => {
+  it("the README's first screen is the two commands", () => {
+    assert.deepEqual(firstBlock(readme), ["npm ci && npm start", "npm test"]);
+  });
+
+  it("every command in the README is in the table of readme_commands_test.ts, and only those", () => {
+    assert.deepEqual(
+      unlisted(readme),
+      [],
+      "README commands this test does not say how to exercise",
+    );
+    const shown = new Set(readmeCommands(readme));
+    assert.deepEqual(
+      Object.keys(HOW).filter((c) => !shown.has(c)),
+      [],
+      "table entries the README no longer shows",
+    );
+  });
+
+  it("a command added to the README, inline or in a block, fails the table check", () => {
+    const added =
+      `${readme}\nRun \`npx foresight frobnicate\n--now\` or:\n\n\`\`\`sh\nbun bench/x.ts -q  # new\n\`\`\`\n`;
+    const before = unlisted(readme);
+    assert.deepEqual(unlisted(added).filter((c) => !before.includes(c)), [
+      "bun bench/x.ts -q",
+      "npx foresight frobnicate --now",
+    ]);
+  });
+
+  it("each command run here is the README's command, with smaller arguments", () => {
+    assert.equal(
+      mismatch("npm start -- --json", "npm start -- --help"),
+      `"npm start -- --help" does not keep --json of "npm start -- --json"`,
+    );
+    for (const [shown, how] of Object.entries(HOW)) {
+      const runs = "run" in how ? [how.run].flat() : [];
+      for (const concrete of runs) assert.equal(mismatch(shown, concrete), undefined, shown);
+      if ("steps" in how) {
+        assert.equal(how.steps.join(" && "), shown);
+        for (const s of how.steps) assert.ok(s in HOW, `${shown}: step ${s} is in the table`);
+      }
+    }
+  });
+
+  it("each test named in the table runs in the suite and runs the command's program", () => {
+    const testSh = readFileSync(join(root, "scripts", "test.sh"), "utf8");
+    assert.match(testSh, /\$\(find tests -name '\*_test\.ts'/, "test.sh runs every *_test.ts");
+    const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
+    assert.equal(pkg.scripts.test, "bash scripts/test.sh");
+    assert.match(readFileSync(join(root, ".ci", "run"), "utf8"), /^npm test$/m);
+    for (const [shown, how] of Object.entries(HOW)) {
+      if (!("by" in how)) continue;
+      assert.ok(
+        /^tests\/.*_test\.ts$/.test(how.by) || how.by === "scripts/test.sh" || how.by === ".ci/run",
+        `${shown}: ${how.by} is not a test the suite runs`,
+      );
+      const file = join(root, how.by);
+      assert.ok(existsSync(file), `${shown}: ${how.by} is missing`);
+      const text = readFileSync(file, "utf8");
+      for (const re of how.grep) assert.match(text, re, `${shown}: ${how.by} does not match ${re}`);
+    }
+  });
+});
+
+describe("the README's commands, run with small arguments", () => {
+  const env = commandEnv();
+  /** Each distinct command runs once, however many entries check its output. */
+  const runs = new Map<string, Promise<ShellResult>>();
+  const once = (command: string, timeoutMs: number) => {
+    if (!runs.has(command)) runs.set(command, runShell(command, { cwd: root, env, timeoutMs }));
+    return runs.get(command)!;
+  };
+  let total = 0;
+  before(() => (total = performance.now()));
+  after(() =>
+    console.log(`# README commands: ${((performance.now() - total) / 1000).toFixed(1)} s`)
+  );
+  for (const [shown, how] of Object.entries(HOW)) {
+    if (!("check" in how)) continue;
+    it(shown, async () => {
+      for (const command of [how.run].flat()) {
+        const r = await once(command, 90_000);
+        const said = `${command} (${r.seconds.toFixed(1)} s):\n${r.stdout}\n${r.stderr}`;
+        assert.equal(r.code, 0, `exit ${r.code}: ${said}`);
+        try {
+          how.check(r.stdout);
+        } catch (e) {
+          throw new Error(`${command}: ${(e as Error).message}\n${said}`, { cause: e });
+        }
+      }
+    });
+  }
+
+  const roles = Object.entries(HOW).flatMap(([shown, how]) =>
+    "role" in how ? [{ shown, ...how }] : []
+  );
+  // The origin first, then the others in the table's order; each runtime is the command's program.
+  const cluster = [
+    ...roles.filter((r) => r.role === "data"),
+    ...roles.filter((r) => r.role !== "data"),
+  ];
+  it(`the quick start's ${cluster.map((r) => r.shown).join(", ")} run a scenario together`, async () => {
+    assert.equal(roles.filter((r) => r.role === "data").length, 1, "one origin in the table");
+    const started: Role[] = [];
+    try {
+      const data = startProcess("data", ["bash", "-c", cluster[0]!.run], env);
+      started.push(data);
+      const { port } = await data.waitFor((e) => e.event === "listening", 60_000);
+      for (const r of cluster.slice(1)) {
+        const run = r.run.replace("$ORIGIN", `127.0.0.1:${port}`);
+        started.push(startProcess(r.role, ["bash", "-c", run], env));
+      }
+      const codes = await Promise.all(started.map((r) => r.exit));
+      assert.deepEqual(codes, started.map(() => 0), started.map((r) => r.stderr()).join("\n"));
+      assert.deepEqual(
+        started.map((r) => `${r.role}:${summaryOf(r)?.runtime}`),
+        cluster.map((r) => `${r.role}:${r.run.split(" ")[0]}`),
+      );
+      for (const r of started.filter((r) => r.role === "client")) {
+        assert.equal(summaryOf(r)?.verified, 30, "every file of every client verified");
+        assert.equal(summaryOf(r)?.corrupt, 0);
+      }
+      assert.equal(summaryOf(data)?.ok, true);
+    } finally {
+      for (const r of started) killGroup(r.proc);
+    }
+  });
+});
