@@ -180,8 +180,7 @@ const HOW: Record<string, How> = {
     run:
       "node scripts/build.mjs && npx bun bench/faults.ts --runs 1 --only 'garbage on every port'",
     check: matches(
-      /^garbage on every port +foresight +1 +0 +0 +all completed$/m,
-      /^garbage on every port +seed +1 +0 +0 +all completed$/m,
+      /^\| garbage on every port \(running\) +\| — +\| 0 \/ 0 +\| 1 of 1 +\| 0 \/ 0 +\| 1 of 1 +\|$/m,
     ),
   },
   "npx bun bench/fuzz.ts": { run: `npx bun bench/fuzz.ts ${FUZZ}`, check: fuzzed("bun") },
