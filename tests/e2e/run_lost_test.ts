@@ -1,8 +1,9 @@
-// End to end, `foresight run` as a real process losing a role while the run is running:
-// a cache killed or a client stopped, and the run goes on and is ok without it; the origin
-// killed, and every role is gone at once with an error naming it. Each fault lands in the
-// running phase, pinned there: client 3 is frozen (SIGSTOP) from the warm-up on, so the run
-// cannot end before the test thaws it.
+// End to end, `foresight run` as a real process losing a role: a cache or client killed while
+// the caches warm or the clients run, or a client stopped, and the run goes on and is ok
+// without it; the origin killed, and every role is gone at once with an error naming it. Each
+// fault lands in a phase the test pinned: cache 1 frozen (SIGSTOP) once the warm-up began keeps
+// the run warming, client 3 frozen from the warm-up on keeps it running. (Registering and
+// stopping: tests/e2e/phase_faults_test.ts, with the role commands.)
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -53,7 +54,13 @@ async function pinRunning(run: Run): Promise<{ pids: number[]; pinned: number }>
 }
 
 /** Every surviving client verified every file; the lost role is marked with its signal. */
-function assertLostOne(r: RunReport, role: "cache" | "client", index: number, signal: string) {
+function assertLostOne(
+  r: RunReport,
+  role: "cache" | "client",
+  index: number,
+  signal: string,
+  phase = "running",
+) {
   assert.deepEqual(r.errors, []);
   assert.equal(r.ok, true);
   const lost = r.processes.filter((p) => p.lost);
@@ -62,7 +69,7 @@ function assertLostOne(r: RunReport, role: "cache" | "client", index: number, si
   assert.equal(p.signal, signal);
   assert.equal(p.exitCode, null);
   // The origin says in which phase it dropped the role.
-  assert.equal(p.lost!.phase, "running");
+  assert.equal(p.lost!.phase, phase);
   for (const q of r.processes) if (!q.lost) assert.equal(q.exitCode, 0, `${q.role} ${q.index}`);
   const lines = role === "client" ? r.clients : r.caches;
   const line = lines.find((l) => l.index === index);
@@ -76,7 +83,7 @@ function assertLostOne(r: RunReport, role: "cache" | "client", index: number, si
   }
 }
 
-describe("foresight run losing a role mid-run", () => {
+describe("foresight run losing a role", () => {
   it("a cache killed (SIGKILL) while running: the run goes on, the report is ok and marks it lost", async () => {
     // Scale 1: the origin serves the lost cache's files itself, slower than the cache would.
     const dir = mkdtempSync(join(tmpdir(), "foresight-lost-"));
@@ -142,6 +149,37 @@ describe("foresight run losing a role mid-run", () => {
       await cleanup(run);
     }
   });
+
+  for (const target of ["cache", "client"] as const) {
+    it(`a ${target} killed while the caches warm: the run goes on, the report marks it lost while warming`, async () => {
+      // Scale 0.5: cache 1's own warm-up takes at least a second of paced pushes, so it is
+      // frozen before it can confirm it, and the run stays warming until the test thaws it.
+      const run = startAt(0.5, ["--json"]);
+      try {
+        await waitForChildren(run.proc.pid!, PROCESSES);
+        await originSays(run, "warming caches");
+        const pinned = rolePid(run.proc.pid!, "cache", 1);
+        await freeze(pinned);
+        const victim = target === "cache"
+          ? rolePid(run.proc.pid!, "cache", 0)
+          : rolePid(run.proc.pid!, "client", 1);
+        process.kill(victim, "SIGKILL");
+        await originSays(
+          run,
+          target === "cache"
+            ? "cache lost; its clients fall back to the origin"
+            : "client lost; releasing its demand",
+        );
+        await thaw(pinned);
+        const exit = await run.done;
+        assert.equal(exit.code, 0, run.stderr().slice(-3000));
+        const r = JSON.parse(run.stdout().trim().split("\n").at(-1)!) as RunReport;
+        assertLostOne(r, target, target === "cache" ? 0 : 1, "SIGKILL", "warming");
+      } finally {
+        await cleanup(run);
+      }
+    });
+  }
 
   it("the origin killed while running: every role gone at once, a non-zero exit naming the origin", async () => {
     const run = startAt(SCENARIO.scale, ["--json"]);
