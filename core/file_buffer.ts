@@ -101,7 +101,11 @@ export class FileBuffer {
   *#views(from: number, to: number): Generator<Uint8Array> {
     const pageBytes = this.#pool.pageBytes;
     while (from < to) {
-      const page = this.#pages[Math.floor(from / pageBytes)]!;
+      const page = this.#pages[Math.floor(from / pageBytes)];
+      // Released while a reader was between two pages (a cache evicted it).
+      if (page === undefined) {
+        throw new ForesightError("INTERNAL", "Cannot read file: it was evicted meanwhile");
+      }
       const at = from % pageBytes;
       const n = Math.min(pageBytes - at, to - from);
       yield page.subarray(at, at + n);

@@ -131,12 +131,13 @@ async function probeCaches(
         if (h.headers.get("x-cache") !== "HIT") continue;
         const r = await get(port, `/files/${ids[i]}`);
         if (r.status !== 200) continue; // evicted meanwhile: try the next
-        seen.cacheHits.push({
-          cache: c,
-          id: ids[i]!,
-          xcache: r.headers.get("x-cache"),
-          bytes: new Uint8Array(await r.arrayBuffer()),
-        });
+        let bytes: Uint8Array;
+        try {
+          bytes = new Uint8Array(await r.arrayBuffer());
+        } catch {
+          continue; // evicted while it streamed: the body ends early; try the next
+        }
+        seen.cacheHits.push({ cache: c, id: ids[i]!, xcache: r.headers.get("x-cache"), bytes });
         return;
       }
     }
@@ -176,6 +177,7 @@ describe("admin API of every role, mid-run", () => {
               .then(() => probe(ports, small, seen, () => ended))
               .then(() => void (seen.doneBeforeEnd = !ended))
               .finally(() => thaw(pinned));
+            probing.catch(() => {}); // awaited once the run is over
           }
           if (e.event === "summary" && who.role === "data") ended = true;
         },
