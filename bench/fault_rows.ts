@@ -35,6 +35,8 @@ import {
   type ClusterOptions,
   type Event,
   freeze,
+  listOf,
+  lostEvent,
   phaseIs,
   REQUESTS,
   type Role,
@@ -43,6 +45,7 @@ import {
   summaryOf,
   thaw,
   until,
+  within,
 } from "../tests/e2e/roles.ts";
 
 /** The phases the origin reports a loss in. */
@@ -76,23 +79,9 @@ const WARMING_SCALE = 4;
 /** `--idle-ms` of the slow peer's cluster. */
 export const SLOW_IDLE_MS = 3000;
 
-const lostEvent = (role: "cache" | "client", index: number) => (e: Event): boolean =>
-  e.event === `${role}-lost` && e.index === index;
 const rejoined = (index: number) => (e: Event): boolean =>
   e.event === "cache-rejoined" && e.index === index;
-const listOf = (i: number) => (e: Event): boolean => e.event === "list" && e.client === i;
 const doneOf = (i: number) => (e: Event): boolean => e.event === "done" && e.client === i;
-
-/** Settles with `p`, or rejects after `ms` saying what did not happen. */
-function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  return Promise.race([
-    p,
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
-}
 
 /** How each phase is pinned: the cluster it needs, and how to reach and leave it. */
 const PINS = {

@@ -10,6 +10,8 @@ import {
   type Cluster,
   freeze,
   killStragglers,
+  listOf,
+  lostEvent,
   phaseIs,
   REQUESTS,
   type Role,
@@ -35,10 +37,6 @@ const SCALE = 4;
  * before it can end (the test checks the phase the origin names).
  */
 const SCALE_WARMING = 1;
-
-/** The origin's `*-lost` event for `role` `index`. */
-const lostEvent = (role: "cache" | "client", index: number) => (e: Record<string, any>) =>
-  e.event === `${role}-lost` && e.index === index;
 
 /**
  * Waits for every role still meant to run to exit, then checks what a loss
@@ -80,7 +78,7 @@ describe("a role lost in any phase", () => {
       const c = await startCluster({ policy, scale: SCALE, clients: [0, 1, 2] });
       try {
         for (const i of [0, 1, 2]) {
-          await c.origin.waitFor((e) => e.event === "list" && e.client === i);
+          await c.origin.waitFor(listOf(i));
         }
         c.caches[0]!.proc.kill("SIGKILL");
         const ev = await c.origin.waitFor(lostEvent("cache", 0));
@@ -97,7 +95,7 @@ describe("a role lost in any phase", () => {
       const c = await startCluster({ policy, scale: SCALE, clients: [0, 1, 2] });
       try {
         for (const i of [0, 1, 2]) {
-          await c.origin.waitFor((e) => e.event === "list" && e.client === i);
+          await c.origin.waitFor(listOf(i));
         }
         c.clients[1]!.proc.kill("SIGKILL");
         assert.equal((await c.origin.waitFor(lostEvent("client", 1))).phase, "registering");
@@ -199,7 +197,7 @@ describe("a role lost in any phase", () => {
     let again: Role | undefined;
     try {
       for (const i of [0, 1, 2]) {
-        await c.origin.waitFor((e) => e.event === "list" && e.client === i);
+        await c.origin.waitFor(listOf(i));
       }
       c.caches[0]!.proc.kill("SIGKILL");
       await c.origin.waitFor(lostEvent("cache", 0));

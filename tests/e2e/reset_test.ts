@@ -13,20 +13,10 @@ import {
   story,
   summaryOf,
   teardown,
+  within,
 } from "./roles.ts";
 
 after(killStragglers);
-
-/** Settles with `p`, or rejects after `ms`. */
-function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  return Promise.race([
-    p,
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
-}
 
 /**
  * The small cluster at scale 20 with a proxy that cuts one connection

@@ -191,6 +191,24 @@ export async function thaw(r: Role | number): Promise<void> {
   await until(() => procState(pid) !== "T", `process ${pid} resumed`);
 }
 
+/** The origin's `cache-lost` / `client-lost` event for `role` `index`. */
+export const lostEvent = (role: "cache" | "client", index: number) => (e: Event): boolean =>
+  e.event === `${role}-lost` && e.index === index;
+
+/** The origin's `list` event of client `i` (its request list is in). */
+export const listOf = (i: number) => (e: Event): boolean => e.event === "list" && e.client === i;
+
+/** Settles with `p`, or rejects after `ms` saying what did not happen. */
+export function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  return Promise.race([
+    p,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
 /** An origin `phase` event: the run entered `phase` (warming, running, stopping). */
 export const phaseIs = (phase: string) => (e: Event): boolean =>
   e.event === "phase" && e.phase === phase;
