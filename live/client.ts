@@ -138,6 +138,7 @@ export async function runClient(options: ClientOptions): Promise<ClientSummary> 
     origin.keepAlive();
     const s: Scenario = welcome.scenario;
     summary.index = welcome.index;
+    log.log("info", "registered with origin", { index: summary.index });
     const files = new FileSource({ seed: s.seed });
     const list = requestList(s.seed, summary.index, s.files, s.requests);
     summary.requested = list.length;

@@ -207,7 +207,8 @@ export async function runOrigin(options: OriginOptions): Promise<OriginSummary> 
     st.routeOf = lists.map((list, c) => {
       const routes = new Map(p.routes(c) ?? []);
       const fallback = (f: number) => s.caches > 0 ? shardOf(f, s.caches) : ORIGIN_SOURCE;
-      return new Map(list!.map((f) => [f, routes.get(f) ?? fallback(f)]));
+      // (A client lost before its list came has none.)
+      return new Map((list ?? []).map((f) => [f, routes.get(f) ?? fallback(f)]));
     });
     st.emit({ event: "phase", phase: "warming" });
     const pushes = st.policy.warmup();
@@ -311,6 +312,7 @@ export async function runOrigin(options: OriginOptions): Promise<OriginSummary> 
         return;
       case "done":
         done.add(index);
+        log.log("info", "client done", { client: index });
         st.emit({ event: "done", client: index });
         if (done.size + lostClients.size === s.clients) st.stopAll("every client is done");
         return;

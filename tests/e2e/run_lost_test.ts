@@ -6,7 +6,7 @@
 // stopping: tests/e2e/phase_faults_test.ts, with the role commands.)
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CANONICAL, type Scenario } from "../../core/scenario.ts";
@@ -38,6 +38,53 @@ function startAt(scale: number, more: string[]): Run {
 /** The origin's log record `msg` (relayed by the run). */
 const originSays = (run: Run, msg: string) =>
   run.waitFor((r) => r.role === "data" && r.msg === msg, `the origin's "${msg}"`);
+
+/** How many TCP sockets process `pid` has open (its socket fds found in /proc/net/tcp{,6}). */
+function tcpSockets(pid: number): number {
+  const tcp = new Set<string>();
+  for (const table of ["/proc/net/tcp", "/proc/net/tcp6"]) {
+    // "sl local rem st tx:rx tr:when retrnsmt uid timeout inode …": the inode is field 9.
+    for (const line of readFileSync(table, "utf8").split("\n").slice(1)) {
+      const inode = line.trim().split(/\s+/)[9];
+      if (inode !== undefined) tcp.add(inode);
+    }
+  }
+  return readdirSync(`/proc/${pid}/fd`).filter((fd) => {
+    try {
+      const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
+      return m !== null && tcp.has(m[1]!); // (stdio pipes are Unix sockets: not counted)
+    } catch {
+      return false; // closed meanwhile
+    }
+  }).length;
+}
+
+/**
+ * Starts a run and freezes cache 1 the moment its process exists. When it has opened no TCP
+ * socket yet, it cannot register, so no client learns the caches or sends its list, and the
+ * run stays registering until the test thaws it: returns the run and the pid. When it was
+ * faster than that (it had connected already), that run is dropped and another started,
+ * three times at most.
+ */
+async function pinRegistering(start: () => Run): Promise<{ run: Run; pinned: number }> {
+  for (let attempt = 1;; attempt++) {
+    const run = start();
+    const end = Date.now() + 20_000;
+    let pid: number | undefined;
+    while (pid === undefined) {
+      try {
+        pid = rolePid(run.proc.pid!, "cache", 1);
+      } catch {
+        if (Date.now() > end) throw new Error("cache 1 did not start within 20 s");
+        await new Promise((r) => setTimeout(r, 2));
+      }
+    }
+    await freeze(pid);
+    if (tcpSockets(pid) === 0) return { run, pinned: pid };
+    await cleanup(run);
+    assert.ok(attempt < 3, "cache 1 had connected before it could be frozen, three times");
+  }
+}
 
 /**
  * Waits for the warm-up, freezes client 3 (it has fetched nothing: the run cannot end),
@@ -180,6 +227,56 @@ describe("foresight run losing a role", () => {
       }
     });
   }
+
+  for (const target of ["cache", "client"] as const) {
+    it(`a ${target} killed while the run registers: the run goes on, the report marks it lost while registering`, async () => {
+      const { run, pinned } = await pinRegistering(() => startAt(4, ["--json"]));
+      try {
+        // The victim has registered (its own log says so); cache 1 has not, so neither has
+        // any client's list come in.
+        const index = target === "cache" ? 0 : 2;
+        await run.waitFor(
+          (r) => r.role === target && r.index === index && r.msg === "registered with origin",
+          `${target} ${index} registered`,
+        );
+        process.kill(rolePid(run.proc.pid!, target, index), "SIGKILL");
+        await originSays(
+          run,
+          target === "cache"
+            ? "cache lost; its clients fall back to the origin"
+            : "client lost; releasing its demand",
+        );
+        await thaw(pinned);
+        const exit = await run.done;
+        assert.equal(exit.code, 0, run.stderr().slice(-3000));
+        const r = JSON.parse(run.stdout().trim().split("\n").at(-1)!) as RunReport;
+        assertLostOne(r, target, index, "SIGKILL", "registering");
+      } finally {
+        await cleanup(run);
+      }
+    });
+  }
+
+  it("a client killed once the origin has its done: nothing is lost, the report is ok", async () => {
+    const run = startAt(4, ["--json"]);
+    try {
+      const done = await originSays(run, "client done");
+      const pid = rolePid(run.proc.pid!, "client", done.client);
+      process.kill(pid, "SIGKILL");
+      const exit = await run.done;
+      assert.equal(exit.code, 0, run.stderr().slice(-3000));
+      const r = JSON.parse(run.stdout().trim().split("\n").at(-1)!) as RunReport;
+      assert.equal(r.ok, true, r.errors.join("; "));
+      const killed = r.processes.find((p) => p.role === "client" && p.index === done.client)!;
+      assert.equal(killed.signal, "SIGKILL");
+      assert.equal(killed.lost?.phase, undefined, "the origin lost nobody: it had its done");
+      for (const c of r.clients) {
+        if (c.index !== done.client) assert.equal(c.verified, SCENARIO.requests);
+      }
+    } finally {
+      await cleanup(run);
+    }
+  });
 
   it("the origin killed while running: every role gone at once, a non-zero exit naming the origin", async () => {
     const run = startAt(SCENARIO.scale, ["--json"]);

@@ -61,8 +61,11 @@ function killable(inner: NetAdapter): { adapter: NetAdapter; kill(): void } {
   };
 }
 
-/** When a fault strikes: the origin's event that names the phase. */
-type When = "registering" | "warming" | "running" | "stopping";
+/**
+ * When a fault strikes: the origin's event that names the phase; `joined`, a
+ * role just registered (a client before its list is in), is registering too.
+ */
+type When = "joined" | "registering" | "warming" | "running" | "stopping";
 /** A role killed at `when`, and for a cache whether a new one then takes its place. */
 interface Fault {
   role: "cache" | "client";
@@ -75,14 +78,14 @@ const faultArb: fc.Arbitrary<Fault> = fc.oneof(
   fc.record({
     role: fc.constant<"cache">("cache"),
     index: fc.integer({ min: 0, max: 1 }),
-    when: fc.constantFrom<When>("registering", "warming", "running", "stopping"),
+    when: fc.constantFrom<When>("joined", "registering", "warming", "running", "stopping"),
     restart: fc.boolean(),
   }),
   fc.record({
     role: fc.constant<"client">("client"),
     // Not the last client: it is held back while the run registers.
     index: fc.integer({ min: 0, max: CLIENTS - 2 }),
-    when: fc.constantFrom<When>("registering", "warming", "running", "stopping"),
+    when: fc.constantFrom<When>("joined", "registering", "warming", "running", "stopping"),
     restart: fc.constant(false),
   }),
 );
@@ -153,7 +156,10 @@ async function runSchedule(
     lastStarted = true;
     startClient(CLIENTS - 1);
   };
-  const strike = (f: Fault, phase: When) => {
+  const struck = new Set<Fault>();
+  const strike = (f: Fault, phase: Exclude<When, "joined">) => {
+    if (struck.has(f)) return; // once each
+    struck.add(f);
     const name = f.role === "cache"
       ? [...roles.keys()].filter((n) => n.startsWith(`cache${f.index}:`)).at(-1)!
       : `client${f.index}`;
@@ -176,7 +182,11 @@ async function runSchedule(
       listening();
     },
     onEvent: (e) => {
-      if (e.event === "list" && ++lists === CLIENTS - 1) {
+      if (e.event === "register") {
+        for (const f of due("joined")) {
+          if (f.role === e.role && f.index === e.index) strike(f, "registering");
+        }
+      } else if (e.event === "list" && ++lists === CLIENTS - 1) {
         // Every list but the held-back client's is in: still registering.
         for (const f of due("registering")) strike(f, "registering");
         if (due("registering").length === 0) startLast();
@@ -192,7 +202,7 @@ async function runSchedule(
       } else if (e.event === "phase" && e.phase === "stopping") {
         for (const f of due("stopping")) if (f.role === "cache") strike(f, "stopping");
       } else if (e.event === "cache-lost" || e.event === "client-lost") {
-        if (due("registering").length > 0) startLast();
+        if (due("registering").length > 0 || due("joined").length > 0) startLast();
         const k = e.index as number;
         if (e.event === "cache-lost" && pendingRestarts.delete(k)) startCache(k);
       }
