@@ -278,6 +278,27 @@ describe("foresight run losing a role", () => {
     }
   });
 
+  it("a cache killed once the origin said stop: nothing is lost, the report is ok", async () => {
+    const run = startAt(4, ["--json"]);
+    try {
+      await run.waitFor(
+        (r) => r.role === "cache" && r.index === 0 && r.msg === "origin says stop",
+        "the stop at cache 0",
+      );
+      const pid = rolePid(run.proc.pid!, "cache", 0);
+      process.kill(pid, "SIGKILL"); // it may have exited already: then this does nothing
+      const exit = await run.done;
+      assert.equal(exit.code, 0, run.stderr().slice(-3000));
+      const r = JSON.parse(run.stdout().trim().split("\n").at(-1)!) as RunReport;
+      assert.equal(r.ok, true, r.errors.join("; "));
+      const cache = r.processes.find((p) => p.role === "cache" && p.index === 0)!;
+      assert.equal(cache.lost?.phase, undefined, "the origin lost nobody after its stop");
+      for (const c of r.clients) assert.equal(c.verified, SCENARIO.requests);
+    } finally {
+      await cleanup(run);
+    }
+  });
+
   it("the origin killed while running: every role gone at once, a non-zero exit naming the origin", async () => {
     const run = startAt(SCENARIO.scale, ["--json"]);
     try {
