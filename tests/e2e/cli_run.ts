@@ -109,10 +109,11 @@ export function childPids(pid: number): number[] {
 /** Waits until `pid` has `n` children that have exec'd their role (or `ms` passed). */
 export async function waitForChildren(pid: number, n: number, ms = 20_000): Promise<number[]> {
   const until = Date.now() + ms;
-  // A child counts once it has exec'd its role (before that, /proc shows the parent's image).
+  // A child counts once it has exec'd its role: before that, /proc shows the parent's image
+  // (`cli.js run …`, with the parent's environment), so `cli` must not count.
   const started = (p: number) => {
     try {
-      return /\b(cli|data|cache|client)\.(js|ts)\b/.test(
+      return /\b(data|cache|client)\.(js|ts)\b/.test(
         readFileSync(`/proc/${p}/cmdline`, "utf8"),
       );
     } catch {
