@@ -1,37 +1,35 @@
 /**
- * The origin (data server), runtime-agnostic: registers caches and clients,
- * collects request lists into the demand ledger, warms the caches, starts the
- * run, serves requests, grants refills and stops everyone when every client
- * is done.
+ * The live origin (data server), runtime-agnostic: a thin driver over the
+ * origin engine (engine/origin.ts), which decides everything. This file
+ * accepts connections, runs the handshake, hands each message to the engine
+ * and carries out what it returns: messages and paced file transfers on the
+ * right connection, reports, logs, the stop.
  *
  * @module
  */
 
-import type { Address, NetAdapter } from "../net/types.ts";
+import type { Address, Conn, NetAdapter } from "../net/types.ts";
 import type { Logger } from "../core/log.ts";
 import { type Clock, realClock } from "../core/clock.ts";
-import { ORIGIN } from "../core/demand_ledger.ts";
 import { Pacer } from "../core/pacer.ts";
-import { type Scenario, shardOf, wireRate } from "../core/scenario.ts";
-import { makeOriginPolicy } from "../core/policies.ts";
-import { ORIGIN_SOURCE } from "../core/policy.ts";
-import type { RoleView } from "../core/role_view.ts";
+import { type Scenario, wireRate } from "../core/scenario.ts";
+import type { Phase, RoleView } from "../core/role_view.ts";
+import { FileSource } from "../core/virtual_files.ts";
 import { ForesightError } from "../errors.ts";
 import { type Message, PROTOCOL_VERSION } from "../protocol/mod.ts";
+import type { EngineEvent } from "../protocol/role_event.ts";
+import {
+  type OriginEffect,
+  OriginEngine,
+  type OriginInput,
+  type OriginSummary,
+  type Party,
+} from "../engine/origin.ts";
 import { Peer } from "./peer.ts";
 import { gate } from "./connection_gate.ts";
 import { DEFAULT_MAX_CONNECTIONS, HANDSHAKE_MS } from "./limits.ts";
-import { handshake, type Hello } from "./handshake.ts";
-import { fileParts } from "./file_parts.ts";
-import {
-  allCaches,
-  originState,
-  type OriginSummary,
-  originView,
-  owedAt,
-  register,
-} from "./origin_state.ts";
-import { cutLink, loseCache, loseClient, pushMembers, rejoin } from "./origin_faults.ts";
+import { handshake } from "./handshake.ts";
+import { fileParts, fileRange } from "./file_parts.ts";
 
 /** Options of {@link runOrigin}. */
 export interface OriginOptions {
@@ -43,7 +41,7 @@ export interface OriginOptions {
   /** Called once listening, with the bound address. */
   readonly onListening?: (address: Address) => void;
   /** Called with progress and lifecycle events. */
-  readonly onEvent?: (event: Record<string, unknown>) => void;
+  readonly onEvent?: (event: EngineEvent) => void;
   /** Aborts the run. */
   readonly signal?: AbortSignal;
   /** Receives the role's read-only view once it exists (admin API, metrics). */
@@ -59,7 +57,13 @@ export interface OriginOptions {
   readonly idleMs?: number;
 }
 
-export type { OriginSummary } from "./origin_state.ts";
+export type { OriginSummary } from "../engine/origin.ts";
+
+/** A connection bound to a place. */
+interface Bound {
+  readonly peer: Peer;
+  readonly generation: number;
+}
 
 /**
  * Runs the origin until every client is done (or the run fails).
@@ -69,269 +73,124 @@ export type { OriginSummary } from "./origin_state.ts";
 export async function runOrigin(options: OriginOptions): Promise<OriginSummary> {
   const { scenario: s, adapter, log } = options;
   const clock = options.clock ?? realClock;
+  const files = new FileSource({ seed: s.seed });
+  const engine = new OriginEngine(s, (f) => files.size(f));
+  const caches = new Map<number, Bound>();
+  const clients = new Map<number, Bound>();
   const peers = new Set<Peer>();
-  let failure: string | undefined;
   let resolveEnd!: () => void;
   const ended = new Promise<void>((r) => (resolveEnd = r));
-  const st = originState(s, log, {
-    emit: (event) => options.onEvent?.(event),
-    stopAll: (reason) => {
-      if (st.finished) return;
-      st.finished = true;
-      st.emit({ event: "phase", phase: "stopping" });
-      for (const p of peers) {
-        p.send({ type: "stop", reason }).catch(() => {}).finally(() => p.close());
-      }
-      resolveEnd();
-    },
-    advance: () => {
-      if (st.finished) return;
-      if (!st.policy && lists.every((l, i) => l !== undefined || lostClients.has(i))) {
-        begin().catch((e) => fail(`Cannot warm the caches: ${(e as Error).message}`));
-      } else if (st.policy) {
-        maybeStartClients().catch((e) => fail(`Cannot start the clients: ${(e as Error).message}`));
-      }
-    },
-  });
-  const { files, ledger, caches, clients, lists, done, lostClients, servedTo, summary } = st;
-  /** Clients that were sent the cache list. */
-  const toldCaches = new Set<number>();
 
-  const welcome = (index: number): Message => ({
-    type: "welcome",
-    v: PROTOCOL_VERSION,
-    index,
-    scenario: s,
-  });
+  const bound = (to: Party) => (to.role === "cache" ? caches : clients).get(to.index);
 
-  /** The caches alive now (a lost one is left out: clients fetch its share from the origin). */
-  const cacheList = (): Message => ({
-    type: "caches",
-    caches: caches.flatMap((c, index) =>
-      c && !c.lost
-        ? [{ index, host: c.address.host, port: c.address.port, generation: c.generation }]
-        : []
-    ),
-  });
-  /** Sends a client a message; a client lost meanwhile is skipped, a failed send loses it. */
-  const toClient = (i: number, m: Message): Promise<void> => {
-    const peer = clients[i];
-    if (!peer || lostClients.has(i)) return Promise.resolve();
-    return peer.send(m).catch((e) => loseClient(st, i, (e as Error).message));
+  /** Hands `input` to the engine and carries out its effects; `joining` is the connection a `join` comes from. */
+  const dispatch = (input: OriginInput, joining?: Peer) => {
+    for (const effect of engine.handle(input, clock.now())) carryOut(effect, joining);
   };
 
-  const fail = (reason: string) => {
-    if (st.finished) return;
-    failure = reason;
-    log.log("error", "run failed", { reason });
-    st.stopAll(reason);
+  /** A failed write to `to` loses it (only the connection it failed on). */
+  const onWriteFailed = (to: Party, b: Bound, what: string) => (e: unknown) => {
+    if (bound(to) !== b) return;
+    const reason = `${what}: ${(e as Error).message}`;
+    if (to.role === "cache") {
+      dispatch({ type: "cache-lost", cache: to.index, generation: b.generation, reason });
+    } else dispatch({ type: "client-lost", client: to.index, reason });
   };
 
-  /**
-   * Pushes `file` into `cache` carrying the requests of exactly the clients
-   * that will ask it there (see pushMembers). A push into a demand-counted
-   * cache that nobody will ask is not made: returns false.
-   */
-  const push = (cache: number, file: number, cause?: number): boolean => {
-    const slot = caches[cache]!;
-    if (slot.lost) return false;
-    const members = pushMembers(st, cache, file);
-    if (members.length === 0 && st.policy!.pushCount?.(cache, file) !== 0) return false;
-    const count = ledger.handOff(file, cache, members.length);
-    slot.members.set(file, members);
-    for (const c of members) st.carried[c]!.add(file);
-    const size = files.size(file);
-    st.pushed.add(file);
-    summary.filesToCaches++;
-    summary.bytesToCaches += size;
-    slot.peer.sendFile(
-      { type: "file", file, size, count, next: st.policy!.hint(cache) },
-      fileParts(files, file),
-      cause,
-    ).catch((e) =>
-      loseCache(st, cache, slot.peer, `Cannot push file ${file}: ${(e as Error).message}`)
-    );
-    return true;
-  };
-
-  const serveClient = (client: number, file: number, cause?: number) => {
-    const peer = clients[client]!;
-    if (owedAt(st, client, file) !== undefined) {
-      // A push carried this client's request into a cache (it began while
-      // this request was on its way, or after the client's miss there):
-      // send it back there.
-      summary.redirects++;
-      peer.send({ type: "miss", file, next: null }).catch(() => {});
-      return;
-    }
-    if (ledger.owner(file) !== ORIGIN || !ledger.serveDirect(file)) {
-      // Its cache is lost, or unreachable for this client (it said `lost`).
-      if (ledger.owner(file) !== ORIGIN || st.orphaned.has(file)) summary.servedForLostCaches++;
-      else {
-        summary.ownerRaces++;
-        log.log("warn", "direct request for a file nobody listed; serving it anyway", {
-          client,
-          file,
+  const carryOut = (effect: OriginEffect, joining?: Peer) => {
+    switch (effect.kind) {
+      case "admit": {
+        const peer = joining!;
+        (effect.role === "cache" ? caches : clients).set(effect.index, {
+          peer,
+          generation: effect.generation,
         });
-      }
-    }
-    servedTo[client]!.add(file);
-    const size = files.size(file);
-    summary.filesToClients++;
-    summary.bytesToClients += size;
-    peer.sendFile(
-      { type: "file", file, size, count: ledger.outstanding(file), next: null },
-      fileParts(files, file),
-      cause,
-    )
-      .catch((e) =>
-        log.log("warn", "cannot send file to client", {
-          client,
-          file,
-          reason: (e as Error).message,
-        })
-      );
-  };
-
-  const begin = async () => {
-    st.policy = makeOriginPolicy(s, {
-      ledger,
-      caches: s.caches,
-      capacity: s.capacityKiB * 1024,
-      // A client lost before the warm-up wants nothing.
-      lists: lists.map((l, i) => lostClients.has(i) ? [] : l!),
-      size: (f) => files.size(f),
-      wanted: (cache, f) => pushMembers(st, cache, f).length > 0,
-    });
-    const p = st.policy;
-    st.routeOf = lists.map((list, c) => {
-      const routes = new Map(p.routes(c) ?? []);
-      const fallback = (f: number) => s.caches > 0 ? shardOf(f, s.caches) : ORIGIN_SOURCE;
-      // (A client lost before its list came has none.)
-      return new Map((list ?? []).map((f) => [f, routes.get(f) ?? fallback(f)]));
-    });
-    st.emit({ event: "phase", phase: "warming" });
-    const pushes = st.policy.warmup();
-    for (const p of pushes) push(p.cache, p.file);
-    log.log("info", "warming caches", { pushes: pushes.length });
-    // `start` to a cache follows its warm-up pushes on the same link; the cache
-    // echoes it when all arrived. A cache lost meanwhile is not waited for.
-    for (const [k, c] of caches.entries()) {
-      if (c && !c.lost) {
-        await c.peer.send({ type: "start" }).catch((e) =>
-          loseCache(st, k, c.peer, `Cannot start it: ${(e as Error).message}`)
-        );
-      }
-    }
-    maybeStartClients().catch((e) => fail(`Cannot start the clients: ${(e as Error).message}`));
-  };
-
-  const maybeStartClients = async () => {
-    if (st.started || st.finished || !caches.every((c) => c?.warm || c?.lost)) return;
-    st.started = true;
-    const t0 = clock.now();
-    st.emit({ event: "start", at: t0 });
-    st.emit({ event: "phase", phase: "running" });
-    log.log("info", "all caches warm: starting clients");
-    for (let i = 0; i < s.clients; i++) {
-      const routes = st.policy!.routes(i);
-      if (routes) await toClient(i, { type: "plan", routes });
-      await toClient(i, { type: "start" });
-    }
-  };
-
-  /**
-   * A cache took the place of one lost before the warm-up began: it is warmed
-   * like any other, and clients that were told the caches already get the new
-   * list (their plan comes with the start).
-   */
-  const retake = async (index: number) => {
-    caches[index]!.rejoined = false;
-    summary.rejoinedCaches++;
-    st.emit({ event: "cache-rejoined", index });
-    for (const i of toldCaches) await toClient(i, cacheList());
-  };
-
-  const onCacheMessage = (index: number, msg: Message) => {
-    const slot = caches[index]!;
-    switch (msg.type) {
-      case "start":
-        slot.warm = true;
-        st.advance();
+        peers.add(peer);
+        const rate = effect.role === "cache" ? s.rateOriginCache : s.rateOriginClient;
+        peer.setPacer(new Pacer(wireRate(rate, s.scale), clock));
+        log.log("info", `${effect.role} registered`, {
+          index: effect.index,
+          remote: `${peer.conn.remote.host}:${peer.conn.remote.port}`,
+        });
+        peer.keepAlive();
         return;
-      case "request": {
-        if (st.policy && st.policy.grant(index, msg.file)) {
-          if (push(index, msg.file, msg.at)) return;
-          // Granted, but everyone it was for got it meanwhile: skipped.
-          slot.peer.send({ type: "miss", file: msg.file, next: st.policy.hint(index) })
-            .catch(() => {});
+      }
+      case "send": {
+        const b = bound(effect.to);
+        if (!b) return;
+        const failed = effect.to.role === "cache" || effect.message.type !== "miss"
+          ? onWriteFailed(effect.to, b, `Cannot send ${effect.message.type}`)
+          : () => {};
+        b.peer.send(effect.message).catch(failed);
+        return;
+      }
+      case "transfer": {
+        const b = bound(effect.to);
+        if (!b) return;
+        const { file, size, count, next } = effect;
+        const sent = b.peer.sendFile(
+          { type: "file", file, size, count, next },
+          fileParts(files, file),
+          effect.cause,
+        );
+        if (effect.to.role === "cache") {
+          sent.catch(onWriteFailed(effect.to, b, `Cannot push file ${file}`));
         } else {
-          slot.peer.send({
-            type: "miss",
-            file: msg.file,
-            next: st.policy ? st.policy.hint(index) : null,
-          })
-            .catch(() => {});
-        }
-        return;
-      }
-      default:
-        throw new ForesightError(
-          "PROTOCOL",
-          `Cannot handle "${msg.type}" from cache ${index}: not expected`,
-        );
-    }
-  };
-
-  const onClientMessage = (index: number, msg: Message) => {
-    switch (msg.type) {
-      case "list": {
-        if (lists[index]) {
-          throw new ForesightError("PROTOCOL", `Cannot take a second list from client ${index}`);
-        }
-        if (msg.files.length > s.requests) {
-          throw new ForesightError(
-            "PROTOCOL",
-            `Cannot take list of client ${index}: ${msg.files.length} files, at most ${s.requests} allowed`,
+          sent.catch((e) =>
+            log.log("warn", "cannot send file to client", {
+              client: effect.to.index,
+              file,
+              reason: (e as Error).message,
+            })
           );
         }
-        ledger.add(msg.files);
-        lists[index] = msg.files;
-        st.emit({ event: "list", client: index, files: msg.files.length });
-        st.advance();
         return;
       }
-      case "request":
-        if (!st.started) {
-          throw new ForesightError("PROTOCOL", `Cannot serve client ${index} before the start`);
+      case "stop":
+        for (const p of peers) {
+          p.send({ type: "stop", reason: effect.reason }).catch(() => {}).finally(() => p.close());
         }
-        serveClient(index, msg.file, msg.at);
+        resolveEnd();
         return;
-      case "lost":
-        cutLink(st, index, msg.cache, msg.generation);
+      case "report":
+        options.onEvent?.(effect.event);
         return;
-      case "done":
-        done.add(index);
-        log.log("info", "client done", { client: index });
-        st.emit({ event: "done", client: index });
-        if (done.size + lostClients.size === s.clients) st.stopAll("every client is done");
+      case "log":
+        log.log(effect.level, effect.message, effect.fields);
         return;
-      default:
-        throw new ForesightError(
-          "PROTOCOL",
-          `Cannot handle "${msg.type}" from client ${index}: not expected`,
-        );
     }
   };
 
-  const onConnection = async (conn: import("../net/types.ts").Conn) => {
+  const onMessage = (who: Party, msg: Message): OriginInput => {
+    const { index } = who;
+    if (who.role === "cache") {
+      if (msg.type === "start") return { type: "warm", cache: index };
+      if (msg.type === "request") {
+        return { type: "refill", cache: index, file: msg.file, at: msg.at };
+      }
+    } else {
+      switch (msg.type) {
+        case "list":
+          return { type: "list", client: index, files: msg.files };
+        case "request":
+          return { type: "request", client: index, file: msg.file, at: msg.at };
+        case "lost":
+          return { type: "link-lost", client: index, cache: msg.cache, generation: msg.generation };
+        case "done":
+          return { type: "done", client: index };
+      }
+    }
+    throw new ForesightError(
+      "PROTOCOL",
+      `Cannot handle "${msg.type}" from ${who.role} ${index}: not expected`,
+    );
+  };
+
+  const onConnection = async (conn: Conn) => {
     const remote = `${conn.remote.host}:${conn.remote.port}`;
-    const peer = new Peer(conn, {
-      log,
-      pacer: undefined,
-      idleMs: options.idleMs,
-    });
-    let who: { role: "cache" | "client"; index: number } | undefined;
+    const peer = new Peer(conn, { log, pacer: undefined, idleMs: options.idleMs });
+    let who: Party | undefined;
+    let generation = 0;
     try {
       const msgs = peer.messages();
       const hello = await handshake(msgs, {
@@ -339,39 +198,31 @@ export async function runOrigin(options: OriginOptions): Promise<OriginSummary> 
         send: (m) => peer.send(m),
         secret: options.secret,
       });
-      if (st.finished) throw new ForesightError("PROTOCOL", "Cannot register: the run is over");
+      if (engine.finished) throw new ForesightError("PROTOCOL", "Cannot register: the run is over");
       if (hello.role === "probe") {
-        await peer.send(welcome(0));
+        await peer.send({ type: "welcome", v: PROTOCOL_VERSION, index: 0, scenario: s });
         peer.close();
         return;
       }
-      who = register(st, peer, hello as Hello & { role: "cache" | "client" });
-      peers.add(peer);
-      const rate = who.role === "cache" ? s.rateOriginCache : s.rateOriginClient;
-      peer.setPacer(new Pacer(wireRate(rate, s.scale), clock));
-      log.log("info", `${who.role} registered`, { index: who.index, remote });
-      st.emit({ event: "register", role: who.role, index: who.index });
-      await peer.send(welcome(who.index));
-      peer.keepAlive();
-      if (who.role === "cache" && caches[who.index]!.rejoined) {
-        if (st.policy) await rejoin(st, who.index);
-        else await retake(who.index);
+      const adv = hello.advertise;
+      const host = adv && (adv.host === "0.0.0.0" || adv.host === "::")
+        ? conn.remote.host
+        : adv?.host;
+      const effects = engine.handle({
+        type: "join",
+        role: hello.role,
+        index: hello.index,
+        host,
+        port: adv?.port,
+      }, clock.now());
+      const admit = effects[0]!;
+      if (admit.kind === "admit") {
+        who = { role: admit.role, index: admit.index };
+        generation = admit.generation;
       }
-      // Every client gets the cache list exactly once, as soon as both it and
-      // the last cache are registered (whichever comes second sends it).
-      if (allCaches(st)) {
-        const due = who.role === "cache" ? clients.map((_, i) => i) : [who.index];
-        for (const i of due) {
-          if (!clients[i] || toldCaches.has(i)) continue;
-          toldCaches.add(i);
-          await toClient(i, cacheList());
-        }
-      }
-      for await (const msg of msgs) {
-        if (who.role === "cache") onCacheMessage(who.index, msg);
-        else onClientMessage(who.index, msg);
-      }
-      if (!st.finished) {
+      for (const effect of effects) carryOut(effect, peer);
+      for await (const msg of msgs) dispatch(onMessage(who!, msg));
+      if (!engine.finished) {
         throw new ForesightError("CONN_CLOSED", "disconnected before the run ended");
       }
     } catch (e) {
@@ -381,21 +232,24 @@ export async function runOrigin(options: OriginOptions): Promise<OriginSummary> 
       log.log("warn", "connection closed", { remote, code: err.code, reason: err.message });
       if (!peer.isClosed) await peer.reject(err);
       // A role lost in any phase: the run goes on without it.
-      if (who?.role === "cache") loseCache(st, who.index, peer, err.message);
-      else if (who?.role === "client") loseClient(st, who.index, err.message);
+      if (who?.role === "cache") {
+        dispatch({ type: "cache-lost", cache: who.index, generation, reason: err.message });
+      } else if (who?.role === "client") {
+        dispatch({ type: "client-lost", client: who.index, reason: err.message });
+      }
     } finally {
       peer.close();
     }
   };
 
-  options.onView?.(originView(st));
+  options.onView?.(originView(engine, files));
   const listener = await adapter.listen(
     options.listen,
     gate(options.maxConnections ?? DEFAULT_MAX_CONNECTIONS, log, (conn) => void onConnection(conn)),
   );
   options.onListening?.(listener.address);
   log.log("info", "origin listening", { host: listener.address.host, port: listener.address.port });
-  options.signal?.addEventListener("abort", () => fail("aborted"));
+  options.signal?.addEventListener("abort", () => dispatch({ type: "fail", reason: "aborted" }));
   await ended;
   await listener.close();
   await Promise.race([
@@ -403,8 +257,33 @@ export async function runOrigin(options: OriginOptions): Promise<OriginSummary> 
     clock.sleep(5000),
   ]);
   for (const p of peers) p.conn.close();
-  summary.ok = failure === undefined;
-  if (failure) summary.error = failure;
-  summary.ledger = ledger.totals();
-  return summary;
+  return engine.end();
+}
+
+/** The origin's read-only view (admin API, metrics): phase, counters, files. */
+function originView(engine: OriginEngine, files: FileSource): RoleView {
+  const { st, summary } = engine;
+  const phase = (): Phase => engine.phase;
+  return {
+    role: "data",
+    phase,
+    stats: () => ({
+      phase: phase(),
+      bytesToCaches: summary.bytesToCaches,
+      bytesToClients: summary.bytesToClients,
+      filesToCaches: summary.filesToCaches,
+      filesToClients: summary.filesToClients,
+      redirects: summary.redirects,
+      demand: st.ledger.totals(),
+      cachesRegistered: st.caches.filter((c) => c && !c.lost).length,
+      clientsRegistered: st.clients.filter((c) => c).length,
+      listsIn: st.lists.filter((l) => l).length,
+      clientsDone: [...st.done].sort((a, b) => a - b),
+      lost: summary.lost,
+    }),
+    file: (id) =>
+      Number.isInteger(id) && id >= 1 && id <= st.s.files
+        ? { size: files.size(id), read: (offset, length) => fileRange(files, id, offset, length) }
+        : undefined,
+  };
 }

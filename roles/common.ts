@@ -63,7 +63,7 @@ export function stderrLogger(
  * emitEvent({ event: "listening", role: "data", port: 9000 }); // {"event":"listening",...}
  * ```
  */
-export function emitEvent(event: Record<string, unknown>): void {
+export function emitEvent(event: object): void {
   process.stdout.write(JSON.stringify(event) + "\n");
 }
 

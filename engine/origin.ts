@@ -1,0 +1,501 @@
+/**
+ * The origin engine: registers caches and clients, collects request lists
+ * into the demand ledger, warms the caches, starts the clients, grants
+ * refills, serves direct requests, survives lost roles in every phase and
+ * stops everyone when every client is done. No I/O: see engine/effect.ts.
+ *
+ * @module
+ */
+
+import { ORIGIN } from "../core/demand_ledger.ts";
+import { makeOriginPolicy } from "../core/policies.ts";
+import { ORIGIN_SOURCE } from "../core/policy.ts";
+import type { Phase } from "../core/role_view.ts";
+import { type Scenario, shardOf } from "../core/scenario.ts";
+import { ForesightError } from "../errors.ts";
+import type { ControlMessage } from "../protocol/control_message.ts";
+import { PROTOCOL_VERSION } from "../protocol/mod.ts";
+import type { EngineEvent } from "../protocol/role_event.ts";
+import { lose, loseClient } from "./origin_faults.ts";
+import {
+  allCaches,
+  type CacheSlot,
+  type OriginState,
+  originState,
+  owedAt,
+  owes,
+  pushMembers,
+  runPhase,
+} from "./origin_state.ts";
+import type { OriginEffect, OriginInput, OriginSummary, Party } from "./origin_types.ts";
+
+export type { OriginEffect, OriginInput, OriginSummary, Party } from "./origin_types.ts";
+
+/**
+ * The origin's decisions, driven by the simulator or the live origin.
+ *
+ * @example
+ * ```ts
+ * const origin = new OriginEngine(scenario, (f) => f * 1024);
+ * for (const effect of origin.handle({ type: "join", role: "client" }, 0)) carryOut(effect);
+ * ```
+ */
+export class OriginEngine {
+  /** The state (read-only for callers: the view, tests). */
+  readonly st: OriginState;
+  /** The counters it reports. */
+  readonly summary: OriginSummary;
+  #out: OriginEffect[] = [];
+  #now = 0;
+
+  /**
+   * @param scenario the run's parameters
+   * @param size a file's size in bytes
+   */
+  constructor(scenario: Scenario, size: (file: number) => number) {
+    this.st = originState(scenario, size);
+    this.summary = {
+      ok: false,
+      bytesToCaches: 0,
+      bytesToClients: 0,
+      filesToCaches: 0,
+      filesToClients: 0,
+      ownerRaces: 0,
+      redirects: 0,
+      lostCaches: 0,
+      servedForLostCaches: 0,
+      lostClients: 0,
+      rejoinedCaches: 0,
+      cutLinks: 0,
+      lost: this.st.lost,
+      ledger: this.st.ledger.totals(),
+    };
+  }
+
+  /** Where the run is now (the admin API's phase). */
+  get phase(): Phase {
+    const p = runPhase(this.st);
+    return p === "registering" && allCaches(this.st) && this.st.clients.every((c) => c)
+      ? "waiting"
+      : p;
+  }
+
+  /** Whether the run is over. */
+  get finished(): boolean {
+    return this.st.finished;
+  }
+
+  /**
+   * Takes what happened at `now` (the driver's time) and returns what to do.
+   *
+   * @throws {ForesightError} PROTOCOL when a peer's message is not acceptable
+   * (nothing changed: the driver closes that connection, then reports it lost)
+   */
+  handle(input: OriginInput, now: number): OriginEffect[] {
+    this.#now = now;
+    const out: OriginEffect[] = this.#out = [];
+    const st = this.st;
+    switch (input.type) {
+      case "join":
+        this.#join(input.role, input.index, input.host, input.port);
+        break;
+      case "list":
+        this.#list(input.client, input.files);
+        break;
+      case "warm":
+        if (st.caches[input.cache]) st.caches[input.cache]!.warm = true;
+        this.#advance();
+        break;
+      case "refill":
+        this.#refill(input.cache, input.file, input.at);
+        break;
+      case "request":
+        if (!st.started) {
+          throw new ForesightError(
+            "PROTOCOL",
+            `Cannot serve client ${input.client} before the start`,
+          );
+        }
+        this.#serve(input.client, input.file, input.at);
+        break;
+      case "link-lost":
+        this.#cutLink(input.client, input.cache, input.generation);
+        break;
+      case "done":
+        if (st.finished || st.done.has(input.client)) break;
+        st.done.add(input.client);
+        this.log("info", "client done", { client: input.client });
+        this.report({ event: "done", client: input.client });
+        if (st.done.size + st.lostClients.size === st.s.clients) this.stop("every client is done");
+        break;
+      case "cache-lost":
+        if (lose(this, input.cache, input.generation, input.reason)) this.#advance();
+        break;
+      case "client-lost":
+        if (loseClient(this, input.client, input.reason)) {
+          if (st.done.size + st.lostClients.size === st.s.clients) {
+            this.stop("every client is done or gone");
+          } else this.#advance();
+        }
+        break;
+      case "fail":
+        if (!st.finished) {
+          this.summary.error = input.reason;
+          this.log("error", "run failed", { reason: input.reason });
+          this.stop(input.reason);
+        }
+        break;
+    }
+    return out;
+  }
+
+  /** The summary to report at the end: ok when the run ended without a failure. */
+  end(): OriginSummary {
+    this.summary.ok = this.st.finished && this.summary.error === undefined;
+    this.summary.ledger = this.st.ledger.totals();
+    return this.summary;
+  }
+
+  // ---- effects (also used by origin_faults.ts) ----
+
+  /** Queues sending `message` to `to`. */
+  send(to: Party, message: ControlMessage): void {
+    this.#out.push({ kind: "send", to, message });
+  }
+  /** Queues a report. */
+  report(event: EngineEvent): void {
+    this.#out.push({ kind: "report", event });
+  }
+  /** Queues a log record. */
+  log(level: "debug" | "info" | "warn" | "error", message: string, fields?: object): void {
+    this.#out.push({ kind: "log", level, message, fields: fields as Record<string, unknown> });
+  }
+  /** Ends the run: every peer is told to stop. */
+  stop(reason: string): void {
+    if (this.st.finished) return;
+    this.st.finished = true;
+    this.report({ event: "phase", phase: "stopping" });
+    this.#out.push({ kind: "stop", reason });
+  }
+
+  // ---- registration ----
+
+  #join(role: "cache" | "client", asked: number | undefined, host?: string, port?: number): void {
+    const st = this.st;
+    if (st.finished) throw new ForesightError("PROTOCOL", "Cannot register: the run is over");
+    const table: unknown[] = role === "cache" ? st.caches : st.clients;
+    const free = (x: unknown) =>
+      role === "cache" ? x === undefined || (x as CacheSlot).lost : x === false;
+    const empty = table.findIndex((x) => x === undefined || x === false);
+    const index = asked ?? (empty >= 0 ? empty : table.findIndex(free));
+    if (index < 0 || index >= table.length) {
+      throw new ForesightError(
+        "PROTOCOL",
+        `Cannot register ${role}: all ${table.length} places are taken`,
+      );
+    }
+    if (!free(table[index])) {
+      throw new ForesightError("PROTOCOL", `Cannot register ${role} ${index}: already registered`);
+    }
+    let generation = 0;
+    let rejoined = false;
+    if (role === "cache") {
+      if (host === undefined || port === undefined) {
+        throw new ForesightError("PROTOCOL", "Cannot register cache: no advertised address");
+      }
+      const before = st.caches[index];
+      generation = before === undefined ? 0 : before.generation + 1;
+      rejoined = before !== undefined;
+      st.caches[index] = {
+        host,
+        port,
+        warm: false,
+        lost: false,
+        rejoined,
+        generation,
+        abandoned: new Set(),
+        members: new Map(),
+      };
+    } else st.clients[index] = true;
+    this.#out.push({ kind: "admit", role, index, generation });
+    this.report({ event: "register", role, index });
+    this.send({ role, index }, {
+      type: "welcome",
+      v: PROTOCOL_VERSION,
+      index,
+      scenario: st.s,
+    });
+    if (rejoined) {
+      if (st.policy) this.#rejoin(index);
+      else this.#retake(index);
+    }
+    // Every client gets the cache list exactly once, as soon as both it and
+    // the last cache are registered (whichever comes second sends it).
+    if (allCaches(st)) {
+      const due = role === "cache" ? st.clients.map((_, i) => i) : [index];
+      for (const i of due) {
+        if (!st.clients[i] || st.toldCaches.has(i) || st.lostClients.has(i)) continue;
+        st.toldCaches.add(i);
+        this.send({ role: "client", index: i }, this.#cacheList());
+      }
+    }
+  }
+
+  /** The caches alive now (a lost one is left out: clients fetch its share from the origin). */
+  #cacheList(): ControlMessage {
+    return {
+      type: "caches",
+      caches: this.st.caches.flatMap((c, index) =>
+        c && !c.lost ? [{ index, host: c.host, port: c.port, generation: c.generation }] : []
+      ),
+    };
+  }
+
+  /** Sends a client a message, unless it is lost. */
+  #toClient(client: number, message: ControlMessage): void {
+    if (this.st.clients[client] && !this.st.lostClients.has(client)) {
+      this.send({ role: "client", index: client }, message);
+    }
+  }
+
+  /**
+   * A cache took the place of one lost before the warm-up began: it is warmed
+   * like any other, and clients told the caches already get the new list.
+   */
+  #retake(index: number): void {
+    this.st.caches[index]!.rejoined = false;
+    this.summary.rejoinedCaches++;
+    this.report({ event: "cache-rejoined", index });
+    for (const i of this.st.toldCaches) this.#toClient(i, this.#cacheList());
+  }
+
+  /**
+   * A cache took a lost one's place once the warm-up began: each client is
+   * told where it is and which of its files to fetch there again (in the
+   * order the cache gets them), then the cache is started empty with its
+   * first hint.
+   */
+  #rejoin(index: number): void {
+    const st = this.st;
+    const slot = st.caches[index]!;
+    const policy = st.policy!;
+    this.summary.rejoinedCaches++;
+    const upcoming = policy.upcoming?.(index);
+    let told = 0;
+    for (let c = 0; c < st.s.clients; c++) {
+      if (!st.clients[c] || st.lostClients.has(c) || st.done.has(c)) continue;
+      const mine = upcoming ?? [...(st.routeOf[c]?.keys() ?? [])].sort((a, b) => a - b);
+      told++;
+      this.send({ role: "client", index: c }, {
+        type: "rejoin",
+        cache: index,
+        generation: slot.generation,
+        host: slot.host,
+        port: slot.port,
+        files: mine.filter((f) => owes(st, c, index, f)),
+      });
+    }
+    this.log("info", "cache rejoined; clients told", { cache: index, clients: told });
+    this.report({ event: "cache-rejoined", index });
+    this.send({ role: "cache", index }, { type: "start", next: policy.hint(index) });
+  }
+
+  // ---- lists, warm-up and start ----
+
+  #list(client: number, files: readonly number[]): void {
+    const st = this.st;
+    if (st.lists[client]) {
+      throw new ForesightError("PROTOCOL", `Cannot take a second list from client ${client}`);
+    }
+    if (files.length > st.s.requests) {
+      throw new ForesightError(
+        "PROTOCOL",
+        `Cannot take list of client ${client}: ${files.length} files, at most ${st.s.requests} allowed`,
+      );
+    }
+    st.ledger.add(files);
+    st.lists[client] = files;
+    this.report({ event: "list", client, files: files.length });
+    this.#advance();
+  }
+
+  /**
+   * Moves the run on if it can now: begins the warm-up once every client's
+   * list is in (or the client is lost), starts the clients once every cache
+   * is warm (or lost).
+   */
+  #advance(): void {
+    const st = this.st;
+    if (st.finished) return;
+    if (!st.policy) {
+      if (st.lists.every((l, i) => l !== undefined || st.lostClients.has(i))) this.#begin();
+    } else this.#startClients();
+  }
+
+  #begin(): void {
+    const st = this.st;
+    const s = st.s;
+    st.policy = makeOriginPolicy(s, {
+      ledger: st.ledger,
+      caches: s.caches,
+      capacity: s.capacityKiB * 1024,
+      // A client lost before the warm-up wants nothing.
+      lists: st.lists.map((l, i) => st.lostClients.has(i) ? [] : l!),
+      size: st.size,
+      wanted: (cache, f) => pushMembers(st, cache, f).members.length > 0,
+    });
+    const p = st.policy;
+    st.routeOf = st.lists.map((list, c) => {
+      const routes = new Map(p.routes(c) ?? []);
+      const fallback = (f: number) => s.caches > 0 ? shardOf(f, s.caches) : ORIGIN_SOURCE;
+      return new Map((list ?? []).map((f) => [f, routes.get(f) ?? fallback(f)]));
+    });
+    this.report({ event: "phase", phase: "warming" });
+    const pushes = p.warmup();
+    for (const w of pushes) this.#push(w.cache, w.file);
+    this.log("info", "warming caches", { pushes: pushes.length });
+    // `start` to a cache follows its warm-up pushes on the same link; the
+    // cache echoes it when all arrived. A cache lost meanwhile is not waited for.
+    for (const [k, c] of st.caches.entries()) {
+      if (c && !c.lost) this.send({ role: "cache", index: k }, { type: "start" });
+    }
+    this.#startClients();
+  }
+
+  #startClients(): void {
+    const st = this.st;
+    if (st.started || st.finished || !st.caches.every((c) => c?.warm || c?.lost)) return;
+    st.started = true;
+    this.report({ event: "start", at: this.#now });
+    this.report({ event: "phase", phase: "running" });
+    this.log("info", "all caches warm: starting clients");
+    for (let i = 0; i < st.s.clients; i++) {
+      const routes = st.policy!.routes(i);
+      if (routes) this.#toClient(i, { type: "plan", routes });
+      this.#toClient(i, { type: "start" });
+    }
+  }
+
+  // ---- refills and requests ----
+
+  /**
+   * Pushes `file` into `cache` carrying the requests of exactly the clients
+   * that will ask it there. A push into a demand-counted cache that nobody
+   * will ask is not made: returns false.
+   */
+  #push(cache: number, file: number, cause?: number): boolean {
+    const st = this.st;
+    const slot = st.caches[cache];
+    if (!slot || slot.lost) return false;
+    const { members, routed } = pushMembers(st, cache, file);
+    if (routed > members.length) {
+      this.log("warn", "more clients routed through a cache than requests owed", {
+        cache,
+        file,
+        routed,
+        owed: members.length,
+      });
+    }
+    if (members.length === 0 && st.policy!.pushCount?.(cache, file) !== 0) return false;
+    const count = st.ledger.handOff(file, cache, members.length);
+    slot.members.set(file, members);
+    for (const c of members) st.carried[c]!.add(file);
+    const size = st.size(file);
+    this.summary.filesToCaches++;
+    this.summary.bytesToCaches += size;
+    this.#out.push({
+      kind: "transfer",
+      to: { role: "cache", index: cache },
+      file,
+      size,
+      count,
+      next: st.policy!.hint(cache),
+      cause,
+    });
+    return true;
+  }
+
+  #refill(cache: number, file: number, at: number | undefined): void {
+    const st = this.st;
+    const slot = st.caches[cache];
+    if (!slot || slot.lost) return;
+    if (st.policy && st.policy.grant(cache, file) && this.#push(cache, file, at)) return;
+    // Declined, or granted but everyone it was for got it meanwhile.
+    this.send({ role: "cache", index: cache }, {
+      type: "miss",
+      file,
+      next: st.policy ? st.policy.hint(cache) : null,
+    });
+  }
+
+  #serve(client: number, file: number, cause: number | undefined): void {
+    const st = this.st;
+    if (st.lostClients.has(client)) return;
+    if (owedAt(st, client, file) !== undefined) {
+      // A push carried this client's request into a cache (it began while
+      // this request was on its way, or after the client's miss there):
+      // send it back there.
+      this.summary.redirects++;
+      this.send({ role: "client", index: client }, { type: "miss", file, next: null });
+      return;
+    }
+    if (st.ledger.owner(file) !== ORIGIN || !st.ledger.serveDirect(file)) {
+      // Its cache is lost, or unreachable for this client (it said `lost`).
+      if (st.ledger.owner(file) !== ORIGIN || st.orphaned.has(file)) {
+        this.summary.servedForLostCaches++;
+      } else {
+        this.summary.ownerRaces++;
+        this.log("warn", "direct request for a file nobody listed; serving it anyway", {
+          client,
+          file,
+        });
+      }
+    }
+    st.servedTo[client]!.add(file);
+    const size = st.size(file);
+    this.summary.filesToClients++;
+    this.summary.bytesToClients += size;
+    this.#out.push({
+      kind: "transfer",
+      to: { role: "client", index: client },
+      file,
+      size,
+      count: st.ledger.outstanding(file),
+      next: null,
+      cause,
+    });
+  }
+
+  // ---- faults ----
+
+  /**
+   * A client cannot reach a cache any more, which lives on: that cache
+   * forgoes what it owed the client, later pushes leave it out, and the
+   * origin serves it that cache's files. A `lost` about an earlier cache in
+   * that place changes nothing.
+   */
+  #cutLink(client: number, cache: number, generation: number): void {
+    const slot = this.st.caches[cache];
+    if (!slot || slot.lost || slot.generation !== generation || slot.abandoned.has(client)) return;
+    slot.abandoned.add(client);
+    this.summary.cutLinks++;
+    this.log("warn", "a client lost its cache; the origin serves it that cache's files", {
+      client,
+      cache,
+    });
+    this.report({ event: "link-cut", client, cache });
+    this.release(cache, client);
+  }
+
+  /**
+   * Tells `cache` that `client` will not fetch there the files whose pushes
+   * carried its requests: the cache forgoes those it has not served it yet.
+   */
+  release(cache: number, client: number): void {
+    const slot = this.st.caches[cache];
+    if (!slot || slot.lost) return;
+    const files: number[] = [];
+    for (const [f, members] of slot.members) if (members.includes(client)) files.push(f);
+    this.send({ role: "cache", index: cache }, { type: "release", client, files });
+  }
+}
