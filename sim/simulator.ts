@@ -30,8 +30,9 @@
  */
 
 import { ForesightError } from "../errors.ts";
-import { DemandLedger, ORIGIN } from "../core/demand_ledger.ts";
-import { makeCachePolicy, makeClientPolicy, makeOriginPolicy } from "../core/policies.ts";
+import { makeCachePolicy, makeClientPolicy } from "../core/policies.ts";
+import { type OriginEffect, OriginEngine, type OriginInput } from "../engine/origin.ts";
+import type { ControlMessage } from "../protocol/control_message.ts";
 import { type CachePolicy, type ClientPolicy, ORIGIN_SOURCE, type Source } from "../core/policy.ts";
 import { requestList, type Scenario } from "../core/scenario.ts";
 import { EventQueue } from "./event_queue.ts";
@@ -68,6 +69,8 @@ interface CacheState {
   readonly waiting: Map<number, number[]>;
   readonly fromOrigin: Link;
   readonly toClient: Link[];
+  /** The origin's start came: its warm-up pushes are in, refills may be asked for. */
+  warm: boolean;
 }
 
 /**
@@ -96,13 +99,8 @@ export function simulate(scenario: Scenario, options: SimOptions = {}): SimResul
   const kib = (rate: number) => rate * 1024;
   const agenda = new EventQueue();
   const send = (run: () => void) => agenda.at(agenda.now, run);
-  const ledger = new DemandLedger(s.files);
-  for (const list of lists) ledger.add(list);
   const capacity = s.capacityKiB * 1024;
-  const origin = makeOriginPolicy(s, { ledger, caches: s.caches, capacity, lists, size });
   const toClient = lists.map(() => new Link(agenda, kib(s.rateOriginClient)));
-  let ownerRaces = 0;
-  let redirects = 0;
 
   const caches: CacheState[] = Array.from({ length: s.caches }, (_, k) => {
     const stats: SimCache = {
@@ -124,6 +122,7 @@ export function simulate(scenario: Scenario, options: SimOptions = {}): SimResul
       waiting: new Map(),
       fromOrigin: new Link(agenda, kib(s.rateOriginCache)),
       toClient: lists.map(() => new Link(agenda, kib(s.rateCacheClient))),
+      warm: false,
     };
   });
 
@@ -145,49 +144,88 @@ export function simulate(scenario: Scenario, options: SimOptions = {}): SimResul
     },
   }));
 
-  // ---- origin ----
-  const push = (k: number, file: number, warm: boolean) => {
-    const n = origin.pushCount?.(k, file);
-    const count = n === 0 ? 0 : ledger.handOff(file, k, n);
-    const next = origin.hint(k);
-    const cache = caches[k]!;
-    if (warm) {
-      cache.policy.pushed(file, size(file), count, next);
-      cache.stats.pushedFiles++;
-      cache.stats.pushedBytes += size(file);
-      return;
-    }
-    cache.fromOrigin.send({
-      size: size(file),
-      onStart: (end) => cacheHeader(k, file, count, next, end),
-      onFinish: () => cache.arriving.delete(file),
-    });
+  // ---- origin: the engine the live origin runs ----
+  const originEngine = new OriginEngine(s, size);
+  /** Hands `input` to the origin engine and carries out its effects. */
+  const toOrigin = (input: OriginInput) => {
+    for (const e of originEngine.handle(input, agenda.now)) carryOut(e);
   };
-
-  const originRequestFromCache = (k: number, file: number) => {
-    if (origin.grant(k, file)) push(k, file, false);
-    else {
-      const next = origin.hint(k);
-      send(() => cacheDeclined(k, file, next));
+  const carryOut = (e: OriginEffect) => {
+    switch (e.kind) {
+      case "send":
+        if (e.to.role === "cache") cacheMessage(e.to.index, e.message);
+        else clientMessage(e.to.index, e.message);
+        return;
+      case "transfer": {
+        const { file, count, next } = e;
+        if (e.to.role === "client") {
+          const c = e.to.index;
+          toClient[c]!.send({
+            size: size(file),
+            onFinish: () => clientReceived(c, file, ORIGIN_SOURCE),
+          });
+          return;
+        }
+        const k = e.to.index;
+        const cache = caches[k]!;
+        if (!cache.warm) {
+          // Warm-up pushes are applied before time 0 and take no time.
+          cache.policy.pushed(file, size(file), count, next);
+          cache.stats.pushedFiles++;
+          cache.stats.pushedBytes += size(file);
+          warmFiles++;
+          warmBytes += size(file);
+          return;
+        }
+        cache.fromOrigin.send({
+          size: size(file),
+          onStart: (end) => cacheHeader(k, file, count, next, end),
+          onFinish: () => cache.arriving.delete(file),
+        });
+        return;
+      }
+      default:
+        // Registration, reports, logs and the stop need nothing here.
+        return;
     }
   };
-
-  const originRequestFromClient = (c: number, file: number) => {
-    const owner = ledger.owner(file);
-    if (owner !== ORIGIN && owner < caches.length) {
-      // As live: the demand moved to a cache while the request was on its way.
-      redirects++;
-      send(() => clientMissed(c, file, ORIGIN_SOURCE));
-      return;
+  /** A message from the origin to cache `k` (control messages take no time). */
+  const cacheMessage = (k: number, m: ControlMessage) => {
+    switch (m.type) {
+      case "start":
+        // The warm-up pushes all arrived (they took no time): echo it, and
+        // ask for refills from now on.
+        caches[k]!.warm = true;
+        send(() => toOrigin({ type: "warm", cache: k }));
+        send(() => refill(k));
+        return;
+      case "miss":
+        send(() => cacheDeclined(k, m.file, m.next ?? null));
+        return;
+      case "release":
+        for (const f of m.files) if (caches[k]!.policy.store.get(f)) caches[k]!.policy.forgo(f);
+        return;
     }
-    if (!ledger.serveDirect(file)) ownerRaces++;
-    toClient[c]!.send({ size: size(file), onFinish: () => clientReceived(c, file, ORIGIN_SOURCE) });
+  };
+  /** A message from the origin to client `c`. */
+  const clientMessage = (c: number, m: ControlMessage) => {
+    switch (m.type) {
+      case "plan":
+        clients[c]!.policy.route(m.routes);
+        return;
+      case "start":
+        send(() => pump(c));
+        return;
+      case "miss":
+        send(() => clientMissed(c, m.file, ORIGIN_SOURCE));
+        return;
+    }
   };
 
   // ---- caches ----
   const refill = (k: number) => {
     const want = caches[k]!.policy.refill();
-    if (want !== null) send(() => originRequestFromCache(k, want));
+    if (want !== null) send(() => toOrigin({ type: "refill", cache: k, file: want }));
   };
 
   const wake = (k: number, file: number) => {
@@ -256,6 +294,7 @@ export function simulate(scenario: Scenario, options: SimOptions = {}): SimResul
     if (client.policy.finished) {
       client.finished = true;
       client.stats.finishSeconds = agenda.now;
+      send(() => toOrigin({ type: "done", client: c }));
       return;
     }
     for (const { file, source } of client.policy.poll(client.busy)) {
@@ -266,7 +305,7 @@ export function simulate(scenario: Scenario, options: SimOptions = {}): SimResul
         );
       }
       client.busy.add(source);
-      if (source === ORIGIN_SOURCE) send(() => originRequestFromClient(c, file));
+      if (source === ORIGIN_SOURCE) send(() => toOrigin({ type: "request", client: c, file }));
       else if (caches[source]) send(() => cacheRequest(source, c, file));
       else {throw new ForesightError(
           "INTERNAL",
@@ -299,21 +338,14 @@ export function simulate(scenario: Scenario, options: SimOptions = {}): SimResul
     pump(c);
   };
 
-  // ---- warm-up (before time 0), then the start ----
-  for (const p of origin.warmup()) push(p.cache, p.file, true);
+  // ---- registration, lists and warm-up (before time 0), then the start ----
   let warmFiles = 0;
   let warmBytes = 0;
-  for (const cache of caches) {
-    warmFiles += cache.stats.pushedFiles;
-    warmBytes += cache.stats.pushedBytes;
+  for (let k = 0; k < s.caches; k++) {
+    toOrigin({ type: "join", role: "cache", index: k, host: "sim", port: k });
   }
-  clients.forEach((client, c) => {
-    const routes = origin.routes(c);
-    if (routes) client.policy.route(routes);
-  });
-  for (let k = 0; k < caches.length; k++) refill(k);
-  for (let c = 0; c < clients.length; c++) pump(c);
-
+  for (let c = 0; c < s.clients; c++) toOrigin({ type: "join", role: "client", index: c });
+  for (let c = 0; c < s.clients; c++) toOrigin({ type: "list", client: c, files: lists[c]! });
   const maxSteps = options.maxSteps ?? 200_000_000;
   while (agenda.step()) {
     if (options.check) checkCaches(caches);
@@ -361,9 +393,9 @@ export function simulate(scenario: Scenario, options: SimOptions = {}): SimResul
     warmup: { files: warmFiles, bytes: warmBytes },
     clients: clients.map((c) => c.stats),
     caches: caches.map((c) => c.stats),
-    ledger: ledger.totals(),
-    ownerRaces,
-    redirects,
+    ledger: originEngine.st.ledger.totals(),
+    ownerRaces: originEngine.summary.ownerRaces,
+    redirects: originEngine.summary.redirects,
   };
 }
 
