@@ -1,13 +1,19 @@
 /**
  * Live fidelity: the simulated seconds a real run reports (every role its own
  * process, shaped TCP links) against the simulator's makespan for the same
- * scenario, seed and policy, measured in the same run, as a ratio.
+ * scenario, seed and policy, measured in the same run, as a ratio. The live
+ * roles and the simulator drive the same engines, so the ratio measures only
+ * what the sockets, the pacer and the machine add.
  *
- *   npm run build && npx bun bench/fidelity.ts                  # canonical, seed 1, scale 20
+ *   npm run build && npx bun bench/fidelity.ts --table        # 5 policies × 3 scenarios
+ *   npx bun bench/fidelity.ts                                 # canonical, seed,foresight
  *   npx bun bench/fidelity.ts --scale 40 --policy foresight --files 3000 --requests 200
  *
- * Flags: the scenario flags of `foresight run` (--policy may be given twice or
- * as a comma list; default "seed,foresight"), --runtime (default node).
+ * Flags: the scenario flags of `foresight run` (--policy may be a comma list;
+ * default "seed,foresight"), --runtime (default node), --table (every policy
+ * on the canonical scenario and the two off-grid ones below; scenario flags
+ * other than --scale are then ignored). Exits 1 when a ratio is outside
+ * 1 ± --tolerance (default 0.01) or a run is not ok.
  *
  * @module
  */
@@ -17,7 +23,7 @@ import { parseArgs } from "node:util";
 import { scenarioFlags, scenarioFrom } from "../roles/common.ts";
 import { runScenario } from "../roles/run.ts";
 import { simulate } from "../sim/simulator.ts";
-import type { PolicyName } from "../core/scenario.ts";
+import { CANONICAL, POLICIES, type PolicyName, type Scenario } from "../core/scenario.ts";
 
 const { values } = parseArgs({
   args: process.argv.slice(2),
@@ -25,12 +31,30 @@ const { values } = parseArgs({
     ...scenarioFlags,
     policy: { type: "string", default: "seed,foresight" },
     runtime: { type: "string", default: "node" },
+    table: { type: "boolean", default: false },
+    tolerance: { type: "string", default: "0.01" },
   },
 });
-const policies = String(values.policy).split(",") as PolicyName[];
-console.log("policy     scale  sim makespan s  live sim s  live/sim  wall s  ok");
-for (const policy of policies) {
-  const scenario = scenarioFrom({ ...values, policy });
+
+/** The off-grid scenarios of the table: other cache, client and file counts. */
+const OFF_GRID: Partial<Scenario>[] = [
+  { caches: 3, clients: 6, files: 4000, requests: 400, capacityKiB: 20_000, seed: 2 },
+  { caches: 1, clients: 3, files: 2500, requests: 300, capacityKiB: 30_000, seed: 7 },
+];
+
+const base = scenarioFrom({ ...values, policy: String(values.policy).split(",")[0] });
+const runs: Scenario[] = values.table
+  ? [{}, ...OFF_GRID].flatMap((over) =>
+    POLICIES.map((policy) => ({ ...CANONICAL, ...over, scale: base.scale, policy }))
+  )
+  : String(values.policy).split(",").map((p) => ({ ...base, policy: p as PolicyName }));
+const tolerance = Number(values.tolerance);
+
+console.log(
+  "scenario (caches×clients, files/requests, seed)  policy     scale  sim s    live s   live/sim  wall s  ok",
+);
+let bad = 0;
+for (const scenario of runs) {
   const sim = simulate(scenario);
   const live = await runScenario(scenario, {
     runtime: String(values.runtime),
@@ -39,11 +63,18 @@ for (const policy of policies) {
     timeoutS: 3600,
   });
   const ratio = live.simSeconds / sim.makespan;
+  const off = !live.ok || Math.abs(ratio - 1) > tolerance;
+  if (off) bad++;
+  const name = `${scenario.caches}×${scenario.clients}, ${scenario.files}/${scenario.requests}, seed ${scenario.seed}`;
   console.log(
-    `${policy.padEnd(9)}  ${String(scenario.scale).padStart(5)}  ${
-      sim.makespan.toFixed(1).padStart(14)
-    }  ${live.simSeconds.toFixed(1).padStart(10)}  ${ratio.toFixed(4).padStart(8)}  ${
+    `${name.padEnd(47)}  ${scenario.policy.padEnd(9)}  ${String(scenario.scale).padStart(5)}  ${
+      sim.makespan.toFixed(1).padStart(7)
+    }  ${live.simSeconds.toFixed(1).padStart(7)}  ${ratio.toFixed(4).padStart(8)}  ${
       live.wallSeconds.toFixed(1).padStart(6)
-    }  ${live.ok}`,
+    }  ${live.ok}${off ? "  ← outside ±" + tolerance * 100 + " %" : ""}`,
   );
+}
+if (bad > 0) {
+  console.log(`${bad} of ${runs.length} runs outside 1 ± ${tolerance} or not ok`);
+  process.exit(1);
 }

@@ -250,12 +250,16 @@ export class Peer {
   /**
    * Sends a file: `header` (a `file` or `hit` message), then the parts of
    * `body` as chunks, nothing else in between, paced; `cause` is when the
-   * request for it was made (see {@link Pacer.take}).
+   * request for it was made (see {@link Pacer.take}); `readyAt`, when the
+   * body's last byte is there to send at the earliest (a cache forwarding a
+   * file still arriving: the end of its push), so the transfer cannot end
+   * before then, as the simulator's link model has it.
    */
   sendFile(
     header: FileHeader,
     body: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
     cause?: number,
+    readyAt?: number,
   ): Promise<void> {
     return this.#locked(async () => {
       const pacer = this.#pacer;
@@ -263,7 +267,7 @@ export class Peer {
       if (pacer) {
         // The header says when the transfer is due to end, so the receiver's
         // next request can be dated from then (see Pacer.begin).
-        due = pacer.due(pacer.begin(cause), header.size);
+        due = Math.max(pacer.due(pacer.begin(cause), header.size), readyAt ?? -Infinity);
         header = { ...header, due };
       }
       await this.#write(encodeMessage(header));
