@@ -65,7 +65,8 @@ for (const scenario of runs) {
   const ratio = live.simSeconds / sim.makespan;
   const off = !live.ok || Math.abs(ratio - 1) > tolerance;
   if (off) bad++;
-  const name = `${scenario.caches}×${scenario.clients}, ${scenario.files}/${scenario.requests}, seed ${scenario.seed}`;
+  const name =
+    `${scenario.caches}×${scenario.clients}, ${scenario.files}/${scenario.requests}, seed ${scenario.seed}`;
   console.log(
     `${name.padEnd(47)}  ${scenario.policy.padEnd(9)}  ${String(scenario.scale).padStart(5)}  ${
       sim.makespan.toFixed(1).padStart(7)

@@ -335,6 +335,14 @@ export class OriginEngine {
   #begin(): void {
     const st = this.st;
     const s = st.s;
+    st.listedBy = new Map();
+    for (const [c, list] of st.lists.entries()) {
+      for (const f of list ?? []) {
+        const who = st.listedBy.get(f);
+        if (who) who.push(c);
+        else st.listedBy.set(f, [c]);
+      }
+    }
     st.policy = makeOriginPolicy(s, {
       ledger: st.ledger,
       caches: s.caches,
@@ -399,7 +407,10 @@ export class OriginEngine {
     if (members.length === 0 && st.policy!.pushCount?.(cache, file) !== 0) return false;
     const count = st.ledger.handOff(file, cache, members.length);
     slot.members.set(file, members);
-    for (const c of members) st.carried[c]!.add(file);
+    for (const c of members) {
+      st.carried[c]!.add(file);
+      st.carriedAt[c]!.set(file, [cache, slot]);
+    }
     const size = st.size(file);
     this.summary.filesToCaches++;
     this.summary.bytesToCaches += size;

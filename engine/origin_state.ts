@@ -47,6 +47,10 @@ export interface OriginState {
   readonly servedTo: Set<number>[];
   /** Per client: the files whose request for it a push into a cache carried (once at most). */
   readonly carried: Set<number>[];
+  /** Per client: each carried file's push, as the cache place and the slot it went to. */
+  readonly carriedAt: Map<number, readonly [number, CacheSlot]>[];
+  /** Per file, once the warm-up begins: the clients that listed it (ascending). */
+  listedBy: Map<number, number[]>;
   /** Files whose demand a lost cache held: requests for them are served here. */
   readonly orphaned: Set<number>;
   /** Clients that were sent the cache list. */
@@ -72,6 +76,8 @@ export function originState(s: Scenario, size: (file: number) => number): Origin
     lostClients: new Set(),
     servedTo: Array.from({ length: s.clients }, () => new Set<number>()),
     carried: Array.from({ length: s.clients }, () => new Set<number>()),
+    carriedAt: Array.from({ length: s.clients }, () => new Map()),
+    listedBy: new Map(),
     orphaned: new Set(),
     toldCaches: new Set(),
     routeOf: [],
@@ -124,7 +130,7 @@ export function pushMembers(
   );
   if (most === 0) return { members: [], routed: 0 };
   const members: number[] = [];
-  for (let c = 0; c < st.s.clients; c++) if (owes(st, c, cache, file)) members.push(c);
+  for (const c of st.listedBy.get(file) ?? []) if (owes(st, c, cache, file)) members.push(c);
   const routed = members.length;
   if (members.length > most) members.length = most;
   return { members, routed };
@@ -135,10 +141,9 @@ export function pushMembers(
  * the cache lives, the client can reach it), if any: the client is sent there.
  */
 export function owedAt(st: OriginState, client: number, file: number): number | undefined {
-  for (let k = 0; k < st.caches.length; k++) {
-    const slot = st.caches[k];
-    if (!slot || slot.lost || slot.abandoned.has(client)) continue;
-    if (slot.members.get(file)?.includes(client)) return k;
-  }
-  return undefined;
+  const at = st.carriedAt[client]!.get(file);
+  if (!at) return undefined;
+  const [k, slot] = at;
+  // The push went to this very slot (not one a restarted cache took since).
+  return st.caches[k] === slot && !slot.lost && !slot.abandoned.has(client) ? k : undefined;
 }
