@@ -281,12 +281,22 @@ describe("foresight run losing a role", () => {
   it("a cache killed once the origin said stop: nothing is lost, the report is ok", async () => {
     const run = startAt(4, ["--json"]);
     try {
+      // Its pid while it surely runs (registered, the run not over): once it
+      // heard the stop it may exit at any moment.
+      await run.waitFor(
+        (r) => r.role === "cache" && r.index === 0 && r.msg === "registered with origin",
+        "cache 0 registered",
+      );
+      const pid = rolePid(run.proc.pid!, "cache", 0);
       await run.waitFor(
         (r) => r.role === "cache" && r.index === 0 && r.msg === "origin says stop",
         "the stop at cache 0",
       );
-      const pid = rolePid(run.proc.pid!, "cache", 0);
-      process.kill(pid, "SIGKILL"); // it may have exited already: then this does nothing
+      try {
+        process.kill(pid, "SIGKILL");
+      } catch {
+        // It has exited already (ESRCH): nothing to kill.
+      }
       const exit = await run.done;
       assert.equal(exit.code, 0, run.stderr().slice(-3000));
       const r = JSON.parse(run.stdout().trim().split("\n").at(-1)!) as RunReport;
