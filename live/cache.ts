@@ -1,7 +1,8 @@
 /**
  * The cache server, runtime-agnostic: registers with the origin, takes its
  * pushes within capacity, serves clients (cut-through while a file still
- * arrives), evicts at a zero count and asks for refills as space frees.
+ * arrives), evicts at a zero count and asks for refills as space frees. A
+ * thin driver: its engine (engine/cache.ts) decides, this moves the bytes.
  *
  * @module
  */
@@ -9,11 +10,9 @@
 import type { Address, NetAdapter } from "../net/types.ts";
 import type { Logger } from "../core/log.ts";
 import { type Clock, realClock } from "../core/clock.ts";
-import { makeCachePolicy } from "../core/policies.ts";
 import { FileBuffer } from "../core/file_buffer.ts";
 import type { RoleView } from "../core/role_view.ts";
-import { requestList, wireRate } from "../core/scenario.ts";
-import { FileSource } from "../core/virtual_files.ts";
+import { wireRate } from "../core/scenario.ts";
 import { ForesightError } from "../errors.ts";
 import { PROTOCOL_VERSION } from "../protocol/mod.ts";
 import { Peer } from "./peer.ts";
@@ -21,8 +20,9 @@ import { gate } from "./connection_gate.ts";
 import { CONNECT_DEADLINE_MS, DEFAULT_MAX_CONNECTIONS, JOIN_MS } from "./limits.ts";
 import { awaitWelcome } from "./handshake.ts";
 import { connectWithRetry } from "./connect.ts";
-import { cacheState, type CacheSummary, cacheView, wake } from "./cache_state.ts";
+import { cacheState, type CacheSummary, cacheView } from "./cache_state.ts";
 import { serveClient } from "./cache_clients.ts";
+import { carry, drive } from "./cache_effects.ts";
 
 /** Options of {@link runCache}. */
 export interface CacheOptions {
@@ -59,16 +59,8 @@ export type { CacheSummary } from "./cache_state.ts";
 export async function runCache(options: CacheOptions): Promise<CacheSummary> {
   const { adapter, log } = options;
   const clock = options.clock ?? realClock;
-  // No refills during the warm-up: the origin's pushes are still arriving and
-  // their space is not reserved yet. The origin's `start` ends the warm-up.
-  const st = cacheState(log, clock, () => {
-    if (st.stopped || !st.warm) return;
-    const want = st.brain!.refill();
-    if (want !== null) {
-      origin.send({ type: "request", file: want, at: clock.now() }).catch(() => {});
-    }
-  });
-  const { peers, buffers, pushStarts, pages, servedTo, waiting, summary } = st;
+  const st = cacheState(log, clock, options.onEvent);
+  const { peers, buffers, pages, summary, engine } = st;
   // Clients may connect as soon as we listen; they wait for the welcome until we know the scenario.
   let ready!: () => void;
   const isReady = new Promise<void>((r) => (ready = r));
@@ -89,9 +81,10 @@ export async function runCache(options: CacheOptions): Promise<CacheSummary> {
     clock,
     deadlineMs: options.connectDeadlineMs ?? CONNECT_DEADLINE_MS,
   });
-  const origin = new Peer(conn, { log, idleMs: options.idleMs });
+  const origin = st.origin = new Peer(conn, { log, idleMs: options.idleMs });
   const msgs = origin.messages();
-  let current: { file: number; buffer: FileBuffer; received: number } | undefined;
+  let current: { file: number; buffer: FileBuffer } | undefined;
+  let stopped = false;
   try {
     await origin.send({
       type: "hello",
@@ -108,28 +101,15 @@ export async function runCache(options: CacheOptions): Promise<CacheSummary> {
       secret: options.secret,
     });
     origin.keepAlive();
-    st.scenario = welcome.scenario;
+    const s = welcome.scenario;
     summary.index = welcome.index;
-    summary.capacityBytes = st.scenario.capacityKiB * 1024;
-    const f = new FileSource({ seed: st.scenario.seed });
-    const s = st.scenario;
-    st.brain = makeCachePolicy(s, summary.index, {
-      // Belady reads the future from every client's list, derived as the clients derive them.
-      lists: Array.from(
-        { length: s.clients },
-        (_, c) => requestList(s.seed, c, s.files, s.requests),
-      ),
-      size: (n) => f.size(n),
-      onEvict: (file) => {
-        pushStarts.delete(file);
-        buffers.get(file)?.release();
-        buffers.delete(file);
-        summary.evicted++;
-      },
-    });
+    summary.capacityBytes = s.capacityKiB * 1024;
+    const registered = engine.handle(
+      { type: "registered", index: welcome.index, scenario: s, port: advertise.port },
+      clock.now(),
+    );
     ready();
-    log.log("info", "registered with origin", { index: summary.index });
-    options.onEvent?.({ event: "registered", index: summary.index, port: advertise.port });
+    await carry(st, registered);
     for await (const msg of msgs) {
       switch (msg.type) {
         case "file": {
@@ -139,20 +119,29 @@ export async function runCache(options: CacheOptions): Promise<CacheSummary> {
               `Cannot start file ${msg.file}: file ${current.file} is incomplete`,
             );
           }
-          st.brain.pushed(msg.file, msg.size, msg.count, msg.next);
+          // The push began on the origin's link when the origin said (its
+          // `due` is when it ends); a request it wakes is answered from then.
+          const began = msg.due === undefined
+            ? clock.now()
+            : msg.due - msg.size / wireRate(s.rateOriginCache, s.scale) * 1000;
+          const effects = engine.handle(
+            {
+              type: "pushBegan",
+              file: msg.file,
+              size: msg.size,
+              count: msg.count,
+              next: msg.next,
+              began,
+            },
+            clock.now(),
+          );
+          // The bytes' place exists before the effects run: woken requests
+          // stream from it, and a push owed to nobody is evicted at once.
           const buffer = new FileBuffer(msg.size, pages);
           buffers.set(msg.file, buffer);
-          pushStarts.set(
-            msg.file,
-            msg.due === undefined
-              ? clock.now()
-              : msg.due - msg.size / wireRate(s.rateOriginCache, s.scale) * 1000,
-          );
           summary.pushedFiles++;
-          current = { file: msg.file, buffer, received: 0 };
-          if (msg.size === 0) current = undefined;
-          wake(st, msg.file);
-          st.refill();
+          if (msg.size > 0) current = { file: msg.file, buffer };
+          void carry(st, effects);
           break;
         }
         case "chunk": {
@@ -168,40 +157,18 @@ export async function runCache(options: CacheOptions): Promise<CacheSummary> {
           break;
         }
         case "miss":
-          st.brain.declined(msg.file, msg.next ?? null);
-          wake(st, msg.file);
-          st.refill();
+          void drive(st, { type: "declined", file: msg.file, next: msg.next ?? null });
           break;
         case "start":
-          st.warm = true;
-          // A cache that takes a lost one's place mid-run starts empty: the
-          // origin's first hint comes with the start.
-          if (msg.next !== undefined) st.brain.hinted(msg.next);
-          await origin.send({ type: "start" });
-          options.onEvent?.({
-            event: "warm",
-            files: st.brain.store.size,
-            bytes: st.brain.store.used,
-          });
-          st.refill();
+          await drive(st, { type: "started", next: msg.next });
           break;
-        case "release": {
-          // A client is gone, or cannot reach this cache: forgo the requests
-          // the origin's pushes carried for it that it was not served.
-          const got = servedTo.get(msg.client);
-          let forgone = 0;
-          for (const f of msg.files) {
-            if (got?.has(f) || !st.brain.store.get(f)) continue;
-            st.brain.forgo(f);
-            forgone++;
-          }
-          log.log("info", "client released", { client: msg.client, forgone });
-          st.refill();
+        case "release":
+          void drive(st, { type: "released", client: msg.client, files: msg.files });
           break;
-        }
         case "stop":
           log.log("info", "origin says stop", { reason: msg.reason });
-          st.stopped = true;
+          stopped = true;
+          void drive(st, { type: "stopped" });
           break;
         default:
           throw new ForesightError(
@@ -209,9 +176,9 @@ export async function runCache(options: CacheOptions): Promise<CacheSummary> {
             `Cannot handle "${msg.type}" from the origin: not expected`,
           );
       }
-      if (st.stopped) break;
+      if (stopped) break;
     }
-    if (!st.stopped) {
+    if (!stopped) {
       throw new ForesightError(
         "CONN_CLOSED",
         "Cannot go on: the origin closed the connection before saying stop",
@@ -223,8 +190,8 @@ export async function runCache(options: CacheOptions): Promise<CacheSummary> {
     log.log("error", "cache failed", { reason: summary.error });
     current?.buffer.fail(e as Error);
   } finally {
-    st.stopped = true;
-    for (const w of waiting.keys()) wake(st, w);
+    // Parked requests are dropped; what is still owed is logged.
+    void drive(st, { type: "stopped" });
     await listener.close();
     origin.close();
     for (const p of peers) p.close();
@@ -233,17 +200,12 @@ export async function runCache(options: CacheOptions): Promise<CacheSummary> {
       clock.sleep(5000),
     ]);
   }
-  if (st.brain) {
-    summary.peakBytes = st.brain.store.peak;
-    summary.hits = st.brain.hits;
-    summary.misses = st.brain.misses;
-    summary.heldAtStop = st.brain.store.size;
-    const owed = [...st.brain.store.entries()].filter((e) => e.count > 0 && e.count !== Infinity);
-    if (owed.length > 0) {
-      log.log("warn", "stopped with requests still owed", {
-        files: owed.slice(0, 20).map((e) => `${e.file}×${e.count}`).join(" "),
-      });
-    }
+  const store = engine.store;
+  if (store) {
+    summary.peakBytes = store.peak;
+    summary.hits = engine.hits;
+    summary.misses = engine.misses;
+    summary.heldAtStop = store.size;
   }
   return summary;
 }

@@ -15,6 +15,7 @@ import { Peer } from "./peer.ts";
 import { HANDSHAKE_MS } from "./limits.ts";
 import { handshake } from "./handshake.ts";
 import type { CacheState } from "./cache_state.ts";
+import { drive } from "./cache_effects.ts";
 
 /**
  * Serves one client connection until it closes or the cache stops; clients
@@ -35,6 +36,8 @@ export async function serveClient(
 ): Promise<void> {
   const remote = `${conn.remote.host}:${conn.remote.port}`;
   const peer = new Peer(conn, { log: st.log, idleMs });
+  /** This connection's id in the engine, once welcomed. */
+  let id: number | undefined;
   try {
     const msgs = peer.messages();
     const hello = await handshake(msgs, {
@@ -46,23 +49,22 @@ export async function serveClient(
       throw new ForesightError("PROTOCOL", "Cannot register a cache at a cache");
     }
     await ready;
-    if (st.stopped) {
+    if (st.engine.stopped) {
       throw new ForesightError("CONN_CLOSED", "Cannot serve: this cache has stopped");
     }
-    peer.setPacer(new Pacer(wireRate(st.scenario!.rateCacheClient, st.scenario!.scale), st.clock));
-    await peer.send({
-      type: "welcome",
-      v: PROTOCOL_VERSION,
-      index: st.summary.index,
-      scenario: st.scenario!,
-    });
+    const scenario = st.engine.scenario!;
+    peer.setPacer(new Pacer(wireRate(scenario.rateCacheClient, scenario.scale), st.clock));
+    await peer.send({ type: "welcome", v: PROTOCOL_VERSION, index: st.summary.index, scenario });
     if (hello.role === "probe") {
       peer.close();
       return;
     }
     peer.keepAlive();
     st.peers.add(peer);
-    let queue: Promise<void> = Promise.resolve();
+    const connId = id = st.nextConn++;
+    st.conns.set(connId, peer);
+    // A parked request of a client that left must not take a request owed to another.
+    void peer.conn.closed.then(() => drive(st, { type: "connClosed", conn: connId }));
     for await (const msg of msgs) {
       if (msg.type !== "request") {
         throw new ForesightError(
@@ -70,24 +72,22 @@ export async function serveClient(
           `Cannot handle "${msg.type}" from a client: expected "request"`,
         );
       }
-      if (!Number.isInteger(msg.file) || msg.file > st.scenario!.files) {
-        throw new ForesightError(
-          "PROTOCOL",
-          `Cannot serve file ${msg.file}: ids run from 1 to ${st.scenario!.files}`,
-        );
-      }
-      // One request at a time per client, in order; reading goes on
-      // meanwhile, so a client that leaves is noticed even while its
-      // request is parked.
-      const { file, at } = msg;
-      queue = queue.then(() => peer.isClosed ? undefined : serve(st, peer, file, hello.index, at))
-        .catch((e) => peer.close(e as Error));
+      // The engine answers one request at a time per connection, in order;
+      // reading goes on meanwhile, so a client that leaves is noticed even
+      // while its request is parked.
+      void drive(st, {
+        type: "requested",
+        conn: connId,
+        client: hello.index,
+        file: msg.file,
+        at: msg.at,
+      });
     }
   } catch (e) {
     const err = e instanceof ForesightError
       ? e
       : new ForesightError("INTERNAL", String(e), { cause: e });
-    if (!st.stopped) {
+    if (!st.engine.stopped) {
       st.log.log("warn", "client connection closed", {
         remote,
         code: err.code,
@@ -98,54 +98,9 @@ export async function serveClient(
   } finally {
     st.peers.delete(peer);
     peer.close();
-  }
-}
-
-/** Answers one request of `client` (its index, when known) for `file`; `at` is when it was decided. */
-async function serve(
-  st: CacheState,
-  peer: Peer,
-  file: number,
-  client: number | undefined,
-  at: number | undefined,
-): Promise<void> {
-  const b = st.brain!;
-  const outcome = b.request(file, client);
-  if (outcome === "hit" && client !== undefined) {
-    let got = st.servedTo.get(client);
-    if (!got) st.servedTo.set(client, got = new Set());
-    got.add(file);
-  }
-  if (outcome === "wait") {
-    // A pull-through miss queues its origin fetch inside request(): ask for it now.
-    st.refill();
-    // Parked until the push begins or the origin declines, or until this
-    // client is gone: a parked request of a client that left must not take
-    // a request owed to another.
-    await Promise.race([
-      new Promise<void>((resolve) => {
-        const list = st.waiting.get(file) ?? [];
-        list.push(resolve);
-        st.waiting.set(file, list);
-      }),
-      peer.conn.closed,
-    ]);
-    if (st.stopped || peer.isClosed) return;
-    // Answered when the push began (in the model, the header arrives as the
-    // push starts; the origin said when that was), never before it was asked.
-    const began = st.pushStarts.get(file);
-    return serve(st, peer, file, client, Math.max(at ?? 0, began ?? st.clock.now()));
-  }
-  if (outcome === "miss") {
-    await peer.send({ type: "miss", file, next: null });
-    return;
-  }
-  const buffer = st.buffers.get(file)!;
-  try {
-    await peer.sendFile({ type: "hit", file, size: buffer.size }, buffer.read(), at);
-    st.summary.bytesToClients += buffer.size;
-  } finally {
-    b.served(file);
-    st.refill();
+    if (id !== undefined) {
+      st.conns.delete(id);
+      void drive(st, { type: "connClosed", conn: id });
+    }
   }
 }

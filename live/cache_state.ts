@@ -1,19 +1,19 @@
 /**
- * What a cache knows during a run: its policy and the files it holds, the
- * requests parked until a push begins, who was served what, and the summary
- * it reports. Shared by the cache's origin loop (cache.ts) and its client
- * service (cache_clients.ts); its read-only view feeds the admin API.
+ * What the live cache holds beside its engine (engine/cache.ts, which makes
+ * every decision): the client connections, the bytes of every file held or
+ * arriving, and the summary it reports. Shared by the cache's origin loop
+ * (cache.ts), its client service (cache_clients.ts) and the effects they
+ * carry out (cache_effects.ts); its read-only view feeds the admin API.
  *
  * @module
  */
 
 import type { Clock } from "../core/clock.ts";
 import type { Logger } from "../core/log.ts";
-import type { CachePolicy } from "../core/policy.ts";
 import type { FileBuffer } from "../core/file_buffer.ts";
 import { PagePool } from "../core/page_pool.ts";
 import type { Phase, RoleView } from "../core/role_view.ts";
-import type { Scenario } from "../core/scenario.ts";
+import { CacheEngine } from "../engine/cache.ts";
 import type { Peer } from "./peer.ts";
 
 /** What a cache reports when it ends. */
@@ -33,50 +33,49 @@ export interface CacheSummary {
   heldAtStop: number;
 }
 
-/** The cache's run state (see the module doc). */
+/** The live cache's run state (see the module doc). */
 export interface CacheState {
   readonly log: Logger;
   readonly clock: Clock;
+  /** Every decision: what requests get, refills, releases, evictions. */
+  readonly engine: CacheEngine;
   /** Client connections being served. */
   readonly peers: Set<Peer>;
+  /** Client connections by the id the engine knows them by. */
+  readonly conns: Map<number, Peer>;
   /** The bytes of every file held or arriving. */
   readonly buffers: Map<number, FileBuffer>;
   readonly pages: PagePool;
-  /** When each push began on the origin's link (clock time), from its `due`. */
-  readonly pushStarts: Map<number, number>;
-  /** Per client index: the files served to it (a released client's other requests are forgone). */
-  readonly servedTo: Map<number, Set<number>>;
-  /** Per file: the parked requests to wake when its push begins or is declined. */
-  readonly waiting: Map<number, (() => void)[]>;
   readonly summary: CacheSummary;
-  /** Known once registered with the origin. */
-  brain: CachePolicy | undefined;
-  scenario: Scenario | undefined;
-  /** The origin's `start` arrived: refills may be asked for. */
-  warm: boolean;
-  stopped: boolean;
-  /** Asks the origin for the file the policy wants next, if any. */
-  refill(): void;
+  /** Receives what the engine reports. */
+  readonly onEvent: ((event: Record<string, unknown>) => void) | undefined;
+  /** The connection to the origin, once open. */
+  origin: Peer | undefined;
+  /** The id of the next client connection. */
+  nextConn: number;
 }
 
 /**
- * A fresh state; `refill` is the cache's.
+ * A fresh state.
  *
  * @example
  * ```ts
- * const st = cacheState(log, realClock, () => {});
+ * const st = cacheState(log, realClock);
  * ```
  */
-export function cacheState(log: Logger, clock: Clock, refill: () => void): CacheState {
+export function cacheState(
+  log: Logger,
+  clock: Clock,
+  onEvent?: (event: Record<string, unknown>) => void,
+): CacheState {
   return {
     log,
     clock,
+    engine: new CacheEngine(),
     peers: new Set(),
+    conns: new Map(),
     buffers: new Map(),
     pages: new PagePool(),
-    pushStarts: new Map(),
-    servedTo: new Map(),
-    waiting: new Map(),
     summary: {
       ok: false,
       index: -1,
@@ -90,26 +89,10 @@ export function cacheState(log: Logger, clock: Clock, refill: () => void): Cache
       bytesToClients: 0,
       heldAtStop: 0,
     },
-    brain: undefined,
-    scenario: undefined,
-    warm: false,
-    stopped: false,
-    refill,
+    onEvent,
+    origin: undefined,
+    nextConn: 1,
   };
-}
-
-/**
- * Wakes the requests parked on `file` (its push began, or was declined).
- *
- * @example
- * ```ts
- * wake(st, 42);
- * ```
- */
-export function wake(st: CacheState, file: number): void {
-  const list = st.waiting.get(file);
-  st.waiting.delete(file);
-  for (const w of list ?? []) w();
 }
 
 /**
@@ -121,24 +104,30 @@ export function wake(st: CacheState, file: number): void {
  * ```
  */
 export function cacheView(st: CacheState): RoleView {
-  const { summary } = st;
+  const { summary, engine } = st;
   const phase = (): Phase =>
-    st.stopped ? "stopping" : st.warm ? "running" : st.brain ? "warming" : "registering";
+    engine.stopped
+      ? "stopping"
+      : engine.warm
+      ? "running"
+      : engine.registered
+      ? "warming"
+      : "registering";
   return {
     role: "cache",
     phase,
     stats: () => ({
       phase: phase(),
       index: summary.index,
-      files: st.scenario?.files ?? 0,
+      files: engine.scenario?.files ?? 0,
       // Files held whole (at most 1000 listed), for operators and HTTP clients.
       held: [...st.buffers].filter(([, b]) => b.complete).slice(0, 1000).map(([f]) => f),
       capacityBytes: summary.capacityBytes,
-      usedBytes: st.brain?.store.used ?? 0,
-      peakBytes: st.brain?.store.peak ?? 0,
-      filesHeld: st.brain?.store.size ?? 0,
-      hits: st.brain?.hits ?? 0,
-      misses: st.brain?.misses ?? 0,
+      usedBytes: engine.store?.used ?? 0,
+      peakBytes: engine.store?.peak ?? 0,
+      filesHeld: engine.store?.size ?? 0,
+      hits: engine.hits,
+      misses: engine.misses,
       pushedFiles: summary.pushedFiles,
       pushedBytes: summary.pushedBytes,
       evicted: summary.evicted,

@@ -1,0 +1,96 @@
+/**
+ * The live cache carries out its engine's effects: asks the origin for
+ * refills, streams hits from the files' buffers (cut-through, paced), sends
+ * misses, frees evicted files' bytes, reports and logs. Nothing here decides.
+ *
+ * @module
+ */
+
+import type { CacheEffect, CacheInput } from "../engine/cache.ts";
+import type { CacheState } from "./cache_state.ts";
+
+/**
+ * Feeds `input` to the engine at the clock's time and carries out the
+ * effects. Resolves once the echo of the origin's start, if any, is sent.
+ *
+ * @throws {ForesightError} synchronously, what the engine throws on bad input
+ * @example
+ * ```ts
+ * void drive(st, { type: "connClosed", conn: 3 });
+ * ```
+ */
+export function drive(st: CacheState, input: CacheInput): Promise<void> {
+  return carry(st, st.engine.handle(input, st.clock.now()));
+}
+
+/**
+ * Carries out `effects` in order. Resolves once the echo of the origin's
+ * start, if any, is sent (its failure ends the cache); refill requests and
+ * client answers are sent without waiting.
+ *
+ * @example
+ * ```ts
+ * await carry(st, st.engine.handle(input, st.clock.now()));
+ * ```
+ */
+export function carry(st: CacheState, effects: readonly CacheEffect[]): Promise<void> {
+  let started: Promise<void> | undefined;
+  for (const e of effects) {
+    switch (e.kind) {
+      case "report":
+        st.onEvent?.({ ...e.event });
+        break;
+      case "log":
+        st.log.log(e.level, e.message, e.fields);
+        break;
+      case "toOrigin": {
+        const sent = st.origin!.send(e.message);
+        if (e.message.type === "start") started = sent;
+        else sent.catch(() => {});
+        break;
+      }
+      case "hit":
+        streamHit(st, e.conn, e.file, e.at).catch((err) => st.conns.get(e.conn)?.close(err));
+        break;
+      case "miss": {
+        const peer = st.conns.get(e.conn);
+        peer?.send({ type: "miss", file: e.file, next: null }).catch((err) => {
+          peer.close(err as Error);
+          void drive(st, { type: "connClosed", conn: e.conn });
+        });
+        break;
+      }
+      case "evict":
+        st.buffers.get(e.file)?.release();
+        st.buffers.delete(e.file);
+        st.summary.evicted++;
+        break;
+    }
+  }
+  return started ?? Promise.resolve();
+}
+
+/** Streams `file` on connection `conn` (while it may still arrive), then tells the engine. */
+async function streamHit(
+  st: CacheState,
+  conn: number,
+  file: number,
+  at: number | undefined,
+): Promise<void> {
+  const peer = st.conns.get(conn);
+  const buffer = st.buffers.get(file)!;
+  try {
+    if (peer === undefined || peer.isClosed) {
+      // Gone before the hit could start: its other requests are dropped.
+      void drive(st, { type: "connClosed", conn });
+      return;
+    }
+    await peer.sendFile({ type: "hit", file, size: buffer.size }, buffer.read(), at);
+    st.summary.bytesToClients += buffer.size;
+  } catch (e) {
+    peer?.close(e as Error);
+    void drive(st, { type: "connClosed", conn });
+  } finally {
+    void drive(st, { type: "served", conn, file });
+  }
+}

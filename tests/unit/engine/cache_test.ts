@@ -1,0 +1,338 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import { type CacheEffect, CacheEngine, type CacheInput } from "../../../engine/cache.ts";
+import { CANONICAL, type PolicyName, type Scenario } from "../../../core/scenario.ts";
+import { isForesightError } from "../../../errors.ts";
+
+const kib = (n: number) => n * 1024;
+
+/** 20 files, one cache of `capacityKiB`, two clients. */
+function scenario(policy: PolicyName, capacityKiB = 20): Scenario {
+  return { ...CANONICAL, files: 20, caches: 1, clients: 2, requests: 5, capacityKiB, policy };
+}
+
+/** A registered engine under `policy`, and a `step` that feeds it at an advancing clock. */
+function engine(policy: PolicyName, capacityKiB?: number) {
+  const cache = new CacheEngine();
+  let now = 0;
+  const step = (input: CacheInput, at = now + 1): CacheEffect[] => {
+    now = at;
+    return cache.handle(input, now);
+  };
+  step({
+    type: "registered",
+    index: 0,
+    scenario: scenario(policy, capacityKiB),
+    port: 9001,
+    lists: [[1, 2, 3, 4, 5], [2, 4, 6, 8, 10]],
+  });
+  const push = (file: number, count: number, next: number | null = null, began?: number) =>
+    step({ type: "pushBegan", file, size: kib(file), count, next, began: began ?? now + 1 });
+  return { cache, step, push };
+}
+
+/** The effects but logs and reports. */
+const acts = (effects: CacheEffect[]) =>
+  effects.filter((e) => e.kind !== "log" && e.kind !== "report");
+
+describe("CacheEngine", () => {
+  it("reports its registration with the port clients reach it on", () => {
+    const cache = new CacheEngine();
+    const out = cache.handle(
+      { type: "registered", index: 1, scenario: scenario("seed"), port: 7000, lists: [[], []] },
+      0,
+    );
+    assert.deepEqual(out.filter((e) => e.kind === "report"), [
+      { kind: "report", event: { event: "registered", index: 1, port: 7000 } },
+    ]);
+    assert.equal(cache.index, 1);
+    assert.equal(cache.registered, true);
+  });
+
+  it("answers a held file with a hit, and evicts it once served at a zero count", () => {
+    const { cache, step, push } = engine("seed");
+    push(3, 1);
+    assert.deepEqual(acts(step({ type: "requested", conn: 1, client: 0, file: 3, at: 5 })), [
+      { kind: "hit", conn: 1, file: 3, at: 5 },
+    ]);
+    assert.equal(cache.store!.get(3)?.count, 0);
+    assert.deepEqual(acts(step({ type: "served", conn: 1, file: 3 })), [
+      { kind: "evict", file: 3 },
+    ]);
+    assert.equal(cache.store!.used, 0);
+    assert.equal(cache.hits, 1);
+  });
+
+  it("answers a file neither held nor on its way with a miss", () => {
+    const { cache, step } = engine("seed");
+    assert.deepEqual(acts(step({ type: "requested", conn: 1, file: 7 })), [
+      { kind: "miss", conn: 1, file: 7, at: undefined },
+    ]);
+    assert.equal(cache.misses, 1);
+  });
+
+  it("asks for refills only once the origin's start ended the warm-up", () => {
+    const { step, push } = engine("seed");
+    assert.deepEqual(acts(push(1, 1, 5)), [], "no refill during the warm-up");
+    const out = step({ type: "started" }, 10);
+    assert.deepEqual(acts(out), [
+      { kind: "toOrigin", message: { type: "start" } },
+      { kind: "toOrigin", message: { type: "request", file: 5, at: 10 } },
+    ]);
+    assert.deepEqual(out.find((e) => e.kind === "report"), {
+      kind: "report",
+      event: { event: "warm", files: 1, bytes: kib(1) },
+    });
+  });
+
+  it("parks a request for a refill on its way, then hits it from when the push began", () => {
+    const { cache, step, push } = engine("seed");
+    push(1, 1, 5);
+    step({ type: "started" });
+    assert.deepEqual(acts(step({ type: "requested", conn: 1, client: 0, file: 5, at: 10 })), []);
+    assert.equal(cache.parked, 1);
+    assert.deepEqual(acts(push(5, 1, null, 12)), [{ kind: "hit", conn: 1, file: 5, at: 12 }]);
+    assert.equal(cache.parked, 0);
+  });
+
+  it("parks a request for a refill on its way, then misses it when the origin declines", () => {
+    const { cache, step, push } = engine("seed");
+    push(1, 1, 5);
+    step({ type: "started" });
+    step({ type: "requested", conn: 1, client: 0, file: 5, at: 10 });
+    assert.deepEqual(acts(step({ type: "declined", file: 5, next: null }, 14)), [
+      { kind: "miss", conn: 1, file: 5, at: 14 },
+    ]);
+    assert.equal(cache.parked, 0);
+  });
+
+  it("foresight waits for a push it was routed to, even before the refill is asked", () => {
+    const { step, push } = engine("foresight");
+    assert.deepEqual(acts(step({ type: "requested", conn: 1, client: 0, file: 4, at: 2 })), []);
+    assert.deepEqual(acts(push(4, 1, null, 3)), [{ kind: "hit", conn: 1, file: 4, at: 3 }]);
+  });
+
+  it("answers one request at a time per connection, in order", () => {
+    const { step, push } = engine("seed");
+    push(2, 1);
+    push(3, 1);
+    assert.deepEqual(acts(step({ type: "requested", conn: 1, file: 2 })), [
+      { kind: "hit", conn: 1, file: 2, at: undefined },
+    ]);
+    assert.deepEqual(acts(step({ type: "requested", conn: 1, file: 3 })), [], "behind the hit");
+    assert.deepEqual(acts(step({ type: "served", conn: 1, file: 2 })), [
+      { kind: "evict", file: 2 },
+      { kind: "hit", conn: 1, file: 3, at: undefined },
+    ]);
+  });
+
+  it("drops a closed connection's parked request: it takes no request owed to another", () => {
+    const { cache, step, push } = engine("foresight");
+    step({ type: "requested", conn: 1, client: 0, file: 4 });
+    assert.deepEqual(acts(step({ type: "connClosed", conn: 1 })), []);
+    assert.equal(cache.parked, 0);
+    assert.deepEqual(acts(push(4, 1)), [], "nobody to wake");
+    assert.equal(cache.store!.get(4)?.count, 1, "still owed to the other client");
+    assert.deepEqual(acts(step({ type: "requested", conn: 2, client: 1, file: 4 })), [
+      { kind: "hit", conn: 2, file: 4, at: undefined },
+    ]);
+  });
+
+  it("drops a closed connection's queued requests, and still ends its hit", () => {
+    const { cache, step, push } = engine("seed");
+    push(2, 1);
+    push(3, 1);
+    step({ type: "requested", conn: 1, file: 2 });
+    step({ type: "requested", conn: 1, file: 3 });
+    step({ type: "connClosed", conn: 1 });
+    assert.deepEqual(acts(step({ type: "served", conn: 1, file: 2 })), [
+      { kind: "evict", file: 2 },
+    ]);
+    assert.equal(cache.store!.get(3)?.count, 1);
+  });
+
+  it("on a release forgoes what the client was owed and not served", () => {
+    const { cache, step, push } = engine("seed");
+    push(2, 2);
+    push(4, 1);
+    step({ type: "requested", conn: 1, client: 0, file: 2 });
+    step({ type: "served", conn: 1, file: 2 });
+    const out = step({ type: "released", client: 0, files: [2, 4, 9] });
+    assert.deepEqual(acts(out), [{ kind: "evict", file: 4 }]);
+    assert.deepEqual(out.find((e) => e.kind === "log"), {
+      kind: "log",
+      level: "info",
+      message: "client released",
+      fields: { client: 0, forgone: 1 },
+    });
+    assert.equal(cache.store!.get(2)?.count, 1, "file 2 was served to client 0: still owed");
+  });
+
+  it("refuses a push that does not fit, changing nothing", () => {
+    const { cache, push } = engine("seed", 10);
+    push(6, 1, 3);
+    assert.throws(() => push(5, 1, 7), (e) => isForesightError(e, "CAPACITY"));
+    assert.equal(cache.store!.used, kib(6));
+    assert.equal(cache.store!.size, 1);
+  });
+
+  it("refuses a request for a file id out of range", () => {
+    const { cache, step } = engine("seed");
+    assert.throws(
+      () => step({ type: "requested", conn: 1, file: 21 }),
+      (e) => isForesightError(e, "PROTOCOL") && /ids run from 1 to 20/.test(e.message),
+    );
+    assert.equal(cache.misses, 0);
+  });
+
+  it("at the stop drops parked requests and logs what is still owed", () => {
+    const { cache, step, push } = engine("foresight");
+    push(3, 2);
+    step({ type: "requested", conn: 1, file: 9 });
+    const out = step({ type: "stopped" });
+    assert.equal(cache.parked, 0);
+    assert.equal(cache.stopped, true);
+    assert.deepEqual(out, [{
+      kind: "log",
+      level: "warn",
+      message: "stopped with requests still owed",
+      fields: { files: "3×2" },
+    }]);
+    assert.deepEqual(acts(step({ type: "requested", conn: 2, file: 3 })), [], "nothing after");
+  });
+
+  it("a pull-through cache fetches a miss, and hits every request joining it", () => {
+    const { cache, step, push } = engine("lru");
+    step({ type: "started" });
+    assert.deepEqual(acts(step({ type: "requested", conn: 1, client: 0, file: 6 }, 3)), [
+      { kind: "toOrigin", message: { type: "request", file: 6, at: 3 } },
+    ]);
+    step({ type: "requested", conn: 2, client: 1, file: 6 });
+    assert.deepEqual(acts(push(6, 0, null, 5)), [
+      { kind: "hit", conn: 1, file: 6, at: 5 },
+      { kind: "hit", conn: 2, file: 6, at: 5 },
+    ]);
+    assert.equal(cache.misses, 1);
+    assert.equal(cache.hits, 1);
+  });
+
+  it("never exceeds its capacity nor makes a count negative, whatever happens", () => {
+    const op = fc.oneof(
+      fc.record({
+        op: fc.constant("push" as const),
+        file: fc.integer({ min: 1, max: 10 }),
+        count: fc.integer({ min: 0, max: 3 }),
+      }),
+      fc.record({
+        op: fc.constant("request" as const),
+        conn: fc.integer({ min: 1, max: 6 }),
+        file: fc.integer({ min: 1, max: 10 }),
+      }),
+      fc.record({ op: fc.constant("served" as const), pick: fc.nat() }),
+      fc.record({
+        op: fc.constant("release" as const),
+        client: fc.integer({ min: 0, max: 1 }),
+        files: fc.uniqueArray(fc.integer({ min: 1, max: 10 }), { maxLength: 6 }),
+      }),
+      fc.record({ op: fc.constant("decline" as const), file: fc.integer({ min: 1, max: 10 }) }),
+      fc.record({ op: fc.constant("close" as const), conn: fc.integer({ min: 1, max: 6 }) }),
+      fc.record({ op: fc.constant("start" as const) }),
+    );
+    fc.assert(
+      fc.property(
+        fc.constantFrom<PolicyName>("seed", "foresight", "lru", "belady"),
+        fc.integer({ min: 5, max: 40 }),
+        fc.array(op, { maxLength: 120, size: "max" }),
+        (policy, capKiB, ops) => {
+          const { cache, step } = engine(policy, capKiB);
+          /** Hits streaming: conn → file. */
+          const streaming = new Map<number, number>();
+          /** Connections closed so far; a closed one's slot gets a fresh id. */
+          const closed = new Set<number>();
+          const ids = new Map<number, number>();
+          let nextId = 100;
+          const id = (slot: number) => ids.get(slot) ?? slot;
+          for (const o of ops) {
+            let out: CacheEffect[] = [];
+            switch (o.op) {
+              case "push": {
+                const store = cache.store!;
+                if (store.get(o.file) || !store.fits(kib(o.file))) {
+                  assert.throws(() =>
+                    step({
+                      type: "pushBegan",
+                      file: o.file,
+                      size: kib(o.file),
+                      count: o.count,
+                      next: null,
+                      began: 0,
+                    })
+                  );
+                  continue;
+                }
+                out = step({
+                  type: "pushBegan",
+                  file: o.file,
+                  size: kib(o.file),
+                  count: policy === "lru" || policy === "belady" ? 0 : o.count,
+                  next: null,
+                  began: 0,
+                });
+                break;
+              }
+              case "request":
+                out = step({
+                  type: "requested",
+                  conn: id(o.conn),
+                  client: o.conn % 2,
+                  file: o.file,
+                });
+                break;
+              case "served": {
+                const live = [...streaming];
+                if (live.length === 0) continue;
+                const [conn, file] = live[o.pick % live.length]!;
+                streaming.delete(conn);
+                out = step({ type: "served", conn, file });
+                break;
+              }
+              case "release":
+                out = step({ type: "released", client: o.client, files: o.files });
+                break;
+              case "decline":
+                out = step({ type: "declined", file: o.file, next: null });
+                break;
+              case "close":
+                closed.add(id(o.conn));
+                out = step({ type: "connClosed", conn: id(o.conn) });
+                ids.set(o.conn, nextId++);
+                break;
+              case "start":
+                if (cache.warm) continue;
+                out = step({ type: "started" });
+                break;
+            }
+            for (const e of out) {
+              if (e.kind === "hit" || e.kind === "miss") {
+                assert.ok(!closed.has(e.conn), `no answer on closed connection ${e.conn}`);
+                assert.ok(!streaming.has(e.conn), `one answer at a time on ${e.conn}`);
+              }
+              if (e.kind === "hit") streaming.set(e.conn, e.file);
+            }
+            const store = cache.store!;
+            let used = 0;
+            for (const e of store.entries()) {
+              assert.ok(e.count >= 0, `file ${e.file} count ${e.count}`);
+              assert.ok(e.readers >= 0);
+              used += e.size;
+            }
+            assert.equal(used, store.used);
+            assert.ok(store.used <= store.capacity, `${store.used} of ${store.capacity}`);
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
