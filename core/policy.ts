@@ -118,6 +118,12 @@ export interface CachePolicy {
   served(file: number): boolean;
   /** One request owed for `file` will never be made (its client is gone). */
   forgo(file: number): void;
+  /**
+   * A request that waits for `file` (of `client`, when known) will never be
+   * asked again: its client left. Optional: a policy that keeps nothing for
+   * a waiting request needs none.
+   */
+  abandon?(file: number, client?: number): void;
   /** The file to ask the origin for now, if any (marks it pending). */
   refill(): number | null;
 }

@@ -127,6 +127,12 @@ export class PullThroughCache implements CachePolicy {
     this.store.forgo(file);
   }
 
+  /** A parked request will not come back: the file is no longer pinned for it. */
+  abandon(file: number, client?: number): void {
+    const parked = this.#promised.get(file);
+    if (parked) this.#unpark(file, parked, client ?? -1);
+  }
+
   pushed(file: number, size: number, _count: number, _next: number | null): void {
     if (this.#pending === file) this.#pending = null;
     this.store.reserve(file, size, Infinity);

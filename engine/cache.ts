@@ -294,6 +294,9 @@ export class CacheEngine {
     const rest = list.filter((r) => r !== parked);
     if (rest.length > 0) this.#parked.set(parked.file, rest);
     else this.#parked.delete(parked.file);
+    // The policy may hold something for it (a pull-through cache pins the file).
+    this.#policy?.abandon?.(parked.file, parked.client);
+    this.#refill();
   }
 
   #stop(): void {

@@ -139,6 +139,7 @@ export async function runCache(options: CacheOptions): Promise<CacheSummary> {
           // stream from it, and a push owed to nobody is evicted at once.
           const buffer = new FileBuffer(msg.size, pages);
           buffers.set(msg.file, buffer);
+          if (msg.due !== undefined) st.pushEnds.set(msg.file, msg.due);
           summary.pushedFiles++;
           if (msg.size > 0) current = { file: msg.file, buffer };
           void carry(st, effects);

@@ -63,6 +63,7 @@ export function carry(st: CacheState, effects: readonly CacheEffect[]): Promise<
       case "evict":
         st.buffers.get(e.file)?.release();
         st.buffers.delete(e.file);
+        st.pushEnds.delete(e.file);
         st.summary.evicted++;
         break;
     }
@@ -85,7 +86,13 @@ async function streamHit(
       void drive(st, { type: "connClosed", conn });
       return;
     }
-    await peer.sendFile({ type: "hit", file, size: buffer.size }, buffer.read(), at);
+    // A file still arriving cannot be forwarded faster than it comes.
+    await peer.sendFile(
+      { type: "hit", file, size: buffer.size },
+      buffer.read(),
+      at,
+      st.pushEnds.get(file),
+    );
     st.summary.bytesToClients += buffer.size;
   } catch (e) {
     peer?.close(e as Error);

@@ -45,6 +45,8 @@ export interface CacheState {
   readonly conns: Map<number, Peer>;
   /** The bytes of every file held or arriving. */
   readonly buffers: Map<number, FileBuffer>;
+  /** When each push ends on the origin's link (clock time, its header's `due`): a hit forwarded meanwhile cannot end sooner. */
+  readonly pushEnds: Map<number, number>;
   readonly pages: PagePool;
   readonly summary: CacheSummary;
   /** Receives what the engine reports. */
@@ -75,6 +77,7 @@ export function cacheState(
     peers: new Set(),
     conns: new Map(),
     buffers: new Map(),
+    pushEnds: new Map(),
     pages: new PagePool(),
     summary: {
       ok: false,

@@ -86,6 +86,19 @@ describe("LRU pull-through cache", () => {
     assert.equal(cache.refill(), 3, "file 1 evicted to make room");
     assert.equal(cache.store.get(1), undefined);
   });
+
+  it("unpins a file whose waiting request was abandoned (its client left)", () => {
+    const evicted: number[] = [];
+    const cache = lru(1, unit, evicted);
+    assert.equal(cache.request(1, 0), "wait");
+    assert.equal(cache.refill(), 1);
+    cache.pushed(1, 1, 0, null); // client 0 left before asking again
+    assert.equal(cache.request(2, 1), "wait");
+    assert.equal(cache.refill(), null, "file 1 is still promised to client 0");
+    cache.abandon(1, 0);
+    assert.equal(cache.refill(), 2, "file 1 evicted once nobody waits for it");
+    assert.deepEqual(evicted, [1]);
+  });
 });
 
 describe("Belady pull-through cache", () => {
