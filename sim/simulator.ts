@@ -30,7 +30,8 @@
  */
 
 import { ForesightError } from "../errors.ts";
-import { makeCachePolicy, makeClientPolicy } from "../core/policies.ts";
+import { makeClientPolicy } from "../core/policies.ts";
+import { CacheEngine, type CacheInput } from "../engine/cache.ts";
 import { type OriginEffect, OriginEngine, type OriginInput } from "../engine/origin.ts";
 import type { ControlMessage } from "../protocol/control_message.ts";
 import { type CachePolicy, type ClientPolicy, ORIGIN_SOURCE, type Source } from "../core/policy.ts";
@@ -61,16 +62,13 @@ interface ClientState {
 }
 
 interface CacheState {
-  readonly policy: CachePolicy;
+  /** The engine the live cache runs. */
+  readonly engine: CacheEngine;
   readonly stats: SimCache;
   /** Files still arriving → the moment their push ends. */
   readonly arriving: Map<number, number>;
-  /** Files → clients whose request waits for them. */
-  readonly waiting: Map<number, number[]>;
   readonly fromOrigin: Link;
   readonly toClient: Link[];
-  /** The origin's start came: its warm-up pushes are in, refills may be asked for. */
-  warm: boolean;
 }
 
 /**
@@ -115,14 +113,14 @@ export function simulate(scenario: Scenario, options: SimOptions = {}): SimResul
       bytesToClients: 0,
       heldAtEnd: 0,
     };
+    const engine = new CacheEngine();
+    engine.handle({ type: "registered", index: k, scenario: s, port: k, lists, size }, 0);
     return {
-      policy: makeCachePolicy(s, k, { lists, size }),
+      engine,
       stats,
       arriving: new Map(),
-      waiting: new Map(),
       fromOrigin: new Link(agenda, kib(s.rateOriginCache)),
       toClient: lists.map(() => new Link(agenda, kib(s.rateCacheClient))),
-      warm: false,
     };
   });
 
@@ -168,18 +166,28 @@ export function simulate(scenario: Scenario, options: SimOptions = {}): SimResul
         }
         const k = e.to.index;
         const cache = caches[k]!;
-        if (!cache.warm) {
+        cache.stats.pushedFiles++;
+        cache.stats.pushedBytes += size(file);
+        if (!cache.engine.warm) {
           // Warm-up pushes are applied before time 0 and take no time.
-          cache.policy.pushed(file, size(file), count, next);
-          cache.stats.pushedFiles++;
-          cache.stats.pushedBytes += size(file);
           warmFiles++;
           warmBytes += size(file);
+          toCache(k, { type: "pushBegan", file, size: size(file), count, next, began: 0 });
           return;
         }
         cache.fromOrigin.send({
           size: size(file),
-          onStart: (end) => cacheHeader(k, file, count, next, end),
+          onStart: (end) => {
+            cache.arriving.set(file, end);
+            toCache(k, {
+              type: "pushBegan",
+              file,
+              size: size(file),
+              count,
+              next,
+              began: agenda.now,
+            });
+          },
           onFinish: () => cache.arriving.delete(file),
         });
         return;
@@ -193,17 +201,13 @@ export function simulate(scenario: Scenario, options: SimOptions = {}): SimResul
   const cacheMessage = (k: number, m: ControlMessage) => {
     switch (m.type) {
       case "start":
-        // The warm-up pushes all arrived (they took no time): echo it, and
-        // ask for refills from now on.
-        caches[k]!.warm = true;
-        send(() => toOrigin({ type: "warm", cache: k }));
-        send(() => refill(k));
+        send(() => toCache(k, { type: "started", next: m.next }));
         return;
       case "miss":
-        send(() => cacheDeclined(k, m.file, m.next ?? null));
+        send(() => toCache(k, { type: "declined", file: m.file, next: m.next ?? null }));
         return;
       case "release":
-        for (const f of m.files) if (caches[k]!.policy.store.get(f)) caches[k]!.policy.forgo(f);
+        send(() => toCache(k, { type: "released", client: m.client, files: m.files }));
         return;
     }
   };
@@ -222,69 +226,42 @@ export function simulate(scenario: Scenario, options: SimOptions = {}): SimResul
     }
   };
 
-  // ---- caches ----
-  const refill = (k: number) => {
-    const want = caches[k]!.policy.refill();
-    if (want !== null) send(() => toOrigin({ type: "refill", cache: k, file: want }));
-  };
-
-  const wake = (k: number, file: number) => {
+  // ---- caches: the engine the live cache runs ----
+  /** Hands `input` to cache `k`'s engine and carries out its effects. */
+  const toCache = (k: number, input: CacheInput) => {
     const cache = caches[k]!;
-    const who = cache.waiting.get(file);
-    if (!who) return;
-    cache.waiting.delete(file);
-    for (const c of who) send(() => cacheRequest(k, c, file));
-  };
-
-  const cacheHeader = (
-    k: number,
-    file: number,
-    count: number,
-    next: number | null,
-    end: number,
-  ) => {
-    const cache = caches[k]!;
-    cache.policy.pushed(file, size(file), count, next);
-    cache.stats.pushedFiles++;
-    cache.stats.pushedBytes += size(file);
-    cache.arriving.set(file, end);
-    wake(k, file);
-    refill(k);
-  };
-
-  const cacheDeclined = (k: number, file: number, next: number | null) => {
-    caches[k]!.policy.declined(file, next);
-    wake(k, file);
-    refill(k);
-  };
-
-  const cacheRequest = (k: number, c: number, file: number) => {
-    const cache = caches[k]!;
-    const { policy } = cache;
-    const hits = policy.hits;
-    const misses = policy.misses;
-    const outcome = policy.request(file, c);
-    clients[c]!.stats.hits += policy.hits - hits;
-    clients[c]!.stats.misses += policy.misses - misses;
-    if (outcome === "hit") {
-      cache.toClient[c]!.send({
-        size: size(file),
-        readyAt: cache.arriving.get(file),
-        onFinish: () => {
-          cache.stats.bytesToClients += size(file);
-          policy.served(file);
-          refill(k);
-          clientReceived(c, file, k);
-        },
-      });
-    } else if (outcome === "wait") {
-      const who = cache.waiting.get(file);
-      if (who) who.push(c);
-      else cache.waiting.set(file, [c]);
-    } else {
-      send(() => clientMissed(c, file, k));
+    for (const e of cache.engine.handle(input, agenda.now)) {
+      switch (e.kind) {
+        case "toOrigin": {
+          const m = e.message;
+          if (m.type === "start") send(() => toOrigin({ type: "warm", cache: k }));
+          else send(() => toOrigin({ type: "refill", cache: k, file: m.file, at: m.at }));
+          break;
+        }
+        case "hit": {
+          const c = e.conn;
+          const file = e.file;
+          clients[c]!.stats.hits++;
+          cache.toClient[c]!.send({
+            size: size(file),
+            readyAt: cache.arriving.get(file),
+            onFinish: () => {
+              cache.stats.bytesToClients += size(file);
+              toCache(k, { type: "served", conn: c, file });
+              clientReceived(c, file, k);
+            },
+          });
+          break;
+        }
+        case "miss":
+          clients[e.conn]!.stats.misses++;
+          send(() => clientMissed(e.conn, e.file, k));
+          break;
+        case "evict":
+          cache.arriving.delete(e.file);
+          break;
+      }
     }
-    refill(k);
   };
 
   // ---- clients ----
@@ -306,8 +283,9 @@ export function simulate(scenario: Scenario, options: SimOptions = {}): SimResul
       }
       client.busy.add(source);
       if (source === ORIGIN_SOURCE) send(() => toOrigin({ type: "request", client: c, file }));
-      else if (caches[source]) send(() => cacheRequest(source, c, file));
-      else {throw new ForesightError(
+      else if (caches[source]) {
+        send(() => toCache(source, { type: "requested", conn: c, client: c, file }));
+      } else {throw new ForesightError(
           "INTERNAL",
           `Cannot fetch file ${file}: client ${c} has no source ${source}`,
         );}
@@ -372,11 +350,11 @@ export function simulate(scenario: Scenario, options: SimOptions = {}): SimResul
   for (const cache of caches) {
     originToCache += cache.fromOrigin.bytes;
     for (const link of cache.toClient) cacheToClient += link.bytes;
-    const { store } = cache.policy;
+    const store = cache.engine.store!;
     Object.assign(cache.stats, {
       peakBytes: store.peak,
-      hits: cache.policy.hits,
-      misses: cache.policy.misses,
+      hits: cache.engine.hits,
+      misses: cache.engine.misses,
       evicted: store.evicted,
       heldAtEnd: store.size,
     });
@@ -401,7 +379,7 @@ export function simulate(scenario: Scenario, options: SimOptions = {}): SimResul
 
 function checkCaches(caches: readonly CacheState[]): void {
   for (const [k, cache] of caches.entries()) {
-    const { store } = cache.policy;
+    const store = cache.engine.store!;
     let used = 0;
     for (const e of store.entries()) {
       if (!(e.count >= 0) || e.readers < 0) {
