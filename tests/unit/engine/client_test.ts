@@ -311,6 +311,10 @@ function runWorld(
           assert.ok(!asked.has(fx.source), `two requests outstanding on source ${fx.source}`);
           assert.ok(fx.source === O || place[fx.source]!.state === "up", "asked a source not up");
           assert.ok(!got.has(fx.file), `file ${fx.file} asked again`);
+          assert.ok(
+            ![...asked.values()].some((a) => a.file === fx.file),
+            `file ${fx.file} asked of two sources at once`,
+          );
           asked.set(fx.source, { file: fx.file, began: false });
           break;
         case "drop":
@@ -398,8 +402,8 @@ describe("ClientEngine under random faults", () => {
       fc.property(
         fc.constantFrom<PolicyName>("foresight", "seed", "nocache", "lru"),
         fc.integer({ min: 0, max: 3 }),
-        fc.uniqueArray(fc.integer({ min: 1, max: 40 }), { maxLength: 25 }),
-        fc.array(fc.nat({ max: 1_000 }), { maxLength: 120 }),
+        fc.uniqueArray(fc.integer({ min: 1, max: 40 }), { maxLength: 25, size: "medium" }),
+        fc.array(fc.nat({ max: 1_000 }), { maxLength: 200, size: "medium" }),
         (policy, caches, list, tape) => runWorld(policy, caches, list, tape),
       ),
       { numRuns: 300 },
