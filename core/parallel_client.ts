@@ -48,12 +48,21 @@ export class ParallelClient implements ClientPolicy {
 
   poll(busy: ReadonlySet<Source>): Fetch[] {
     const fetches: Fetch[] = [];
+    // A file asked of one source is not asked of another meanwhile (after
+    // losses and rejoins a file can sit in two queues): that fetch ends as
+    // the file, or as a miss or a loss that queues it again.
+    const asked = new Set(this.#outstanding.values());
     for (const [source, queue] of this.#queues) {
       if (busy.has(source) || this.#outstanding.has(source)) continue;
-      while (queue.at < queue.files.length && this.#done.has(queue.files[queue.at]!)) queue.at++;
+      while (queue.at < queue.files.length) {
+        const next = queue.files[queue.at]!;
+        if (!this.#done.has(next) && !asked.has(next)) break;
+        queue.at++;
+      }
       const file = queue.files[queue.at];
       if (file === undefined) continue;
       this.#outstanding.set(source, file);
+      asked.add(file);
       fetches.push({ file, source });
     }
     return fetches;

@@ -1,7 +1,8 @@
 /**
  * The client, runtime-agnostic: learns the caches from the origin, sends its
  * request list, waits for the start, fetches every file (one outstanding
- * fetch per source at most), verifies every byte, reports done.
+ * fetch per source at most), verifies every byte, reports done. What to fetch
+ * from where is the {@link ClientEngine}'s to decide; this is its driver.
  *
  * @module
  */
@@ -9,12 +10,12 @@
 import type { Address, NetAdapter } from "../net/types.ts";
 import type { Logger } from "../core/log.ts";
 import { type Clock, realClock } from "../core/clock.ts";
-import { makeClientPolicy } from "../core/policies.ts";
-import { type ClientPolicy, ORIGIN_SOURCE, type Source } from "../core/policy.ts";
+import { ORIGIN_SOURCE, type Source } from "../core/policy.ts";
 import { requestList, type Scenario } from "../core/scenario.ts";
 import { FileSource } from "../core/virtual_files.ts";
 import type { Phase, RoleView } from "../core/role_view.ts";
 import { ForesightError } from "../errors.ts";
+import { ClientEngine, type StartPlace } from "../engine/client.ts";
 import {
   type CacheAddress,
   type Message,
@@ -142,7 +143,7 @@ export async function runClient(options: ClientOptions): Promise<ClientSummary> 
     const files = new FileSource({ seed: s.seed });
     const list = requestList(s.seed, summary.index, s.files, s.requests);
     summary.requested = list.length;
-    const policy: ClientPolicy = makeClientPolicy(s, list);
+    const engine = new ClientEngine({ scenario: s, list, size: (f) => files.size(f) });
 
     const cachesMsg = await nextMessage(originMsgs, 120_000, "learn the caches");
     if (cachesMsg.type !== "caches") {
@@ -231,7 +232,7 @@ export async function runClient(options: ClientOptions): Promise<ClientSummary> 
     const rejoins: RejoinMessage[] = [];
     while (true) {
       const m = await nextMessage(originMsgs, 600_000, "wait for the start");
-      if (m.type === "plan") policy.route(m.routes);
+      if (m.type === "plan") engine.handle({ type: "planned", routes: m.routes }, clock.now());
       else if (m.type === "start") break;
       else if (m.type === "caches") await learn(m.caches);
       else if (m.type === "rejoin") rejoins.push(m);
@@ -258,9 +259,13 @@ export async function runClient(options: ClientOptions): Promise<ClientSummary> 
       });
     progressTimer = setInterval(progress, options.progressMs ?? 250);
 
+    const places: StartPlace[] = Array.from({ length: s.caches }, (_, cache) => {
+      const tell = unreachable.get(cache);
+      const state = tell === undefined ? "joined" : tell ? "unjoinable" : "absent";
+      return { cache, generation: generations.get(cache) ?? 0, state };
+    });
     const { finished, stopped } = fetchAll({
-      s,
-      policy,
+      engine,
       files,
       summary,
       sources,
@@ -269,8 +274,7 @@ export async function runClient(options: ClientOptions): Promise<ClientSummary> 
       join: joinCache,
       cacheMsgs,
       originMsgs,
-      unreachable,
-      generations,
+      places,
       rejoins,
     });
     await finished;

@@ -1,8 +1,9 @@
 /**
- * A client's run, from the start to its last file: one fetch outstanding per
- * source at most (as the policy says), every byte verified as it arrives, a
- * lost cache's partial file discarded and its files fetched from the origin,
- * a restarted cache's files fetched from it again.
+ * A client's run, from the start to its last file, as a thin driver over the
+ * {@link ClientEngine}: it reads every connection and hands the engine what
+ * arrived, verifies every byte, and carries out the engine's effects (send a
+ * request or a `lost`, join a cache, close a connection). What to fetch from
+ * where, and what a lost or rejoined cache means, the engine decides.
  *
  * @module
  */
@@ -10,9 +11,10 @@
 import type { Address } from "../net/types.ts";
 import type { Clock } from "../core/clock.ts";
 import type { Logger } from "../core/log.ts";
-import { type ClientPolicy, ORIGIN_SOURCE, type Source } from "../core/policy.ts";
-import type { Scenario } from "../core/scenario.ts";
+import { ORIGIN_SOURCE, type Source } from "../core/policy.ts";
 import type { FileSource } from "../core/virtual_files.ts";
+import type { ClientEffect, ClientEngine, ClientInput, StartPlace } from "../engine/client.ts";
+import type { EngineEvent } from "../protocol/role_event.ts";
 import { ForesightError } from "../errors.ts";
 import type { Message, RejoinMessage } from "../protocol/mod.ts";
 import type { Peer } from "./peer.ts";
@@ -20,11 +22,11 @@ import type { ClientSummary } from "./client.ts";
 
 /** What {@link fetchAll} works with. */
 export interface FetchOptions {
-  readonly s: Scenario;
-  readonly policy: ClientPolicy;
+  /** The client's engine, not started yet (plans already handed in). */
+  readonly engine: ClientEngine;
   /** The expected bytes of every file. */
   readonly files: FileSource;
-  /** Counters to advance. */
+  /** Counters to advance: the engine's, and the bytes. */
   readonly summary: ClientSummary;
   /** The connection to each source (the origin and every cache reached); kept up to date. */
   readonly sources: Map<Source, Peer>;
@@ -35,21 +37,18 @@ export interface FetchOptions {
   /** The messages of each cache joined before the start. */
   readonly cacheMsgs: ReadonlyMap<Source, AsyncGenerator<Message>>;
   readonly originMsgs: AsyncGenerator<Message>;
-  /**
-   * Cache places lost before the start (left out of the origin's list, or
-   * not joinable), each with whether the origin must be told (default none).
-   */
-  readonly unreachable?: ReadonlyMap<Source, boolean>;
-  /** Per cache place: how many caches held it before the current one (default 0 each). */
-  readonly generations?: ReadonlyMap<Source, number>;
-  /** `rejoin`s that came before the start, in order: handled first, as if they came now. */
+  /** Every cache place as found at the start (default: each joined, generation 0). */
+  readonly places?: readonly StartPlace[];
+  /** `rejoin`s that came before the start, in order: handled at the start. */
   readonly rejoins?: readonly RejoinMessage[];
+  /** Receives what the engine reports. */
+  readonly report?: (event: EngineEvent) => void;
 }
 
+/** The bytes of a file under way from one source. */
 interface Transfer {
-  due: number | undefined;
-  file: number;
-  size: number;
+  readonly file: number;
+  readonly size: number;
   received: number;
   ok: boolean;
 }
@@ -61,14 +60,17 @@ interface Transfer {
  *
  * @example
  * ```ts
- * const { finished, stopped } = fetchAll({ s, policy, files, summary, sources, clock, log, join, cacheMsgs, originMsgs });
+ * const { finished, stopped } = fetchAll({ engine, files, summary, sources, clock, log, join, cacheMsgs, originMsgs });
  * await finished;
  * ```
  */
 export function fetchAll(o: FetchOptions): { finished: Promise<void>; stopped: Promise<void> } {
-  const { s, policy, files, summary, sources, clock, log, cacheMsgs, originMsgs } = o;
-  const busy = new Map<Source, number>();
+  const { engine, files, summary, sources, clock, log } = o;
   const inflight = new Map<Source, Transfer>();
+  /** The generation of each cache connection in `sources`. */
+  const generations = new Map<Source, number>();
+  /** Connections joined, waiting for the engine to adopt or drop them (key: "cache/generation"). */
+  const joinedConns = new Map<string, { peer: Peer; msgs: AsyncGenerator<Message> }>();
   let finishResolve!: () => void;
   let finishReject!: (e: Error) => void;
   const finished = new Promise<void>((res, rej) => ((finishResolve = res), (finishReject = rej)));
@@ -77,11 +79,6 @@ export function fetchAll(o: FetchOptions): { finished: Promise<void>; stopped: P
   const stopped = new Promise<void>((res, rej) => ((stopResolve = res), (stopReject = rej)));
   stopped.catch(() => {}); // awaited only once every file is in
 
-  // When each source was last asked (clock time): a miss is answered, in the
-  // model, the moment it was asked.
-  const askedAt = new Map<Source, number>();
-  /** Per cache place: how many times a cache took it again (see `rejoin`); 0 at first. */
-  const generations = new Map<Source, number>(o.generations ?? []);
   /**
    * A write to the origin failed: the run is over for this client. The read
    * side may still hold the origin's reason (an `error` sent before it closed,
@@ -91,56 +88,109 @@ export function fetchAll(o: FetchOptions): { finished: Promise<void>; stopped: P
   const originWriteFailed = (e: Error) => {
     setTimeout(() => finishReject(e), 500);
   };
-  /** Tells the origin this client cannot reach `cache`: it then serves that cache's files. */
-  const tellLost = (cache: Source) =>
-    sources.get(ORIGIN_SOURCE)?.send({
-      type: "lost",
-      cache,
-      generation: generations.get(cache) ?? 0,
-    }).catch(originWriteFailed);
-  /** Starts the fetches the policy wants; `at` is when, in the model, this decision is made. */
-  const pump = (at = clock.now()) => {
-    if (policy.finished) return finishResolve();
-    const busySet = new Set(busy.keys());
-    for (const f of policy.poll(busySet)) {
-      const peer = sources.get(f.source);
-      if (!peer) {
-        return finishReject(
-          new ForesightError("PROTOCOL", `Cannot fetch file ${f.file}: no source ${f.source}`),
-        );
-      }
-      busy.set(f.source, f.file);
-      askedAt.set(f.source, at);
-      // A cache that cannot be written to is lost, like one that cannot be read.
-      peer.send({ type: "request", file: f.file, at }).catch(
-        f.source === ORIGIN_SOURCE ? originWriteFailed : (e: Error) => {
-          if (sources.get(f.source) === peer && !policy.finished) lose(f.source, e.message);
-        },
-      );
+
+  /** Hands the engine `input` now and carries out its effects; throws what the engine throws. */
+  const feed = (input: ClientInput) => {
+    const effects = engine.handle(input, clock.now());
+    Object.assign(summary, engine.counters);
+    for (const fx of effects) carryOut(fx);
+  };
+  /** {@link feed} where nothing else would catch: a failure ends the run. */
+  const feedOrFail = (input: ClientInput) => {
+    try {
+      feed(input);
+    } catch (e) {
+      finishReject(e as Error);
     }
   };
 
+  const carryOut = (fx: ClientEffect) => {
+    switch (fx.kind) {
+      case "log":
+        return log.log(fx.level, fx.message, fx.fields);
+      case "report":
+        return o.report?.(fx.event);
+      case "request": {
+        const peer = sources.get(fx.source);
+        if (!peer) {
+          throw new ForesightError(
+            "INTERNAL",
+            `Cannot fetch file ${fx.file}: no connection to source ${fx.source}`,
+          );
+        }
+        const generation = generations.get(fx.source);
+        // A cache that cannot be written to is lost, like one that cannot be read.
+        peer.send({ type: "request", file: fx.file, at: fx.at }).catch(
+          fx.source === ORIGIN_SOURCE ? originWriteFailed : (e: Error) => {
+            if (sources.get(fx.source) !== peer) return;
+            feedOrFail({ type: "sourceLost", source: fx.source, reason: e.message, generation });
+          },
+        );
+        return;
+      }
+      case "tellLost":
+        // This client cannot reach that cache: the origin then serves its files.
+        sources.get(ORIGIN_SOURCE)?.send({
+          type: "lost",
+          cache: fx.cache,
+          generation: fx.generation,
+        }).catch(originWriteFailed);
+        return;
+      case "join": {
+        const { cache, generation } = fx;
+        o.join({ host: fx.host, port: fx.port }).then((conn) => {
+          joinedConns.set(`${cache}/${generation}`, conn);
+          feedOrFail({ type: "joined", cache, generation });
+        }, (e) => feedOrFail({ type: "joinFailed", cache, generation, reason: e.message }));
+        return;
+      }
+      case "adopt": {
+        const key = `${fx.cache}/${fx.generation}`;
+        const conn = joinedConns.get(key)!;
+        joinedConns.delete(key);
+        sources.set(fx.cache, conn.peer);
+        generations.set(fx.cache, fx.generation);
+        void readLoop(fx.cache, conn.peer, conn.msgs);
+        return;
+      }
+      case "drop": {
+        const key = `${fx.source}/${fx.generation}`;
+        const joined = joinedConns.get(key);
+        if (joined) {
+          joinedConns.delete(key);
+          return joined.peer.close();
+        }
+        if (generations.get(fx.source) !== fx.generation) return;
+        sources.get(fx.source)?.close();
+        sources.delete(fx.source);
+        generations.delete(fx.source);
+        const t = inflight.get(fx.source);
+        if (t) {
+          inflight.delete(fx.source);
+          summary.bytes -= t.received;
+          summary.discardedBytes += t.received;
+        }
+        return;
+      }
+      case "finished":
+        return finishResolve();
+    }
+  };
+
+  /** Ends the transfer from `source`: its bytes are all in. */
+  const complete = (source: Source, t: Transfer) => {
+    inflight.delete(source);
+    feed({ type: "fileEnded", source, file: t.file, ok: t.ok });
+  };
+
   const onMessage = (source: Source, m: Message) => {
-    const want = busy.get(source);
     switch (m.type) {
       case "file":
       case "hit": {
-        if (want !== m.file) {
-          throw new ForesightError(
-            "PROTOCOL",
-            `Cannot accept file ${m.file} from source ${source}: asked for ${want}`,
-          );
-        }
-        if (m.size !== files.size(m.file)) {
-          throw new ForesightError(
-            "CORRUPT",
-            `Cannot accept file ${m.file}: size ${m.size}, expected ${files.size(m.file)}`,
-          );
-        }
-        if (m.type === "hit") summary.hits++;
-        else summary.fromOrigin++;
-        inflight.set(source, { file: m.file, size: m.size, received: 0, ok: true, due: m.due });
-        if (m.size === 0) complete(source);
+        feed({ type: "fileBegan", source, file: m.file, size: m.size, kind: m.type, due: m.due });
+        const t: Transfer = { file: m.file, size: m.size, received: 0, ok: true };
+        inflight.set(source, t);
+        if (m.size === 0) complete(source, t);
         return;
       }
       case "chunk": {
@@ -160,33 +210,22 @@ export function fetchAll(o: FetchOptions): { finished: Promise<void>; stopped: P
         if (t.ok && !files.verify(m.file, t.received, m.data)) t.ok = false;
         t.received += m.data.length;
         summary.bytes += m.data.length;
-        if (t.received === t.size) complete(source);
+        if (t.received === t.size) complete(source, t);
         return;
       }
       case "miss":
-        if (want !== m.file) {
-          throw new ForesightError(
-            "PROTOCOL",
-            `Cannot accept a miss for file ${m.file}: asked for ${want}`,
-          );
-        }
-        if (source !== ORIGIN_SOURCE) summary.misses++;
-        busy.delete(source);
-        policy.missed(m.file, source);
-        pump(askedAt.get(source));
-        return;
+        return feed({ type: "missed", source, file: m.file });
       case "rejoin":
         if (source !== ORIGIN_SOURCE) {
           throw new ForesightError("PROTOCOL", `Cannot take "rejoin" from cache ${source}`);
         }
-        rejoin(m.cache, m.generation, { host: m.host, port: m.port }, m.files);
-        return;
+        return feed(rejoinInput(m));
       case "stop":
-        if (source === ORIGIN_SOURCE && policy.finished) return stopResolve();
-        throw new ForesightError(
-          "PROTOCOL",
-          `Cannot finish: the origin stopped the run (${m.reason})`,
-        );
+        if (source !== ORIGIN_SOURCE) {
+          throw new ForesightError("PROTOCOL", `Cannot take "stop" from cache ${source}`);
+        }
+        feed({ type: "stop", reason: m.reason });
+        return stopResolve();
       case "error":
         // The peer closed this connection, saying why (e.g. it heard nothing
         // from this client for its idle limit while this process was stopped).
@@ -201,98 +240,15 @@ export function fetchAll(o: FetchOptions): { finished: Promise<void>; stopped: P
     }
   };
 
-  const complete = (source: Source) => {
-    const t = inflight.get(source)!;
-    inflight.delete(source);
-    busy.delete(source);
-    summary.files++;
-    if (t.ok) summary.verified++;
-    else {
-      summary.corrupt++;
-      log.log("error", "file failed verification", { file: t.file, source });
-    }
-    policy.received(t.file, source);
-    // The sender said when the transfer was due to end; the bytes came early
-    // or late by the event loops' and the network's delays, which the model
-    // does not have. Decide as of then (never later than now).
-    pump(Math.min(clock.now(), t.due ?? Infinity));
-  };
-
-  /**
-   * A cache is gone (its connection broke, or it sent what it must not): the
-   * partial file is discarded, and every file still meant to come from it
-   * comes from the origin, which is told so first (the cache may live on for
-   * others: it forgoes what it owed this client).
-   */
-  const lose = (source: Source, reason: string) => {
-    const peer = sources.get(source);
-    if (!peer) return;
-    log.log("warn", "cache lost; fetching its files from the origin", { cache: source, reason });
-    peer.close();
-    sources.delete(source);
-    const t = inflight.get(source);
-    if (t) {
-      inflight.delete(source);
-      summary.bytes -= t.received;
-      summary.discardedBytes += t.received;
-    }
-    busy.delete(source);
-    summary.lostSources++;
-    tellLost(source);
-    policy.lost(source);
-    pump();
-  };
-
-  /**
-   * A cache is back (restarted in a lost one's place): the files the origin
-   * lists come from it again. While the connection is being made the source
-   * counts as busy, so nothing is asked of it yet and none of those files
-   * of the origin; if it cannot be reached, it is lost again.
-   */
-  const rejoin = (
-    cache: Source,
-    generation: number,
-    address: Address,
-    files: readonly number[],
-  ) => {
-    if (policy.finished) return;
-    if (cache < 0 || cache >= s.caches) {
-      throw new ForesightError("PROTOCOL", `Cannot rejoin cache ${cache}: no such cache`);
-    }
-    if (sources.has(cache)) lose(cache, "the origin says it was replaced");
-    log.log("info", "cache back; fetching its files from it again", {
-      cache,
-      files: files.length,
-    });
-    busy.set(cache, 0);
-    generations.set(cache, generation);
-    policy.regain(cache, files);
-    // A later rejoin of this place supersedes this one (its join ends unused).
-    const current = () => generations.get(cache) === generation;
-    o.join(address).then(({ peer, msgs }) => {
-      if (policy.finished || !current()) return peer.close();
-      sources.set(cache, peer);
-      busy.delete(cache);
-      summary.regainedSources++;
-      void readLoop(cache, msgs);
-      pump();
-    }, (e) => {
-      if (policy.finished || !current()) return;
-      busy.delete(cache);
-      tellLost(cache);
-      log.log("warn", "cannot reach the rejoined cache", {
-        cache,
-        reason: (e as Error).message,
-      });
-      policy.lost(cache);
-      pump();
-    });
-  };
-
-  const readLoop = async (source: Source, msgs: AsyncGenerator<Message>) => {
+  /** Reads `peer` while it serves `source`; a cache that breaks or misbehaves is lost. */
+  const readLoop = async (source: Source, peer: Peer, msgs: AsyncGenerator<Message>) => {
+    const generation = generations.get(source);
     try {
-      for await (const m of msgs) onMessage(source, m);
-      if (!policy.finished) {
+      for await (const m of msgs) {
+        if (sources.get(source) !== peer) return; // dropped: what it still sends is moot
+        onMessage(source, m);
+      }
+      if (!engine.finished) {
         throw new ForesightError(
           "CONN_CLOSED",
           `Cannot finish: source ${source} closed the connection`,
@@ -308,24 +264,37 @@ export function fetchAll(o: FetchOptions): { finished: Promise<void>; stopped: P
         );
       }
     } catch (e) {
-      if (source !== ORIGIN_SOURCE && !policy.finished) lose(source, (e as Error).message);
-      else {
+      if (source === ORIGIN_SOURCE) {
         finishReject(e as Error);
-        if (source === ORIGIN_SOURCE) stopReject(e as Error);
+        stopReject(e as Error);
+      } else if (!engine.finished && sources.get(source) === peer) {
+        feedOrFail({ type: "sourceLost", source, reason: (e as Error).message, generation });
       }
     }
   };
-  for (const [src, msgs] of cacheMsgs) void readLoop(src, msgs);
-  void readLoop(ORIGIN_SOURCE, originMsgs);
-  for (const [cache, tell] of o.unreachable ?? []) {
-    log.log("warn", "no cache in this place at the start; its files come from the origin", {
-      cache,
-    });
-    summary.lostSources++;
-    if (tell) tellLost(cache);
-    policy.lost(cache);
+
+  for (const p of o.places ?? []) if (p.state === "joined") generations.set(p.cache, p.generation);
+  for (const [src, msgs] of o.cacheMsgs) {
+    if (!generations.has(src)) generations.set(src, 0);
+    void readLoop(src, sources.get(src)!, msgs);
   }
-  for (const m of o.rejoins ?? []) rejoin(m.cache, m.generation, m, m.files);
-  pump();
+  void readLoop(ORIGIN_SOURCE, sources.get(ORIGIN_SOURCE)!, o.originMsgs);
+  try {
+    for (const m of o.rejoins ?? []) feed(rejoinInput(m));
+    feed({ type: "started", places: o.places });
+  } catch (e) {
+    finishReject(e as Error);
+  }
   return { finished, stopped };
+}
+
+function rejoinInput(m: RejoinMessage): ClientInput {
+  return {
+    type: "rejoin",
+    cache: m.cache,
+    generation: m.generation,
+    host: m.host,
+    port: m.port,
+    files: m.files,
+  };
 }

@@ -1,0 +1,412 @@
+/**
+ * The client engine driven by hand: no sockets, a manual `now`.
+ */
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import { CANONICAL, type PolicyName, type Scenario } from "../../../core/scenario.ts";
+import { ORIGIN_SOURCE, type Source } from "../../../core/policy.ts";
+import { type ClientEffect, ClientEngine } from "../../../engine/client.ts";
+import { isForesightError } from "../../../errors.ts";
+
+const O = ORIGIN_SOURCE;
+const scenario = (over: Partial<Scenario> = {}): Scenario => ({ ...CANONICAL, ...over });
+const engineOf = (list: number[], over: Partial<Scenario> = {}) =>
+  new ClientEngine({ scenario: scenario(over), list });
+
+/** The requests among `effects`, as [source, file, at]. */
+function requests(effects: ClientEffect[]): [Source, number, number][] {
+  return effects.flatMap((e) => e.kind === "request" ? [[e.source, e.file, e.at]] : []);
+}
+/** The effects but logs, as their kinds. */
+const kinds = (effects: ClientEffect[]) =>
+  effects.filter((e) => e.kind !== "log").map((e) => e.kind);
+
+/** `source` sends `file` whole between `now` and `now + 1`; the effects of its end. */
+function serve(
+  engine: ClientEngine,
+  source: Source,
+  file: number,
+  now: number,
+  due?: number,
+): ClientEffect[] {
+  const began = engine.handle({
+    type: "fileBegan",
+    source,
+    file,
+    size: file * 1024,
+    kind: source === O ? "file" : "hit",
+    due,
+  }, now);
+  assert.deepEqual(began, []);
+  return engine.handle({ type: "fileEnded", source, file, ok: true }, now + 1);
+}
+
+describe("ClientEngine", () => {
+  it("asks nothing before the start, then one file of each source", () => {
+    const e = engineOf([2, 3, 4, 5]);
+    assert.deepEqual(e.handle({ type: "planned", routes: [] }, 0), []);
+    assert.deepEqual(requests(e.handle({ type: "started" }, 7)), [[0, 2, 7], [1, 3, 7]]);
+  });
+
+  it("follows the routes of the origin's plan", () => {
+    const e = engineOf([2, 3, 4, 5, 6]);
+    e.handle({ type: "planned", routes: [[4, O], [3, 0], [6, 1]] }, 0);
+    assert.deepEqual(requests(e.handle({ type: "started" }, 0)), [[O, 4, 0], [0, 3, 0], [1, 6, 0]]);
+    // Cache 0 then takes its routed file's shard mates, ascending.
+    assert.deepEqual(requests(serve(e, 0, 3, 10)), [[0, 2, 11]]);
+  });
+
+  it("takes routes given with the start", () => {
+    const e = engineOf([2, 3]);
+    const got = requests(e.handle({ type: "started", routes: [[2, O], [3, O]] }, 0));
+    assert.deepEqual(got, [[O, 2, 0]]);
+    assert.deepEqual(requests(serve(e, O, 2, 5)), [[O, 3, 6]]);
+  });
+
+  it("re-asks a cache's miss of the origin, as of when the cache was asked", () => {
+    const e = engineOf([2, 3]);
+    e.handle({ type: "started" }, 100);
+    const after = e.handle({ type: "missed", source: 0, file: 2 }, 130);
+    assert.deepEqual(requests(after), [[O, 2, 100]]);
+    assert.equal(e.counters.misses, 1);
+    // The origin's miss (a cache took the file's demand) sends it back to its shard.
+    assert.deepEqual(requests(e.handle({ type: "missed", source: O, file: 2 }, 140)), [[
+      0,
+      2,
+      100,
+    ]]);
+    assert.equal(e.counters.misses, 1);
+  });
+
+  it("decides after a file as of its due time, never later than now", () => {
+    const e = engineOf([2, 4, 6]);
+    e.handle({ type: "started" }, 0);
+    assert.deepEqual(requests(serve(e, 0, 2, 10, 8)), [[0, 4, 8]]);
+    assert.deepEqual(requests(serve(e, 0, 4, 20, 50)), [[0, 6, 21]]);
+  });
+
+  it("fetches a lost cache's files from the origin and tells the origin", () => {
+    const e = engineOf([2, 3, 4, 6]);
+    e.handle({ type: "started" }, 0);
+    e.handle({ type: "fileBegan", source: 0, file: 2, size: 2048, kind: "hit" }, 1);
+    const lost = e.handle({ type: "sourceLost", source: 0, reason: "reset" }, 2);
+    assert.deepEqual(kinds(lost), ["drop", "tellLost", "request"]);
+    assert.deepEqual(lost.find((x) => x.kind === "tellLost"), {
+      kind: "tellLost",
+      cache: 0,
+      generation: 0,
+    });
+    assert.deepEqual(requests(lost), [[O, 2, 2]]);
+    assert.equal(e.counters.lostSources, 1);
+    assert.equal(e.counters.hits, 1);
+    // A second break of the same cache changes nothing.
+    assert.deepEqual(e.handle({ type: "sourceLost", source: 0, reason: "again" }, 3), []);
+    assert.deepEqual(requests(serve(e, O, 2, 4)), [[O, 4, 5]]);
+    assert.deepEqual(requests(serve(e, O, 4, 6)), [[O, 6, 7]]);
+    assert.equal(e.counters.lostSources, 1);
+  });
+
+  it("treats caches unreachable at the start as lost, telling the origin of the unjoinable", () => {
+    const e = engineOf([2, 3]);
+    const fx = e.handle({
+      type: "started",
+      places: [
+        { cache: 0, generation: 2, state: "unjoinable" },
+        { cache: 1, generation: 0, state: "absent" },
+      ],
+    }, 0);
+    assert.deepEqual(fx.filter((x) => x.kind === "tellLost"), [
+      { kind: "tellLost", cache: 0, generation: 2 },
+    ]);
+    assert.deepEqual(requests(fx), [[O, 2, 0]]);
+    assert.equal(e.counters.lostSources, 2);
+  });
+
+  it("sends a rejoined cache's files back to it once joined", () => {
+    const e = engineOf([2, 3, 4, 6, 8]);
+    e.handle({ type: "started" }, 0);
+    e.handle({ type: "sourceLost", source: 0, reason: "killed" }, 1); // asks the origin for 2
+    const back = e.handle(
+      { type: "rejoin", cache: 0, generation: 1, host: "h", port: 1, files: [4, 6, 8] },
+      2,
+    );
+    assert.deepEqual(kinds(back), ["join"]);
+    assert.deepEqual(back.find((x) => x.kind === "join"), {
+      kind: "join",
+      cache: 0,
+      generation: 1,
+      host: "h",
+      port: 1,
+    });
+    // Joining: nothing of the cache's is asked anywhere meanwhile.
+    assert.deepEqual(requests(serve(e, O, 2, 3)), []);
+    const joined = e.handle({ type: "joined", cache: 0, generation: 1 }, 5);
+    assert.deepEqual(kinds(joined), ["adopt", "request"]);
+    assert.deepEqual(requests(joined), [[0, 4, 5]]);
+    assert.equal(e.counters.regainedSources, 1);
+    assert.equal(e.generation(0), 1);
+  });
+
+  it("sends a rejoined cache's files to the origin when it cannot be joined", () => {
+    const e = engineOf([2, 3, 4, 6]);
+    e.handle({ type: "started" }, 0);
+    e.handle({ type: "sourceLost", source: 0, reason: "killed" }, 1); // asks the origin for 2
+    e.handle({ type: "rejoin", cache: 0, generation: 1, host: "h", port: 1, files: [4, 6] }, 2);
+    const failed = e.handle({ type: "joinFailed", cache: 0, generation: 1, reason: "refused" }, 3);
+    assert.deepEqual(kinds(failed), ["tellLost"]);
+    assert.deepEqual(failed.find((x) => x.kind === "tellLost"), {
+      kind: "tellLost",
+      cache: 0,
+      generation: 1,
+    });
+    assert.deepEqual(requests(serve(e, O, 2, 4)), [[O, 4, 5]]);
+    assert.deepEqual(requests(serve(e, O, 4, 6)), [[O, 6, 7]]);
+    assert.equal(e.counters.regainedSources, 0);
+  });
+
+  it("replaces a cache it still reaches when the origin says another took its place", () => {
+    const e = engineOf([2, 3, 4]);
+    e.handle({ type: "started" }, 0);
+    const fx = e.handle(
+      { type: "rejoin", cache: 0, generation: 1, host: "h", port: 1, files: [2, 4] },
+      1,
+    );
+    assert.deepEqual(kinds(fx), ["drop", "tellLost", "join"]);
+    assert.deepEqual(requests(e.handle({ type: "joined", cache: 0, generation: 1 }, 2)), [
+      [0, 2, 2],
+    ]);
+  });
+
+  it("ignores a stale rejoin, and drops a join superseded by a later rejoin", () => {
+    const e = engineOf([2, 3, 4]);
+    e.handle({ type: "started", places: [{ cache: 0, generation: 3, state: "joined" }] }, 0);
+    const stale = e.handle(
+      { type: "rejoin", cache: 0, generation: 2, host: "h", port: 1, files: [2] },
+      1,
+    );
+    assert.deepEqual(kinds(stale), []);
+    e.handle({ type: "sourceLost", source: 0, reason: "x", generation: 2 }, 2); // stale: nothing
+    assert.equal(e.counters.lostSources, 0);
+    e.handle({ type: "rejoin", cache: 0, generation: 4, host: "h", port: 1, files: [2] }, 3);
+    e.handle({ type: "rejoin", cache: 0, generation: 5, host: "h", port: 2, files: [2] }, 4);
+    assert.deepEqual(e.handle({ type: "joined", cache: 0, generation: 4 }, 5), [
+      { kind: "drop", source: 0, generation: 4 },
+    ]);
+    assert.deepEqual(e.handle({ type: "joinFailed", cache: 0, generation: 4, reason: "x" }, 5), []);
+    assert.deepEqual(kinds(e.handle({ type: "joined", cache: 0, generation: 5 }, 6)), [
+      "adopt",
+      "request",
+    ]);
+  });
+
+  it("handles rejoins that came before the start at the start", () => {
+    const e = engineOf([2, 3]);
+    const early = e.handle(
+      { type: "rejoin", cache: 1, generation: 1, host: "h", port: 1, files: [3] },
+      0,
+    );
+    assert.deepEqual(early, []);
+    const fx = e.handle({ type: "started" }, 1);
+    assert.deepEqual(kinds(fx), ["drop", "tellLost", "join", "request"]);
+    assert.deepEqual(requests(fx), [[0, 2, 1]]);
+  });
+
+  it("throws on a file, a miss or a rejoin it did not ask for, changing nothing", () => {
+    const e = engineOf([2, 3]);
+    const bad = (f: () => unknown, code: "PROTOCOL" | "CORRUPT") =>
+      assert.throws(f, (x) => isForesightError(x, code));
+    bad(
+      () => e.handle({ type: "fileBegan", source: 0, file: 2, size: 2048, kind: "hit" }, 0),
+      "PROTOCOL",
+    );
+    e.handle({ type: "started" }, 0);
+    bad(
+      () => e.handle({ type: "fileBegan", source: 0, file: 4, size: 4096, kind: "hit" }, 1),
+      "PROTOCOL",
+    );
+    bad(
+      () => e.handle({ type: "fileBegan", source: O, file: 2, size: 2048, kind: "file" }, 1),
+      "PROTOCOL",
+    );
+    bad(
+      () => e.handle({ type: "fileBegan", source: 0, file: 2, size: 99, kind: "hit" }, 1),
+      "CORRUPT",
+    );
+    bad(() => e.handle({ type: "missed", source: 1, file: 2 }, 1), "PROTOCOL");
+    bad(() => e.handle({ type: "fileEnded", source: 0, file: 2, ok: true }, 1), "PROTOCOL");
+    bad(
+      () => e.handle({ type: "rejoin", cache: 2, generation: 1, host: "h", port: 1, files: [] }, 1),
+      "PROTOCOL",
+    );
+    bad(() => e.handle({ type: "stop", reason: "early" }, 1), "PROTOCOL");
+    assert.deepEqual(e.counters.hits + e.counters.misses, 0);
+    assert.deepEqual([...e.outstanding], [[0, 2], [1, 3]]);
+    serve(e, 0, 2, 2);
+    bad(() => e.handle({ type: "missed", source: 1, file: 3 }, 3) && serve(e, 1, 3, 3), "PROTOCOL");
+  });
+
+  it("says finished exactly once, when every file is in, and counts corrupt files", () => {
+    const e = engineOf([2, 3]);
+    e.handle({ type: "started" }, 0);
+    assert.deepEqual(kinds(serve(e, 0, 2, 1)), []);
+    e.handle({ type: "fileBegan", source: 1, file: 3, size: 3072, kind: "hit" }, 2);
+    const end = e.handle({ type: "fileEnded", source: 1, file: 3, ok: false }, 3);
+    assert.deepEqual(kinds(end), ["finished"]);
+    assert.ok(end.some((x) => x.kind === "log" && x.level === "error"));
+    assert.equal(e.finished, true);
+    assert.deepEqual(e.handle({ type: "sourceLost", source: 0, reason: "gone" }, 4), []);
+    assert.deepEqual(
+      e.handle({ type: "rejoin", cache: 0, generation: 1, host: "h", port: 1, files: [2] }, 4),
+      [],
+    );
+    assert.deepEqual(e.handle({ type: "stop", reason: "all done" }, 5), []);
+    assert.deepEqual({ ...e.counters, hits: 0 }, {
+      files: 2,
+      verified: 1,
+      corrupt: 1,
+      hits: 0,
+      misses: 0,
+      fromOrigin: 0,
+      lostSources: 0,
+      regainedSources: 0,
+    });
+  });
+
+  it("finishes at the start with an empty list", () => {
+    const e = engineOf([]);
+    assert.deepEqual(kinds(e.handle({ type: "started" }, 0)), ["finished"]);
+  });
+
+  it("drives the seed policy one file at a time, and nocache from the origin", () => {
+    const seed = engineOf([3, 2], { policy: "seed" });
+    assert.deepEqual(requests(seed.handle({ type: "started" }, 0)), [[0, 2, 0]]);
+    assert.deepEqual(requests(serve(seed, 0, 2, 1)), [[1, 3, 2]]);
+    const none = engineOf([3, 2], { policy: "nocache" });
+    assert.deepEqual(requests(none.handle({ type: "started" }, 0)), [[O, 2, 0]]);
+  });
+});
+
+/** A world that answers the engine's effects as a random schedule says; see the property below. */
+function runWorld(
+  policy: PolicyName,
+  caches: number,
+  list: number[],
+  tape: number[],
+): void {
+  const e = new ClientEngine({ scenario: scenario({ policy, caches }), list });
+  /** Per source: the file asked and whether its transfer began (the world's view). */
+  const asked = new Map<Source, { file: number; began: boolean }>();
+  /** Per cache place: "up", "down", or joining (with the generation being joined). */
+  const place = Array.from({ length: caches }, () => ({ state: "up", generation: 0 }));
+  const joins: { cache: number; generation: number }[] = [];
+  let maxGeneration = 0;
+  let finishedCount = 0;
+  const got = new Set<number>();
+  let now = 0;
+  const apply = (effects: ClientEffect[]) => {
+    for (const fx of effects) {
+      switch (fx.kind) {
+        case "request":
+          assert.ok(!asked.has(fx.source), `two requests outstanding on source ${fx.source}`);
+          assert.ok(fx.source === O || place[fx.source]!.state === "up", "asked a source not up");
+          assert.ok(!got.has(fx.file), `file ${fx.file} asked again`);
+          assert.ok(
+            ![...asked.values()].some((a) => a.file === fx.file),
+            `file ${fx.file} asked of two sources at once`,
+          );
+          asked.set(fx.source, { file: fx.file, began: false });
+          break;
+        case "drop":
+          if (place[fx.source]!.generation === fx.generation) {
+            asked.delete(fx.source);
+            place[fx.source]!.state = "down";
+          }
+          break;
+        case "join":
+          place[fx.cache] = { state: "joining", generation: fx.generation };
+          joins.push({ cache: fx.cache, generation: fx.generation });
+          break;
+        case "adopt":
+          place[fx.cache] = { state: "up", generation: fx.generation };
+          break;
+        case "finished":
+          finishedCount++;
+          break;
+      }
+    }
+  };
+  apply(e.handle({ type: "started" }, now));
+  let t = 0;
+  for (let step = 0; step < 100_000 && !e.finished; step++) {
+    now++;
+    const faulty = t < tape.length;
+    const roll = faulty ? tape[t++]! : 0;
+    const sources = [...asked.keys()];
+    const upCaches = place.flatMap((p, k) => p.state === "up" ? [k] : []);
+    const action = roll % 6;
+    if (faulty && action === 4 && upCaches.length > 0) {
+      const k = upCaches[roll % upCaches.length]!;
+      apply(e.handle({ type: "sourceLost", source: k, reason: "fault" }, now));
+    } else if (faulty && action === 5 && caches > 0) {
+      const k = roll % caches;
+      const files = list.filter((f) => f % caches === k && roll % (f + 2) !== 0);
+      apply(e.handle({
+        type: "rejoin",
+        cache: k,
+        generation: ++maxGeneration,
+        host: "h",
+        port: k,
+        files,
+      }, now));
+    } else if (joins.length > 0 && (!faulty || action === 3 || sources.length === 0)) {
+      const j = joins.splice(roll % joins.length, 1)[0]!;
+      const fail = faulty && roll % 2 === 1;
+      apply(e.handle(
+        fail ? { type: "joinFailed", ...j, reason: "refused" } : { type: "joined", ...j },
+        now,
+      ));
+    } else if (sources.length > 0) {
+      const source = sources[roll % sources.length]!;
+      const a = asked.get(source)!;
+      if (a.began) {
+        asked.delete(source);
+        got.add(a.file);
+        apply(e.handle({ type: "fileEnded", source, file: a.file, ok: true }, now));
+      } else if (faulty && action < 2) {
+        asked.delete(source);
+        apply(e.handle({ type: "missed", source, file: a.file }, now));
+      } else {
+        a.began = true;
+        apply(e.handle({
+          type: "fileBegan",
+          source,
+          file: a.file,
+          size: a.file * 1024,
+          kind: source === O ? "file" : "hit",
+        }, now));
+      }
+    } else if (!faulty) {
+      assert.fail("the engine waits for nothing and has not finished");
+    }
+  }
+  assert.ok(e.finished, "the engine finished");
+  assert.equal(finishedCount, 1);
+  assert.deepEqual([...got].sort((a, b) => a - b), [...new Set(list)].sort((a, b) => a - b));
+  assert.equal(e.counters.files, new Set(list).size);
+}
+
+describe("ClientEngine under random faults", () => {
+  it("never asks one source twice at once, and finishes once every request is answered", () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom<PolicyName>("foresight", "seed", "nocache", "lru"),
+        fc.integer({ min: 0, max: 3 }),
+        fc.uniqueArray(fc.integer({ min: 1, max: 40 }), { maxLength: 25, size: "medium" }),
+        fc.array(fc.nat({ max: 1_000 }), { maxLength: 200, size: "medium" }),
+        (policy, caches, list, tape) => runWorld(policy, caches, list, tape),
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
