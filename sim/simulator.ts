@@ -1,7 +1,8 @@
 /**
  * The discrete-event simulator: runs a scenario in virtual time, driving the
- * very policy objects the live roles run (built by core/policies.ts), with
- * the network model of sim/README.md:
+ * very engines the live roles run (engine/origin.ts, engine/cache.ts,
+ * engine/client.ts, which call the policies of core/policies.ts): this file
+ * only moves messages and time, with the network model of sim/README.md:
  *
  * - Every directed connection is its own link at its configured rate
  *   (origin → client `rateOriginClient`, origin → cache `rateOriginCache`,
@@ -30,11 +31,11 @@
  */
 
 import { ForesightError } from "../errors.ts";
-import { makeClientPolicy } from "../core/policies.ts";
 import { CacheEngine, type CacheInput } from "../engine/cache.ts";
+import { ClientEngine, type ClientInput } from "../engine/client.ts";
 import { type OriginEffect, OriginEngine, type OriginInput } from "../engine/origin.ts";
 import type { ControlMessage } from "../protocol/control_message.ts";
-import { type CachePolicy, type ClientPolicy, ORIGIN_SOURCE, type Source } from "../core/policy.ts";
+import { ORIGIN_SOURCE, type Source } from "../core/policy.ts";
 import { requestList, type Scenario } from "../core/scenario.ts";
 import { EventQueue } from "./event_queue.ts";
 import { Link } from "./link.ts";
@@ -53,12 +54,9 @@ export interface SimOptions {
 }
 
 interface ClientState {
-  readonly policy: ClientPolicy;
-  readonly wanted: ReadonlySet<number>;
-  readonly got: Set<number>;
-  readonly busy: Set<Source>;
+  /** The engine the live client runs. */
+  readonly engine: ClientEngine;
   readonly stats: SimClient;
-  finished: boolean;
 }
 
 interface CacheState {
@@ -125,11 +123,7 @@ export function simulate(scenario: Scenario, options: SimOptions = {}): SimResul
   });
 
   const clients: ClientState[] = lists.map((list, c) => ({
-    policy: makeClientPolicy(s, list),
-    wanted: new Set(list),
-    got: new Set(),
-    busy: new Set(),
-    finished: false,
+    engine: new ClientEngine({ scenario: s, list, size }),
     stats: {
       index: c,
       requested: list.length,
@@ -160,7 +154,16 @@ export function simulate(scenario: Scenario, options: SimOptions = {}): SimResul
           const c = e.to.index;
           toClient[c]!.send({
             size: size(file),
-            onFinish: () => clientReceived(c, file, ORIGIN_SOURCE),
+            onStart: (end) =>
+              toClientEngine(c, {
+                type: "fileBegan",
+                source: ORIGIN_SOURCE,
+                file,
+                size: size(file),
+                kind: "file",
+                due: end,
+              }),
+            onFinish: () => received(c, ORIGIN_SOURCE, file),
           });
           return;
         }
@@ -215,13 +218,13 @@ export function simulate(scenario: Scenario, options: SimOptions = {}): SimResul
   const clientMessage = (c: number, m: ControlMessage) => {
     switch (m.type) {
       case "plan":
-        clients[c]!.policy.route(m.routes);
+        toClientEngine(c, { type: "planned", routes: m.routes });
         return;
       case "start":
-        send(() => pump(c));
+        send(() => toClientEngine(c, { type: "started" }));
         return;
       case "miss":
-        send(() => clientMissed(c, m.file, ORIGIN_SOURCE));
+        send(() => toClientEngine(c, { type: "missed", source: ORIGIN_SOURCE, file: m.file }));
         return;
     }
   };
@@ -241,21 +244,28 @@ export function simulate(scenario: Scenario, options: SimOptions = {}): SimResul
         case "hit": {
           const c = e.conn;
           const file = e.file;
-          clients[c]!.stats.hits++;
           cache.toClient[c]!.send({
             size: size(file),
             readyAt: cache.arriving.get(file),
+            onStart: (end) =>
+              toClientEngine(c, {
+                type: "fileBegan",
+                source: k,
+                file,
+                size: size(file),
+                kind: "hit",
+                due: end,
+              }),
             onFinish: () => {
               cache.stats.bytesToClients += size(file);
               toCache(k, { type: "served", conn: c, file });
-              clientReceived(c, file, k);
+              received(c, k, file);
             },
           });
           break;
         }
         case "miss":
-          clients[e.conn]!.stats.misses++;
-          send(() => clientMissed(e.conn, e.file, k));
+          send(() => toClientEngine(e.conn, { type: "missed", source: k, file: e.file }));
           break;
         case "evict":
           cache.arriving.delete(e.file);
@@ -264,56 +274,25 @@ export function simulate(scenario: Scenario, options: SimOptions = {}): SimResul
     }
   };
 
-  // ---- clients ----
-  const pump = (c: number) => {
+  // ---- clients: the engine the live client runs ----
+  /** Hands `input` to client `c`'s engine and carries out its effects. */
+  const toClientEngine = (c: number, input: ClientInput) => {
     const client = clients[c]!;
-    if (client.finished) return;
-    if (client.policy.finished) {
-      client.finished = true;
-      client.stats.finishSeconds = agenda.now;
-      send(() => toOrigin({ type: "done", client: c }));
-      return;
-    }
-    for (const { file, source } of client.policy.poll(client.busy)) {
-      if (client.busy.has(source)) {
-        throw new ForesightError(
-          "INTERNAL",
-          `Cannot fetch file ${file}: client ${c} already has a fetch on source ${source}`,
-        );
+    for (const e of client.engine.handle(input, agenda.now)) {
+      if (e.kind === "request") {
+        const { source, file } = e;
+        if (source === ORIGIN_SOURCE) send(() => toOrigin({ type: "request", client: c, file }));
+        else send(() => toCache(source, { type: "requested", conn: c, client: c, file }));
+      } else if (e.kind === "finished") {
+        client.stats.finishSeconds = agenda.now;
+        send(() => toOrigin({ type: "done", client: c }));
       }
-      client.busy.add(source);
-      if (source === ORIGIN_SOURCE) send(() => toOrigin({ type: "request", client: c, file }));
-      else if (caches[source]) {
-        send(() => toCache(source, { type: "requested", conn: c, client: c, file }));
-      } else {throw new ForesightError(
-          "INTERNAL",
-          `Cannot fetch file ${file}: client ${c} has no source ${source}`,
-        );}
     }
   };
-
-  const clientReceived = (c: number, file: number, source: Source) => {
-    const client = clients[c]!;
-    if (!client.wanted.has(file) || client.got.has(file)) {
-      throw new ForesightError(
-        "INTERNAL",
-        `Cannot accept file ${file} at client ${c}: not wanted, or already held`,
-      );
-    }
-    client.got.add(file);
-    client.busy.delete(source);
-    client.stats.files++;
-    client.stats.bytes += size(file);
-    if (source === ORIGIN_SOURCE) client.stats.fromOrigin++;
-    client.policy.received(file, source);
-    pump(c);
-  };
-
-  const clientMissed = (c: number, file: number, source: Source) => {
-    const client = clients[c]!;
-    client.busy.delete(source);
-    client.policy.missed(file, source);
-    pump(c);
+  /** Every byte of `file` from `source` is in (the simulator's bytes are always right). */
+  const received = (c: number, source: Source, file: number) => {
+    clients[c]!.stats.bytes += size(file);
+    toClientEngine(c, { type: "fileEnded", source, file, ok: true });
   };
 
   // ---- registration, lists and warm-up (before time 0), then the start ----
@@ -335,10 +314,17 @@ export function simulate(scenario: Scenario, options: SimOptions = {}): SimResul
     }
   }
   for (const [c, client] of clients.entries()) {
-    if (!client.finished) {
+    const n = client.engine.counters;
+    Object.assign(client.stats, {
+      files: n.files,
+      hits: n.hits,
+      misses: n.misses,
+      fromOrigin: n.fromOrigin,
+    });
+    if (!client.engine.finished) {
       throw new ForesightError(
         "INTERNAL",
-        `Cannot finish the simulation of policy "${s.policy}": client ${c} holds ${client.got.size} of ${client.wanted.size} files when nothing more can happen (t=${
+        `Cannot finish the simulation of policy "${s.policy}": client ${c} holds ${n.files} of ${client.stats.requested} files when nothing more can happen (t=${
           agenda.now.toFixed(3)
         } s)`,
       );
