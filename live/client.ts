@@ -27,6 +27,7 @@ import { lastPause } from "./stall_watch.ts";
 import { awaitWelcome, nextMessage } from "./handshake.ts";
 import { connectWithRetry } from "./connect.ts";
 import { fetchAll } from "./client_fetch.ts";
+import type { EngineEvent } from "../protocol/role_event.ts";
 
 /** Options of {@link runClient}. */
 export interface ClientOptions {
@@ -36,7 +37,7 @@ export interface ClientOptions {
   readonly index?: number;
   readonly log: Logger;
   readonly clock?: Clock;
-  readonly onEvent?: (event: Record<string, unknown>) => void;
+  readonly onEvent?: (event: EngineEvent) => void;
   /** Receives the role's read-only view once it exists (admin API, metrics). */
   readonly onView?: (view: RoleView) => void;
   /** Shared secret, proven to the origin and the caches. */

@@ -32,6 +32,7 @@ import {
   register,
 } from "./origin_state.ts";
 import { cutLink, loseCache, loseClient, pushMembers, rejoin } from "./origin_faults.ts";
+import type { EngineEvent } from "../protocol/role_event.ts";
 
 /** Options of {@link runOrigin}. */
 export interface OriginOptions {
@@ -43,7 +44,7 @@ export interface OriginOptions {
   /** Called once listening, with the bound address. */
   readonly onListening?: (address: Address) => void;
   /** Called with progress and lifecycle events. */
-  readonly onEvent?: (event: Record<string, unknown>) => void;
+  readonly onEvent?: (event: EngineEvent) => void;
   /** Aborts the run. */
   readonly signal?: AbortSignal;
   /** Receives the role's read-only view once it exists (admin API, metrics). */

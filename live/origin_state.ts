@@ -18,6 +18,7 @@ import type { Peer } from "./peer.ts";
 import { fileRange } from "./file_parts.ts";
 import type { Hello } from "./handshake.ts";
 import { ForesightError } from "../errors.ts";
+import type { EngineEvent } from "../protocol/role_event.ts";
 
 /** What the origin reports when it ends. */
 export interface OriginSummary {
@@ -102,7 +103,7 @@ export interface OriginState {
   finished: boolean;
   readonly summary: OriginSummary;
   /** Reports a lifecycle event. */
-  emit(event: Record<string, unknown>): void;
+  emit(event: EngineEvent): void;
   /** Ends the run: every peer is told to stop. */
   stopAll(reason: string): void;
   /**

@@ -13,6 +13,7 @@ import type { LogFields, Logger, LogLevel } from "../core/log.ts";
 import * as v from "valibot";
 import { ForesightError } from "../errors.ts";
 import type { FlagSpecs } from "./flags.ts";
+import type { RoleEvent, RoleName } from "../protocol/role_event.ts";
 
 export { scenarioFlags, scenarioFrom, scenarioHelp } from "./scenario_flags.ts";
 
@@ -60,10 +61,10 @@ export function stderrLogger(
  *
  * @example
  * ```ts
- * emitEvent({ event: "listening", role: "data", port: 9000 }); // {"event":"listening",...}
+ * emitEvent({ event: "listening", role: "data", host: "127.0.0.1", port: 9000 }); // {"event":"listening",...}
  * ```
  */
-export function emitEvent(event: Record<string, unknown>): void {
+export function emitEvent(event: RoleEvent): void {
   process.stdout.write(JSON.stringify(event) + "\n");
 }
 
@@ -260,7 +261,10 @@ export function rssSampler(): { peak(): number; stop(): void } {
  * await runMain("data", async () => ({ ok: true })); // prints the summary event, exits 0
  * ```
  */
-export async function runMain(role: string, main: () => Promise<{ ok: boolean }>): Promise<never> {
+export async function runMain(
+  role: RoleName,
+  main: () => Promise<{ ok: boolean }>,
+): Promise<never> {
   const rss = rssSampler();
   try {
     const summary = await main();

@@ -17,6 +17,7 @@ import {
 } from "../../../core/scenario.ts";
 import type { LogFields, Logger, LogLevel } from "../../../core/log.ts";
 import { isForesightError } from "../../../errors.ts";
+import type { EngineEvent } from "../../../protocol/role_event.ts";
 import { type Message, PROTOCOL_VERSION } from "../../../protocol/mod.ts";
 import type { Hello } from "../../../live/handshake.ts";
 import type { Peer } from "../../../live/peer.ts";
@@ -61,7 +62,7 @@ interface World {
   policy: OriginPolicy;
   caches: Fake[];
   clients: Fake[];
-  events: Record<string, unknown>[];
+  events: EngineEvent[];
   stops: string[];
   journal: string[];
   /** Every record logged at warn or above. */
@@ -117,7 +118,7 @@ function world(policy: PolicyName = "seed", capacityKiB = 12): World {
     capacityKiB,
     policy,
   });
-  const events: Record<string, unknown>[] = [];
+  const events: EngineEvent[] = [];
   const stops: string[] = [];
   const journal: string[] = [];
   const warnings: World["warnings"] = [];
@@ -166,7 +167,7 @@ function serveDirect(st: OriginState, client: number, file: number): void {
   st.servedTo[client]!.add(file);
 }
 
-const named = (events: Record<string, unknown>[], name: string) =>
+const named = (events: EngineEvent[], name: EngineEvent["event"]) =>
   events.filter((e) => e.event === name);
 
 const releases = (peer: Fake) => peer.sent.filter((m) => m.type === "release");
