@@ -6,7 +6,6 @@
  */
 
 import process from "node:process";
-import { parseArgs } from "node:util";
 import type { Address, NetAdapter, RuntimeName } from "../net/types.ts";
 import { detectRuntime, loadAdapter } from "../net/select.ts";
 import type { LogFields, Logger, LogLevel } from "../core/log.ts";
@@ -174,39 +173,6 @@ export function wholeFrom(
     );
   }
   return n;
-}
-
-/**
- * Parses argv with the given flag set (strict: unknown flags are errors); no environment, no config.
- *
- * @example
- * ```ts
- * parseFlags(["--json"], { json: { type: "boolean", default: false } }); // { json: true }
- * ```
- */
-export function parseFlags<
-  T extends Record<
-    string,
-    { type: "string" | "boolean"; default?: string | boolean; short?: string }
-  >,
->(argv: string[], options: T) {
-  const plain: Record<
-    string,
-    { type: "string" | "boolean"; default?: string | boolean; short?: string }
-  > = {};
-  for (const [k, o] of Object.entries(options)) {
-    plain[k] = {
-      type: o.type,
-      ...(o.default !== undefined ? { default: o.default } : {}),
-      ...(o.short ? { short: o.short } : {}),
-    };
-  }
-  try {
-    return parseArgs({ args: argv, options: plain, strict: true, allowPositionals: false })
-      .values as Record<string, string | boolean | undefined>;
-  } catch (e) {
-    throw new ForesightError("CONFIG", `Cannot parse flags: ${(e as Error).message}`, { cause: e });
-  }
 }
 
 /**
