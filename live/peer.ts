@@ -10,8 +10,8 @@
  * {@link PeerOptions.idleMs} without writing, and closes the connection
  * (`TIMEOUT`) when nothing at all has arrived for `idleMs`; pings are never
  * yielded by {@link Peer.messages}. These limits and the write stall limit
- * are enforced by one coarse timer per process (stall_watch.ts), which
- * samples counters; nothing runs per chunk.
+ * are enforced by the coarse timer of a {@link StallWatch} (one per role,
+ * or the process's shared one), which samples counters; nothing runs per chunk.
  *
  * @module
  */
@@ -19,8 +19,8 @@
 import type { Conn } from "../net/types.ts";
 import type { Pacer } from "../core/pacer.ts";
 import type { Logger } from "../core/log.ts";
-import { watchStalls } from "./stall_watch.ts";
-import { FRAME_MS, IDLE_MS } from "./limits.ts";
+import { sharedStallWatch, type StallWatch } from "./stall_watch.ts";
+import { FRAME_MS, IDLE_MS, WRITE_STALL_MS } from "./limits.ts";
 import { ForesightError, isForesightError } from "../errors.ts";
 import {
   CHUNK_BYTES,
@@ -51,7 +51,10 @@ export interface PeerOptions {
   readonly maxBody?: number;
   /** Where decode failures and resets are reported. */
   readonly log: Logger;
-  /** How long one write may wait for the peer to read before the connection is closed (default 10 s). */
+  /**
+   * How long one write may wait for the peer to read before the connection is
+   * closed (default {@link WRITE_STALL_MS}, 10 s).
+   */
   readonly stallMs?: number;
   /**
    * How long a frame may take to arrive in full once its first bytes have
@@ -68,10 +71,9 @@ export interface PeerOptions {
    * spends on a message does not count.
    */
   readonly idleMs?: number;
+  /** Whose timer enforces these limits (default: {@link sharedStallWatch}, on the real clock). */
+  readonly watch?: StallWatch;
 }
-
-/** Default of {@link PeerOptions.stallMs}. */
-export const DEFAULT_STALL_MS = 10_000;
 
 /**
  * A connection that speaks Foresight messages.
@@ -93,7 +95,9 @@ export class Peer {
   #closed = false;
   #payloadSent = 0;
   #frame: Uint8Array | undefined;
+  /** When the write in progress began, on the stall watch's clock. */
   #writingSince: number | undefined;
+  readonly #stalls: StallWatch;
   /** The decoder of {@link messages}, once it runs. */
   #decoder: FrameDecoder | undefined;
   /** Frames decoded so far: names the pending frame for the stall watch. */
@@ -117,7 +121,8 @@ export class Peer {
     this.#maxBody = options.maxBody ?? DEFAULT_MAX_BODY;
     this.#log = options.log;
     this.#idleMs = options.idleMs ?? IDLE_MS;
-    const unwatch = watchStalls(
+    const stalls = this.#stalls = options.watch ?? sharedStallWatch();
+    const unwatch = stalls.watch(
       {
         writingSince: () => this.#writingSince,
         stalled: (ms) => {
@@ -150,8 +155,7 @@ export class Peer {
         },
         idle: () => this.#idle(),
       },
-      options.stallMs ?? DEFAULT_STALL_MS,
-      () => performance.now(),
+      options.stallMs ?? WRITE_STALL_MS,
       options.frameMs ?? FRAME_MS,
       this.#idleMs,
     );
@@ -226,7 +230,7 @@ export class Peer {
 
   /** Writes, recording since when a write waits (for the stall watch). */
   async #write(bytes: Uint8Array): Promise<void> {
-    this.#writingSince = performance.now();
+    this.#writingSince = this.#stalls.clock.now();
     this.#writes++;
     try {
       await this.conn.write(bytes);
