@@ -16,7 +16,7 @@
  * @module
  */
 
-import type { Conn } from "../net/types.ts";
+import { type Conn, LENT_BYTES } from "../net/types.ts";
 import type { Pacer } from "../core/pacer.ts";
 import type { Logger } from "../core/log.ts";
 import { sharedStallWatch, type StallWatch } from "./stall_watch.ts";
@@ -47,7 +47,10 @@ export type FileHeader = Extract<Message, { type: "file" | "hit" }>;
 export interface PeerOptions {
   /** Paces file bytes sent on this link; none = unpaced. */
   readonly pacer?: Pacer;
-  /** Largest frame body accepted. */
+  /**
+   * Largest frame body accepted (default `DEFAULT_MAX_BODY`, 1 MiB); a frame
+   * of it and its header must fit in what the adapters lend (`LENT_BYTES`).
+   */
   readonly maxBody?: number;
   /** Where decode failures and resets are reported. */
   readonly log: Logger;
@@ -73,6 +76,35 @@ export interface PeerOptions {
   readonly idleMs?: number;
   /** Whose timer enforces these limits (default: {@link sharedStallWatch}, on the real clock). */
   readonly watch?: StallWatch;
+}
+
+/**
+ * The largest frame body a peer can read: a partial frame (header and body)
+ * is held as views of the chunks an adapter lends, which stay valid for
+ * {@link LENT_BYTES} more bytes only.
+ */
+export const MAX_LENT_BODY: number = LENT_BYTES - HEADER_BYTES;
+
+/**
+ * `maxBody` when a peer can read frames that large without copying them.
+ *
+ * @throws {ForesightError} CONFIG when a frame of `maxBody` and its header would outlive the adapters' lent bytes
+ * @example
+ * ```ts
+ * lendableMaxBody(DEFAULT_MAX_BODY); // 1048576
+ * lendableMaxBody(4 * DEFAULT_MAX_BODY); // throws CONFIG
+ * ```
+ */
+export function lendableMaxBody(maxBody: number): number {
+  if (!(maxBody <= MAX_LENT_BODY)) {
+    throw new ForesightError(
+      "CONFIG",
+      `Cannot read frames of up to ${maxBody} bytes: the adapters lend ${LENT_BYTES} bytes ` +
+        `of a connection at a time, which holds a body of at most ${MAX_LENT_BODY} bytes ` +
+        `after its ${HEADER_BYTES}-byte header`,
+    );
+  }
+  return maxBody;
 }
 
 /**
@@ -118,7 +150,7 @@ export class Peer {
   constructor(conn: Conn, options: PeerOptions) {
     this.conn = conn;
     this.#pacer = options.pacer;
-    this.#maxBody = options.maxBody ?? DEFAULT_MAX_BODY;
+    this.#maxBody = lendableMaxBody(options.maxBody ?? DEFAULT_MAX_BODY);
     this.#log = options.log;
     this.#idleMs = options.idleMs ?? IDLE_MS;
     const stalls = this.#stalls = options.watch ?? sharedStallWatch();
