@@ -14,6 +14,7 @@
  */
 
 import type { Scenario } from "../core/scenario.ts";
+import type { RoleEvent } from "../protocol/role_event.ts";
 
 /** The three kinds of link. */
 export type LinkName = "originToCache" | "originToClient" | "cacheToClient";
@@ -151,7 +152,7 @@ export class RunTimeline {
    * @param e the event (`progress`, `stats`, `start`, `summary`; others are ignored)
    * @param now wall seconds, on the clock `t0` was read from
    */
-  record(who: { role: string; index: number }, e: Record<string, unknown>, now: number): void {
+  record(who: { role: string; index: number }, e: RoleEvent, now: number): void {
     this.#last = Math.max(this.#last, now - this.#t0);
     const kind = e.event;
     if (who.role === "data") {
@@ -167,12 +168,14 @@ export class RunTimeline {
     }
     if (who.role === "client" && (kind === "progress" || kind === "stats" || kind === "summary")) {
       const c = this.#clients.get(who.index) ?? this.#newClient(who.index);
-      c.files = num(e.files, c.files);
-      c.of = num(e.of, num(e.requested, c.of)) || c.of;
-      c.bytes = num(e.bytes, c.bytes);
-      c.hits = num(e.hits, c.hits);
-      c.misses = num(e.misses, c.misses);
-      c.simSeconds = num(e.finishSimSeconds, num(e.simSeconds, c.simSeconds));
+      // A progress event's fields, or a client's stats and summary counters, by name.
+      const f: Readonly<Record<string, unknown>> = { ...e };
+      c.files = num(f.files, c.files);
+      c.of = num(f.of, num(f.requested, c.of)) || c.of;
+      c.bytes = num(f.bytes, c.bytes);
+      c.hits = num(f.hits, c.hits);
+      c.misses = num(f.misses, c.misses);
+      c.simSeconds = num(f.finishSimSeconds, num(f.simSeconds, c.simSeconds));
       c.done = c.of > 0 && c.files >= c.of;
       this.#clients.set(who.index, c);
       return;

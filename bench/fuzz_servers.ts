@@ -172,7 +172,7 @@ export async function startGeneration(
     log,
     secret,
     maxConnections,
-    onEvent: (e) => e.event === "registered" && registered(e.port as number),
+    onEvent: (e) => e.event === "registered" && registered(e.port),
   });
   const cache = { host, port: await within(cachePort, 10_000, "register the cache") };
   const g: Generation = {

@@ -9,8 +9,11 @@
 export interface Clock {
   /** Milliseconds since an arbitrary origin; never decreases. */
   now(): number;
-  /** Resolves after `ms` milliseconds (at once when `ms` <= 0). */
-  sleep(ms: number): Promise<void>;
+  /**
+   * Resolves after `ms` milliseconds (at once when `ms` <= 0); rejects with
+   * the signal's reason once `signal` aborts, and forgets the wait.
+   */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
 
 /**
@@ -27,7 +30,24 @@ export interface Clock {
  */
 export const realClock: Clock = {
   now: () => performance.timeOrigin + performance.now(),
-  sleep: (ms) => ms <= 0 ? Promise.resolve() : new Promise((resolve) => setTimeout(resolve, ms)),
+  sleep: (ms, signal) => {
+    if (signal === undefined) {
+      return ms <= 0 ? Promise.resolve() : new Promise((resolve) => setTimeout(resolve, ms));
+    }
+    if (signal.aborted) return Promise.reject(signal.reason);
+    if (ms <= 0) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const onAbort = () => {
+        clearTimeout(timer);
+        reject(signal.reason);
+      };
+      const timer = setTimeout(() => {
+        signal.removeEventListener("abort", onAbort);
+        resolve();
+      }, ms);
+      signal.addEventListener("abort", onAbort, { once: true });
+    });
+  },
 };
 
 /**
@@ -49,10 +69,28 @@ export class ManualClock implements Clock {
     return this.#now;
   }
 
-  /** Resolves when {@link advance} has moved time past `now() + ms`. */
-  sleep(ms: number): Promise<void> {
+  /**
+   * Resolves when {@link advance} has moved time past `now() + ms`; rejects
+   * with the signal's reason once `signal` aborts.
+   */
+  sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    if (signal?.aborted) return Promise.reject(signal.reason);
     if (ms <= 0) return Promise.resolve();
-    return new Promise((resolve) => this.#sleepers.push({ until: this.#now + ms, resolve }));
+    return new Promise((resolve, reject) => {
+      const onAbort = () => {
+        this.#sleepers = this.#sleepers.filter((s) => s !== sleeper);
+        reject(signal?.reason);
+      };
+      const sleeper = {
+        until: this.#now + ms,
+        resolve: () => {
+          signal?.removeEventListener("abort", onAbort);
+          resolve();
+        },
+      };
+      this.#sleepers.push(sleeper);
+      signal?.addEventListener("abort", onAbort, { once: true });
+    });
   }
 
   /** Moves time forward by `ms` and wakes every sleeper that is due. */

@@ -23,6 +23,7 @@ import { connectWithRetry } from "./connect.ts";
 import { cacheState, type CacheSummary, cacheView } from "./cache_state.ts";
 import { serveClient } from "./cache_clients.ts";
 import { carry, drive } from "./cache_effects.ts";
+import type { EngineEvent } from "../protocol/role_event.ts";
 
 /** Options of {@link runCache}. */
 export interface CacheOptions {
@@ -35,7 +36,7 @@ export interface CacheOptions {
   readonly index?: number;
   readonly log: Logger;
   readonly clock?: Clock;
-  readonly onEvent?: (event: Record<string, unknown>) => void;
+  readonly onEvent?: (event: EngineEvent) => void;
   /** Receives the role's read-only view once it exists (admin API, metrics). */
   readonly onView?: (view: RoleView) => void;
   /** Shared secret: proven to the origin, and required of clients. */

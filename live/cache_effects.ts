@@ -38,7 +38,7 @@ export function carry(st: CacheState, effects: readonly CacheEffect[]): Promise<
   for (const e of effects) {
     switch (e.kind) {
       case "report":
-        st.onEvent?.({ ...e.event });
+        st.onEvent?.(e.event);
         break;
       case "log":
         st.log.log(e.level, e.message, e.fields);

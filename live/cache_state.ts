@@ -8,6 +8,7 @@
  * @module
  */
 
+import type { EngineEvent } from "../protocol/role_event.ts";
 import type { Clock } from "../core/clock.ts";
 import type { Logger } from "../core/log.ts";
 import type { FileBuffer } from "../core/file_buffer.ts";
@@ -50,7 +51,7 @@ export interface CacheState {
   readonly pages: PagePool;
   readonly summary: CacheSummary;
   /** Receives what the engine reports. */
-  readonly onEvent: ((event: Record<string, unknown>) => void) | undefined;
+  readonly onEvent: ((event: EngineEvent) => void) | undefined;
   /** The connection to the origin, once open. */
   origin: Peer | undefined;
   /** The id of the next client connection. */
@@ -68,7 +69,7 @@ export interface CacheState {
 export function cacheState(
   log: Logger,
   clock: Clock,
-  onEvent?: (event: Record<string, unknown>) => void,
+  onEvent?: (event: EngineEvent) => void,
 ): CacheState {
   return {
     log,

@@ -24,10 +24,11 @@ import {
 } from "../protocol/mod.ts";
 import { Peer } from "./peer.ts";
 import { CONNECT_DEADLINE_MS, IDLE_MS, JOIN_MS } from "./limits.ts";
-import { lastPause } from "./stall_watch.ts";
+import { StallWatch } from "./stall_watch.ts";
 import { awaitWelcome, nextMessage } from "./handshake.ts";
 import { connectWithRetry } from "./connect.ts";
 import { fetchAll } from "./client_fetch.ts";
+import type { EngineEvent } from "../protocol/role_event.ts";
 
 /** Options of {@link runClient}. */
 export interface ClientOptions {
@@ -37,7 +38,7 @@ export interface ClientOptions {
   readonly index?: number;
   readonly log: Logger;
   readonly clock?: Clock;
-  readonly onEvent?: (event: Record<string, unknown>) => void;
+  readonly onEvent?: (event: EngineEvent) => void;
   /** Receives the role's read-only view once it exists (admin API, metrics). */
   readonly onView?: (view: RoleView) => void;
   /** Shared secret, proven to the origin and the caches. */
@@ -81,6 +82,7 @@ export interface ClientSummary {
 export async function runClient(options: ClientOptions): Promise<ClientSummary> {
   const { adapter, log } = options;
   const clock = options.clock ?? realClock;
+  const stalls = new StallWatch(clock);
   const summary: ClientSummary = {
     ok: false,
     index: -1,
@@ -120,7 +122,7 @@ export async function runClient(options: ClientOptions): Promise<ClientSummary> 
       clock,
       deadlineMs: options.connectDeadlineMs ?? CONNECT_DEADLINE_MS,
     });
-    const origin = new Peer(originConn, { log, idleMs: options.idleMs });
+    const origin = new Peer(originConn, { log, idleMs: options.idleMs, watch: stalls });
     sources.set(ORIGIN_SOURCE, origin);
     const originMsgs = origin.messages();
     await origin.send({
@@ -152,7 +154,7 @@ export async function runClient(options: ClientOptions): Promise<ClientSummary> 
     /** Connects to a cache and joins it as this client. */
     const joinCache = async (address: Address) => {
       const conn = await connectWithRetry(adapter, address, { log, clock, deadlineMs: 10_000 });
-      const peer = new Peer(conn, { log, idleMs: options.idleMs });
+      const peer = new Peer(conn, { log, idleMs: options.idleMs, watch: stalls });
       const msgs = peer.messages();
       try {
         await peer.send({
@@ -303,8 +305,8 @@ export async function runClient(options: ClientOptions): Promise<ClientSummary> 
     // peers count from the last byte, up to a third of it before): they
     // have likely dropped this client; say so, whatever broke first on resuming.
     const idleMs = options.idleMs ?? IDLE_MS;
-    const pause = lastPause();
-    if (pause.ms >= idleMs * 2 / 3 && performance.now() - pause.endedAt < 10_000) {
+    const pause = stalls.lastPause();
+    if (pause.ms >= idleMs * 2 / 3 && clock.now() - pause.endedAt < 10_000) {
       summary.error = `Cannot go on: this client was stopped for ${
         Math.round(pause.ms)
       } ms (the idle limit is ${idleMs} ms), and its peers dropped it: ${summary.error}`;

@@ -9,16 +9,22 @@ import type { Address, Conn, NetAdapter } from "../net/types.ts";
 import type { Logger } from "../core/log.ts";
 import { type Clock, realClock } from "../core/clock.ts";
 import { ForesightError, isForesightError } from "../errors.ts";
+import {
+  CONNECT_ATTEMPT_MS,
+  CONNECT_DEADLINE_MS,
+  CONNECT_FIRST_DELAY_MS,
+  CONNECT_MAX_DELAY_MS,
+} from "./limits.ts";
 
 /** Options of {@link connectWithRetry}. */
 export interface RetryOptions {
   readonly log: Logger;
   readonly clock?: Clock;
-  /** Give up after this many ms (default 30 000). */
+  /** Give up after this many ms (default {@link CONNECT_DEADLINE_MS}, 30 s). */
   readonly deadlineMs?: number;
-  /** First delay between attempts (default 100 ms), doubled up to `maxDelayMs`. */
+  /** First delay between attempts (default {@link CONNECT_FIRST_DELAY_MS}, 100 ms), doubled up to `maxDelayMs`. */
   readonly firstDelayMs?: number;
-  /** Longest delay between attempts (default 2000 ms). */
+  /** Longest delay between attempts (default {@link CONNECT_MAX_DELAY_MS}, 2 s). */
   readonly maxDelayMs?: number;
 }
 
@@ -33,8 +39,9 @@ export async function connectWithRetry(
   options: RetryOptions,
 ): Promise<Conn> {
   const clock = options.clock ?? realClock;
-  const deadline = clock.now() + (options.deadlineMs ?? 30_000);
-  let delay = options.firstDelayMs ?? 100;
+  const deadlineMs = options.deadlineMs ?? CONNECT_DEADLINE_MS;
+  const deadline = clock.now() + deadlineMs;
+  let delay = options.firstDelayMs ?? CONNECT_FIRST_DELAY_MS;
   let attempts = 0;
   let last: unknown;
   while (true) {
@@ -43,7 +50,7 @@ export async function connectWithRetry(
       return await adapter.connect({
         host: to.host,
         port: to.port,
-        timeoutMs: Math.max(100, Math.min(10_000, deadline - clock.now())),
+        timeoutMs: Math.max(100, Math.min(CONNECT_ATTEMPT_MS, deadline - clock.now())),
       });
     } catch (e) {
       last = e;
@@ -54,14 +61,14 @@ export async function connectWithRetry(
         options.log.log("info", "server not there yet; retrying", { host: to.host, port: to.port });
       }
       await clock.sleep(delay);
-      delay = Math.min(delay * 2, options.maxDelayMs ?? 2000);
+      delay = Math.min(delay * 2, options.maxDelayMs ?? CONNECT_MAX_DELAY_MS);
     }
   }
   throw new ForesightError(
     "TIMEOUT",
-    `Cannot connect to ${to.host}:${to.port}: ${attempts} attempts failed within ${
-      options.deadlineMs ?? 30_000
-    } ms (last: ${(last as Error)?.message})`,
+    `Cannot connect to ${to.host}:${to.port}: ${attempts} attempts failed within ${deadlineMs} ms (last: ${
+      (last as Error)?.message
+    })`,
     { cause: last },
   );
 }

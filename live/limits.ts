@@ -1,15 +1,17 @@
 /**
- * The limits every role enforces, with their defaults. Each is a constant
- * here and an option of the role where it can be changed.
+ * The limits every role enforces, with their defaults: each is a constant
+ * here, except the two the codec enforces, which live beside it in
+ * protocol/ (the frame body and the list length), and an option of the
+ * role (or of `Peer`) where it can be changed.
  *
  * | limit | default | where |
  * | --- | --- | --- |
- * | frame body | 1 MiB | protocol/frame.ts `DEFAULT_MAX_BODY`: larger frames close the connection |
- * | request list | `requests` of the scenario (and at most 100,000 ids per list) | origin; protocol `DEFAULT_MAX_LIST` |
+ * | frame body | 1 MiB, at most `LENT_BYTES` − 5 (net/types.ts) | protocol/frame.ts `DEFAULT_MAX_BODY` (`PeerOptions.maxBody`): larger frames close the connection |
+ * | request list | `requests` of the scenario (and at most 100,000 ids per list) | origin; protocol/messages.ts `DEFAULT_MAX_LIST` |
  * | handshake | 5 s for `hello` (and for the answer to a challenge) | origin, cache |
  * | join | 10 s for the server's `welcome` | cache, client |
- * | connections | 1024 open at once per server | origin, cache |
- * | connect | 30 s of retries (backoff 0.1 → 2 s) to reach a server | cache, client |
+ * | connections | 1024 open at once per server | origin, cache (`--max-connections`) |
+ * | connect | 30 s of retries (backoff 0.1 → 2 s, 10 s per attempt) to reach a server | cache, client (`--connect-deadline-ms`) |
  * | write | 10 s for one write to be taken by a peer that stops reading | every connection (`PeerOptions.stallMs`) |
  * | frame | 10 s for the rest of a frame once its first bytes arrived | every connection (`PeerOptions.frameMs`) |
  * | idle | 30 s with nothing received, after the handshake; `ping` goes out after a third of it without a write | every connection (`PeerOptions.idleMs`, `--idle-ms`, `FORESIGHT_IDLE_MS`) |
@@ -25,6 +27,14 @@ export const JOIN_MS = 10_000;
 export const DEFAULT_MAX_CONNECTIONS = 1024;
 /** How long a role keeps retrying to reach a server. */
 export const CONNECT_DEADLINE_MS = 30_000;
+/** The first wait between two attempts to reach a server; it doubles after each. */
+export const CONNECT_FIRST_DELAY_MS = 100;
+/** The longest wait between two attempts to reach a server. */
+export const CONNECT_MAX_DELAY_MS = 2_000;
+/** The longest one attempt to reach a server may take. */
+export const CONNECT_ATTEMPT_MS = 10_000;
+/** How long one write may wait for a peer that stops reading before its connection is closed. */
+export const WRITE_STALL_MS = 10_000;
 /**
  * How long the rest of a frame may take to arrive once its first bytes have
  * (the frame "begun"): a peer that sends part of a frame and goes silent, or

@@ -10,17 +10,17 @@
  * {@link PeerOptions.idleMs} without writing, and closes the connection
  * (`TIMEOUT`) when nothing at all has arrived for `idleMs`; pings are never
  * yielded by {@link Peer.messages}. These limits and the write stall limit
- * are enforced by one coarse timer per process (stall_watch.ts), which
- * samples counters; nothing runs per chunk.
+ * are enforced by the coarse timer of a {@link StallWatch} (one per role,
+ * or the process's shared one), which samples counters; nothing runs per chunk.
  *
  * @module
  */
 
-import type { Conn } from "../net/types.ts";
+import { type Conn, LENT_BYTES } from "../net/types.ts";
 import type { Pacer } from "../core/pacer.ts";
 import type { Logger } from "../core/log.ts";
-import { watchStalls } from "./stall_watch.ts";
-import { FRAME_MS, IDLE_MS } from "./limits.ts";
+import { sharedStallWatch, type StallWatch } from "./stall_watch.ts";
+import { FRAME_MS, IDLE_MS, WRITE_STALL_MS } from "./limits.ts";
 import { ForesightError, isForesightError } from "../errors.ts";
 import {
   CHUNK_BYTES,
@@ -47,11 +47,17 @@ export type FileHeader = Extract<Message, { type: "file" | "hit" }>;
 export interface PeerOptions {
   /** Paces file bytes sent on this link; none = unpaced. */
   readonly pacer?: Pacer;
-  /** Largest frame body accepted. */
+  /**
+   * Largest frame body accepted (default `DEFAULT_MAX_BODY`, 1 MiB); a frame
+   * of it and its header must fit in what the adapters lend (`LENT_BYTES`).
+   */
   readonly maxBody?: number;
   /** Where decode failures and resets are reported. */
   readonly log: Logger;
-  /** How long one write may wait for the peer to read before the connection is closed (default 10 s). */
+  /**
+   * How long one write may wait for the peer to read before the connection is
+   * closed (default {@link WRITE_STALL_MS}, 10 s).
+   */
   readonly stallMs?: number;
   /**
    * How long a frame may take to arrive in full once its first bytes have
@@ -68,10 +74,38 @@ export interface PeerOptions {
    * spends on a message does not count.
    */
   readonly idleMs?: number;
+  /** Whose timer enforces these limits (default: {@link sharedStallWatch}, on the real clock). */
+  readonly watch?: StallWatch;
 }
 
-/** Default of {@link PeerOptions.stallMs}. */
-export const DEFAULT_STALL_MS = 10_000;
+/**
+ * The largest frame body a peer can read: a partial frame (header and body)
+ * is held as views of the chunks an adapter lends, which stay valid for
+ * {@link LENT_BYTES} more bytes only.
+ */
+export const MAX_LENT_BODY: number = LENT_BYTES - HEADER_BYTES;
+
+/**
+ * `maxBody` when a peer can read frames that large without copying them.
+ *
+ * @throws {ForesightError} CONFIG when a frame of `maxBody` and its header would outlive the adapters' lent bytes
+ * @example
+ * ```ts
+ * lendableMaxBody(DEFAULT_MAX_BODY); // 1048576
+ * lendableMaxBody(4 * DEFAULT_MAX_BODY); // throws CONFIG
+ * ```
+ */
+export function lendableMaxBody(maxBody: number): number {
+  if (!(maxBody <= MAX_LENT_BODY)) {
+    throw new ForesightError(
+      "CONFIG",
+      `Cannot read frames of up to ${maxBody} bytes: the adapters lend ${LENT_BYTES} bytes ` +
+        `of a connection at a time, which holds a body of at most ${MAX_LENT_BODY} bytes ` +
+        `after its ${HEADER_BYTES}-byte header`,
+    );
+  }
+  return maxBody;
+}
 
 /**
  * A connection that speaks Foresight messages.
@@ -93,7 +127,9 @@ export class Peer {
   #closed = false;
   #payloadSent = 0;
   #frame: Uint8Array | undefined;
+  /** When the write in progress began, on the stall watch's clock. */
   #writingSince: number | undefined;
+  readonly #stalls: StallWatch;
   /** The decoder of {@link messages}, once it runs. */
   #decoder: FrameDecoder | undefined;
   /** Frames decoded so far: names the pending frame for the stall watch. */
@@ -114,10 +150,11 @@ export class Peer {
   constructor(conn: Conn, options: PeerOptions) {
     this.conn = conn;
     this.#pacer = options.pacer;
-    this.#maxBody = options.maxBody ?? DEFAULT_MAX_BODY;
+    this.#maxBody = lendableMaxBody(options.maxBody ?? DEFAULT_MAX_BODY);
     this.#log = options.log;
     this.#idleMs = options.idleMs ?? IDLE_MS;
-    const unwatch = watchStalls(
+    const stalls = this.#stalls = options.watch ?? sharedStallWatch();
+    const unwatch = stalls.watch(
       {
         writingSince: () => this.#writingSince,
         stalled: (ms) => {
@@ -150,8 +187,7 @@ export class Peer {
         },
         idle: () => this.#idle(),
       },
-      options.stallMs ?? DEFAULT_STALL_MS,
-      () => performance.now(),
+      options.stallMs ?? WRITE_STALL_MS,
       options.frameMs ?? FRAME_MS,
       this.#idleMs,
     );
@@ -226,7 +262,7 @@ export class Peer {
 
   /** Writes, recording since when a write waits (for the stall watch). */
   async #write(bytes: Uint8Array): Promise<void> {
-    this.#writingSince = performance.now();
+    this.#writingSince = this.#stalls.clock.now();
     this.#writes++;
     try {
       await this.conn.write(bytes);

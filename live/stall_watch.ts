@@ -1,5 +1,6 @@
 /**
- * Slow and stalled peers, on one coarse timer per process.
+ * Slow and stalled peers, on one coarse timer per {@link StallWatch} (a
+ * role makes one on its clock; {@link sharedStallWatch} serves the rest).
  *
  * - Writes: a peer that stops reading makes our writes to it wait forever,
  *   holding what they send (a cached file cannot be evicted while it is being
@@ -32,6 +33,8 @@
  *
  * @module
  */
+
+import { type Clock, realClock } from "../core/clock.ts";
 
 /** A connection whose writes, and optionally reads, can be watched. */
 export interface Watched {
@@ -100,175 +103,230 @@ interface Entry {
   readonly limitMs: number;
   readonly frameMs: number | undefined;
   readonly idleMs: number | undefined;
-  readonly now: () => number;
   mark: ReadMark | undefined;
   idle: IdleMark | undefined;
 }
 
-const watched = new Set<Entry>();
-let timer: ReturnType<typeof setInterval> | undefined;
 /** Longest period between checks. */
 const CHECK_MS = 1000;
 /** Shortest period between checks. */
 const MIN_CHECK_MS = 20;
-let period = CHECK_MS;
-/** When the previous check ran (performance.now()), while the timer runs. */
-let lastCheck: number | undefined;
-/** The last time this process missed its checks: for how long, and when it ended. */
-let pause = { ms: 0, endedAt: -Infinity };
 
-/**
- * The last time the checks fell far behind (this process was stopped, e.g.
- * by SIGSTOP, or its event loop blocked) while connections were watched: how
- * long it lasted and when it ended (performance.now()); `ms` 0 when never.
- *
- * @example
- * ```ts
- * if (lastPause().ms > idleMs) console.log("stopped longer than the idle limit");
- * ```
- */
-export function lastPause(): { readonly ms: number; readonly endedAt: number } {
-  // Just resumed, before the timer had its turn: the pause is the check missed.
-  const t = performance.now();
-  if (timer !== undefined && lastCheck !== undefined && t - lastCheck > 3 * period) {
-    return { ms: t - lastCheck - period, endedAt: t };
-  }
-  return pause;
-}
-
-function check(): void {
-  const t0 = performance.now();
-  if (lastCheck !== undefined && t0 - lastCheck > 3 * period) {
-    pause = { ms: t0 - lastCheck - period, endedAt: t0 };
-  }
-  lastCheck = t0;
-  for (const entry of watched) {
-    const { w, limitMs, now } = entry;
-    const since = w.writingSince();
-    const t = now();
-    const waited = since === undefined ? 0 : t - since;
-    if (waited > limitMs) {
-      w.stalled(waited);
-      continue;
-    }
-    if (entry.frameMs !== undefined) checkRead(entry, t);
-    if (entry.idleMs !== undefined) checkIdle(entry, t);
-  }
-}
-
-function checkIdle(entry: Entry, t: number): void {
-  const { w } = entry;
-  const idleMs = entry.idleMs!;
-  if (!w.keepingAlive?.()) {
-    entry.idle = undefined;
-    return;
-  }
-  const received = w.received?.();
-  const written = w.writingSince() === undefined ? w.written?.() : undefined;
-  const mark = entry.idle;
-  if (mark === undefined) {
-    entry.idle = { received, heardAt: t, written, wroteAt: t, seen: t };
-    return;
-  }
-  // A check far behind its period means this process was busy: what the
-  // peer sent may be waiting unread, so that time is not the peer's.
-  const gap = t - mark.seen;
-  if (gap > 3 * period) mark.heardAt += gap - period;
-  mark.seen = t;
-  if (received === undefined || received !== mark.received) {
-    mark.received = received;
-    mark.heardAt = t;
-  } else if (t - mark.heardAt > idleMs) {
-    entry.idle = undefined;
-    w.idle?.(t - mark.heardAt);
-    return;
-  }
-  if (written === undefined || written !== mark.written) {
-    mark.written = written;
-    mark.wroteAt = t;
-  } else if (t - mark.wroteAt >= idleMs / 3) {
-    mark.wroteAt = t;
-    w.ping?.();
-  }
-}
-
-function checkRead(entry: Entry, t: number): void {
-  const { w } = entry;
-  const frame = w.readingFrame?.();
-  if (frame === undefined) {
-    entry.mark = undefined;
-    return;
-  }
-  const bytes = w.readBytes?.() ?? 0;
-  const mark = entry.mark;
-  if (mark === undefined || mark.frame !== frame) {
-    entry.mark = { frame, at: t, bytes, quietAt: t, seen: t };
-    return;
-  }
-  // A check far behind its period means this process was busy: the bytes may
-  // be waiting unread in the socket, so that time is not the peer's.
-  const gap = t - mark.seen;
-  if (gap > 3 * period) {
-    mark.at += gap - period;
-    mark.quietAt += gap - period;
-  }
-  mark.seen = t;
-  if (bytes !== mark.bytes) {
-    mark.bytes = bytes;
-    mark.quietAt = t;
-  }
-  const pending = t - mark.at;
-  if (pending > entry.frameMs!) {
-    entry.mark = undefined;
-    w.readStalled?.(pending, t - mark.quietAt);
-  }
+/** How long checks were missed, and when that ended (clock ms). */
+export interface Pause {
+  readonly ms: number;
+  readonly endedAt: number;
 }
 
 /**
- * Watches `w` until the returned function is called; `limitMs` is how long a
- * write may wait, `now` the clock it is measured on, and `frameMs` (when
- * given, with the read side of {@link Watched}) how long a frame may take to
- * arrive once it has begun, and `idleMs` (when given, with the idle side) how
- * long a connection may bring nothing at all.
+ * Watches connections for stalled writes, stalled frames and idle peers, on
+ * one coarse timer driven by `clock` (it runs while anything is watched).
  *
  * @example
  * ```ts
- * const unwatch = watchStalls(peer, 10_000, () => performance.now(), 10_000);
+ * const stalls = new StallWatch(realClock);
+ * const unwatch = stalls.watch(peer, 10_000, 10_000, 30_000);
  * conn.closed.finally(unwatch);
+ * if (stalls.lastPause().ms > 30_000) console.log("stopped longer than the idle limit");
  * ```
  */
-export function watchStalls(
-  w: Watched,
-  limitMs: number,
-  now: () => number,
-  frameMs?: number,
-  idleMs?: number,
-): () => void {
-  const idle = idleMs !== undefined && Number.isFinite(idleMs) ? idleMs : undefined;
-  const entry: Entry = { w, limitMs, frameMs, idleMs: idle, now, mark: undefined, idle: undefined };
-  watched.add(entry);
-  // Check often enough that a limit is enforced within a fraction of itself;
-  // an idle limit within a sixth, so pings (after a third) always arrive in time.
-  const quarter = Math.min(limitMs / 4, (frameMs ?? limitMs) / 4, (idle ?? Infinity) / 6);
-  const want = Number.isFinite(quarter)
-    ? Math.max(MIN_CHECK_MS, Math.min(CHECK_MS, quarter))
-    : CHECK_MS;
-  if (timer !== undefined && want < period) {
-    clearInterval(timer);
-    timer = undefined;
+export class StallWatch {
+  /** The clock every time of this watch is read on (`Watched.writingSince` too). */
+  readonly clock: Clock;
+  readonly #watched = new Set<Entry>();
+  #period = CHECK_MS;
+  /** Stops the running timer; undefined while none runs. */
+  #stopTimer: AbortController | undefined;
+  /** When the previous check ran, while the timer runs. */
+  #lastCheck: number | undefined;
+  /** The last time the checks were missed: for how long, and when it ended. */
+  #pause: Pause = { ms: 0, endedAt: -Infinity };
+
+  /** @param clock what drives the checks and what every time is measured on */
+  constructor(clock: Clock) {
+    this.clock = clock;
   }
-  if (timer === undefined) {
-    period = Math.min(period, want);
-    // From now: a process stopped before the first check still sees its pause.
-    lastCheck = performance.now();
-    timer = setInterval(check, period);
+
+  /** The period between checks now (ms): the longest that enforces every watched limit in time. */
+  get period(): number {
+    return this.#period;
   }
-  return () => {
-    watched.delete(entry);
-    if (watched.size === 0 && timer !== undefined) {
-      clearInterval(timer);
-      timer = undefined;
-      period = CHECK_MS;
+
+  /** How many connections are watched. */
+  get size(): number {
+    return this.#watched.size;
+  }
+
+  /**
+   * The last time the checks fell far behind (this process was stopped, e.g.
+   * by SIGSTOP, or its event loop blocked) while connections were watched: how
+   * long it lasted and when it ended (clock ms); `ms` 0 when never.
+   */
+  lastPause(): Pause {
+    // Just resumed, before the timer had its turn: the pause is the check missed.
+    const t = this.clock.now();
+    const last = this.#lastCheck;
+    if (this.#stopTimer !== undefined && last !== undefined && t - last > 3 * this.#period) {
+      return { ms: t - last - this.#period, endedAt: t };
     }
-  };
+    return this.#pause;
+  }
+
+  /**
+   * Watches `w` until the returned function is called: `limitMs` is how long
+   * a write may wait, `frameMs` (when given, with the read side of
+   * {@link Watched}) how long a frame may take to arrive once it has begun,
+   * and `idleMs` (when given and finite, with the idle side) how long a
+   * connection may bring nothing at all.
+   */
+  watch(w: Watched, limitMs: number, frameMs?: number, idleMs?: number): () => void {
+    const idle = idleMs !== undefined && Number.isFinite(idleMs) ? idleMs : undefined;
+    const entry: Entry = { w, limitMs, frameMs, idleMs: idle, mark: undefined, idle: undefined };
+    this.#watched.add(entry);
+    // Check often enough that a limit is enforced within a fraction of itself;
+    // an idle limit within a sixth, so pings (after a third) always arrive in time.
+    const quarter = Math.min(limitMs / 4, (frameMs ?? limitMs) / 4, (idle ?? Infinity) / 6);
+    const want = Number.isFinite(quarter)
+      ? Math.max(MIN_CHECK_MS, Math.min(CHECK_MS, quarter))
+      : CHECK_MS;
+    if (this.#stopTimer !== undefined && want < this.#period) this.#stop();
+    if (this.#stopTimer === undefined) {
+      this.#period = Math.min(this.#period, want);
+      this.#start();
+    }
+    return () => {
+      this.#watched.delete(entry);
+      if (this.#watched.size === 0 && this.#stopTimer !== undefined) {
+        this.#stop();
+        this.#period = CHECK_MS;
+      }
+    };
+  }
+
+  #start(): void {
+    const stop = new AbortController();
+    this.#stopTimer = stop;
+    // From now: a process stopped before the first check still sees its pause.
+    this.#lastCheck = this.clock.now();
+    const period = this.#period;
+    void (async () => {
+      while (!stop.signal.aborted) {
+        try {
+          await this.clock.sleep(period, stop.signal);
+        } catch {
+          return; // stopped
+        }
+        if (!stop.signal.aborted) this.check();
+      }
+    })();
+  }
+
+  #stop(): void {
+    this.#stopTimer?.abort();
+    this.#stopTimer = undefined;
+  }
+
+  /** Checks every watched connection now (the timer calls this every period). */
+  check(): void {
+    const t = this.clock.now();
+    const period = this.#period;
+    if (this.#lastCheck !== undefined && t - this.#lastCheck > 3 * period) {
+      this.#pause = { ms: t - this.#lastCheck - period, endedAt: t };
+    }
+    this.#lastCheck = t;
+    for (const entry of this.#watched) {
+      const { w, limitMs } = entry;
+      const since = w.writingSince();
+      const waited = since === undefined ? 0 : t - since;
+      if (waited > limitMs) {
+        w.stalled(waited);
+        continue;
+      }
+      if (entry.frameMs !== undefined) this.#checkRead(entry, t);
+      if (entry.idleMs !== undefined) this.#checkIdle(entry, t);
+    }
+  }
+
+  #checkIdle(entry: Entry, t: number): void {
+    const { w } = entry;
+    const idleMs = entry.idleMs!;
+    if (!w.keepingAlive?.()) {
+      entry.idle = undefined;
+      return;
+    }
+    const received = w.received?.();
+    const written = w.writingSince() === undefined ? w.written?.() : undefined;
+    const mark = entry.idle;
+    if (mark === undefined) {
+      entry.idle = { received, heardAt: t, written, wroteAt: t, seen: t };
+      return;
+    }
+    // A check far behind its period means this process was busy: what the
+    // peer sent may be waiting unread, so that time is not the peer's.
+    const gap = t - mark.seen;
+    if (gap > 3 * this.#period) mark.heardAt += gap - this.#period;
+    mark.seen = t;
+    if (received === undefined || received !== mark.received) {
+      mark.received = received;
+      mark.heardAt = t;
+    } else if (t - mark.heardAt > idleMs) {
+      entry.idle = undefined;
+      w.idle?.(t - mark.heardAt);
+      return;
+    }
+    if (written === undefined || written !== mark.written) {
+      mark.written = written;
+      mark.wroteAt = t;
+    } else if (t - mark.wroteAt >= idleMs / 3) {
+      mark.wroteAt = t;
+      w.ping?.();
+    }
+  }
+
+  #checkRead(entry: Entry, t: number): void {
+    const { w } = entry;
+    const frame = w.readingFrame?.();
+    if (frame === undefined) {
+      entry.mark = undefined;
+      return;
+    }
+    const bytes = w.readBytes?.() ?? 0;
+    const mark = entry.mark;
+    if (mark === undefined || mark.frame !== frame) {
+      entry.mark = { frame, at: t, bytes, quietAt: t, seen: t };
+      return;
+    }
+    // A check far behind its period means this process was busy: the bytes may
+    // be waiting unread in the socket, so that time is not the peer's.
+    const gap = t - mark.seen;
+    if (gap > 3 * this.#period) {
+      mark.at += gap - this.#period;
+      mark.quietAt += gap - this.#period;
+    }
+    mark.seen = t;
+    if (bytes !== mark.bytes) {
+      mark.bytes = bytes;
+      mark.quietAt = t;
+    }
+    const pending = t - mark.at;
+    if (pending > entry.frameMs!) {
+      entry.mark = undefined;
+      w.readStalled?.(pending, t - mark.quietAt);
+    }
+  }
+}
+
+let shared: StallWatch | undefined;
+
+/**
+ * The watch on {@link realClock} that peers use when given none (made on
+ * first use): one timer for every such connection of the process.
+ *
+ * @example
+ * ```ts
+ * const unwatch = sharedStallWatch().watch(peer, 10_000);
+ * ```
+ */
+export function sharedStallWatch(): StallWatch {
+  return shared ??= new StallWatch(realClock);
 }

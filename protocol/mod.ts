@@ -70,3 +70,12 @@ export {
   type MessageDecoderOptions,
   type MessageLimits,
 } from "./codec.ts";
+export {
+  type EngineEvent,
+  type MainEvent,
+  parseRoleEvent,
+  type RoleEvent,
+  type RoleEventOf,
+  RoleEventSchema,
+  type RoleName,
+} from "./role_event.ts";

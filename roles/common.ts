@@ -6,13 +6,13 @@
  */
 
 import process from "node:process";
-import { parseArgs } from "node:util";
 import type { Address, NetAdapter, RuntimeName } from "../net/types.ts";
 import { detectRuntime, loadAdapter } from "../net/select.ts";
 import type { LogFields, Logger, LogLevel } from "../core/log.ts";
 import * as v from "valibot";
 import { ForesightError } from "../errors.ts";
 import type { FlagSpecs } from "./flags.ts";
+import type { RoleEvent, RoleName } from "../protocol/role_event.ts";
 
 export { scenarioFlags, scenarioFrom, scenarioHelp } from "./scenario_flags.ts";
 
@@ -60,10 +60,10 @@ export function stderrLogger(
  *
  * @example
  * ```ts
- * emitEvent({ event: "listening", role: "data", port: 9000 }); // {"event":"listening",...}
+ * emitEvent({ event: "listening", role: "data", host: "127.0.0.1", port: 9000 }); // {"event":"listening",...}
  * ```
  */
-export function emitEvent(event: object): void {
+export function emitEvent(event: RoleEvent): void {
   process.stdout.write(JSON.stringify(event) + "\n");
 }
 
@@ -176,39 +176,6 @@ export function wholeFrom(
 }
 
 /**
- * Parses argv with the given flag set (strict: unknown flags are errors); no environment, no config.
- *
- * @example
- * ```ts
- * parseFlags(["--json"], { json: { type: "boolean", default: false } }); // { json: true }
- * ```
- */
-export function parseFlags<
-  T extends Record<
-    string,
-    { type: "string" | "boolean"; default?: string | boolean; short?: string }
-  >,
->(argv: string[], options: T) {
-  const plain: Record<
-    string,
-    { type: "string" | "boolean"; default?: string | boolean; short?: string }
-  > = {};
-  for (const [k, o] of Object.entries(options)) {
-    plain[k] = {
-      type: o.type,
-      ...(o.default !== undefined ? { default: o.default } : {}),
-      ...(o.short ? { short: o.short } : {}),
-    };
-  }
-  try {
-    return parseArgs({ args: argv, options: plain, strict: true, allowPositionals: false })
-      .values as Record<string, string | boolean | undefined>;
-  } catch (e) {
-    throw new ForesightError("CONFIG", `Cannot parse flags: ${(e as Error).message}`, { cause: e });
-  }
-}
-
-/**
  * The adapter of the runtime this process runs on (checks --runtime when given).
  *
  * @example
@@ -260,7 +227,10 @@ export function rssSampler(): { peak(): number; stop(): void } {
  * await runMain("data", async () => ({ ok: true })); // prints the summary event, exits 0
  * ```
  */
-export async function runMain(role: string, main: () => Promise<{ ok: boolean }>): Promise<never> {
+export async function runMain(
+  role: RoleName,
+  main: () => Promise<{ ok: boolean }>,
+): Promise<never> {
   const rss = rssSampler();
   try {
     const summary = await main();

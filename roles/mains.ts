@@ -12,7 +12,7 @@ import * as v from "valibot";
 import { runOrigin } from "../live/origin.ts";
 import { runCache } from "../live/cache.ts";
 import { runClient } from "../live/client.ts";
-import { DEFAULT_MAX_CONNECTIONS, IDLE_MS } from "../live/limits.ts";
+import { CONNECT_DEADLINE_MS, DEFAULT_MAX_CONNECTIONS, IDLE_MS } from "../live/limits.ts";
 import type { Logger, LogLevel } from "../core/log.ts";
 import { ForesightError } from "../errors.ts";
 import {
@@ -63,7 +63,7 @@ const connectDeadlineFlag = {
   "connect-deadline-ms": {
     type: "string",
     arg: "MS",
-    default: "30000",
+    default: String(CONNECT_DEADLINE_MS),
     help: "give up reaching the origin (or a cache) after MS milliseconds of retrying",
     config: v.pipe(v.number(), v.safeInteger(), v.minValue(1)),
   },

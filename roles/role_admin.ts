@@ -92,7 +92,7 @@ export async function startRoleAdmin(
   let ticker: ReturnType<typeof setInterval> | undefined;
   let attached: RoleView | undefined;
   const tick = () => {
-    if (attached) emitEvent({ ...attached.stats(), event: "stats", role });
+    if (attached) emitEvent({ ...attached.stats(), event: "stats", role, phase: attached.phase() });
   };
   return {
     port: server?.port,

@@ -1,8 +1,10 @@
 /**
  * Runs a scenario on this machine: every role its own OS process on the
- * runtime asked for, their JSON-line events read from stdout, their logs
- * passed on, and the report built from their summaries. `foresight run`
- * (roles/run_cli.ts) adds the progress, the dashboard and the report files.
+ * runtime asked for, their JSON-line events read from stdout (each checked
+ * against `RoleEventSchema`: a line that is no event is logged as a warning
+ * and skipped), their logs passed on, and the report built from their
+ * summaries. `foresight run` (roles/run_cli.ts) adds the progress, the
+ * dashboard and the report files.
  *
  * @module
  */
@@ -13,6 +15,7 @@ import type { Scenario } from "../core/scenario.ts";
 import { buildReport, type ProcessInfo, type Summary } from "./report.ts";
 import { packageRoot, type Role, roleCommand, type Runtime, runtimeOf } from "./role_command.ts";
 import { RunWatch, type WatchTimes } from "./run_watch.ts";
+import { parseRoleEvent, type RoleEvent, type StatsEvent } from "../protocol/role_event.ts";
 
 export { packageRoot, roleCommand, RUNTIME_CHOICES, runtimeOf } from "./role_command.ts";
 
@@ -23,7 +26,7 @@ interface Child {
   proc: ChildProcess;
   summary?: Summary;
   /** Its latest `stats` event: what the report shows of it when it printed no summary. */
-  stats?: Record<string, any>;
+  stats?: StatsEvent;
   /** The signal that ended it, if one did. */
   signal: NodeJS.Signals | null;
   exit: Promise<number | null>;
@@ -76,7 +79,7 @@ export async function runScenario(
     host: string;
     logLevel: string;
     timeoutS: number;
-    onEvent?: (child: { role: Role; index: number; pid: number }, e: Record<string, any>) => void;
+    onEvent?: (child: { role: Role; index: number; pid: number }, e: RoleEvent) => void;
     /** Serve every role's admin API: 0 = each picks a port; N = consecutive ports from N. */
     adminPort?: number;
     /** How often each role prints a stats event (default: 100 ms, slower for many processes). */
@@ -205,13 +208,18 @@ export async function runScenario(
       while ((nl = buf.indexOf("\n")) >= 0) {
         const line = buf.slice(0, nl);
         buf = buf.slice(nl + 1);
-        let e: Record<string, any>;
-        try {
-          e = JSON.parse(line);
-        } catch {
+        if (line.trim() === "") continue;
+        const parsed = parseRoleEvent(line);
+        if (!parsed.ok) {
+          // Not an event (a stray print, a runtime's warning): noted and skipped.
+          note("warn", `${role} ${index} printed a line that is no event`, {
+            reason: parsed.reason,
+            line: line.length > 200 ? `${line.slice(0, 200)}…` : line,
+          });
           continue;
         }
-        if (e.event === "summary") child.summary = e as Summary;
+        const e = parsed.event;
+        if (e.event === "summary") child.summary = e;
         if (e.event === "stats") child.stats = e;
         if (e.event === "listening" && role === "data") {
           originAddr = { host: opts.host, port: e.port };
@@ -219,11 +227,10 @@ export async function runScenario(
         }
         if (role === "data") {
           if (e.event === "cache-lost" || e.event === "client-lost") {
-            const phase = typeof e.phase === "string" ? ` while ${e.phase}` : "";
-            note("warn", `the origin dropped ${e.event.slice(0, -5)} ${e.index}${phase}`, {
+            note("warn", `the origin dropped ${e.event.slice(0, -5)} ${e.index} while ${e.phase}`, {
               lost: e.event.slice(0, -5),
               index: e.index,
-              ...(typeof e.phase === "string" ? { phase: e.phase } : {}),
+              phase: e.phase,
               reason: e.reason,
             });
           }

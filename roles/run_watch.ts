@@ -15,6 +15,8 @@
  * @module
  */
 
+import type { RoleEvent } from "../protocol/role_event.ts";
+
 /** A role of a run. */
 export type WatchedRole = "data" | "cache" | "client";
 
@@ -124,19 +126,14 @@ export class RunWatch {
   }
 
   /** An event a role printed, at `now` (ms). Only the origin's matter. */
-  event(who: { role: WatchedRole }, e: Record<string, unknown>, now: number): void {
+  event(who: { role: WatchedRole }, e: RoleEvent, now: number): void {
     if (who.role !== "data") return;
-    if (e.event === "stats" && typeof e.phase === "string") this.#originPhase = e.phase;
-    if (e.event === "done" && typeof e.client === "number") this.#done.add(e.client);
-    if ((e.event !== "cache-lost" && e.event !== "client-lost") || typeof e.index !== "number") {
-      return;
-    }
+    if (e.event === "stats") this.#originPhase = e.phase;
+    if (e.event === "done") this.#done.add(e.client);
+    if (e.event !== "cache-lost" && e.event !== "client-lost") return;
     const w = this.#get(e.event === "cache-lost" ? "cache" : "client", e.index);
     // A cache started again by hand in its place may be lost too: the first loss stands.
-    w.dropped ??= {
-      ...(typeof e.phase === "string" ? { phase: e.phase } : {}),
-      ...(typeof e.reason === "string" ? { reason: e.reason } : {}),
-    };
+    w.dropped ??= { phase: e.phase, reason: e.reason };
     w.noticeBy = undefined;
     if (w.running && !this.#stopped) w.killAt ??= now + this.#times.dropGraceMs;
     if (this.#everyClientLost()) {

@@ -6,6 +6,7 @@ import { cacheChart, clientChart, linkChart } from "../../../admin/run_charts.ts
 import { RunTimeline } from "../../../admin/run_timeline.ts";
 import { byteAxis, formatBytes, niceTicks, xmlEscape } from "../../../admin/svg_text.ts";
 import { CANONICAL } from "../../../core/scenario.ts";
+import { progress, stats } from "../protocol/fake_events.ts";
 
 /** Every tag opened is closed, in order (a small well-formedness check without a DOM). */
 function assertBalanced(svg: string) {
@@ -85,17 +86,20 @@ describe("svg helpers", () => {
     const s = { ...CANONICAL, caches: 2, clients: 3, requests: 10, capacityKiB: 100, scale: 5 };
     const tl = new RunTimeline(s, 0);
     tl.tick(0);
-    tl.record({ role: "data", index: 0 }, { event: "start" }, 0.5);
+    tl.record({ role: "data", index: 0 }, { event: "start", at: 0 }, 0.5);
     for (let i = 1; i <= 8; i++) {
       const t = i * 0.25;
-      tl.record({ role: "cache", index: 0 }, {
-        event: "stats",
-        usedBytes: i * 1000,
-        pushedBytes: i * 5000,
-        bytesToClients: i * 4000,
-      }, t);
-      tl.record({ role: "cache", index: 1 }, { event: "stats", usedBytes: i * 800 }, t);
-      tl.record({ role: "client", index: i % 3 }, { event: "progress", files: i, of: 10 }, t);
+      tl.record(
+        { role: "cache", index: 0 },
+        stats("cache", {
+          usedBytes: i * 1000,
+          pushedBytes: i * 5000,
+          bytesToClients: i * 4000,
+        }),
+        t,
+      );
+      tl.record({ role: "cache", index: 1 }, stats("cache", { usedBytes: i * 800 }), t);
+      tl.record({ role: "client", index: i % 3 }, progress({ index: i % 3, files: i, of: 10 }), t);
       tl.tick(t);
     }
     const links = linkChart(tl);

@@ -7,6 +7,7 @@ import { runCharts } from "../../../admin/run_charts.ts";
 import { RunTimeline } from "../../../admin/run_timeline.ts";
 import { httpRuntime, serve, type Served } from "../../../admin/serve.ts";
 import { CANONICAL } from "../../../core/scenario.ts";
+import { progress } from "../protocol/fake_events.ts";
 
 /** Reads server-sent events from a response until `count` arrived or the stream ends. */
 async function readEvents(r: Response, count: number): Promise<{ event: string; data: string }[]> {
@@ -56,7 +57,7 @@ describe(`dashboard on ${httpRuntime()}`, () => {
   });
 
   it("GET /state is the timeline's snapshot with the charts", async () => {
-    tl.record({ role: "client", index: 0 }, { event: "progress", files: 2, of: 5 }, 1);
+    tl.record({ role: "client", index: 0 }, progress({ index: 0, files: 2, of: 5 }), 1);
     const state = await (await fetch(`${base}/state`)).json();
     assert.equal(state.clients.length, 2);
     assert.equal(state.clients[0].files, 2);
@@ -70,7 +71,7 @@ describe(`dashboard on ${httpRuntime()}`, () => {
     const reading = readEvents(r, 10);
     // Let the stream register before publishing.
     while (board.listeners === 0) await new Promise((res) => setTimeout(res, 5));
-    tl.record({ role: "client", index: 1 }, { event: "progress", files: 5, of: 5 }, 2);
+    tl.record({ role: "client", index: 1 }, progress({ index: 1, files: 5, of: 5 }), 2);
     board.publish();
     board.end();
     const events = await reading;

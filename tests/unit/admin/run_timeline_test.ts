@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { MAX_SAMPLES, RunTimeline } from "../../../admin/run_timeline.ts";
 import { CANONICAL, type Scenario } from "../../../core/scenario.ts";
+import { progress, stats, summary } from "../protocol/fake_events.ts";
 
 const s: Scenario = { ...CANONICAL, caches: 2, clients: 2, requests: 10, scale: 10 };
 const cache = (index: number) => ({ role: "cache", index });
@@ -14,7 +15,7 @@ describe("RunTimeline", () => {
     tl.tick(100);
     // 1 MiB per wall second on cache → client = 1 MiB / 10 simulated seconds.
     for (let i = 1; i <= 4; i++) {
-      tl.record(cache(0), { event: "stats", bytesToClients: i * 262_144 }, 100 + i * 0.25);
+      tl.record(cache(0), stats("cache", { bytesToClients: i * 262_144 }), 100 + i * 0.25);
       tl.tick(100 + i * 0.25);
     }
     const rates = tl.linkRateSeries().cacheToClient;
@@ -26,10 +27,10 @@ describe("RunTimeline", () => {
 
   it("prefers the caches' received bytes for origin → cache, and the origin's for origin → client", () => {
     const tl = new RunTimeline(s, 0);
-    tl.record(data, { event: "stats", bytesToCaches: 5000, bytesToClients: 700 }, 0.1);
+    tl.record(data, stats("data", { bytesToCaches: 5000, bytesToClients: 700 }), 0.1);
     assert.equal(tl.snapshot().links.originToCache.bytes, 5000, "until a cache reports");
-    tl.record(cache(0), { event: "stats", pushedBytes: 1000 }, 0.2);
-    tl.record(cache(1), { event: "stats", pushedBytes: 2000 }, 0.2);
+    tl.record(cache(0), stats("cache", { pushedBytes: 1000 }), 0.2);
+    tl.record(cache(1), stats("cache", { pushedBytes: 2000 }), 0.2);
     const l = tl.snapshot().links;
     assert.equal(l.originToCache.bytes, 3000);
     assert.equal(l.originToClient.bytes, 700);
@@ -37,10 +38,10 @@ describe("RunTimeline", () => {
 
   it("measures x in simulated seconds since the clients' start, negative before", () => {
     const tl = new RunTimeline(s, 0);
-    tl.record(cache(0), { event: "stats", usedBytes: 10 }, 1);
+    tl.record(cache(0), stats("cache", { usedBytes: 10 }), 1);
     tl.tick(1);
-    tl.record(data, { event: "start" }, 2);
-    tl.record(cache(0), { event: "stats", usedBytes: 20 }, 3);
+    tl.record(data, { event: "start", at: 0 }, 2);
+    tl.record(cache(0), stats("cache", { usedBytes: 20 }), 3);
     tl.tick(3);
     assert.equal(tl.started, true);
     assert.equal(tl.startWallSeconds, 2);
@@ -52,7 +53,7 @@ describe("RunTimeline", () => {
   it("leaves out the samples from before anything moved", () => {
     const tl = new RunTimeline(s, 0);
     for (let t = 0; t < 2; t += 0.5) tl.tick(t);
-    tl.record(client(0), { event: "progress", files: 1, of: 10 }, 2);
+    tl.record(client(0), progress({ index: 0, files: 1, of: 10 }), 2);
     tl.tick(2);
     const points = tl.clientSeries()[0]!.points;
     assert.equal(points.length, 2);
@@ -62,8 +63,8 @@ describe("RunTimeline", () => {
   it("keeps every client's progress from progress, stats and summary events", () => {
     const tl = new RunTimeline(s, 0);
     assert.equal(tl.snapshot().clients.length, 2, "every client is listed before it reports");
-    tl.record(client(1), { event: "progress", files: 4, of: 10, bytes: 4096, hits: 3 }, 1);
-    tl.record(client(0), { event: "stats", files: 10, requested: 10, bytes: 10_240, hits: 9 }, 1);
+    tl.record(client(1), progress({ index: 1, files: 4, of: 10, bytes: 4096, hits: 3 }), 1);
+    tl.record(client(0), stats("client", { files: 10, requested: 10, bytes: 10_240, hits: 9 }), 1);
     const snap = tl.snapshot();
     assert.deepEqual(snap.clients.map((c) => [c.files, c.of, c.done]), [[10, 10, true], [
       4,
@@ -72,29 +73,29 @@ describe("RunTimeline", () => {
     ]]);
     assert.equal(snap.filesDone, 14);
     assert.equal(snap.filesTotal, 20);
-    tl.record(cache(0), { event: "stats", hits: 7 }, 1);
+    tl.record(cache(0), stats("cache", { hits: 7 }), 1);
     assert.equal(tl.snapshot().hitRatio, 0.5, "cache hits over files received");
-    tl.record(client(1), { event: "summary", files: 10, requested: 10, finishSimSeconds: 42 }, 2);
+    tl.record(client(1), summary("client", { files: 10, requested: 10, finishSimSeconds: 42 }), 2);
     assert.equal(tl.snapshot().clients[1]!.simSeconds, 42);
   });
 
   it("follows the origin's phase, then done or failed", () => {
     const tl = new RunTimeline(s, 0);
     assert.equal(tl.snapshot().phase, "launching");
-    tl.record(data, { event: "stats", phase: "warming" }, 1);
+    tl.record(data, stats("data", { phase: "warming" }), 1);
     assert.equal(tl.snapshot().phase, "warming");
-    tl.record(data, { event: "stats", phase: "running" }, 2);
+    tl.record(data, stats("data", { phase: "running" }), 2);
     assert.equal(tl.snapshot().phase, "running");
     tl.finish(false, 3);
     assert.equal(tl.snapshot().phase, "failed");
-    tl.record(data, { event: "stats", phase: "stopping" }, 4);
+    tl.record(data, stats("data", { phase: "stopping" }), 4);
     assert.equal(tl.snapshot().phase, "failed", "a late event does not reopen a finished run");
   });
 
   it("stays bounded: past MAX_SAMPLES it keeps every other sample", () => {
     const tl = new RunTimeline(s, 0);
     for (let i = 0; i < MAX_SAMPLES * 3; i++) {
-      tl.record(cache(0), { event: "stats", bytesToClients: i }, i * 0.1);
+      tl.record(cache(0), stats("cache", { bytesToClients: i }), i * 0.1);
       tl.tick(i * 0.1);
     }
     const n = tl.samples().length;

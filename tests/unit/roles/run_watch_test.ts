@@ -48,12 +48,6 @@ describe("RunWatch", () => {
     assert.deepEqual(w.failures, []);
   });
 
-  it("a lost event without a phase is a loss without one", () => {
-    const w = watched();
-    w.event(ORIGIN, { event: "client-lost", index: 2, reason: "silent" }, 0);
-    assert.deepEqual(w.lost("client", 2), { reason: "silent" });
-  });
-
   it("a dropped role that still runs after the grace gets SIGKILL; one that ends by itself does not", () => {
     const w = watched();
     w.event(ORIGIN, { event: "client-lost", index: 1, reason: "silent", phase: "running" }, 1000);
@@ -105,7 +99,7 @@ describe("RunWatch", () => {
 
   it("a role that ended and that the origin does not drop: the run cannot finish, everyone stops", () => {
     const w = watched();
-    w.event(ORIGIN, { event: "stats", phase: "registering" }, 0);
+    w.event(ORIGIN, { event: "stats", role: "data", phase: "registering" }, 0);
     w.exited({ role: "client", index: 3 }, 2, null, 1000);
     assert.equal(w.nextTimeout(), 6000);
     assert.deepEqual(at(w, 5999), []);
@@ -141,9 +135,9 @@ describe("RunWatch", () => {
 
   it("every client lost: said so, and nothing stopped when every role ends by itself", () => {
     const w = watched(2);
-    w.event(ORIGIN, { event: "client-lost", index: 0 }, 0);
+    w.event(ORIGIN, { event: "client-lost", index: 0, phase: "running", reason: "silent" }, 0);
     assert.equal(w.everyClientLost, false);
-    w.event(ORIGIN, { event: "client-lost", index: 1 }, 0);
+    w.event(ORIGIN, { event: "client-lost", index: 1, phase: "running", reason: "silent" }, 0);
     assert.equal(w.everyClientLost, true);
     for (const i of [0, 1]) w.exited({ role: "client", index: i }, null, "SIGKILL", 10);
     w.exited(ORIGIN, 0, null, 100);
@@ -164,7 +158,7 @@ describe("RunWatch", () => {
   it("after the run stops everyone for its own reason, nothing more is decided", () => {
     const w = watched();
     w.stopping();
-    w.event(ORIGIN, { event: "client-lost", index: 0 }, 0);
+    w.event(ORIGIN, { event: "client-lost", index: 0, phase: "running", reason: "silent" }, 0);
     w.exited(ORIGIN, null, "SIGTERM", 10);
     w.exited({ role: "cache", index: 0 }, null, "SIGTERM", 10);
     assert.deepEqual(at(w, 60_000), []);
