@@ -51,21 +51,25 @@ export class ParallelClient implements ClientPolicy {
     // A file asked of one source is not asked of another meanwhile (after
     // losses and rejoins a file can sit in two queues): that fetch ends as
     // the file, or as a miss or a loss that queues it again.
-    const asked = new Set(this.#outstanding.values());
     for (const [source, queue] of this.#queues) {
       if (busy.has(source) || this.#outstanding.has(source)) continue;
       while (queue.at < queue.files.length) {
         const next = queue.files[queue.at]!;
-        if (!this.#done.has(next) && !asked.has(next)) break;
+        if (!this.#done.has(next) && !this.#asked(next)) break;
         queue.at++;
       }
       const file = queue.files[queue.at];
       if (file === undefined) continue;
       this.#outstanding.set(source, file);
-      asked.add(file);
       fetches.push({ file, source });
     }
     return fetches;
+  }
+
+  /** Whether `file` is asked of some source now (a few sources: a scan allocates nothing). */
+  #asked(file: number): boolean {
+    for (const f of this.#outstanding.values()) if (f === file) return true;
+    return false;
   }
 
   received(file: number, source: Source): void {

@@ -69,6 +69,8 @@ export class ClientEngine {
   readonly #size: (file: number) => number;
   readonly #places: Place[];
   readonly #outstanding = new Map<Source, Outstanding>();
+  /** Scratch set of the sources not to ask now (reused by every poll). */
+  readonly #busy = new Set<Source>();
   /** `rejoin`s that came before the start, handled at the start in order. */
   readonly #early: RejoinInput[] = [];
   #started = false;
@@ -353,10 +355,10 @@ export class ClientEngine {
       out.push({ kind: "finished" });
       return;
     }
-    const busy = new Set<Source>(this.#outstanding.keys());
-    this.#places.forEach((p, k) => {
-      if (p.state !== "up") busy.add(k);
-    });
+    const busy = this.#busy;
+    busy.clear();
+    for (const k of this.#outstanding.keys()) busy.add(k);
+    for (let k = 0; k < this.#places.length; k++) if (this.#places[k]!.state !== "up") busy.add(k);
     for (const f of this.#policy.poll(busy)) {
       if (busy.has(f.source) || (f.source !== ORIGIN_SOURCE && !this.#places[f.source])) {
         throw new ForesightError(

@@ -48,7 +48,7 @@ export function compare(
       const r = simulate({ ...base, seed, policy });
       const wallMs = performance.now() - t0;
       const files = r.clients.reduce((a, c) => a + c.files, 0);
-      const hits = r.clients.reduce((a, c) => a + c.hits, 0);
+      const hits = r.caches.reduce((a, c) => a + c.hits, 0);
       rows.push({
         policy,
         seed,

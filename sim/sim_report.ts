@@ -29,7 +29,8 @@ export interface SimReport extends ReportBase {
 export function simReport(result: SimResult, bound: LowerBound, wallSeconds: number): SimReport {
   const files = result.clients.reduce((a, c) => a + c.files, 0);
   const bytes = result.clients.reduce((a, c) => a + c.bytes, 0);
-  const hits = result.clients.reduce((a, c) => a + c.hits, 0);
+  // As the caches counted them (a pull-through fetch for a request is a miss).
+  const hits = result.caches.reduce((a, c) => a + c.hits, 0);
   const clients = result.clients.map((c) => ({
     index: c.index,
     files: c.files,

@@ -16,9 +16,9 @@ export interface SimClient {
   bytes: number;
   /** Seconds from the start to its last file. */
   finishSeconds: number;
-  /** Requests a cache counted as hits (held, pushed ahead, or joining a fetch on its way). */
+  /** Files a cache sent it (as the live client counts: every `hit`; the caches' own counts are per cache). */
   hits: number;
-  /** Requests a cache counted as misses (answered miss, or fetched for this request). */
+  /** Misses a cache answered it. */
   misses: number;
   /** Files received from the origin. */
   fromOrigin: number;

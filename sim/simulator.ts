@@ -154,16 +154,7 @@ export function simulate(scenario: Scenario, options: SimOptions = {}): SimResul
           const c = e.to.index;
           toClient[c]!.send({
             size: size(file),
-            onStart: (end) =>
-              toClientEngine(c, {
-                type: "fileBegan",
-                source: ORIGIN_SOURCE,
-                file,
-                size: size(file),
-                kind: "file",
-                due: end,
-              }),
-            onFinish: () => received(c, ORIGIN_SOURCE, file),
+            onFinish: () => received(c, ORIGIN_SOURCE, file, "file"),
           });
           return;
         }
@@ -247,19 +238,10 @@ export function simulate(scenario: Scenario, options: SimOptions = {}): SimResul
           cache.toClient[c]!.send({
             size: size(file),
             readyAt: cache.arriving.get(file),
-            onStart: (end) =>
-              toClientEngine(c, {
-                type: "fileBegan",
-                source: k,
-                file,
-                size: size(file),
-                kind: "hit",
-                due: end,
-              }),
             onFinish: () => {
               cache.stats.bytesToClients += size(file);
               toCache(k, { type: "served", conn: c, file });
-              received(c, k, file);
+              received(c, k, file, "hit");
             },
           });
           break;
@@ -289,9 +271,16 @@ export function simulate(scenario: Scenario, options: SimOptions = {}): SimResul
       }
     }
   };
-  /** Every byte of `file` from `source` is in (the simulator's bytes are always right). */
-  const received = (c: number, source: Source, file: number) => {
+  /**
+   * Every byte of `file` from `source` is in (the simulator's bytes are
+   * always right). The header and the last byte reach the engine together:
+   * it only needs the header to check the file and date its next request
+   * from the transfer's end, which is now.
+   */
+  const received = (c: number, source: Source, file: number, kind: "hit" | "file") => {
     clients[c]!.stats.bytes += size(file);
+    const now = agenda.now;
+    toClientEngine(c, { type: "fileBegan", source, file, size: size(file), kind, due: now });
     toClientEngine(c, { type: "fileEnded", source, file, ok: true });
   };
 
