@@ -30,14 +30,14 @@ export * from "./protocol/mod.ts";
 export { type Clock, ManualClock, realClock } from "./core/clock.ts";
 export { Pacer } from "./core/pacer.ts";
 export { FileSource, POOL_BYTES } from "./core/virtual_files.ts";
-export { DemandLedger, ORIGIN } from "./core/demand_ledger.ts";
+export { DemandLedger, ORIGIN_OWNER } from "./core/demand_ledger.ts";
 export { type CacheEntry, CacheStore } from "./core/cache_store.ts";
-export { CacheBrain, type RequestOutcome } from "./core/cache_brain.ts";
+export { CountedCache, type RequestOutcome } from "./core/counted_cache.ts";
 export { FileBuffer } from "./core/file_buffer.ts";
 export type { ClientPolicy, Fetch, OriginPolicy, OriginView, Push, Source } from "./core/policy.ts";
 export { ORIGIN_SOURCE } from "./core/policy.ts";
 export { NoCacheOrigin, SeedOrigin, SequentialClient } from "./core/seed_policy.ts";
-export { makeClientPolicy, makeOriginPolicy } from "./core/policies.ts";
+export { makeClientPolicy, makeOriginPolicy } from "./core/policy_registry.ts";
 export {
   CANONICAL,
   checkScenario,
@@ -50,6 +50,17 @@ export {
   wireRate,
 } from "./core/scenario.ts";
 export { type LogFields, type Logger, type LogLevel, silentLogger } from "./core/log.ts";
+export {
+  type CacheEffect,
+  CacheEngine,
+  type CacheInput,
+  type ClientEffect,
+  ClientEngine,
+  type ClientInput,
+  type OriginEffect,
+  OriginEngine,
+  type OriginInput,
+} from "./engine/mod.ts";
 export { type OriginOptions, type OriginSummary, runOrigin } from "./live/origin.ts";
 export { type CacheOptions, type CacheSummary, runCache } from "./live/cache.ts";
 export { type ClientOptions, type ClientSummary, runClient } from "./live/client.ts";

@@ -8,7 +8,7 @@
 import { ForesightError } from "../errors.ts";
 
 /** Owner value meaning "the origin holds this file's demand". */
-export const ORIGIN = -1;
+export const ORIGIN_OWNER = -1;
 
 /**
  * Outstanding requests per file.
@@ -40,7 +40,7 @@ export class DemandLedger {
   constructor(files: number) {
     this.files = files;
     this.#count = new Int32Array(files + 1);
-    this.#owner = new Int16Array(files + 1).fill(ORIGIN);
+    this.#owner = new Int16Array(files + 1).fill(ORIGIN_OWNER);
   }
 
   #check(file: number): void {
@@ -67,7 +67,7 @@ export class DemandLedger {
     return this.#count[file]!;
   }
 
-  /** Who owns `file`'s demand: {@link ORIGIN} or a cache index. */
+  /** Who owns `file`'s demand: {@link ORIGIN_OWNER} or a cache index. */
   owner(file: number): number {
     this.#check(file);
     return this.#owner[file]!;
@@ -85,7 +85,7 @@ export class DemandLedger {
   handOff(file: number, cache: number, count?: number): number {
     this.#check(file);
     if (count === 0) return 0;
-    if (this.#owner[file] !== ORIGIN) {
+    if (this.#owner[file] !== ORIGIN_OWNER) {
       throw new ForesightError(
         "PROTOCOL",
         `Cannot hand file ${file} to cache ${cache}: cache ${this.#owner[file]} owns it`,
@@ -111,7 +111,7 @@ export class DemandLedger {
    */
   cancel(file: number): boolean {
     this.#check(file);
-    if (this.#owner[file] !== ORIGIN || this.#count[file]! <= 0) return false;
+    if (this.#owner[file] !== ORIGIN_OWNER || this.#count[file]! <= 0) return false;
     this.#count[file]!--;
     this.#cancelled++;
     return true;
@@ -123,7 +123,7 @@ export class DemandLedger {
    */
   serveDirect(file: number): boolean {
     this.#check(file);
-    if (this.#owner[file] !== ORIGIN || this.#count[file]! <= 0) return false;
+    if (this.#owner[file] !== ORIGIN_OWNER || this.#count[file]! <= 0) return false;
     this.#count[file]!--;
     this.#direct++;
     return true;
@@ -139,7 +139,7 @@ export class DemandLedger {
     const files: number[] = [];
     for (let f = 1; f <= this.files; f++) {
       if (this.#owner[f] !== cache) continue;
-      this.#owner[f] = ORIGIN;
+      this.#owner[f] = ORIGIN_OWNER;
       files.push(f);
     }
     return files;

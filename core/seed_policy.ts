@@ -8,7 +8,7 @@
  * @module
  */
 
-import { ORIGIN } from "./demand_ledger.ts";
+import { ORIGIN_OWNER } from "./demand_ledger.ts";
 import {
   type ClientPolicy,
   type Fetch,
@@ -50,7 +50,7 @@ export class SeedOrigin implements OriginPolicy {
 
   #eligible(cache: number, file: number): boolean {
     const { ledger } = this.#view;
-    return ledger.owner(file) === ORIGIN && ledger.outstanding(file) > 0 &&
+    return ledger.owner(file) === ORIGIN_OWNER && ledger.outstanding(file) > 0 &&
       (this.#view.wanted?.(cache, file) ?? true);
   }
 

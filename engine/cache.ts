@@ -22,7 +22,7 @@
  */
 
 import type { CacheStore } from "../core/cache_store.ts";
-import { makeCachePolicy } from "../core/policies.ts";
+import { makeCachePolicy } from "../core/policy_registry.ts";
 import type { CachePolicy } from "../core/policy.ts";
 import { requestList, type Scenario } from "../core/scenario.ts";
 import { ForesightError } from "../errors.ts";

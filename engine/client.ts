@@ -11,7 +11,7 @@
  */
 
 import type { LogFields, LogLevel } from "../core/log.ts";
-import { makeClientPolicy } from "../core/policies.ts";
+import { makeClientPolicy } from "../core/policy_registry.ts";
 import { type ClientPolicy, ORIGIN_SOURCE, type Source } from "../core/policy.ts";
 import type { Scenario } from "../core/scenario.ts";
 import { ForesightError } from "../errors.ts";

@@ -7,8 +7,8 @@
  * @module
  */
 
-import { ORIGIN } from "../core/demand_ledger.ts";
-import { makeOriginPolicy } from "../core/policies.ts";
+import { ORIGIN_OWNER } from "../core/demand_ledger.ts";
+import { makeOriginPolicy } from "../core/policy_registry.ts";
 import { ORIGIN_SOURCE } from "../core/policy.ts";
 import type { Phase } from "../core/role_view.ts";
 import { type Scenario, shardOf } from "../core/scenario.ts";
@@ -29,7 +29,13 @@ import {
 } from "./origin_state.ts";
 import type { OriginEffect, OriginInput, OriginSummary, Party } from "./origin_types.ts";
 
-export type { OriginEffect, OriginInput, OriginSummary, Party } from "./origin_types.ts";
+export type {
+  LostRole,
+  OriginEffect,
+  OriginInput,
+  OriginSummary,
+  Party,
+} from "./origin_types.ts";
 
 /**
  * The origin's decisions, driven by the simulator or the live origin.
@@ -450,9 +456,9 @@ export class OriginEngine {
       this.send({ role: "client", index: client }, { type: "miss", file, next: null });
       return;
     }
-    if (st.ledger.owner(file) !== ORIGIN || !st.ledger.serveDirect(file)) {
+    if (st.ledger.owner(file) !== ORIGIN_OWNER || !st.ledger.serveDirect(file)) {
       // Its cache is lost, or unreachable for this client (it said `lost`).
-      if (st.ledger.owner(file) !== ORIGIN || st.orphaned.has(file)) {
+      if (st.ledger.owner(file) !== ORIGIN_OWNER || st.orphaned.has(file)) {
         this.summary.servedForLostCaches++;
       } else {
         this.summary.ownerRaces++;

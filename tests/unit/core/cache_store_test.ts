@@ -2,7 +2,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { CacheStore } from "../../../core/cache_store.ts";
-import { CacheBrain } from "../../../core/cache_brain.ts";
+import { CountedCache } from "../../../core/counted_cache.ts";
 import { isForesightError } from "../../../errors.ts";
 
 describe("CacheStore", () => {
@@ -75,11 +75,11 @@ describe("CacheStore", () => {
   });
 });
 
-describe("CacheBrain", () => {
+describe("CountedCache", () => {
   const kib = (f: number) => f * 1024;
 
   it("asks for the hinted file only when it fits and nothing is pending", () => {
-    const b = new CacheBrain(10 * 1024, kib);
+    const b = new CountedCache(10 * 1024, kib);
     b.pushed(4, kib(4), 1, 7);
     assert.equal(b.refill(), null, "7 KiB do not fit in 6 KiB free");
     assert.equal(b.request(4), "hit");
@@ -89,7 +89,7 @@ describe("CacheBrain", () => {
   });
 
   it("makes a request for a pending refill wait, then hit when the push arrives", () => {
-    const b = new CacheBrain(10 * 1024, kib);
+    const b = new CountedCache(10 * 1024, kib);
     b.declined(1, 5);
     assert.equal(b.refill(), 5);
     assert.equal(b.request(5), "wait");
@@ -99,7 +99,7 @@ describe("CacheBrain", () => {
   });
 
   it("misses a file neither held nor awaited, and after a decline", () => {
-    const b = new CacheBrain(10 * 1024, kib);
+    const b = new CountedCache(10 * 1024, kib);
     assert.equal(b.request(3), "miss");
     b.declined(0, 5);
     b.refill();

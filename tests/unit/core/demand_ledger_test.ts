@@ -1,7 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { DemandLedger, ORIGIN } from "../../../core/demand_ledger.ts";
+import { DemandLedger, ORIGIN_OWNER } from "../../../core/demand_ledger.ts";
 import { isForesightError } from "../../../errors.ts";
 
 describe("DemandLedger", () => {
@@ -31,7 +31,7 @@ describe("DemandLedger", () => {
     assert.equal(l.serveDirect(5), true);
     assert.equal(l.serveDirect(5), false);
     assert.equal(l.outstanding(5), 0);
-    assert.equal(l.owner(5), ORIGIN);
+    assert.equal(l.owner(5), ORIGIN_OWNER);
   });
 
   it("rejects file ids outside 1..files", () => {
@@ -61,7 +61,7 @@ describe("DemandLedger", () => {
         for (const [op, file, cache] of ops) {
           if (op === 0) l.serveDirect(file);
           else if (op === 1) l.cancel(file);
-          else if (l.owner(file) === ORIGIN) l.handOff(file, cache);
+          else if (l.owner(file) === ORIGIN_OWNER) l.handOff(file, cache);
         }
         const t = l.totals();
         let left = 0;

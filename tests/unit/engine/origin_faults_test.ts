@@ -5,7 +5,7 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { ORIGIN } from "../../../core/demand_ledger.ts";
+import { ORIGIN_OWNER } from "../../../core/demand_ledger.ts";
 import { pushMembers } from "../../../engine/origin_state.ts";
 import {
   empty,
@@ -260,8 +260,8 @@ describe("a lost cache", () => {
     assert.equal(st.caches[1]!.lost, false);
     assert.equal(summary.lostCaches, 1);
     assert.deepEqual([...st.orphaned].sort((a, b) => a - b), [2, 4]);
-    assert.equal(st.ledger.owner(2), ORIGIN);
-    assert.equal(st.ledger.owner(4), ORIGIN);
+    assert.equal(st.ledger.owner(2), ORIGIN_OWNER);
+    assert.equal(st.ledger.owner(4), ORIGIN_OWNER);
     assert.equal(st.ledger.owner(5), 1, "cache 1 keeps its files");
     assert.deepEqual(named(out, "cache-lost"), [{
       event: "cache-lost",

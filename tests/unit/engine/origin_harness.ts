@@ -26,7 +26,7 @@
  * @module
  */
 
-import { makeCachePolicy, makeClientPolicy } from "../../../core/policies.ts";
+import { makeCachePolicy, makeClientPolicy } from "../../../core/policy_registry.ts";
 import { ORIGIN_SOURCE } from "../../../core/policy.ts";
 import type { CachePolicy, ClientPolicy } from "../../../core/policy.ts";
 import type { Scenario } from "../../../core/scenario.ts";

@@ -7,7 +7,7 @@
  */
 
 import { BeladyEviction } from "./belady_eviction.ts";
-import { CacheBrain } from "./cache_brain.ts";
+import { CountedCache } from "./counted_cache.ts";
 import { ForesightOrigin } from "./foresight_origin.ts";
 import { LruEviction } from "./lru_eviction.ts";
 import { ListsNextUse } from "./next_use.ts";
@@ -116,9 +116,9 @@ export function makeCachePolicy(
   switch (scenario.policy) {
     case "seed":
     case "nocache":
-      return new CacheBrain(capacity, size, { onEvict });
+      return new CountedCache(capacity, size, { onEvict });
     case "foresight":
-      return new CacheBrain(capacity, size, { onEvict, waitForPushes: true });
+      return new CountedCache(capacity, size, { onEvict, waitForPushes: true });
     case "lru":
       return new PullThroughCache(capacity, size, new LruEviction(), { onEvict });
     case "belady": {

@@ -19,8 +19,8 @@ import type { CachePolicy, RequestOutcome } from "./policy.ts";
 
 export type { RequestOutcome } from "./policy.ts";
 
-/** Options of a {@link CacheBrain}. */
-export interface CacheBrainOptions {
+/** Options of a {@link CountedCache}. */
+export interface CountedCacheOptions {
   /** Park a request for a file neither held nor pending until its push begins (default false). */
   readonly waitForPushes?: boolean;
   /** Called with every evicted file (the live cache frees its bytes). */
@@ -32,12 +32,12 @@ export interface CacheBrainOptions {
  *
  * @example
  * ```ts
- * const brain = new CacheBrain(25 * 1024 * 1024, (f) => f * 1024);
+ * const brain = new CountedCache(25 * 1024 * 1024, (f) => f * 1024);
  * brain.pushed(1, 1024, 1, 3);
  * brain.refill(); // 3: ask the origin for file 3
  * ```
  */
-export class CacheBrain implements CachePolicy {
+export class CountedCache implements CachePolicy {
   /** The store of held files. */
   readonly store: CacheStore;
   readonly #size: (file: number) => number;
@@ -50,9 +50,9 @@ export class CacheBrain implements CachePolicy {
   /**
    * @param capacity bytes
    * @param size a file's size in bytes
-   * @param options see {@link CacheBrainOptions}
+   * @param options see {@link CountedCacheOptions}
    */
-  constructor(capacity: number, size: (file: number) => number, options: CacheBrainOptions = {}) {
+  constructor(capacity: number, size: (file: number) => number, options: CountedCacheOptions = {}) {
     this.store = new CacheStore(capacity, { onEvict: options.onEvict });
     this.#size = size;
     this.#waitForPushes = options.waitForPushes ?? false;

@@ -1,13 +1,13 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { CacheBrain } from "../../../core/cache_brain.ts";
+import { CountedCache } from "../../../core/counted_cache.ts";
 import { CacheStore } from "../../../core/cache_store.ts";
-import { DemandLedger, ORIGIN } from "../../../core/demand_ledger.ts";
+import { DemandLedger, ORIGIN_OWNER } from "../../../core/demand_ledger.ts";
 import { FlowNetwork } from "../../../core/max_flow.ts";
 import { ParallelClient } from "../../../core/parallel_client.ts";
 import { SequentialClient } from "../../../core/seed_policy.ts";
-import { makeCachePolicy, makeClientPolicy, makeOriginPolicy } from "../../../core/policies.ts";
+import { makeCachePolicy, makeClientPolicy, makeOriginPolicy } from "../../../core/policy_registry.ts";
 import { planRoutes } from "../../../core/route_plan.ts";
 import { CANONICAL, POLICIES, shardOf } from "../../../core/scenario.ts";
 import { isForesightError } from "../../../errors.ts";
@@ -108,16 +108,16 @@ describe("cache stores and brains for the new policies", () => {
     assert.deepEqual([s.used, s.evicted, gone], [0, 1, [1]]);
   });
 
-  it("a foresight CacheBrain parks a request for a file not yet pushed", () => {
-    const b = new CacheBrain(kib(10), kib, { waitForPushes: true });
+  it("a foresight CountedCache parks a request for a file not yet pushed", () => {
+    const b = new CountedCache(kib(10), kib, { waitForPushes: true });
     assert.equal(b.request(4), "wait");
     b.pushed(4, kib(4), 2, null);
     assert.equal(b.request(4), "hit");
-    assert.equal(new CacheBrain(kib(10), kib).request(4), "miss", "the seed cache misses");
+    assert.equal(new CountedCache(kib(10), kib).request(4), "miss", "the seed cache misses");
   });
 
-  it("a CacheBrain hinted at its start asks for that file when it fits", () => {
-    const b = new CacheBrain(kib(10), kib, { waitForPushes: true });
+  it("a CountedCache hinted at its start asks for that file when it fits", () => {
+    const b = new CountedCache(kib(10), kib, { waitForPushes: true });
     assert.equal(b.refill(), null, "no hint yet");
     b.hinted(12);
     assert.equal(b.refill(), null, "12 KiB does not fit in 10");
@@ -133,7 +133,7 @@ describe("cache stores and brains for the new policies", () => {
     l.handOff(2, 1);
     l.handOff(3, 0, 1);
     assert.deepEqual(l.reclaim(0), [1], "file 3 was only partly handed: the origin still owns it");
-    assert.equal(l.owner(1), ORIGIN);
+    assert.equal(l.owner(1), ORIGIN_OWNER);
     assert.equal(l.owner(2), 1);
     assert.equal(l.outstanding(1), 0, "no count comes back");
     assert.equal(l.serveDirect(1), false);
@@ -148,7 +148,7 @@ describe("cache stores and brains for the new policies", () => {
     l.add([3]);
     l.add([3]);
     assert.equal(l.handOff(3, 1, 2), 2);
-    assert.deepEqual([l.outstanding(3), l.owner(3)], [1, ORIGIN]);
+    assert.deepEqual([l.outstanding(3), l.owner(3)], [1, ORIGIN_OWNER]);
     assert.equal(l.serveDirect(3), true);
     assert.equal(l.handOff(3, 1, 0), 0, "0 changes nothing");
     assert.throws(() => l.handOff(3, 1, 1), (e) => isForesightError(e, "PROTOCOL"));
