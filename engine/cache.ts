@@ -39,6 +39,9 @@ import type {
 
 export type * from "./cache_input.ts";
 
+/** No effects (shared: a list is made only when an input has some). */
+const NONE: CacheEffect[] = [];
+
 interface Request {
   readonly conn: number;
   readonly client: number | undefined;
@@ -71,7 +74,7 @@ export class CacheEngine {
   #warm = false;
   #stopped = false;
   #now = 0;
-  #out: CacheEffect[] = [];
+  #out: CacheEffect[] = NONE;
   /** When each held file's push began. */
   readonly #began = new Map<number, number>();
   /** Per client: the files it was served here (a release forgoes the others). */
@@ -127,7 +130,7 @@ export class CacheEngine {
    */
   handle(input: CacheInput, now: number): CacheEffect[] {
     this.#now = now;
-    this.#out = [];
+    this.#out = NONE;
     switch (input.type) {
       case "registered":
         this.#register(input);
@@ -160,8 +163,14 @@ export class CacheEngine {
         break;
     }
     const out = this.#out;
-    this.#out = [];
+    this.#out = NONE;
     return out;
+  }
+
+  /** Queues effects (the list is made at the first: most inputs have none). */
+  #effect(effect: CacheEffect): void {
+    if (this.#out === NONE) this.#out = [];
+    this.#out.push(effect);
   }
 
   #must(what: string): CachePolicy {
@@ -186,20 +195,23 @@ export class CacheEngine {
       size: input.size,
       onEvict: (file) => {
         this.#began.delete(file);
-        this.#out.push({ kind: "evict", file });
+        this.#effect({ kind: "evict", file });
       },
     });
     this.#scenario = s;
     this.#index = input.index;
-    this.#out.push(
+    this.#effect(
       {
         kind: "log",
         level: "info",
         message: "registered with origin",
         fields: { index: input.index },
       },
-      { kind: "report", event: { event: "registered", index: input.index, port: input.port } },
     );
+    this.#effect({
+      kind: "report",
+      event: { event: "registered", index: input.index, port: input.port },
+    });
   }
 
   #pushBegan(input: CachePushBegan): void {
@@ -226,13 +238,11 @@ export class CacheEngine {
     // A cache that takes a lost one's place mid-run starts empty: the
     // origin's first hint comes with the start.
     if (input.next !== undefined) policy.hinted(input.next);
-    this.#out.push(
-      { kind: "toOrigin", message: { type: "start" } },
-      {
-        kind: "report",
-        event: { event: "warm", files: policy.store.size, bytes: policy.store.used },
-      },
-    );
+    this.#effect({ kind: "toOrigin", message: { type: "start" } });
+    this.#effect({
+      kind: "report",
+      event: { event: "warm", files: policy.store.size, bytes: policy.store.used },
+    });
     this.#refill();
   }
 
@@ -246,7 +256,7 @@ export class CacheEngine {
       policy.forgo(f);
       forgone++;
     }
-    this.#out.push({
+    this.#effect({
       kind: "log",
       level: "info",
       message: "client released",
@@ -308,7 +318,7 @@ export class CacheEngine {
     if (store === undefined) return;
     const owed = [...store.entries()].filter((e) => e.count > 0 && e.count !== Infinity);
     if (owed.length > 0) {
-      this.#out.push({
+      this.#effect({
         kind: "log",
         level: "warn",
         message: "stopped with requests still owed",
@@ -334,7 +344,7 @@ export class CacheEngine {
         got.add(r.file);
       }
       conn.current = r;
-      this.#out.push({ kind: "hit", conn: r.conn, file: r.file, at: r.at });
+      this.#effect({ kind: "hit", conn: r.conn, file: r.file, at: r.at });
     } else if (outcome === "wait") {
       conn.current = r;
       conn.parked = true;
@@ -342,7 +352,7 @@ export class CacheEngine {
       if (list) list.push(r);
       else this.#parked.set(r.file, [r]);
     } else {
-      this.#out.push({ kind: "miss", conn: r.conn, file: r.file, at: r.at });
+      this.#effect({ kind: "miss", conn: r.conn, file: r.file, at: r.at });
     }
     // A pull-through miss queues its origin fetch inside request(): ask for it now.
     this.#refill();
@@ -373,7 +383,7 @@ export class CacheEngine {
     if (this.#stopped || !this.#warm) return;
     const want = this.#policy!.refill();
     if (want !== null) {
-      this.#out.push({ kind: "toOrigin", message: { type: "request", file: want, at: this.#now } });
+      this.#effect({ kind: "toOrigin", message: { type: "request", file: want, at: this.#now } });
     }
   }
 }

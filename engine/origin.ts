@@ -9,9 +9,8 @@
 
 import { ORIGIN_OWNER } from "../core/demand_ledger.ts";
 import { makeOriginPolicy } from "../core/policy_registry.ts";
-import { ORIGIN_SOURCE } from "../core/policy.ts";
 import type { Phase } from "../core/role_view.ts";
-import { type Scenario, shardOf } from "../core/scenario.ts";
+import type { Scenario } from "../core/scenario.ts";
 import { ForesightError } from "../errors.ts";
 import type { ControlMessage } from "../protocol/control_message.ts";
 import { PROTOCOL_VERSION } from "../protocol/mod.ts";
@@ -29,13 +28,10 @@ import {
 } from "./origin_state.ts";
 import type { OriginEffect, OriginInput, OriginSummary, Party } from "./origin_types.ts";
 
-export type {
-  LostRole,
-  OriginEffect,
-  OriginInput,
-  OriginSummary,
-  Party,
-} from "./origin_types.ts";
+export type { LostRole, OriginEffect, OriginInput, OriginSummary, Party } from "./origin_types.ts";
+
+/** No effects (shared: a list is made only when an input has some). */
+const NONE: OriginEffect[] = [];
 
 /**
  * The origin's decisions, driven by the simulator or the live origin.
@@ -51,7 +47,10 @@ export class OriginEngine {
   readonly st: OriginState;
   /** The counters it reports. */
   readonly summary: OriginSummary;
-  #out: OriginEffect[] = [];
+  #out: OriginEffect[] = NONE;
+  /** One Party object per place, made once (effects name them). */
+  readonly #cacheParty: readonly Party[];
+  readonly #clientParty: readonly Party[];
   #now = 0;
 
   /**
@@ -60,6 +59,14 @@ export class OriginEngine {
    */
   constructor(scenario: Scenario, size: (file: number) => number) {
     this.st = originState(scenario, size);
+    this.#cacheParty = Array.from({ length: scenario.caches }, (_, index) => ({
+      role: "cache",
+      index,
+    }));
+    this.#clientParty = Array.from({ length: scenario.clients }, (_, index) => ({
+      role: "client",
+      index,
+    }));
     this.summary = {
       ok: false,
       bytesToCaches: 0,
@@ -99,7 +106,7 @@ export class OriginEngine {
    */
   handle(input: OriginInput, now: number): OriginEffect[] {
     this.#now = now;
-    const out: OriginEffect[] = this.#out = [];
+    this.#out = NONE;
     const st = this.st;
     switch (input.type) {
       case "join":
@@ -152,6 +159,8 @@ export class OriginEngine {
         }
         break;
     }
+    const out = this.#out;
+    this.#out = NONE;
     return out;
   }
 
@@ -164,24 +173,30 @@ export class OriginEngine {
 
   // ---- effects (also used by origin_faults.ts) ----
 
+  /** Queues an effect (the list is made at the first: most inputs have none). */
+  #effect(effect: OriginEffect): void {
+    if (this.#out === NONE) this.#out = [];
+    this.#out.push(effect);
+  }
+
   /** Queues sending `message` to `to`. */
   send(to: Party, message: ControlMessage): void {
-    this.#out.push({ kind: "send", to, message });
+    this.#effect({ kind: "send", to, message });
   }
   /** Queues a report. */
   report(event: EngineEvent): void {
-    this.#out.push({ kind: "report", event });
+    this.#effect({ kind: "report", event });
   }
   /** Queues a log record. */
   log(level: "debug" | "info" | "warn" | "error", message: string, fields?: object): void {
-    this.#out.push({ kind: "log", level, message, fields: fields as Record<string, unknown> });
+    this.#effect({ kind: "log", level, message, fields: fields as Record<string, unknown> });
   }
   /** Ends the run: every peer is told to stop. */
   stop(reason: string): void {
     if (this.st.finished) return;
     this.st.finished = true;
     this.report({ event: "phase", phase: "stopping" });
-    this.#out.push({ kind: "stop", reason });
+    this.#effect({ kind: "stop", reason });
   }
 
   // ---- registration ----
@@ -223,7 +238,7 @@ export class OriginEngine {
         members: new Map(),
       };
     } else st.clients[index] = true;
-    this.#out.push({ kind: "admit", role, index, generation });
+    this.#effect({ kind: "admit", role, index, generation });
     this.report({ event: "register", role, index });
     this.send({ role, index }, {
       type: "welcome",
@@ -242,7 +257,7 @@ export class OriginEngine {
       for (const i of due) {
         if (!st.clients[i] || st.toldCaches.has(i) || st.lostClients.has(i)) continue;
         st.toldCaches.add(i);
-        this.send({ role: "client", index: i }, this.#cacheList());
+        this.send(this.#clientParty[i]!, this.#cacheList());
       }
     }
   }
@@ -260,7 +275,7 @@ export class OriginEngine {
   /** Sends a client a message, unless it is lost. */
   #toClient(client: number, message: ControlMessage): void {
     if (this.st.clients[client] && !this.st.lostClients.has(client)) {
-      this.send({ role: "client", index: client }, message);
+      this.send(this.#clientParty[client]!, message);
     }
   }
 
@@ -290,9 +305,9 @@ export class OriginEngine {
     let told = 0;
     for (let c = 0; c < st.s.clients; c++) {
       if (!st.clients[c] || st.lostClients.has(c) || st.done.has(c)) continue;
-      const mine = upcoming ?? [...(st.routeOf[c]?.keys() ?? [])].sort((a, b) => a - b);
+      const mine = upcoming ?? [...(st.lists[c] ?? [])].sort((a, b) => a - b);
       told++;
-      this.send({ role: "client", index: c }, {
+      this.send(this.#clientParty[c]!, {
         type: "rejoin",
         cache: index,
         generation: slot.generation,
@@ -359,11 +374,8 @@ export class OriginEngine {
       wanted: (cache, f) => pushMembers(st, cache, f).members.length > 0,
     });
     const p = st.policy;
-    st.routeOf = st.lists.map((list, c) => {
-      const routes = new Map(p.routes(c) ?? []);
-      const fallback = (f: number) => s.caches > 0 ? shardOf(f, s.caches) : ORIGIN_SOURCE;
-      return new Map((list ?? []).map((f) => [f, routes.get(f) ?? fallback(f)]));
-    });
+    // The policy's routes; a listed file it routes nowhere goes to its shard.
+    st.routeOf = st.lists.map((_, c) => new Map(p.routes(c) ?? []));
     this.report({ event: "phase", phase: "warming" });
     const pushes = p.warmup();
     for (const w of pushes) this.#push(w.cache, w.file);
@@ -371,7 +383,7 @@ export class OriginEngine {
     // `start` to a cache follows its warm-up pushes on the same link; the
     // cache echoes it when all arrived. A cache lost meanwhile is not waited for.
     for (const [k, c] of st.caches.entries()) {
-      if (c && !c.lost) this.send({ role: "cache", index: k }, { type: "start" });
+      if (c && !c.lost) this.send(this.#cacheParty[k]!, { type: "start" });
     }
     this.#startClients();
   }
@@ -420,9 +432,9 @@ export class OriginEngine {
     const size = st.size(file);
     this.summary.filesToCaches++;
     this.summary.bytesToCaches += size;
-    this.#out.push({
+    this.#effect({
       kind: "transfer",
-      to: { role: "cache", index: cache },
+      to: this.#cacheParty[cache]!,
       file,
       size,
       count,
@@ -438,7 +450,7 @@ export class OriginEngine {
     if (!slot || slot.lost) return;
     if (st.policy && st.policy.grant(cache, file) && this.#push(cache, file, at)) return;
     // Declined, or granted but everyone it was for got it meanwhile.
-    this.send({ role: "cache", index: cache }, {
+    this.send(this.#cacheParty[cache]!, {
       type: "miss",
       file,
       next: st.policy ? st.policy.hint(cache) : null,
@@ -453,7 +465,7 @@ export class OriginEngine {
       // this request was on its way, or after the client's miss there):
       // send it back there.
       this.summary.redirects++;
-      this.send({ role: "client", index: client }, { type: "miss", file, next: null });
+      this.send(this.#clientParty[client]!, { type: "miss", file, next: null });
       return;
     }
     if (st.ledger.owner(file) !== ORIGIN_OWNER || !st.ledger.serveDirect(file)) {
@@ -472,9 +484,9 @@ export class OriginEngine {
     const size = st.size(file);
     this.summary.filesToClients++;
     this.summary.bytesToClients += size;
-    this.#out.push({
+    this.#effect({
       kind: "transfer",
-      to: { role: "client", index: client },
+      to: this.#clientParty[client]!,
       file,
       size,
       count: st.ledger.outstanding(file),
@@ -513,6 +525,6 @@ export class OriginEngine {
     if (!slot || slot.lost) return;
     const files: number[] = [];
     for (const [f, members] of slot.members) if (members.includes(client)) files.push(f);
-    this.send({ role: "cache", index: cache }, { type: "release", client, files });
+    this.send(this.#cacheParty[cache]!, { type: "release", client, files });
   }
 }

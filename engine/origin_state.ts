@@ -7,8 +7,8 @@
  */
 
 import { DemandLedger } from "../core/demand_ledger.ts";
-import type { OriginPolicy, Source } from "../core/policy.ts";
-import type { Scenario } from "../core/scenario.ts";
+import { ORIGIN_SOURCE, type OriginPolicy, type Source } from "../core/policy.ts";
+import { type Scenario, shardOf } from "../core/scenario.ts";
 import type { LostRole, RunPhase } from "./origin_types.ts";
 
 /** A cache place's occupant. */
@@ -55,7 +55,10 @@ export interface OriginState {
   readonly orphaned: Set<number>;
   /** Clients that were sent the cache list. */
   readonly toldCaches: Set<number>;
-  /** Per client, once the warm-up begins: each listed file's source. */
+  /**
+   * Per client, once the warm-up begins: the sources the policy routes its
+   * files to (a listed file not in it goes to its shard: see {@link routeOf}).
+   */
   routeOf: Map<number, Source>[];
   policy: OriginPolicy | undefined;
   started: boolean;
@@ -110,7 +113,18 @@ export function allCaches(st: OriginState): boolean {
 export function owes(st: OriginState, client: number, cache: number, file: number): boolean {
   return !st.lostClients.has(client) && !st.done.has(client) &&
     !st.servedTo[client]!.has(file) && !st.carried[client]!.has(file) &&
-    st.routeOf[client]?.get(file) === cache && !st.caches[cache]!.abandoned.has(client);
+    routeOf(st, client, file) === cache && !st.caches[cache]!.abandoned.has(client);
+}
+
+/**
+ * Where `client` fetches `file`, one of its listed files, from: the policy's
+ * route, else the file's shard (the origin when there are no caches).
+ */
+export function routeOf(st: OriginState, client: number, file: number): Source | undefined {
+  const routes = st.routeOf[client];
+  if (routes === undefined) return undefined;
+  const caches = st.s.caches;
+  return routes.get(file) ?? (caches > 0 ? shardOf(file, caches) : ORIGIN_SOURCE);
 }
 
 /**

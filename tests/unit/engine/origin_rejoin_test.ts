@@ -3,6 +3,7 @@
  * (rejoin, with the files listed per client) and a place retaken before the
  * warm-up.
  */
+import { routeOf } from "../../../engine/origin_state.ts";
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import {
@@ -31,7 +32,7 @@ describe("rejoin", () => {
     assert.deepEqual(st.policy!.upcoming?.(0), [2, 6, 8, 10], "the plan this test assumes");
     assert.deepEqual(
       [0, 1, 2].map((c) =>
-        [...st.routeOf[c]!].filter(([, k]) => k === 0).map(([f]) => f).sort((a, b) => a - b)
+        st.lists[c]!.filter((f) => routeOf(st, c, f) === 0).sort((a, b) => a - b)
       ),
       [[2, 6, 10, 12], [2, 6, 10, 12], [2, 6, 8, 10, 12]],
       "the routes this test assumes",

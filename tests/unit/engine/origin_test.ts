@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { ORIGIN_SOURCE } from "../../../core/policy.ts";
 import { isForesightError } from "../../../errors.ts";
 import { PROTOCOL_VERSION } from "../../../protocol/mod.ts";
-import { owedAt, pushMembers } from "../../../engine/origin_state.ts";
+import { owedAt, pushMembers, routeOf } from "../../../engine/origin_state.ts";
 import {
   empty,
   joinCache,
@@ -94,7 +94,7 @@ describe("pushMembers and the push count", () => {
       const { st } = w.engine;
       assert.equal(st.policy!.pushCount?.(0, 2), 0);
       assert.equal(st.ledger.outstanding(2), 3);
-      assert.equal(st.routeOf[0]!.get(2), 0);
+      assert.equal(routeOf(st, 0, 2), 0);
       assert.deepEqual(pushMembers(st, 0, 2), { members: [], routed: 0 });
       assert.deepEqual(members(w, 1, 3), []);
       const out = w.feed({ type: "refill", cache: 0, file: 2 });

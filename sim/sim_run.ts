@@ -1,0 +1,316 @@
+/**
+ * One simulated run: the three engines the live roles run (origin, caches,
+ * clients), an event queue and a link per directed connection. This class
+ * only moves messages (each a step of its own, taking no time) and transfers
+ * (over the links) between the engines; every decision is an engine's.
+ *
+ * @module
+ */
+
+import { ForesightError } from "../errors.ts";
+import { CacheEngine, type CacheInput } from "../engine/cache.ts";
+import { ClientEngine, type ClientInput } from "../engine/client.ts";
+import { type OriginEffect, OriginEngine, type OriginInput } from "../engine/origin.ts";
+import type { ControlMessage } from "../protocol/control_message.ts";
+import { ORIGIN_SOURCE, type Source } from "../core/policy.ts";
+import type { Scenario } from "../core/scenario.ts";
+import { EventQueue } from "./event_queue.ts";
+import { Link } from "./link.ts";
+import type { SimCache, SimClient } from "./sim_result.ts";
+
+/** A simulated cache: its engine, its links, its figures. */
+export interface SimCacheState {
+  readonly engine: CacheEngine;
+  readonly stats: SimCache;
+  /** Files still arriving → the moment their push ends. */
+  readonly arriving: Map<number, number>;
+  readonly fromOrigin: Link;
+  readonly toClient: Link[];
+}
+
+/** A simulated client: its engine and its figures. */
+export interface SimClientState {
+  readonly engine: ClientEngine;
+  readonly stats: SimClient;
+}
+
+/** File n is n KiB. */
+const size = (file: number) => file * 1024;
+
+/**
+ * The engines of one run wired by an event queue and links.
+ *
+ * @example
+ * ```ts
+ * const run = new SimRun(CANONICAL, lists);
+ * run.begin();
+ * while (run.agenda.step()) {}
+ * ```
+ */
+export class SimRun {
+  readonly agenda: EventQueue = new EventQueue();
+  readonly origin: OriginEngine;
+  readonly caches: readonly SimCacheState[];
+  readonly clients: readonly SimClientState[];
+  /** Origin → client links. */
+  readonly toClient: readonly Link[];
+  /** Files and bytes pushed before time 0. */
+  readonly warmup: { files: number; bytes: number } = { files: 0, bytes: 0 };
+  readonly #s: Scenario;
+  readonly #lists: readonly (readonly number[])[];
+
+  /**
+   * @param s the scenario
+   * @param lists one request list per client
+   */
+  constructor(s: Scenario, lists: readonly (readonly number[])[]) {
+    this.#s = s;
+    this.#lists = lists;
+    const kib = (rate: number) => rate * 1024;
+    this.origin = new OriginEngine(s, size);
+    this.toClient = lists.map(() => new Link(this.agenda, kib(s.rateOriginClient)));
+    this.caches = Array.from({ length: s.caches }, (_, k) => {
+      const engine = new CacheEngine();
+      engine.handle({ type: "registered", index: k, scenario: s, port: k, lists, size }, 0);
+      return {
+        engine,
+        stats: cacheStats(k, s.capacityKiB * 1024),
+        arriving: new Map(),
+        fromOrigin: new Link(this.agenda, kib(s.rateOriginCache)),
+        toClient: lists.map(() => new Link(this.agenda, kib(s.rateCacheClient))),
+      };
+    });
+    this.clients = lists.map((list, c) => ({
+      engine: new ClientEngine({ scenario: s, list, size }),
+      stats: clientStats(c, list.length),
+    }));
+  }
+
+  /** Every cache and client registers and sends its list (before time 0): the warm-up follows. */
+  begin(): void {
+    for (let k = 0; k < this.#s.caches; k++) {
+      this.#toOrigin({ type: "join", role: "cache", index: k, host: "sim", port: k });
+    }
+    for (let c = 0; c < this.#s.clients; c++) {
+      this.#toOrigin({ type: "join", role: "client", index: c });
+    }
+    for (let c = 0; c < this.#s.clients; c++) {
+      this.#toOrigin({ type: "list", client: c, files: this.#lists[c]! });
+    }
+  }
+
+  /** Runs `run` as a step of its own, now (a control message takes no time). */
+  #soon(run: () => void): void {
+    this.agenda.at(this.agenda.now, run);
+  }
+
+  // ---- origin ----
+
+  /** Hands `input` to the origin engine and carries out its effects. */
+  #toOrigin(input: OriginInput): void {
+    for (const e of this.origin.handle(input, this.agenda.now)) {
+      if (e.kind === "send") {
+        if (e.to.role === "cache") this.#cacheMessage(e.to.index, e.message);
+        else this.#clientMessage(e.to.index, e.message);
+      } else if (e.kind === "transfer") {
+        if (e.to.role === "client") this.#serve(e.to.index, e.file);
+        else this.#push(e.to.index, e);
+      }
+      // Registration, reports, logs and the stop need nothing here.
+    }
+  }
+
+  /** The origin sends client `c` a file. */
+  #serve(c: number, file: number): void {
+    this.toClient[c]!.send({
+      size: size(file),
+      onFinish: () => this.#received(c, ORIGIN_SOURCE, file, "file"),
+    });
+  }
+
+  /** The origin pushes a file into cache `k`: before its start, at once (the warm-up). */
+  #push(k: number, e: Extract<OriginEffect, { kind: "transfer" }>): void {
+    const { file, count, next } = e;
+    const cache = this.caches[k]!;
+    cache.stats.pushedFiles++;
+    cache.stats.pushedBytes += size(file);
+    if (!cache.engine.warm) {
+      // Warm-up pushes are applied before time 0 and take no time.
+      this.warmup.files++;
+      this.warmup.bytes += size(file);
+      this.#toCache(k, { type: "pushBegan", file, size: size(file), count, next, began: 0 });
+      return;
+    }
+    cache.fromOrigin.send({
+      size: size(file),
+      onStart: (end) => {
+        cache.arriving.set(file, end);
+        const began = this.agenda.now;
+        this.#toCache(k, { type: "pushBegan", file, size: size(file), count, next, began });
+      },
+      onFinish: () => cache.arriving.delete(file),
+    });
+  }
+
+  /** A message from the origin to cache `k`. */
+  #cacheMessage(k: number, m: ControlMessage): void {
+    if (m.type === "start") this.#soon(() => this.#toCache(k, { type: "started", next: m.next }));
+    else if (m.type === "miss") {
+      const input: CacheInput = { type: "declined", file: m.file, next: m.next ?? null };
+      this.#soon(() => this.#toCache(k, input));
+    } else if (m.type === "release") {
+      const input: CacheInput = { type: "released", client: m.client, files: m.files };
+      this.#soon(() => this.#toCache(k, input));
+    }
+  }
+
+  /** A message from the origin to client `c`. */
+  #clientMessage(c: number, m: ControlMessage): void {
+    if (m.type === "plan") this.#toClient(c, { type: "planned", routes: m.routes });
+    else if (m.type === "start") this.#soon(() => this.#toClient(c, { type: "started" }));
+    else if (m.type === "miss") {
+      const input: ClientInput = { type: "missed", source: ORIGIN_SOURCE, file: m.file };
+      this.#soon(() => this.#toClient(c, input));
+    }
+  }
+
+  // ---- caches ----
+
+  /** Hands `input` to cache `k`'s engine and carries out its effects. */
+  #toCache(k: number, input: CacheInput): void {
+    const cache = this.caches[k]!;
+    for (const e of cache.engine.handle(input, this.agenda.now)) {
+      switch (e.kind) {
+        case "toOrigin": {
+          const m = e.message;
+          const input: OriginInput = m.type === "start"
+            ? { type: "warm", cache: k }
+            : { type: "refill", cache: k, file: m.file, at: m.at };
+          this.#soon(() => this.#toOrigin(input));
+          break;
+        }
+        case "hit":
+          this.#hit(k, e.conn, e.file);
+          break;
+        case "miss": {
+          const input: ClientInput = { type: "missed", source: k, file: e.file };
+          this.#soon(() => this.#toClient(e.conn, input));
+          break;
+        }
+        case "evict":
+          cache.arriving.delete(e.file);
+          break;
+      }
+    }
+  }
+
+  /** Cache `k` sends client `c` a file (forwarding it while it may still arrive). */
+  #hit(k: number, c: number, file: number): void {
+    const cache = this.caches[k]!;
+    cache.toClient[c]!.send({
+      size: size(file),
+      readyAt: cache.arriving.get(file),
+      onFinish: () => {
+        cache.stats.bytesToClients += size(file);
+        this.#toCache(k, { type: "served", conn: c, file });
+        this.#received(c, k, file, "hit");
+      },
+    });
+  }
+
+  // ---- clients ----
+
+  /** Hands `input` to client `c`'s engine and carries out its effects. */
+  #toClient(c: number, input: ClientInput): void {
+    const client = this.clients[c]!;
+    for (const e of client.engine.handle(input, this.agenda.now)) {
+      if (e.kind === "request") {
+        const { source, file } = e;
+        if (source === ORIGIN_SOURCE) {
+          this.#soon(() => this.#toOrigin({ type: "request", client: c, file }));
+        } else {
+          this.#soon(() => this.#toCache(source, { type: "requested", conn: c, client: c, file }));
+        }
+      } else if (e.kind === "finished") {
+        client.stats.finishSeconds = this.agenda.now;
+        this.#soon(() => this.#toOrigin({ type: "done", client: c }));
+      }
+    }
+  }
+
+  /**
+   * Every byte of `file` from `source` is in (the simulator's bytes are
+   * always right). The header and the last byte reach the engine together:
+   * it only needs the header to check the file and date its next request
+   * from the transfer's end, which is now.
+   */
+  #received(c: number, source: Source, file: number, kind: "hit" | "file"): void {
+    this.clients[c]!.stats.bytes += size(file);
+    const due = this.agenda.now;
+    this.#toClient(c, { type: "fileBegan", source, file, size: size(file), kind, due });
+    this.#toClient(c, { type: "fileEnded", source, file, ok: true });
+  }
+
+  /**
+   * Fills in each client's and cache's figures at the end.
+   *
+   * @throws {ForesightError} INTERNAL when a client does not hold all its files
+   */
+  finish(): void {
+    for (const [c, client] of this.clients.entries()) {
+      const n = client.engine.counters;
+      Object.assign(client.stats, {
+        files: n.files,
+        hits: n.hits,
+        misses: n.misses,
+        fromOrigin: n.fromOrigin,
+      });
+      if (!client.engine.finished) {
+        throw new ForesightError(
+          "INTERNAL",
+          `Cannot finish the simulation of policy "${this.#s.policy}": client ${c} holds ${n.files} of ${client.stats.requested} files when nothing more can happen (t=${
+            this.agenda.now.toFixed(3)
+          } s)`,
+        );
+      }
+    }
+    for (const cache of this.caches) {
+      const store = cache.engine.store!;
+      Object.assign(cache.stats, {
+        peakBytes: store.peak,
+        hits: cache.engine.hits,
+        misses: cache.engine.misses,
+        evicted: store.evicted,
+        heldAtEnd: store.size,
+      });
+    }
+  }
+}
+
+function cacheStats(index: number, capacityBytes: number): SimCache {
+  return {
+    index,
+    capacityBytes,
+    peakBytes: 0,
+    hits: 0,
+    misses: 0,
+    pushedFiles: 0,
+    pushedBytes: 0,
+    evicted: 0,
+    bytesToClients: 0,
+    heldAtEnd: 0,
+  };
+}
+
+function clientStats(index: number, requested: number): SimClient {
+  return {
+    index,
+    requested,
+    files: 0,
+    bytes: 0,
+    finishSeconds: 0,
+    hits: 0,
+    misses: 0,
+    fromOrigin: 0,
+  };
+}
