@@ -44,6 +44,8 @@ export class CountedCache implements CachePolicy {
   readonly #waitForPushes: boolean;
   #hint: number | null = null;
   #pending: number | null = null;
+  /** When the pending refill was asked for. */
+  #pendingSince = -Infinity;
   #hits = 0;
   #misses = 0;
 
@@ -88,15 +90,21 @@ export class CountedCache implements CachePolicy {
     this.#hint = next;
   }
 
-  /** Classifies a client's request, and on a hit takes one from the file's count (call {@link served} after sending). */
-  request(file: number, _client?: number): RequestOutcome {
+  /**
+   * Classifies a client's request, and on a hit takes one from the file's
+   * count (call {@link served} after sending). A request made (`at`) before
+   * this cache asked for the file it awaits is not one for a file on its
+   * way: in the model it came first, and missed.
+   */
+  request(file: number, _client?: number, at?: number): RequestOutcome {
     const entry = this.store.get(file);
     if (entry && entry.count > 0) {
       this.store.beginRead(file);
       this.#hits++;
       return "hit";
     }
-    if (this.#pending === file || (this.#waitForPushes && !entry)) return "wait";
+    const awaited = this.#pending === file && !(at !== undefined && at < this.#pendingSince);
+    if (awaited || (this.#waitForPushes && !entry)) return "wait";
     this.#misses++;
     return "miss";
   }
@@ -110,12 +118,13 @@ export class CountedCache implements CachePolicy {
     this.store.forgo(file);
   }
 
-  /** The file to ask the origin for now, if any (marks it pending). */
-  refill(): number | null {
+  /** The file to ask the origin for now (`now`: when, in the driver's time), if any (marks it pending). */
+  refill(now?: number): number | null {
     if (this.#pending !== null || this.#hint === null) return null;
     if (this.store.get(this.#hint)) return null;
     if (!this.store.fits(this.#size(this.#hint))) return null;
     this.#pending = this.#hint;
+    this.#pendingSince = now ?? -Infinity;
     return this.#pending;
   }
 }

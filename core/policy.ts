@@ -111,9 +111,11 @@ export interface CachePolicy {
   hinted(next: number | null): void;
   /**
    * Classifies a request of `client` (its index, when known) for `file`; a
-   * `hit` begins a read that {@link CachePolicy.served} ends.
+   * `hit` begins a read that {@link CachePolicy.served} ends. `at`, when
+   * known, is when the request was made in the model (live, it may arrive
+   * after things that, in the model, came later).
    */
-  request(file: number, client?: number): RequestOutcome;
+  request(file: number, client?: number, at?: number): RequestOutcome;
   /** A hit has been sent in full (or abandoned). Returns true when the file was evicted. */
   served(file: number): boolean;
   /** One request owed for `file` will never be made (its client is gone). */
@@ -124,8 +126,8 @@ export interface CachePolicy {
    * a waiting request needs none.
    */
   abandon?(file: number, client?: number): void;
-  /** The file to ask the origin for now, if any (marks it pending). */
-  refill(): number | null;
+  /** The file to ask the origin for now (`now`: the driver's time), if any (marks it pending). */
+  refill(now?: number): number | null;
 }
 
 /** What the origin policy may read. */

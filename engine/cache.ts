@@ -336,7 +336,7 @@ export class CacheEngine {
 
   #decide(conn: Conn, r: Request): void {
     const policy = this.#policy!;
-    const outcome = policy.request(r.file, r.client);
+    const outcome = policy.request(r.file, r.client, r.at);
     if (outcome === "hit") {
       if (r.client !== undefined) {
         let got = this.#servedTo.get(r.client);
@@ -381,7 +381,7 @@ export class CacheEngine {
   /** Asks the origin for the file the policy wants next, if any; never during the warm-up. */
   #refill(): void {
     if (this.#stopped || !this.#warm) return;
-    const want = this.#policy!.refill();
+    const want = this.#policy!.refill(this.#now);
     if (want !== null) {
       this.#effect({ kind: "toOrigin", message: { type: "request", file: want, at: this.#now } });
     }

@@ -75,6 +75,7 @@ export class OriginEngine {
       filesToClients: 0,
       ownerRaces: 0,
       redirects: 0,
+      servedBeforePush: 0,
       lostCaches: 0,
       servedForLostCaches: 0,
       lostClients: 0,
@@ -236,6 +237,7 @@ export class OriginEngine {
         generation,
         abandoned: new Set(),
         members: new Map(),
+        pushedAt: new Map(),
       };
     } else st.clients[index] = true;
     this.#effect({ kind: "admit", role, index, generation });
@@ -425,6 +427,9 @@ export class OriginEngine {
     if (members.length === 0 && st.policy!.pushCount?.(cache, file) !== 0) return false;
     const count = st.ledger.handOff(file, cache, members.length);
     slot.members.set(file, members);
+    // In the model the push is decided when the cache asked (its `at`);
+    // warm-up pushes come before everything.
+    slot.pushedAt.set(file, cause ?? -Infinity);
     for (const c of members) {
       st.carried[c]!.add(file);
       st.carriedAt[c]!.set(file, [cache, slot]);
@@ -460,7 +465,8 @@ export class OriginEngine {
   #serve(client: number, file: number, cause: number | undefined): void {
     const st = this.st;
     if (st.lostClients.has(client)) return;
-    if (owedAt(st, client, file) !== undefined) {
+    const owed = owedAt(st, client, file);
+    if (owed !== undefined && !this.#before(owed, client, file, cause)) {
       // A push carried this client's request into a cache (it began while
       // this request was on its way, or after the client's miss there):
       // send it back there.
@@ -468,7 +474,13 @@ export class OriginEngine {
       this.send(this.#clientParty[client]!, { type: "miss", file, next: null });
       return;
     }
-    if (st.ledger.owner(file) !== ORIGIN_OWNER || !st.ledger.serveDirect(file)) {
+    if (owed !== undefined) {
+      // Made before that push in the model (it only arrived later): served
+      // here, as the model has it; the cache forgoes the client's request.
+      this.summary.servedBeforePush++;
+    } else if (
+      st.ledger.owner(file) !== ORIGIN_OWNER || !st.ledger.serveDirect(file)
+    ) {
       // Its cache is lost, or unreachable for this client (it said `lost`).
       if (st.ledger.owner(file) !== ORIGIN_OWNER || st.orphaned.has(file)) {
         this.summary.servedForLostCaches++;
@@ -493,6 +505,22 @@ export class OriginEngine {
       next: null,
       cause,
     });
+  }
+
+  /**
+   * Whether a direct request of `client` for `file`, made at `at` (the
+   * model's time), came before the push into `cache` that carried it: then
+   * the push no longer carries it (the cache is told to forgo it).
+   */
+  #before(cache: number, client: number, file: number, at: number | undefined): boolean {
+    const slot = this.st.caches[cache]!;
+    const pushedAt = slot.pushedAt.get(file);
+    if (at === undefined || pushedAt === undefined || !(at < pushedAt)) return false;
+    const members = slot.members.get(file)!;
+    members.splice(members.indexOf(client), 1);
+    this.st.carriedAt[client]!.delete(file);
+    this.send(this.#cacheParty[cache]!, { type: "release", client, files: [file] });
+    return true;
   }
 
   // ---- faults ----

@@ -28,6 +28,8 @@ export interface CacheSlot {
   readonly abandoned: Set<number>;
   /** Per file pushed here: the clients whose requests the push carried. */
   readonly members: Map<number, number[]>;
+  /** Per file pushed here: when the push was decided (the model's time; warm-up: -Infinity). */
+  readonly pushedAt: Map<number, number>;
 }
 
 /** The origin engine's state. */

@@ -109,6 +109,12 @@ export interface OriginSummary {
   ownerRaces: number;
   /** Direct requests sent back to the cache that had just taken the file's demand. */
   redirects: number;
+  /**
+   * Direct requests that arrived after the push that carried them but were
+   * made before it (the model's time): served directly, the cache told to
+   * forgo them, as in the model.
+   */
+  servedBeforePush: number;
   /** Caches lost, in any phase (their files then came from the origin). */
   lostCaches: number;
   /** Files served directly whose demand a lost cache had held. */

@@ -193,6 +193,26 @@ describe("owedAt and redirects", () => {
     assert.equal(w.engine.summary.filesToClients, 1);
   });
 
+  it("serves a direct request made before the push that carried it, and has the cache forgo it", () => {
+    const w = world("seed", 1);
+    const refill = w.feed({ type: "refill", cache: 0, file: 2, at: 10 });
+    assert.deepEqual(transfers(refill), ["cache 0: 2 ×3"]);
+    // Client 1 asked at 9, before the push was decided at 10: in the model it came first.
+    const out = w.feed({ type: "request", client: 1, file: 2, at: 9 });
+    assert.deepEqual(transfers(out), ["client 1: 2 ×0"]);
+    assert.deepEqual(sentTo(out, "cache", 0), [{ type: "release", client: 1, files: [2] }]);
+    assert.deepEqual(w.engine.st.caches[0]!.members.get(2), [0, 2]);
+    assert.equal(owedAt(w.engine.st, 1, 2), undefined);
+    assert.deepEqual(
+      [w.engine.summary.servedBeforePush, w.engine.summary.redirects],
+      [1, 0],
+    );
+    // Client 0 asked at 11, after the push: sent back to the cache.
+    const later = w.feed({ type: "request", client: 0, file: 2, at: 11 });
+    assert.deepEqual(sentTo(later, "client", 0), [{ type: "miss", file: 2, next: null }]);
+    assert.equal(w.engine.summary.redirects, 1);
+  });
+
   it("serves a file nobody listed anyway, and counts the race", () => {
     const w = world("seed", 1);
     const out = w.feed({ type: "request", client: 0, file: 14 });

@@ -7,7 +7,11 @@ import { DemandLedger, ORIGIN_OWNER } from "../../../core/demand_ledger.ts";
 import { FlowNetwork } from "../../../core/max_flow.ts";
 import { ParallelClient } from "../../../core/parallel_client.ts";
 import { SequentialClient } from "../../../core/seed_policy.ts";
-import { makeCachePolicy, makeClientPolicy, makeOriginPolicy } from "../../../core/policy_registry.ts";
+import {
+  makeCachePolicy,
+  makeClientPolicy,
+  makeOriginPolicy,
+} from "../../../core/policy_registry.ts";
 import { planRoutes } from "../../../core/route_plan.ts";
 import { CANONICAL, POLICIES, shardOf } from "../../../core/scenario.ts";
 import { isForesightError } from "../../../errors.ts";
