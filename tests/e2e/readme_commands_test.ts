@@ -158,7 +158,7 @@ const HOW: Record<string, How> = {
     run: "npx bun bench/sim_speed.ts --canonical-only",
     check: matches(/^runtime: bun$/m, /^canonical: 2 caches, 4 clients/m, /^foresight +2182\.0 /m),
   },
-  "npm run build && npx bun bench/fidelity.ts [--scale S] [--policy P] [scenario flags]": {
+  "npm run build && npx bun bench/fidelity.ts [--table] [--scale S] [--policy P] [scenario flags]": {
     run: `npm run build && npx bun bench/fidelity.ts --scale 50 --policy foresight ${SCENARIO}`,
     check: matches(/^foresight +50 +[\d.]+ +[\d.]+ +[\d.]+ +[\d.]+ +true$/m),
   },
