@@ -173,9 +173,11 @@ export class CacheEngine {
     this.#out.push(effect);
   }
 
-  #must(what: string): CachePolicy {
+  /** The policy, once registered; `what` (of `file`) names what could not be done before (the message is built only then). */
+  #must(what: string, file?: number): CachePolicy {
     if (this.#policy === undefined) {
-      throw new ForesightError("PROTOCOL", `Cannot ${what}: this cache is not registered yet`);
+      const it = file === undefined ? what : `${what} ${file}`;
+      throw new ForesightError("PROTOCOL", `Cannot ${it}: this cache is not registered yet`);
     }
     return this.#policy;
   }
@@ -215,7 +217,7 @@ export class CacheEngine {
   }
 
   #pushBegan(input: CachePushBegan): void {
-    const policy = this.#must(`take file ${input.file}`);
+    const policy = this.#must("take file", input.file);
     const { store } = policy;
     if (store.get(input.file)) {
       throw new ForesightError("PROTOCOL", `Cannot store file ${input.file}: it is already cached`);
@@ -266,7 +268,7 @@ export class CacheEngine {
   }
 
   #requested(input: CacheRequested): void {
-    this.#must(`serve file ${input.file}`);
+    this.#must("serve file", input.file);
     const files = this.#scenario!.files;
     if (!Number.isInteger(input.file) || input.file > files) {
       throw new ForesightError(
@@ -285,7 +287,7 @@ export class CacheEngine {
   }
 
   #served(input: CacheServed): void {
-    this.#must(`end serving file ${input.file}`).served(input.file);
+    this.#must("end serving file", input.file).served(input.file);
     this.#refill();
     const conn = this.#conns.get(input.conn);
     if (conn?.current?.file === input.file && !conn.parked) {
