@@ -78,6 +78,8 @@ for (const scenario of runs) {
   );
 }
 if (bad > 0) {
-  console.log(`${bad} of ${runs.length} runs not ok${values.strict ? ` or outside 1 ± ${tolerance}` : ""}`);
+  console.log(
+    `${bad} of ${runs.length} runs not ok${values.strict ? ` or outside 1 ± ${tolerance}` : ""}`,
+  );
   process.exit(1);
 }
