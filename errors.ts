@@ -18,6 +18,10 @@ export const ErrorCode = {
   TIMEOUT: "TIMEOUT",
   CAPACITY: "CAPACITY",
   CORRUPT: "CORRUPT",
+  /** A file name or link the file store will not serve (leaves the root, absolute, `..`). */
+  PATH_REFUSED: "PATH_REFUSED",
+  /** A stored file's size, time or identity changed after the store listed it. */
+  FILE_CHANGED: "FILE_CHANGED",
   CONFIG: "CONFIG",
   AUTH: "AUTH",
   LIMIT: "LIMIT",

@@ -1,0 +1,66 @@
+/**
+ * SHA-256 speed, to pick the store's hash: on the same 64 MiB of random
+ * bytes in the same run, best of 5 each, prints MB/s (10^6 bytes/s) of
+ *
+ * - `node:crypto` createHash fed 256 KiB parts (streaming: `nodeSha256`, the
+ *   DirStore's default);
+ * - Web Crypto `crypto.subtle.digest` on the whole buffer (one-shot, the
+ *   buffer already in memory: its best case);
+ * - `webSha256` fed the same parts (copies them and joins the copies, as a
+ *   one-shot hash must when the parts come one by one: the SyntheticStore's default).
+ *
+ *   npx bun bench/hash.ts
+ *   npx deno run bench/hash.ts
+ *   npx esbuild bench/hash.ts --bundle --platform=node --format=esm --outfile=/tmp/hash.mjs \
+ *     --log-level=warning && node /tmp/hash.mjs
+ *
+ * `--mib N` sets the size (default 64).
+ *
+ * @module
+ */
+
+import process from "node:process";
+import { parseArgs } from "node:util";
+import { nodeSha256 } from "../store/node_sha256.ts";
+import { hashParts, toHex, webSha256 } from "../core/sha256.ts";
+import { DEFAULT_PART_BYTES } from "../store/dir_store.ts";
+import { detectRuntime } from "../net/select.ts";
+
+const { values } = parseArgs({
+  args: process.argv.slice(2),
+  options: { mib: { type: "string", default: "64" } },
+});
+const bytes = Number(values.mib) * 1_048_576;
+const data = new Uint8Array(bytes);
+for (let at = 0; at < bytes; at += 65_536) {
+  crypto.getRandomValues(data.subarray(at, Math.min(bytes, at + 65_536)));
+}
+
+async function* parts(): AsyncGenerator<Uint8Array> {
+  for (let at = 0; at < bytes; at += DEFAULT_PART_BYTES) {
+    yield data.subarray(at, Math.min(bytes, at + DEFAULT_PART_BYTES));
+  }
+}
+
+const ways: Record<string, () => Promise<string>> = {
+  "node:crypto createHash, streamed": () => hashParts(parts(), nodeSha256),
+  "crypto.subtle.digest, one buffer": async () =>
+    toHex(new Uint8Array(await crypto.subtle.digest("SHA-256", data))),
+  "webSha256, gathers the parts": () => hashParts(parts(), webSha256),
+};
+
+console.log(`SHA-256 of ${values.mib} MiB on ${detectRuntime()}, best of 5 (MB/s)`);
+const digests = new Set<string>();
+for (const [name, hash] of Object.entries(ways)) {
+  let best = Infinity;
+  for (let run = 0; run < 5; run++) {
+    const t0 = performance.now();
+    digests.add(await hash());
+    best = Math.min(best, performance.now() - t0);
+  }
+  console.log(`  ${name.padEnd(36)} ${(bytes / 1e3 / best).toFixed(0).padStart(6)} MB/s`);
+}
+if (digests.size !== 1) {
+  console.error(`Cannot trust the figures: the ways disagree (${[...digests].join(", ")})`);
+  process.exitCode = 1;
+}
