@@ -9,7 +9,7 @@
 
 import { type ChildProcess, spawn } from "node:child_process";
 import { parseRoleEvent, type RoleEvent, type StatsEvent } from "../protocol/role_event.ts";
-import type { Summary } from "./report.ts";
+import type { Summary } from "../report/run_report.ts";
 import type { Role, Runtime } from "./role_command.ts";
 
 /** Which role a process runs, and on which runtime. */

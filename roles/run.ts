@@ -13,7 +13,7 @@
 import process from "node:process";
 import type { Scenario } from "../core/scenario.ts";
 import type { RoleEvent } from "../protocol/role_event.ts";
-import { buildReport, type RunReport } from "./report.ts";
+import { buildReport, type RunReport } from "../report/run_report.ts";
 import { roleEnv, scenarioArgs } from "./role_args.ts";
 import type { Role } from "./role_command.ts";
 import { runResult } from "./run_result.ts";

@@ -9,8 +9,8 @@
 import process from "node:process";
 import type { Logger } from "../core/log.ts";
 import type { RoleEvent } from "../protocol/role_event.ts";
-import { RunTimeline } from "../admin/run_timeline.ts";
-import { renderReport, type RunReport } from "./report.ts";
+import { RunTimeline } from "../report/run_timeline.ts";
+import { renderReport, type RunReport } from "../report/run_report.ts";
 import { stderrLogger } from "./common.ts";
 import { resolveFlags } from "./flags.ts";
 import { Progress } from "./progress.ts";

@@ -11,8 +11,8 @@ import type { Logger } from "../core/log.ts";
 import type { Scenario } from "../core/scenario.ts";
 import type { DashboardBound } from "../admin/dashboard_app.ts";
 import { boundInWorker, type BoundJob, type TimedBound } from "./bound_thread.ts";
-import type { RunReport } from "./report.ts";
-import { reportBound } from "./report_bound.ts";
+import type { RunReport } from "../report/run_report.ts";
+import { reportBound } from "../report/report_bound.ts";
 import { dashboardBound } from "./run_dashboard.ts";
 
 /**

@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { ProcessInfo, Summary } from "./report.ts";
+import type { ProcessInfo, Summary } from "../report/run_report.ts";
 import type { RoleProcess } from "./role_process.ts";
 import type { RunWatch } from "./run_watch.ts";
 

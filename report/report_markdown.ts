@@ -5,9 +5,9 @@
  * @module
  */
 
-import { lostText, outcome, type ProcessInfo, type RunReport } from "./report.ts";
+import { lostText, outcome, type ProcessInfo, type RunReport } from "./run_report.ts";
 import type { SimReport } from "../sim/sim_report.ts";
-import { formatBytes } from "../admin/svg_text.ts";
+import { formatBytes } from "./svg_text.ts";
 import { boundText } from "./report_bound.ts";
 
 const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
