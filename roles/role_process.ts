@@ -64,7 +64,11 @@ export interface RoleProcessHooks {
  * console.log(await origin.exit, origin.summary?.ok);
  * ```
  */
-export function spawnRole(id: RoleId, argv: readonly string[], hooks: RoleProcessHooks): RoleProcess {
+export function spawnRole(
+  id: RoleId,
+  argv: readonly string[],
+  hooks: RoleProcessHooks,
+): RoleProcess {
   const [cmd, ...args] = argv;
   const proc = spawn(cmd!, args, { stdio: ["ignore", "pipe", "pipe"], env: hooks.env });
   const child: RoleProcess = {

@@ -112,10 +112,22 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
     process.off("SIGTERM", session.interrupt);
   }
   const { interrupted } = session;
-  const r = await runResult(session.children, session.watch, session.errors, interrupted !== undefined);
-  return buildReport(scenario, r.summaries, r.processes, (performance.now() - t0) / 1000, r.errors, {
-    interrupted,
-  });
+  const r = await runResult(
+    session.children,
+    session.watch,
+    session.errors,
+    interrupted !== undefined,
+  );
+  return buildReport(
+    scenario,
+    r.summaries,
+    r.processes,
+    (performance.now() - t0) / 1000,
+    r.errors,
+    {
+      interrupted,
+    },
+  );
 }
 
 /** The run's settings with every default resolved. */

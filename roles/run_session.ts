@@ -119,7 +119,9 @@ export class RunSession {
    * the grace (at once on a second signal). Ignored once every child ended.
    */
   readonly interrupt = (signal: NodeJS.Signals): void => {
-    if (this.#interrupted === undefined && this.children.length > 0 && this.#running().length === 0) {
+    if (
+      this.#interrupted === undefined && this.children.length > 0 && this.#running().length === 0
+    ) {
       return; // over
     }
     if (this.#interrupted !== undefined) {
@@ -163,7 +165,13 @@ export class RunSession {
     });
     this.watch.started({ role, index });
     child.exit.then((code) => {
-      this.watch.exited({ role, index }, code, child.signal, performance.now(), child.summary?.error);
+      this.watch.exited(
+        { role, index },
+        code,
+        child.signal,
+        performance.now(),
+        child.summary?.error,
+      );
       this.#act();
     });
     this.children.push(child);
@@ -204,7 +212,9 @@ export class RunSession {
   #act(): void {
     const watch = this.watch;
     watch.tick(performance.now());
-    for (const failure of watch.failures.slice(this.#failuresTold)) this.#note("error", failure, {});
+    for (const failure of watch.failures.slice(this.#failuresTold)) {
+      this.#note("error", failure, {});
+    }
     this.#failuresTold = watch.failures.length;
     for (let a = watch.poll(); a; a = watch.poll()) {
       if (a.type === "kill") {
