@@ -7,8 +7,8 @@
 
 import { Hono } from "hono";
 import { DASHBOARD_HTML } from "./dashboard_page.ts";
-import type { RunCharts } from "./run_charts.ts";
-import type { TimelineSnapshot } from "./run_timeline.ts";
+import type { RunCharts } from "../report/run_charts.ts";
+import type { TimelineSnapshot } from "../report/run_timeline.ts";
 import { SseHub } from "./sse_hub.ts";
 
 /** The scenario's lower bound as the page shows it. */

@@ -1,9 +1,8 @@
 /**
  * The admin side of Foresight: each role's HTTP admin API (health, stats,
- * Prometheus metrics, file bytes) over its read-only view, the live
- * dashboard of `foresight run`, the time series behind it, and the SVG
- * charts the dashboard and the reports draw. Hono apps served on Node, Deno
- * and Bun alike.
+ * Prometheus metrics, file bytes) over its read-only view, and the live
+ * dashboard of `foresight run` (its time series and charts: report/). Hono
+ * apps served on Node, Deno and Bun alike.
  *
  * @example
  * ```ts
@@ -26,25 +25,3 @@ export type { FetchHandler } from "./serve_api.ts";
 export { type Dashboard, dashboard, type DashboardState } from "./dashboard_app.ts";
 export { DASHBOARD_HTML, MAX_CLIENT_BARS } from "./dashboard_page.ts";
 export { SseHub } from "./sse_hub.ts";
-export {
-  type CacheState,
-  type ClientProgress,
-  type LinkName,
-  LINKS,
-  type RunPhase,
-  RunTimeline,
-  type TimelineSample,
-  type TimelineSnapshot,
-} from "./run_timeline.ts";
-export { cacheChart, clientChart, linkChart, type RunCharts, runCharts } from "./run_charts.ts";
-export { lineChart, type LineChartOptions, type LineSeries, thin } from "./line_chart.ts";
-export { barChart, type BarChartOptions } from "./bar_chart.ts";
-export {
-  byteAxis,
-  colour,
-  formatBytes,
-  formatRate,
-  niceTicks,
-  PALETTE,
-  xmlEscape,
-} from "./svg_text.ts";

@@ -6,9 +6,9 @@
  * @module
  */
 
-import type { RunTimeline, TimelineSnapshot } from "../admin/run_timeline.ts";
-import { LINKS } from "../admin/run_timeline.ts";
-import { formatBytes, formatRate } from "../admin/svg_text.ts";
+import type { RunTimeline, TimelineSnapshot } from "../report/run_timeline.ts";
+import { LINKS } from "../report/run_timeline.ts";
+import { formatBytes, formatRate } from "../report/svg_text.ts";
 
 interface Out {
   write(s: string): unknown;

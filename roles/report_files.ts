@@ -8,13 +8,13 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ForesightError } from "../errors.ts";
-import type { RunTimeline } from "../admin/run_timeline.ts";
-import { runCharts } from "../admin/run_charts.ts";
-import { barChart } from "../admin/bar_chart.ts";
-import { byteAxis, colour, formatBytes } from "../admin/svg_text.ts";
+import type { RunTimeline } from "../report/run_timeline.ts";
+import { runCharts } from "../report/run_charts.ts";
+import { barChart } from "../report/bar_chart.ts";
+import { byteAxis, colour, formatBytes } from "../report/svg_text.ts";
 import type { SimReport } from "../sim/sim_report.ts";
-import type { RunReport } from "./report.ts";
-import { reportMarkdown } from "./report_markdown.ts";
+import type { RunReport } from "../report/run_report.ts";
+import { reportMarkdown } from "../report/report_markdown.ts";
 
 const TITLES = {
   links: "Throughput per link",

@@ -6,11 +6,11 @@
  */
 
 import { dashboard, type DashboardBound } from "../admin/dashboard_app.ts";
-import { runCharts } from "../admin/run_charts.ts";
-import type { RunTimeline } from "../admin/run_timeline.ts";
+import { runCharts } from "../report/run_charts.ts";
+import type { RunTimeline } from "../report/run_timeline.ts";
 import { serve } from "../admin/serve.ts";
 import type { LowerBound } from "../sim/lower_bound.ts";
-import { boundText, type ReportBound } from "./report_bound.ts";
+import { boundText, type ReportBound } from "../report/report_bound.ts";
 
 /** A served dashboard. */
 export interface RunDashboard {

@@ -17,7 +17,7 @@ import { renderSimReport, type SimReport, simReport } from "../sim/sim_report.ts
 import { simulate } from "../sim/simulator.ts";
 import { commonFlags, scenarioFlags, scenarioFrom } from "./common.ts";
 import { flagsHelp, resolveFlags } from "./flags.ts";
-import type { RunReport } from "./report.ts";
+import type { RunReport } from "../report/run_report.ts";
 import { writeSimReport } from "./report_files.ts";
 
 // A simulated report is a run report (plus the bound): the two shapes stay one.

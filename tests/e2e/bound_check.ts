@@ -9,7 +9,7 @@
 import assert from "node:assert/strict";
 import type { Scenario } from "../../core/scenario.ts";
 import { CHUNK_BYTES } from "../../protocol/frame.ts";
-import type { RunReport } from "../../roles/report.ts";
+import type { RunReport } from "../../report/run_report.ts";
 import { scenarioBound } from "../../sim/lower_bound.ts";
 
 /** Wall-clock noise a live makespan may lose, in wall seconds (see {@link liveSlack}). */

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type BrowserContext, chromium } from "playwright-core";
 import { packageRoot } from "../../roles/run.ts";
-import type { RunReport } from "../../roles/report.ts";
+import type { RunReport } from "../../report/run_report.ts";
 import { assertBound } from "./bound_check.ts";
 
 const CHROMIUM = "/usr/bin/chromium";

@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
 import { delimiter, join } from "node:path";
 import { packageRoot } from "../../roles/run.ts";
-import type { RunReport } from "../../roles/report.ts";
+import type { RunReport } from "../../report/run_report.ts";
 import {
   firstBlock,
   mismatch,

@@ -10,7 +10,7 @@ import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CANONICAL, type Scenario } from "../../core/scenario.ts";
-import type { RunReport } from "../../roles/report.ts";
+import type { RunReport } from "../../report/run_report.ts";
 import { alive, cleanup, rolePid, type Run, startRun, waitForChildren } from "./cli_run.ts";
 import { freeze, thaw } from "./roles.ts";
 

@@ -7,7 +7,7 @@ import { connect } from "node:net";
 import { join } from "node:path";
 import { CANONICAL, type Scenario } from "../../core/scenario.ts";
 import { packageRoot, runScenario } from "../../roles/run.ts";
-import type { RunReport } from "../../roles/report.ts";
+import type { RunReport } from "../../report/run_report.ts";
 import { scenarioBound } from "../../sim/lower_bound.ts";
 import { assertBound, liveSlack } from "./bound_check.ts";
 

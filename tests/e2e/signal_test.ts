@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { STOP_GRACE_MS } from "../../roles/run.ts";
-import type { RunReport } from "../../roles/report.ts";
+import type { RunReport } from "../../report/run_report.ts";
 import { runClient } from "../../live/client.ts";
 import { nodeAdapter } from "../../net/node.ts";
 import { silentLogger } from "../../core/log.ts";

@@ -3,8 +3,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { dashboard } from "../../../admin/dashboard_app.ts";
-import { runCharts } from "../../../admin/run_charts.ts";
-import { RunTimeline } from "../../../admin/run_timeline.ts";
+import { runCharts } from "../../../report/run_charts.ts";
+import { RunTimeline } from "../../../report/run_timeline.ts";
 import { httpRuntime, serve, type Served } from "../../../admin/serve.ts";
 import { CANONICAL } from "../../../core/scenario.ts";
 import { progress } from "../protocol/fake_events.ts";

@@ -1,10 +1,10 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { dashboardBound, startDashboard } from "../../../roles/run_dashboard.ts";
-import { reportBound } from "../../../roles/report_bound.ts";
-import { RunTimeline } from "../../../admin/run_timeline.ts";
+import { reportBound } from "../../../report/report_bound.ts";
+import { RunTimeline } from "../../../report/run_timeline.ts";
 import type { DashboardBound } from "../../../admin/dashboard_app.ts";
-import { EXACT, runReport, SCENARIO } from "./report_fixture.ts";
+import { EXACT, runReport, SCENARIO } from "../report/report_fixture.ts";
 
 describe("dashboardBound", () => {
   it("shows the bound during the run, the ratio to come", () => {

@@ -92,6 +92,41 @@ export function thin(
  * ```
  */
 export function lineChart(o: LineChartOptions): string {
+  const f = frameOf(o);
+  return [
+    ...heading(o, f),
+    ...axes(o, f),
+    ...markers(o, f),
+    ...lines(o, f),
+    ...legend(o, f),
+    "</svg>",
+  ].join("");
+}
+
+/** Where a chart draws: its size, its plot area, the ranges shown and the scales to pixels. */
+interface Frame {
+  readonly width: number;
+  readonly height: number;
+  readonly plotW: number;
+  readonly plotH: number;
+  readonly xMin: number;
+  readonly xMax: number;
+  readonly yMin: number;
+  readonly yMax: number;
+  /** x in data units → pixels. */
+  readonly fx: (x: number) => number;
+  /** y in data units → pixels. */
+  readonly fy: (y: number) => number;
+}
+
+/** A pixel coordinate as written in the SVG. */
+const px = (v: number) => v.toFixed(1);
+
+/** Whether `t` lies in [lo, hi], give or take rounding. */
+const within = (t: number, lo: number, hi: number) =>
+  t >= lo - (hi - lo) * 1e-6 && t <= hi + (hi - lo) * 1e-6;
+
+function frameOf(o: LineChartOptions): Frame {
   const width = o.width ?? 720;
   const height = o.height ?? 280;
   const plotW = width - M.left - M.right;
@@ -101,18 +136,14 @@ export function lineChart(o: LineChartOptions): string {
   const xMax = Math.max(xMin + 1e-9, o.xMax ?? Math.max(0, ...all.map((p) => p[0])));
   const yMin = o.yMin ?? 0;
   const yMax = o.yMax ?? Math.max(yMin + 1e-9, ...all.map((p) => p[1]));
-  const within = (t: number, lo: number, hi: number) =>
-    t >= lo - (hi - lo) * 1e-6 && t <= hi + (hi - lo) * 1e-6;
-  const yTicks = (o.yTicks ?? ((a, b) => niceTicks(a, b, 4)))(yMin, yMax).filter((t) =>
-    within(t, yMin, yMax)
-  );
-  const xTicks = niceTicks(xMin, xMax, 6).filter((t) => within(t, xMin, xMax));
   const fx = (x: number) => M.left + ((x - xMin) / (xMax - xMin)) * plotW;
   const fy = (y: number) => M.top + plotH - ((y - yMin) / (yMax - yMin || 1)) * plotH;
-  const yFormat = o.yFormat ?? ((v: number) => String(v));
-  const n = (v: number) => v.toFixed(1);
-  const parts: string[] = [];
-  parts.push(
+  return { width, height, plotW, plotH, xMin, xMax, yMin, yMax, fx, fy };
+}
+
+/** The `<svg>` element's opening, its white background and the title. */
+function heading(o: LineChartOptions, { width, height }: Frame): string[] {
+  return [
     `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="${
       xmlEscape(o.title)
     }" font-family="system-ui, -apple-system, 'Segoe UI', Roboto, 'DejaVu Sans', sans-serif" font-size="12">`,
@@ -120,10 +151,20 @@ export function lineChart(o: LineChartOptions): string {
     `<text x="${M.left}" y="20" font-size="15" font-weight="600" fill="#1f2328">${
       xmlEscape(o.title)
     }</text>`,
+  ];
+}
+
+/** The grid with the y labels, the x ticks and labels, the x axis and the axis labels. */
+function axes(o: LineChartOptions, f: Frame): string[] {
+  const { plotW, plotH, xMin, xMax, yMin, yMax } = f;
+  const yTicks = (o.yTicks ?? ((a, b) => niceTicks(a, b, 4)))(yMin, yMax).filter((t) =>
+    within(t, yMin, yMax)
   );
-  // Grid and y axis labels.
+  const xTicks = niceTicks(xMin, xMax, 6).filter((t) => within(t, xMin, xMax));
+  const yFormat = o.yFormat ?? ((v: number) => String(v));
+  const parts: string[] = [];
   for (const t of yTicks) {
-    const y = n(fy(t));
+    const y = px(f.fy(t));
     parts.push(
       `<line x1="${M.left}" x2="${M.left + plotW}" y1="${y}" y2="${y}" stroke="#e5e7eb"/>`,
       `<text x="${
@@ -134,7 +175,7 @@ export function lineChart(o: LineChartOptions): string {
     );
   }
   for (const t of xTicks) {
-    const x = n(fx(t));
+    const x = px(f.fx(t));
     parts.push(
       `<line x1="${x}" x2="${x}" y1="${M.top + plotH}" y2="${
         M.top + plotH + 4
@@ -148,7 +189,7 @@ export function lineChart(o: LineChartOptions): string {
     `<line x1="${M.left}" x2="${M.left + plotW}" y1="${M.top + plotH}" y2="${
       M.top + plotH
     }" stroke="#8c959f"/>`,
-    `<text x="${M.left + plotW / 2}" y="${height - 6}" text-anchor="middle" fill="#57606a">${
+    `<text x="${M.left + plotW / 2}" y="${f.height - 6}" text-anchor="middle" fill="#57606a">${
       xmlEscape(o.xLabel)
     }</text>`,
   );
@@ -159,29 +200,40 @@ export function lineChart(o: LineChartOptions): string {
       }) rotate(-90)" text-anchor="middle" fill="#57606a">${xmlEscape(o.yLabel)}</text>`,
     );
   }
+  return parts;
+}
+
+/** The vertical markers within the x range, each with its label. */
+function markers(o: LineChartOptions, f: Frame): string[] {
+  const parts: string[] = [];
   for (const m of o.markers ?? []) {
-    if (!within(m.x, xMin, xMax)) continue;
-    const x = n(fx(m.x));
+    if (!within(m.x, f.xMin, f.xMax)) continue;
+    const x = px(f.fx(m.x));
     parts.push(
       `<line x1="${x}" x2="${x}" y1="${M.top}" y2="${
-        M.top + plotH
+        M.top + f.plotH
       }" stroke="#8c959f" stroke-dasharray="2 3"/>`,
       `<text x="${Number(x) + 4}" y="${M.top + 10}" fill="#57606a" font-size="11">${
         xmlEscape(m.label)
       }</text>`,
     );
   }
-  // Lines, clipped to the plot.
+  return parts;
+}
+
+/** The series' lines, thinned to the plot's width and clipped to it; a note when none has a point. */
+function lines(o: LineChartOptions, f: Frame): string[] {
+  const { plotW, plotH } = f;
   const clip = `clip${Math.abs(hash(o.title))}`;
-  parts.push(
+  const parts = [
     `<clipPath id="${clip}"><rect x="${M.left}" y="${M.top - 2}" width="${plotW}" height="${
       plotH + 4
     }"/></clipPath>`,
-  );
+  ];
   o.series.forEach((s, i) => {
     const pts = thin(s.points, Math.max(2, Math.floor(plotW)));
     if (!pts.length) return;
-    const d = pts.map(([x, y], j) => `${j ? "L" : "M"}${n(fx(x))} ${n(fy(y))}`).join("");
+    const d = pts.map(([x, y], j) => `${j ? "L" : "M"}${px(f.fx(x))} ${px(f.fy(y))}`).join("");
     parts.push(
       `<path d="${d}" fill="none" stroke="${
         s.colour ?? colour(i)
@@ -190,31 +242,34 @@ export function lineChart(o: LineChartOptions): string {
       } clip-path="url(#${clip})"/>`,
     );
   });
-  if (!all.length) {
+  if (!o.series.some((s) => s.points.length > 0)) {
     parts.push(
       `<text x="${M.left + plotW / 2}" y="${
         M.top + plotH / 2
       }" text-anchor="middle" fill="#8c959f">${xmlEscape(o.empty ?? "no data yet")}</text>`,
     );
   }
-  // Legend, right-aligned on the title row.
-  let lx = width - M.right;
-  const legend: string[] = [];
+  return parts;
+}
+
+/** The legend, right-aligned on the title row. */
+function legend(o: LineChartOptions, f: Frame): string[] {
+  let lx = f.width - M.right;
+  const parts: string[] = [];
   for (let i = o.series.length - 1; i >= 0; i--) {
     const s = o.series[i]!;
     const w = 26 + s.name.length * 6.6;
     lx -= w;
-    legend.push(
-      `<line x1="${n(lx)}" x2="${n(lx + 16)}" y1="36" y2="36" stroke="${
+    parts.push(
+      `<line x1="${px(lx)}" x2="${px(lx + 16)}" y1="36" y2="36" stroke="${
         s.colour ?? colour(i)
       }" stroke-width="3"${s.dashed ? ' stroke-dasharray="4 3"' : ""}/>`,
-      `<text x="${n(lx + 20)}" y="36" dominant-baseline="middle" fill="#1f2328">${
+      `<text x="${px(lx + 20)}" y="36" dominant-baseline="middle" fill="#1f2328">${
         xmlEscape(s.name)
       }</text>`,
     );
   }
-  parts.push(...legend, "</svg>");
-  return parts.join("");
+  return parts;
 }
 
 function hash(s: string): number {

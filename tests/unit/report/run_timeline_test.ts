@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { MAX_SAMPLES, RunTimeline } from "../../../admin/run_timeline.ts";
+import { MAX_SAMPLES, RunTimeline } from "../../../report/run_timeline.ts";
 import { CANONICAL, type Scenario } from "../../../core/scenario.ts";
 import { progress, stats, summary } from "../protocol/fake_events.ts";
 

@@ -1,7 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { renderReport } from "../../../roles/report.ts";
-import { reportBound } from "../../../roles/report_bound.ts";
+import { renderReport } from "../../../report/run_report.ts";
+import { reportBound } from "../../../report/report_bound.ts";
 import { EXACT, runReport } from "./report_fixture.ts";
 
 /** The report's lines that mention the bound. */

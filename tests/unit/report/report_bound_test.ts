@@ -1,6 +1,6 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { boundText, incompleteBecause, reportBound } from "../../../roles/report_bound.ts";
+import { boundText, incompleteBecause, reportBound } from "../../../report/report_bound.ts";
 import { EXACT, runReport, SCENARIO } from "./report_fixture.ts";
 
 describe("reportBound", () => {

@@ -71,6 +71,18 @@ export interface RunReport extends ReportBase {
  * when every process but the lost ones exited 0, every surviving client (at
  * least one) verified every file, no client saw a corrupt byte, no cache
  * exceeded its capacity, and nothing went wrong.
+ *
+ * @param scenario the run's scenario
+ * @param summaries every role's summary event (or latest stats, marked `partial`)
+ * @param processes every process of the run and how it ended
+ * @param wallSeconds how long the run took
+ * @param errors what went wrong (the run is not ok with any)
+ * @param options `interrupted`: the signal that interrupted the run
+ * @example
+ * ```ts
+ * const report = buildReport(scenario, summaries, processes, 12.5, []);
+ * report.ok; // true when every surviving client verified every file
+ * ```
  */
 export function buildReport(
   scenario: Scenario,
@@ -80,39 +92,13 @@ export function buildReport(
   errors: string[],
   options: { interrupted?: string } = {},
 ): RunReport {
-  const partial = (s: Summary) => (s.partial === true ? { partial: true } : {});
   const lostOnes = new Set(processes.filter((p) => p.lost).map((p) => `${p.role} ${p.index}`));
-  const lost = (s: Summary) => (lostOnes.has(`${s.role} ${s.index}`) ? { lost: true } : {});
-  const clients = summaries.filter((s) => s.role === "client").sort((a, b) => a.index - b.index)
-    .map((s) => ({
-      index: s.index,
-      files: s.files ?? 0,
-      bytes: s.bytes ?? 0,
-      verified: s.verified ?? 0,
-      corrupt: s.corrupt ?? 0,
-      finishSimSeconds: s.finishSimSeconds ?? 0,
-      hits: s.hits ?? 0,
-      misses: s.misses ?? 0,
-      fromOrigin: s.fromOrigin ?? 0,
-      ok: s.ok,
-      ...partial(s),
-      ...lost(s),
-    }));
-  const caches = summaries.filter((s) => s.role === "cache").sort((a, b) => a.index - b.index).map((
-    s,
-  ) => ({
-    index: s.index,
-    capacityBytes: s.capacityBytes ?? 0,
-    peakBytes: s.peakBytes ?? 0,
-    hits: s.hits ?? 0,
-    misses: s.misses ?? 0,
-    pushedFiles: s.pushedFiles ?? 0,
-    pushedBytes: s.pushedBytes ?? 0,
-    evicted: s.evicted ?? 0,
-    ok: s.ok,
-    ...partial(s),
-    ...lost(s),
-  }));
+  const marks = (s: Summary) => ({
+    ...(s.partial === true ? { partial: true } : {}),
+    ...(lostOnes.has(`${s.role} ${s.index}`) ? { lost: true } : {}),
+  });
+  const clients = clientLines(summaries, marks);
+  const caches = cacheLines(summaries, marks);
   const origin = summaries.find((s) => s.role === "data");
   const files = clients.reduce((a, c) => a + c.files, 0);
   const bytes = clients.reduce((a, c) => a + c.bytes, 0);
@@ -123,22 +109,14 @@ export function buildReport(
     (a, s) => a + (s.bytesToClients ?? 0),
     0,
   );
-  const allExited0 = processes.every((p) => p.exitCode === 0 || p.lost);
-  const expectedProcs = 1 + scenario.caches + scenario.clients;
-  const lostClients = processes.filter((p) => p.role === "client" && p.lost).length;
-  const surviving = clients.filter((c) => !c.lost);
-  const everyFile = surviving.length === scenario.clients - lostClients && surviving.length > 0 &&
-    surviving.every((c) => c.ok && c.verified === scenario.requests) &&
-    clients.every((c) => c.corrupt === 0);
-  const withinCapacity = caches.every((c) => c.peakBytes <= c.capacityBytes);
   // How far the clients stopped early had got, in simulated seconds.
   const elapsed = summaries.filter((s) => s.role === "client" && s.partial === true).map((s) =>
     typeof s.simSeconds === "number" && Number.isFinite(s.simSeconds) ? s.simSeconds : 0
   );
   return {
     scenario,
-    ok: allExited0 && processes.length === expectedProcs && everyFile && withinCapacity &&
-      errors.length === 0 && options.interrupted === undefined,
+    ok: runOk(scenario, clients, caches, processes) && errors.length === 0 &&
+      options.interrupted === undefined,
     ...(options.interrupted === undefined ? {} : { interrupted: options.interrupted }),
     wallSeconds,
     simSeconds: Math.max(0, ...clients.map((c) => c.finishSimSeconds), ...elapsed),
@@ -154,6 +132,67 @@ export function buildReport(
     processes,
     errors,
   };
+}
+
+/** The partial and lost marks of a summary's line. */
+type Marks = (s: Summary) => PartialMark & LostLine;
+
+/** The clients' lines, by index, from their summaries. */
+function clientLines(summaries: Summary[], marks: Marks): RunReport["clients"] {
+  return summaries.filter((s) => s.role === "client").sort((a, b) => a.index - b.index)
+    .map((s) => ({
+      index: s.index,
+      files: s.files ?? 0,
+      bytes: s.bytes ?? 0,
+      verified: s.verified ?? 0,
+      corrupt: s.corrupt ?? 0,
+      finishSimSeconds: s.finishSimSeconds ?? 0,
+      hits: s.hits ?? 0,
+      misses: s.misses ?? 0,
+      fromOrigin: s.fromOrigin ?? 0,
+      ok: s.ok,
+      ...marks(s),
+    }));
+}
+
+/** The caches' lines, by index, from their summaries. */
+function cacheLines(summaries: Summary[], marks: Marks): RunReport["caches"] {
+  return summaries.filter((s) => s.role === "cache").sort((a, b) => a.index - b.index).map((
+    s,
+  ) => ({
+    index: s.index,
+    capacityBytes: s.capacityBytes ?? 0,
+    peakBytes: s.peakBytes ?? 0,
+    hits: s.hits ?? 0,
+    misses: s.misses ?? 0,
+    pushedFiles: s.pushedFiles ?? 0,
+    pushedBytes: s.pushedBytes ?? 0,
+    evicted: s.evicted ?? 0,
+    ok: s.ok,
+    ...marks(s),
+  }));
+}
+
+/**
+ * Whether the processes and lines make an ok run: every process but the lost ones
+ * exited 0 and none is missing, every surviving client (at least one) verified every
+ * file, no client saw a corrupt byte, and no cache exceeded its capacity.
+ */
+function runOk(
+  scenario: Scenario,
+  clients: RunReport["clients"],
+  caches: RunReport["caches"],
+  processes: ProcessInfo[],
+): boolean {
+  const allExited0 = processes.every((p) => p.exitCode === 0 || p.lost);
+  const expectedProcs = 1 + scenario.caches + scenario.clients;
+  const lostClients = processes.filter((p) => p.role === "client" && p.lost).length;
+  const surviving = clients.filter((c) => !c.lost);
+  const everyFile = surviving.length === scenario.clients - lostClients && surviving.length > 0 &&
+    surviving.every((c) => c.ok && c.verified === scenario.requests) &&
+    clients.every((c) => c.corrupt === 0);
+  const withinCapacity = caches.every((c) => c.peakBytes <= c.capacityBytes);
+  return allExited0 && processes.length === expectedProcs && everyFile && withinCapacity;
 }
 
 /**

@@ -1,7 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { reportMarkdown } from "../../../roles/report_markdown.ts";
-import { reportBound } from "../../../roles/report_bound.ts";
+import { reportMarkdown } from "../../../report/report_markdown.ts";
+import { reportBound } from "../../../report/report_bound.ts";
 import { simReport } from "../../../sim/sim_report.ts";
 import { simulate } from "../../../sim/simulator.ts";
 import { scenarioBound } from "../../../sim/lower_bound.ts";

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { lineChart, thin } from "../../../admin/line_chart.ts";
-import { barChart } from "../../../admin/bar_chart.ts";
-import { cacheChart, clientChart, linkChart } from "../../../admin/run_charts.ts";
-import { RunTimeline } from "../../../admin/run_timeline.ts";
-import { byteAxis, formatBytes, niceTicks, xmlEscape } from "../../../admin/svg_text.ts";
+import { lineChart, thin } from "../../../report/line_chart.ts";
+import { barChart } from "../../../report/bar_chart.ts";
+import { cacheChart, clientChart, linkChart } from "../../../report/run_charts.ts";
+import { RunTimeline } from "../../../report/run_timeline.ts";
+import { byteAxis, formatBytes, niceTicks, xmlEscape } from "../../../report/svg_text.ts";
 import { CANONICAL } from "../../../core/scenario.ts";
 import { progress, stats } from "../protocol/fake_events.ts";
 

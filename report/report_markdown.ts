@@ -5,9 +5,9 @@
  * @module
  */
 
-import { lostText, outcome, type ProcessInfo, type RunReport } from "./report.ts";
+import { lostText, outcome, type ProcessInfo, type RunReport } from "./run_report.ts";
 import type { SimReport } from "../sim/sim_report.ts";
-import { formatBytes } from "../admin/svg_text.ts";
+import { formatBytes } from "./svg_text.ts";
 import { boundText } from "./report_bound.ts";
 
 const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
@@ -22,12 +22,18 @@ function table(head: string[], rows: (string | number)[][], right = true): strin
   ];
 }
 
+/** A report of either kind. */
+type AnyReport = RunReport | SimReport;
+
 /** The rows of the lower bound and the makespan's ratio to it (none without a bound). */
-function boundRows(r: RunReport | SimReport): string[][] {
+function boundRows(r: AnyReport): string[][] {
   if (!r.lowerBound) return [];
   const t = boundText(r.lowerBound, r.scenario.clients);
   return [["lower bound", t.bound], ["makespan ÷ lower bound", t.ratio]];
 }
+
+const isPartial = (c: object) => "partial" in c && c.partial === true;
+const isLost = (c: object) => "lost" in c && c.lost === true;
 
 /**
  * Renders the report as Markdown.
@@ -40,13 +46,26 @@ function boundRows(r: RunReport | SimReport): string[][] {
  * ```
  */
 export function reportMarkdown(r: RunReport | SimReport, charts: Record<string, string>): string {
+  const lines = [
+    ...headline(r),
+    ...figures(r),
+    ...clientsSection(r),
+    ...cachesSection(r),
+    ...processesSection(r),
+    ...lostSection(r),
+    ...chartsSection(charts),
+    ...errorsSection(r),
+  ];
+  return lines.join("\n").trimEnd() + "\n";
+}
+
+/** The title, the interruption notice, and the scenario in a sentence. */
+function headline(r: AnyReport): string[] {
   const s = r.scenario;
   const sim = "steps" in r;
   const runtimes = [...new Set(r.processes.map((p) => p.runtime))].join(", ");
   const interrupted = "interrupted" in r ? r.interrupted : undefined;
-  const partial = (c: object) => "partial" in c && c.partial === true;
-  const lost = (c: object) => "lost" in c && c.lost === true;
-  const lines = [
+  return [
     `# Foresight ${sim ? "simulation" : "run"} — ${outcome(r)}`,
     "",
     ...(interrupted !== undefined
@@ -62,17 +81,27 @@ export function reportMarkdown(r: RunReport | SimReport, charts: Record<string, 
       runtimes ? ` Runtimes: ${runtimes}.` : ""
     }`,
     "",
-    ...table(["figure", "value"], [
-      ["result", outcome(r)],
-      ["makespan (simulated)", sec(r.simSeconds)],
-      ...boundRows(r),
-      [sim ? "simulation wall time" : "wall time", sec(r.wallSeconds)],
-      ["hit ratio", pct(r.hitRatio)],
-      ["byte hit ratio", pct(r.byteHitRatio)],
-      ["origin → cache", formatBytes(r.links.originToCache)],
-      ["origin → client", formatBytes(r.links.originToClient)],
-      ["cache → client", formatBytes(r.links.cacheToClient)],
-    ], false),
+  ];
+}
+
+/** The table of the run's figures: result, makespan, bound, wall time, ratios, link bytes. */
+function figures(r: AnyReport): string[] {
+  const sim = "steps" in r;
+  return table(["figure", "value"], [
+    ["result", outcome(r)],
+    ["makespan (simulated)", sec(r.simSeconds)],
+    ...boundRows(r),
+    [sim ? "simulation wall time" : "wall time", sec(r.wallSeconds)],
+    ["hit ratio", pct(r.hitRatio)],
+    ["byte hit ratio", pct(r.byteHitRatio)],
+    ["origin → cache", formatBytes(r.links.originToCache)],
+    ["origin → client", formatBytes(r.links.originToClient)],
+    ["cache → client", formatBytes(r.links.cacheToClient)],
+  ], false);
+}
+
+function clientsSection(r: AnyReport): string[] {
+  return [
     "",
     "## Clients",
     "",
@@ -97,16 +126,21 @@ export function reportMarkdown(r: RunReport | SimReport, charts: Record<string, 
         c.misses,
         c.fromOrigin,
         formatBytes(c.bytes),
-        lost(c) ? "_lost_" : partial(c) ? "_partial_" : sec(c.finishSimSeconds),
+        isLost(c) ? "_lost_" : isPartial(c) ? "_partial_" : sec(c.finishSimSeconds),
       ]),
     ),
+  ];
+}
+
+function cachesSection(r: AnyReport): string[] {
+  return [
     "",
     "## Caches",
     "",
     ...table(
       ["cache", "capacity", "peak", "hits", "misses", "pushed files", "pushed bytes", "evicted"],
       r.caches.map((c) => [
-        partial(c) ? `${c.index} (_partial_)` : c.index,
+        isPartial(c) ? `${c.index} (_partial_)` : c.index,
         formatBytes(c.capacityBytes),
         formatBytes(c.peakBytes),
         c.hits,
@@ -117,40 +151,49 @@ export function reportMarkdown(r: RunReport | SimReport, charts: Record<string, 
       ]),
     ),
   ];
-  if (r.processes.length) {
-    lines.push(
-      "",
-      "## Processes",
-      "",
-      ...table(
-        ["process", "runtime", "peak RSS", "exit code"],
-        r.processes.map((p) => [
-          `${p.role}${p.role === "data" ? "" : ` ${p.index}`}`,
-          p.runtime,
-          p.peakRssBytes > 0 ? formatBytes(p.peakRssBytes) : "unknown",
-          p.exitCode === null && p.signal ? p.signal : String(p.exitCode),
-        ]),
-      ),
-    );
-  }
+}
+
+/** Each process's runtime, peak memory and exit (none for a simulation). */
+function processesSection(r: AnyReport): string[] {
+  if (!r.processes.length) return [];
+  return [
+    "",
+    "## Processes",
+    "",
+    ...table(
+      ["process", "runtime", "peak RSS", "exit code"],
+      r.processes.map((p) => [
+        `${p.role}${p.role === "data" ? "" : ` ${p.index}`}`,
+        p.runtime,
+        p.peakRssBytes > 0 ? formatBytes(p.peakRssBytes) : "unknown",
+        p.exitCode === null && p.signal ? p.signal : String(p.exitCode),
+      ]),
+    ),
+  ];
+}
+
+function lostSection(r: AnyReport): string[] {
   const lostRoles = (r.processes as ProcessInfo[]).filter((p) => p.lost);
-  if (lostRoles.length) {
-    lines.push(
-      "",
-      "## Lost roles",
-      "",
-      "The run went on without these; the result counts the surviving clients.",
-      "",
-      ...lostRoles.map((p) => `- ${lostText(p)}`),
-    );
-  }
+  if (!lostRoles.length) return [];
+  return [
+    "",
+    "## Lost roles",
+    "",
+    "The run went on without these; the result counts the surviving clients.",
+    "",
+    ...lostRoles.map((p) => `- ${lostText(p)}`),
+  ];
+}
+
+function chartsSection(charts: Record<string, string>): string[] {
   const chartList = Object.entries(charts);
-  if (chartList.length) {
-    lines.push("", "## Charts", "");
-    for (const [title, file] of chartList) lines.push(`![${title}](${file})`, "");
-  }
-  if (r.errors.length) {
-    lines.push("", "## Errors", "", ...r.errors.map((e) => `- ${e}`));
-  }
-  return lines.join("\n").trimEnd() + "\n";
+  if (!chartList.length) return [];
+  const lines = ["", "## Charts", ""];
+  for (const [title, file] of chartList) lines.push(`![${title}](${file})`, "");
+  return lines;
+}
+
+function errorsSection(r: AnyReport): string[] {
+  if (!r.errors.length) return [];
+  return ["", "## Errors", "", ...r.errors.map((e) => `- ${e}`)];
 }
