@@ -1,6 +1,6 @@
 /**
  * The report of a simulated run: the shape of `foresight run`'s report
- * (roles/report.ts RunReport) plus the lower bound, and its readable text.
+ * (report/run_report.ts RunReport) plus the lower bound, and its readable text.
  *
  * @module
  */
