@@ -119,12 +119,15 @@ export function owes(st: OriginState, client: number, cache: number, file: numbe
 }
 
 /**
- * Where `client` fetches `file`, one of its listed files, from: the policy's
- * route, else the file's shard (the origin when there are no caches).
+ * Where `client` fetches `file` from: the policy's route, else the file's
+ * shard (the origin when there are no caches); undefined for a file it did
+ * not list.
  */
 export function routeOf(st: OriginState, client: number, file: number): Source | undefined {
   const routes = st.routeOf[client];
-  if (routes === undefined) return undefined;
+  // A file this client did not list has no route (a restarted cache's
+  // upcoming files are every client's).
+  if (routes === undefined || !st.listedBy.get(file)?.includes(client)) return undefined;
   const caches = st.s.caches;
   return routes.get(file) ?? (caches > 0 ? shardOf(file, caches) : ORIGIN_SOURCE);
 }

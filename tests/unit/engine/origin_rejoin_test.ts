@@ -92,6 +92,28 @@ describe("rejoin", () => {
     ]]);
   });
 
+  it("tells a client only files it listed, whatever the cache will get", () => {
+    const w = lostCache();
+    const { st } = w.engine;
+    const real = st.policy!;
+    st.policy = {
+      warmup: () => real.warmup(),
+      hint: (k) => real.hint(k),
+      grant: (k, f) => real.grant(k, f),
+      routes: (c) => real.routes(c),
+      pushCount: (k, f) => real.pushCount!(k, f),
+      // 4 and 14: cache 0's shard, but client 0 never listed 14, client 1 neither.
+      upcoming: () => [4, 6, 14, 10],
+    };
+    const out = joinCache(w, undefined, "198.51.100.7", 9000);
+    for (const c of [0, 1]) {
+      for (const m of sentTo(out, "client", c)) {
+        const files = m.type === "rejoin" ? m.files : [];
+        for (const f of files) assert.ok(LISTS[c]!.includes(f), `client ${c} told file ${f}`);
+      }
+    }
+  });
+
   it("without an upcoming order, sends each client its files routed there, ascending", () => {
     const w = world("seed", 1);
     assert.equal(w.engine.st.policy!.upcoming, undefined);
