@@ -1,8 +1,8 @@
 /**
  * What the live cache holds beside its engine (engine/cache.ts, which makes
  * every decision): the client connections, the bytes of every file held or
- * arriving, and the summary it reports. Shared by the cache's origin loop
- * (cache.ts), its client service (cache_clients.ts) and the effects they
+ * arriving, and the summary it reports. Shared by the cache's link to the
+ * origin (cache_upstream.ts), its client service (cache_clients.ts) and the effects they
  * carry out (cache_effects.ts); its read-only view feeds the admin API.
  *
  * @module

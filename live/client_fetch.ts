@@ -3,7 +3,9 @@
  * {@link ClientEngine}: it reads every connection and hands the engine what
  * arrived, verifies every byte, and carries out the engine's effects (send a
  * request or a `lost`, join a cache, close a connection). What to fetch from
- * where, and what a lost or rejoined cache means, the engine decides.
+ * where, and what a lost or rejoined cache means, the engine decides. The
+ * bytes under way are live/incoming_files.ts's, the connections
+ * live/client_sources.ts's.
  *
  * @module
  */
@@ -13,12 +15,22 @@ import type { Clock } from "../core/clock.ts";
 import type { Logger } from "../core/log.ts";
 import { ORIGIN_SOURCE, type Source } from "../core/policy.ts";
 import type { FileSource } from "../core/virtual_files.ts";
-import type { ClientEffect, ClientEngine, ClientInput, StartPlace } from "../engine/client.ts";
+import type {
+  ClientEffect,
+  ClientEngine,
+  ClientInput,
+  JoinEffect,
+  RequestEffect,
+  StartPlace,
+} from "../engine/client.ts";
 import type { EngineEvent } from "../protocol/role_event.ts";
 import { ForesightError } from "../errors.ts";
 import type { Message, RejoinMessage } from "../protocol/mod.ts";
 import type { Peer } from "./peer.ts";
 import type { ClientSummary } from "./client.ts";
+import { IncomingFiles, type Transfer } from "./incoming_files.ts";
+import { ClientSources } from "./client_sources.ts";
+import type { JoinedCache } from "./client_places.ts";
 
 /** What {@link fetchAll} works with. */
 export interface FetchOptions {
@@ -33,7 +45,7 @@ export interface FetchOptions {
   readonly clock: Clock;
   readonly log: Logger;
   /** Connects to a cache and joins it as this client. */
-  join(address: Address): Promise<{ peer: Peer; msgs: AsyncGenerator<Message> }>;
+  join(address: Address): Promise<JoinedCache>;
   /** The messages of each cache joined before the start. */
   readonly cacheMsgs: ReadonlyMap<Source, AsyncGenerator<Message>>;
   readonly originMsgs: AsyncGenerator<Message>;
@@ -45,19 +57,13 @@ export interface FetchOptions {
   readonly report?: (event: EngineEvent) => void;
 }
 
-/** The bytes of a file under way from one source. */
-interface Transfer {
-  readonly file: number;
-  readonly size: number;
-  received: number;
-  ok: boolean;
-}
-
 /**
  * Fetches every file of the client's list. `finished` resolves when the last
  * has arrived (rejects when the run cannot go on), `stopped` when the origin
  * then says stop (rejects when its connection ends without a stop).
  *
+ * @param o the engine (not started), the connections and their messages, and what was found before the start
+ * @throws never; failures reject `finished` (and `stopped`)
  * @example
  * ```ts
  * const { finished, stopped } = fetchAll({ engine, files, summary, sources, clock, log, join, cacheMsgs, originMsgs });
@@ -65,19 +71,74 @@ interface Transfer {
  * ```
  */
 export function fetchAll(o: FetchOptions): { finished: Promise<void>; stopped: Promise<void> } {
-  const { engine, files, summary, sources, clock, log } = o;
-  const inflight = new Map<Source, Transfer>();
-  /** The generation of each cache connection in `sources`. */
-  const generations = new Map<Source, number>();
-  /** Connections joined, waiting for the engine to adopt or drop them (key: "cache/generation"). */
-  const joinedConns = new Map<string, { peer: Peer; msgs: AsyncGenerator<Message> }>();
-  let finishResolve!: () => void;
-  let finishReject!: (e: Error) => void;
-  const finished = new Promise<void>((res, rej) => ((finishResolve = res), (finishReject = rej)));
-  let stopResolve!: () => void;
-  let stopReject!: (e: Error) => void;
-  const stopped = new Promise<void>((res, rej) => ((stopResolve = res), (stopReject = rej)));
-  stopped.catch(() => {}); // awaited only once every file is in
+  const fetch = new ClientFetch(o);
+  fetch.start();
+  return { finished: fetch.finished, stopped: fetch.stopped };
+}
+
+/** The run from the start to the last file (see {@link fetchAll}). */
+class ClientFetch {
+  /** Resolves when the last file is in; rejects when the run cannot go on. */
+  readonly finished: Promise<void>;
+  /** Resolves when the origin says stop; rejects when its connection ends without one. */
+  readonly stopped: Promise<void>;
+  readonly #o: FetchOptions;
+  readonly #incoming: IncomingFiles;
+  readonly #sources: ClientSources;
+  #finishResolve!: () => void;
+  #finishReject!: (e: Error) => void;
+  #stopResolve!: () => void;
+  #stopReject!: (e: Error) => void;
+
+  constructor(o: FetchOptions) {
+    this.#o = o;
+    this.#incoming = new IncomingFiles(o.files, o.summary);
+    this.#sources = new ClientSources(o.sources);
+    this.finished = new Promise<void>((res, rej) => (
+      (this.#finishResolve = res), (this.#finishReject = rej)
+    ));
+    this.stopped = new Promise<void>((res, rej) => (
+      (this.#stopResolve = res), (this.#stopReject = rej)
+    ));
+    this.stopped.catch(() => {}); // awaited only once every file is in
+  }
+
+  /** Reads every connection, hands the engine the rejoins that came early, and starts it. */
+  start(): void {
+    const { places, cacheMsgs } = this.#o;
+    const sources = this.#sources;
+    for (const p of places ?? []) {
+      if (p.state === "joined") sources.setGeneration(p.cache, p.generation);
+    }
+    for (const [src, msgs] of cacheMsgs) {
+      if (sources.generation(src) === undefined) sources.setGeneration(src, 0);
+      void this.#readLoop(src, sources.serving(src)!, msgs);
+    }
+    void this.#readLoop(ORIGIN_SOURCE, sources.serving(ORIGIN_SOURCE)!, this.#o.originMsgs);
+    try {
+      for (const m of this.#o.rejoins ?? []) this.#feed(rejoinInput(m));
+      this.#feed({ type: "started", places });
+    } catch (e) {
+      this.#finishReject(e as Error);
+    }
+  }
+
+  /** Hands the engine `input` now and carries out its effects; throws what the engine throws. */
+  #feed(input: ClientInput): void {
+    const { engine, summary, clock } = this.#o;
+    const effects = engine.handle(input, clock.now());
+    Object.assign(summary, engine.counters);
+    for (const fx of effects) this.#carryOut(fx);
+  }
+
+  /** `#feed` where nothing else would catch: a failure ends the run. */
+  #feedOrFail(input: ClientInput): void {
+    try {
+      this.#feed(input);
+    } catch (e) {
+      this.#finishReject(e as Error);
+    }
+  }
 
   /**
    * A write to the origin failed: the run is over for this client. The read
@@ -85,147 +146,109 @@ export function fetchAll(o: FetchOptions): { finished: Promise<void>; stopped: P
    * e.g. its idle limit while this process was stopped); that one wins when it
    * is read within a moment.
    */
-  const originWriteFailed = (e: Error) => {
-    setTimeout(() => finishReject(e), 500);
+  readonly #originWriteFailed = (e: Error): void => {
+    setTimeout(() => this.#finishReject(e), 500);
   };
 
-  /** Hands the engine `input` now and carries out its effects; throws what the engine throws. */
-  const feed = (input: ClientInput) => {
-    const effects = engine.handle(input, clock.now());
-    Object.assign(summary, engine.counters);
-    for (const fx of effects) carryOut(fx);
-  };
-  /** {@link feed} where nothing else would catch: a failure ends the run. */
-  const feedOrFail = (input: ClientInput) => {
-    try {
-      feed(input);
-    } catch (e) {
-      finishReject(e as Error);
-    }
-  };
-
-  const carryOut = (fx: ClientEffect) => {
+  /** Carries out one effect of the engine. */
+  #carryOut(fx: ClientEffect): void {
     switch (fx.kind) {
       case "log":
-        return log.log(fx.level, fx.message, fx.fields);
+        return this.#o.log.log(fx.level, fx.message, fx.fields);
       case "report":
-        return o.report?.(fx.event);
-      case "request": {
-        const peer = sources.get(fx.source);
-        if (!peer) {
-          throw new ForesightError(
-            "INTERNAL",
-            `Cannot fetch file ${fx.file}: no connection to source ${fx.source}`,
-          );
-        }
-        const generation = generations.get(fx.source);
-        // A cache that cannot be written to is lost, like one that cannot be read.
-        peer.send({ type: "request", file: fx.file, at: fx.at }).catch(
-          fx.source === ORIGIN_SOURCE ? originWriteFailed : (e: Error) => {
-            if (sources.get(fx.source) !== peer) return;
-            feedOrFail({ type: "sourceLost", source: fx.source, reason: e.message, generation });
-          },
-        );
-        return;
-      }
+        return this.#o.report?.(fx.event);
+      case "request":
+        return this.#request(fx);
       case "tellLost":
         // This client cannot reach that cache: the origin then serves its files.
-        sources.get(ORIGIN_SOURCE)?.send({
+        this.#sources.serving(ORIGIN_SOURCE)?.send({
           type: "lost",
           cache: fx.cache,
           generation: fx.generation,
-        }).catch(originWriteFailed);
+        }).catch(this.#originWriteFailed);
         return;
-      case "join": {
-        const { cache, generation } = fx;
-        o.join({ host: fx.host, port: fx.port }).then((conn) => {
-          joinedConns.set(`${cache}/${generation}`, conn);
-          feedOrFail({ type: "joined", cache, generation });
-        }, (e) => feedOrFail({ type: "joinFailed", cache, generation, reason: e.message }));
-        return;
-      }
+      case "join":
+        return this.#join(fx);
       case "adopt": {
-        const key = `${fx.cache}/${fx.generation}`;
-        const conn = joinedConns.get(key)!;
-        joinedConns.delete(key);
-        sources.set(fx.cache, conn.peer);
-        generations.set(fx.cache, fx.generation);
-        void readLoop(fx.cache, conn.peer, conn.msgs);
-        return;
+        const { peer, msgs } = this.#sources.adopt(fx.cache, fx.generation);
+        return void this.#readLoop(fx.cache, peer, msgs);
       }
-      case "drop": {
-        const key = `${fx.source}/${fx.generation}`;
-        const joined = joinedConns.get(key);
-        if (joined) {
-          joinedConns.delete(key);
-          return joined.peer.close();
-        }
-        if (generations.get(fx.source) !== fx.generation) return;
-        sources.get(fx.source)?.close();
-        sources.delete(fx.source);
-        generations.delete(fx.source);
-        const t = inflight.get(fx.source);
-        if (t) {
-          inflight.delete(fx.source);
-          summary.bytes -= t.received;
-          summary.discardedBytes += t.received;
-        }
+      case "drop":
+        if (this.#sources.drop(fx.source, fx.generation)) this.#incoming.discard(fx.source);
         return;
-      }
       case "finished":
-        return finishResolve();
+        return this.#finishResolve();
     }
-  };
+  }
+
+  /** Sends a request; a cache that cannot be written to is lost, like one that cannot be read. */
+  #request(fx: RequestEffect): void {
+    const peer = this.#sources.serving(fx.source);
+    if (!peer) {
+      throw new ForesightError(
+        "INTERNAL",
+        `Cannot fetch file ${fx.file}: no connection to source ${fx.source}`,
+      );
+    }
+    const generation = this.#sources.generation(fx.source);
+    peer.send({ type: "request", file: fx.file, at: fx.at }).catch(
+      fx.source === ORIGIN_SOURCE ? this.#originWriteFailed : (e: Error) => {
+        if (this.#sources.serving(fx.source) !== peer) return;
+        this.#feedOrFail({ type: "sourceLost", source: fx.source, reason: e.message, generation });
+      },
+    );
+  }
+
+  /** Joins a cache that came back, then tells the engine how it went. */
+  #join(fx: JoinEffect): void {
+    const { cache, generation } = fx;
+    this.#o.join({ host: fx.host, port: fx.port }).then((conn) => {
+      this.#sources.hold(cache, generation, conn);
+      this.#feedOrFail({ type: "joined", cache, generation });
+    }, (e) => this.#feedOrFail({ type: "joinFailed", cache, generation, reason: e.message }));
+  }
 
   /** Ends the transfer from `source`: its bytes are all in. */
-  const complete = (source: Source, t: Transfer) => {
-    inflight.delete(source);
-    feed({ type: "fileEnded", source, file: t.file, ok: t.ok });
-  };
+  #complete(source: Source, t: Transfer): void {
+    this.#incoming.end(source);
+    this.#feed({ type: "fileEnded", source, file: t.file, ok: t.ok });
+  }
 
-  const onMessage = (source: Source, m: Message) => {
+  /** Hands the engine what `source` sent; throws for what it must not send. */
+  #onMessage(source: Source, m: Message): void {
     switch (m.type) {
       case "file":
       case "hit": {
-        feed({ type: "fileBegan", source, file: m.file, size: m.size, kind: m.type, due: m.due });
-        const t: Transfer = { file: m.file, size: m.size, received: 0, ok: true };
-        inflight.set(source, t);
-        if (m.size === 0) complete(source, t);
+        this.#feed({
+          type: "fileBegan",
+          source,
+          file: m.file,
+          size: m.size,
+          kind: m.type,
+          due: m.due,
+        });
+        const t = this.#incoming.begin(source, m.file, m.size);
+        if (m.size === 0) this.#complete(source, t);
         return;
       }
       case "chunk": {
-        const t = inflight.get(source);
-        if (!t || t.file !== m.file) {
-          throw new ForesightError(
-            "PROTOCOL",
-            `Cannot accept a chunk of file ${m.file} from source ${source}: not expected`,
-          );
-        }
-        if (t.received + m.data.length > t.size) {
-          throw new ForesightError(
-            "PROTOCOL",
-            `Cannot accept file ${m.file}: more than its ${t.size} bytes`,
-          );
-        }
-        if (t.ok && !files.verify(m.file, t.received, m.data)) t.ok = false;
-        t.received += m.data.length;
-        summary.bytes += m.data.length;
-        if (t.received === t.size) complete(source, t);
+        const t = this.#incoming.add(source, m);
+        if (t.received === t.size) this.#complete(source, t);
         return;
       }
       case "miss":
-        return feed({ type: "missed", source, file: m.file });
+        return this.#feed({ type: "missed", source, file: m.file });
       case "rejoin":
         if (source !== ORIGIN_SOURCE) {
           throw new ForesightError("PROTOCOL", `Cannot take "rejoin" from cache ${source}`);
         }
-        return feed(rejoinInput(m));
+        return this.#feed(rejoinInput(m));
       case "stop":
         if (source !== ORIGIN_SOURCE) {
           throw new ForesightError("PROTOCOL", `Cannot take "stop" from cache ${source}`);
         }
-        feed({ type: "stop", reason: m.reason });
-        return stopResolve();
+        this.#feed({ type: "stop", reason: m.reason });
+        return this.#stopResolve();
       case "error":
         // The peer closed this connection, saying why (e.g. it heard nothing
         // from this client for its idle limit while this process was stopped).
@@ -238,15 +261,17 @@ export function fetchAll(o: FetchOptions): { finished: Promise<void>; stopped: P
       default:
         throw new ForesightError("PROTOCOL", `Cannot handle "${m.type}" during the run`);
     }
-  };
+  }
 
   /** Reads `peer` while it serves `source`; a cache that breaks or misbehaves is lost. */
-  const readLoop = async (source: Source, peer: Peer, msgs: AsyncGenerator<Message>) => {
-    const generation = generations.get(source);
+  async #readLoop(source: Source, peer: Peer, msgs: AsyncGenerator<Message>): Promise<void> {
+    const { engine } = this.#o;
+    const sources = this.#sources;
+    const generation = sources.generation(source);
     try {
       for await (const m of msgs) {
-        if (sources.get(source) !== peer) return; // dropped: what it still sends is moot
-        onMessage(source, m);
+        if (sources.serving(source) !== peer) return; // dropped: what it still sends is moot
+        this.#onMessage(source, m);
       }
       if (!engine.finished) {
         throw new ForesightError(
@@ -256,7 +281,7 @@ export function fetchAll(o: FetchOptions): { finished: Promise<void>; stopped: P
       }
       // Every file is in; the stop came (then this does nothing) or never will.
       if (source === ORIGIN_SOURCE) {
-        stopReject(
+        this.#stopReject(
           new ForesightError(
             "CONN_CLOSED",
             "Cannot end: the origin closed the connection before saying stop",
@@ -265,29 +290,16 @@ export function fetchAll(o: FetchOptions): { finished: Promise<void>; stopped: P
       }
     } catch (e) {
       if (source === ORIGIN_SOURCE) {
-        finishReject(e as Error);
-        stopReject(e as Error);
-      } else if (!engine.finished && sources.get(source) === peer) {
-        feedOrFail({ type: "sourceLost", source, reason: (e as Error).message, generation });
+        this.#finishReject(e as Error);
+        this.#stopReject(e as Error);
+      } else if (!engine.finished && sources.serving(source) === peer) {
+        this.#feedOrFail({ type: "sourceLost", source, reason: (e as Error).message, generation });
       }
     }
-  };
-
-  for (const p of o.places ?? []) if (p.state === "joined") generations.set(p.cache, p.generation);
-  for (const [src, msgs] of o.cacheMsgs) {
-    if (!generations.has(src)) generations.set(src, 0);
-    void readLoop(src, sources.get(src)!, msgs);
   }
-  void readLoop(ORIGIN_SOURCE, sources.get(ORIGIN_SOURCE)!, o.originMsgs);
-  try {
-    for (const m of o.rejoins ?? []) feed(rejoinInput(m));
-    feed({ type: "started", places: o.places });
-  } catch (e) {
-    finishReject(e as Error);
-  }
-  return { finished, stopped };
 }
 
+/** The engine's input for a `rejoin` from the origin. */
 function rejoinInput(m: RejoinMessage): ClientInput {
   return {
     type: "rejoin",
