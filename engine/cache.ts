@@ -40,7 +40,7 @@ import type {
 export type * from "./cache_input.ts";
 
 /** No effects (shared: a list is made only when an input has some). */
-const NONE: CacheEffect[] = [];
+const NONE = Object.freeze([]) as unknown as CacheEffect[];
 
 interface Request {
   readonly conn: number;

@@ -48,6 +48,9 @@ export interface ClientEngineOptions {
   readonly policy?: ClientPolicy;
 }
 
+/** No effects (shared; callers only read it). */
+const NONE = Object.freeze([]) as unknown as ClientEffect[];
+
 /**
  * A client's decisions, driven by hand or by a driver.
  *
@@ -108,17 +111,20 @@ export class ClientEngine {
    *   any state changes
    */
   handle(input: ClientInput, now: number): ClientEffect[] {
-    const out: ClientEffect[] = [];
     const st = this.#st;
+    // The two inputs that never have effects share one empty list.
+    if (input.type === "planned") {
+      st.policy.route(input.routes);
+      return NONE;
+    }
+    if (input.type === "fileBegan") {
+      this.#fileBegan(input);
+      return NONE;
+    }
+    const out: ClientEffect[] = [];
     switch (input.type) {
-      case "planned":
-        st.policy.route(input.routes);
-        break;
       case "started":
         this.#start(input, now, out);
-        break;
-      case "fileBegan":
-        this.#fileBegan(input);
         break;
       case "fileEnded":
         this.#fileEnded(input, now, out);

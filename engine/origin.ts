@@ -31,7 +31,7 @@ import type { OriginEffect, OriginInput, OriginSummary, Party } from "./origin_t
 export type { LostRole, OriginEffect, OriginInput, OriginSummary, Party } from "./origin_types.ts";
 
 /** No effects (shared: a list is made only when an input has some). */
-const NONE: OriginEffect[] = [];
+const NONE = Object.freeze([]) as unknown as OriginEffect[];
 
 /**
  * The origin's decisions, driven by the simulator or the live origin.
