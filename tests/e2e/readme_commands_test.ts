@@ -154,9 +154,13 @@ const HOW: Record<string, How> = {
     run: "npx foresight sim --compare",
     check: (out) => assertCompareTable(out, readme),
   },
-  "npx bun bench/sim_speed.ts": {
-    run: "npx bun bench/sim_speed.ts --canonical-only",
-    check: matches(/^runtime: bun$/m, /^canonical: 2 caches, 4 clients/m, /^foresight +2182\.0 /m),
+  "npx bun bench/sim_speed.ts [--against REV]": {
+    run: "npx bun bench/sim_speed.ts --canonical-only --against HEAD --runs 1",
+    check: matches(
+      /^runtime: bun; against HEAD$/m,
+      /^canonical: 2 caches, 4 clients/m,
+      /^foresight +2182\.0 .* +2182\.0 +[\d.]+$/m,
+    ),
   },
   "npm run build && npx bun bench/fidelity.ts [--table] [--scale S] [--policy P] [scenario flags]":
     {
