@@ -13,16 +13,14 @@ import type { Phase } from "../core/role_view.ts";
 import type { Scenario } from "../core/scenario.ts";
 import { ForesightError } from "../errors.ts";
 import type { ControlMessage } from "../protocol/control_message.ts";
-import { PROTOCOL_VERSION } from "../protocol/mod.ts";
 import type { EngineEvent } from "../protocol/role_event.ts";
 import { lose, loseClient } from "./origin_faults.ts";
+import { join, toClient } from "./origin_join.ts";
 import {
   allCaches,
-  type CacheSlot,
   type OriginState,
   originState,
   owedAt,
-  owes,
   pushMembers,
   runPhase,
 } from "./origin_state.ts";
@@ -111,7 +109,7 @@ export class OriginEngine {
     const st = this.st;
     switch (input.type) {
       case "join":
-        this.#join(input.role, input.index, input.host, input.port);
+        join(this, input.role, input.index, input.host, input.port);
         break;
       case "list":
         this.#list(input.client, input.files);
@@ -175,152 +173,34 @@ export class OriginEngine {
   // ---- effects (also used by origin_faults.ts) ----
 
   /** Queues an effect (the list is made at the first: most inputs have none). */
-  #effect(effect: OriginEffect): void {
+  effect(effect: OriginEffect): void {
     if (this.#out === NONE) this.#out = [];
     this.#out.push(effect);
   }
 
+  /** The party in place `index` of `role` (one object per place, made once). */
+  party(role: "cache" | "client", index: number): Party {
+    return (role === "cache" ? this.#cacheParty : this.#clientParty)[index]!;
+  }
+
   /** Queues sending `message` to `to`. */
   send(to: Party, message: ControlMessage): void {
-    this.#effect({ kind: "send", to, message });
+    this.effect({ kind: "send", to, message });
   }
   /** Queues a report. */
   report(event: EngineEvent): void {
-    this.#effect({ kind: "report", event });
+    this.effect({ kind: "report", event });
   }
   /** Queues a log record. */
   log(level: "debug" | "info" | "warn" | "error", message: string, fields?: object): void {
-    this.#effect({ kind: "log", level, message, fields: fields as Record<string, unknown> });
+    this.effect({ kind: "log", level, message, fields: fields as Record<string, unknown> });
   }
   /** Ends the run: every peer is told to stop. */
   stop(reason: string): void {
     if (this.st.finished) return;
     this.st.finished = true;
     this.report({ event: "phase", phase: "stopping" });
-    this.#effect({ kind: "stop", reason });
-  }
-
-  // ---- registration ----
-
-  #join(role: "cache" | "client", asked: number | undefined, host?: string, port?: number): void {
-    const st = this.st;
-    if (st.finished) throw new ForesightError("PROTOCOL", "Cannot register: the run is over");
-    const table: unknown[] = role === "cache" ? st.caches : st.clients;
-    const free = (x: unknown) =>
-      role === "cache" ? x === undefined || (x as CacheSlot).lost : x === false;
-    const empty = table.findIndex((x) => x === undefined || x === false);
-    const index = asked ?? (empty >= 0 ? empty : table.findIndex(free));
-    if (index < 0 || index >= table.length) {
-      throw new ForesightError(
-        "PROTOCOL",
-        `Cannot register ${role}: all ${table.length} places are taken`,
-      );
-    }
-    if (!free(table[index])) {
-      throw new ForesightError("PROTOCOL", `Cannot register ${role} ${index}: already registered`);
-    }
-    let generation = 0;
-    let rejoined = false;
-    if (role === "cache") {
-      if (host === undefined || port === undefined) {
-        throw new ForesightError("PROTOCOL", "Cannot register cache: no advertised address");
-      }
-      const before = st.caches[index];
-      generation = before === undefined ? 0 : before.generation + 1;
-      rejoined = before !== undefined;
-      st.caches[index] = {
-        host,
-        port,
-        warm: false,
-        lost: false,
-        rejoined,
-        generation,
-        abandoned: new Set(),
-        members: new Map(),
-        pushedAt: new Map(),
-      };
-    } else st.clients[index] = true;
-    this.#effect({ kind: "admit", role, index, generation });
-    this.report({ event: "register", role, index });
-    this.send({ role, index }, {
-      type: "welcome",
-      v: PROTOCOL_VERSION,
-      index,
-      scenario: st.s,
-    });
-    if (rejoined) {
-      if (st.policy) this.#rejoin(index);
-      else this.#retake(index);
-    }
-    // Every client gets the cache list exactly once, as soon as both it and
-    // the last cache are registered (whichever comes second sends it).
-    if (allCaches(st)) {
-      const due = role === "cache" ? st.clients.map((_, i) => i) : [index];
-      for (const i of due) {
-        if (!st.clients[i] || st.toldCaches.has(i) || st.lostClients.has(i)) continue;
-        st.toldCaches.add(i);
-        this.send(this.#clientParty[i]!, this.#cacheList());
-      }
-    }
-  }
-
-  /** The caches alive now (a lost one is left out: clients fetch its share from the origin). */
-  #cacheList(): ControlMessage {
-    return {
-      type: "caches",
-      caches: this.st.caches.flatMap((c, index) =>
-        c && !c.lost ? [{ index, host: c.host, port: c.port, generation: c.generation }] : []
-      ),
-    };
-  }
-
-  /** Sends a client a message, unless it is lost. */
-  #toClient(client: number, message: ControlMessage): void {
-    if (this.st.clients[client] && !this.st.lostClients.has(client)) {
-      this.send(this.#clientParty[client]!, message);
-    }
-  }
-
-  /**
-   * A cache took the place of one lost before the warm-up began: it is warmed
-   * like any other, and clients told the caches already get the new list.
-   */
-  #retake(index: number): void {
-    this.st.caches[index]!.rejoined = false;
-    this.summary.rejoinedCaches++;
-    this.report({ event: "cache-rejoined", index });
-    for (const i of this.st.toldCaches) this.#toClient(i, this.#cacheList());
-  }
-
-  /**
-   * A cache took a lost one's place once the warm-up began: each client is
-   * told where it is and which of its files to fetch there again (in the
-   * order the cache gets them), then the cache is started empty with its
-   * first hint.
-   */
-  #rejoin(index: number): void {
-    const st = this.st;
-    const slot = st.caches[index]!;
-    const policy = st.policy!;
-    this.summary.rejoinedCaches++;
-    const upcoming = policy.upcoming?.(index);
-    let told = 0;
-    for (let c = 0; c < st.s.clients; c++) {
-      if (!st.clients[c] || st.lostClients.has(c) || st.done.has(c)) continue;
-      const mine = upcoming ?? [...(st.lists[c] ?? [])].sort((a, b) => a - b);
-      told++;
-      this.send(this.#clientParty[c]!, {
-        type: "rejoin",
-        cache: index,
-        generation: slot.generation,
-        host: slot.host,
-        port: slot.port,
-        files: mine.filter((f) => owes(st, c, index, f)),
-      });
-    }
-    this.log("info", "cache rejoined; clients told", { cache: index, clients: told });
-    this.report({ event: "cache-rejoined", index });
-    this.send({ role: "cache", index }, { type: "start", next: policy.hint(index) });
+    this.effect({ kind: "stop", reason });
   }
 
   // ---- lists, warm-up and start ----
@@ -399,8 +279,8 @@ export class OriginEngine {
     this.log("info", "all caches warm: starting clients");
     for (let i = 0; i < st.s.clients; i++) {
       const routes = st.policy!.routes(i);
-      if (routes) this.#toClient(i, { type: "plan", routes });
-      this.#toClient(i, { type: "start" });
+      if (routes) toClient(this, i, { type: "plan", routes });
+      toClient(this, i, { type: "start" });
     }
   }
 
@@ -437,7 +317,7 @@ export class OriginEngine {
     const size = st.size(file);
     this.summary.filesToCaches++;
     this.summary.bytesToCaches += size;
-    this.#effect({
+    this.effect({
       kind: "transfer",
       to: this.#cacheParty[cache]!,
       file,
@@ -496,7 +376,7 @@ export class OriginEngine {
     const size = st.size(file);
     this.summary.filesToClients++;
     this.summary.bytesToClients += size;
-    this.#effect({
+    this.effect({
       kind: "transfer",
       to: this.#clientParty[client]!,
       file,
