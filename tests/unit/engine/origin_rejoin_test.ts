@@ -5,6 +5,7 @@
  */
 import { routeOf } from "../../../engine/origin_state.ts";
 import { describe, it } from "node:test";
+import type { OriginPolicy } from "../../../core/policy.ts";
 import assert from "node:assert/strict";
 import {
   empty,
@@ -18,6 +19,23 @@ import {
   transfers,
   world,
 } from "./origin_world.ts";
+
+/** Replaces the policy's upcoming order of `w`'s origin by `upcoming` (the rest stays the policy's). */
+function withUpcoming(
+  w: ReturnType<typeof world>,
+  upcoming: (real: OriginPolicy, cache: number) => number[],
+): void {
+  const { st } = w.engine;
+  const real = st.policy!;
+  st.policy = {
+    warmup: () => real.warmup(),
+    hint: (k) => real.hint(k),
+    grant: (k, f) => real.grant(k, f),
+    routes: (c) => real.routes(c),
+    pushCount: (k, f) => real.pushCount!(k, f),
+    upcoming: (k) => upcoming(real, k),
+  };
+}
 
 describe("rejoin", () => {
   /**
@@ -75,16 +93,7 @@ describe("rejoin", () => {
 
   it("lists the files in the policy's upcoming order, not by id", () => {
     const w = lostCache();
-    const { st } = w.engine;
-    const real = st.policy!;
-    st.policy = {
-      warmup: () => real.warmup(),
-      hint: (k) => real.hint(k),
-      grant: (k, f) => real.grant(k, f),
-      routes: (c) => real.routes(c),
-      pushCount: (k, f) => real.pushCount!(k, f),
-      upcoming: (k) => real.upcoming!(k).reverse(),
-    };
+    withUpcoming(w, (real, k) => real.upcoming!(k).reverse());
     const out = joinCache(w, undefined, "198.51.100.7", 9000);
     assert.deepEqual(sentTo(out, "client", 0).map((m) => m.type === "rejoin" && m.files), [[
       10,
@@ -94,17 +103,8 @@ describe("rejoin", () => {
 
   it("tells a client only files it listed, whatever the cache will get", () => {
     const w = lostCache();
-    const { st } = w.engine;
-    const real = st.policy!;
-    st.policy = {
-      warmup: () => real.warmup(),
-      hint: (k) => real.hint(k),
-      grant: (k, f) => real.grant(k, f),
-      routes: (c) => real.routes(c),
-      pushCount: (k, f) => real.pushCount!(k, f),
-      // 4 and 14: cache 0's shard, but client 0 never listed 14, client 1 neither.
-      upcoming: () => [4, 6, 14, 10],
-    };
+    // 4 and 14: cache 0's shard, but client 0 never listed 14, client 1 neither.
+    withUpcoming(w, () => [4, 6, 14, 10]);
     const out = joinCache(w, undefined, "198.51.100.7", 9000);
     for (const c of [0, 1]) {
       for (const m of sentTo(out, "client", c)) {
