@@ -84,3 +84,26 @@ export async function hashParts(
   for await (const part of parts) hash.update(part);
   return await hash.digest();
 }
+
+/**
+ * The digest of `id` from `kept`, else computed by `compute` and kept (a
+ * failure is not kept: the next call tries again).
+ *
+ * @example
+ * ```ts
+ * const digest = keptDigest(digests, 7, () => hashParts(store.read(7, 0, size), nodeSha256));
+ * ```
+ */
+export function keptDigest(
+  kept: Map<number, Promise<string>>,
+  id: number,
+  compute: () => Promise<string>,
+): Promise<string> {
+  let digest = kept.get(id);
+  if (digest === undefined) {
+    digest = (async () => await compute())();
+    kept.set(id, digest);
+    digest.catch(() => kept.delete(id));
+  }
+  return digest;
+}

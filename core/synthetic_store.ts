@@ -7,7 +7,7 @@
 import { ForesightError } from "../errors.ts";
 import { checkFileName } from "./file_name.ts";
 import type { FileStore, StoredFile } from "./file_store.ts";
-import { hashParts, type Sha256, webSha256 } from "./sha256.ts";
+import { hashParts, keptDigest, type Sha256, webSha256 } from "./sha256.ts";
 import { type FileSource, MAX_SLICE } from "./virtual_files.ts";
 
 /**
@@ -111,13 +111,11 @@ export class SyntheticStore implements FileStore {
 
   /** SHA-256 of file `id` in hex, computed once. */
   digest(id: number): Promise<string> {
-    let digest = this.#digests.get(id);
-    if (digest === undefined) {
-      digest = (async () => await hashParts(this.read(id, 0, this.size(id)), this.#sha256))();
-      this.#digests.set(id, digest);
-      digest.catch(() => this.#digests.delete(id));
-    }
-    return digest;
+    return keptDigest(
+      this.#digests,
+      id,
+      () => hashParts(this.read(id, 0, this.size(id)), this.#sha256),
+    );
   }
 
   /** Resolves: virtual files never change (but throws for an unknown id). */

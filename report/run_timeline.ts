@@ -14,7 +14,7 @@
  */
 
 import type { Scenario } from "../core/scenario.ts";
-import type { RoleEvent } from "../protocol/role_event.ts";
+import type { ProgressEvent, RoleEvent } from "../protocol/role_event.ts";
 
 /** The three kinds of link. */
 export type LinkName = "originToCache" | "originToClient" | "cacheToClient";
@@ -27,15 +27,7 @@ export const LINKS: readonly { readonly name: LinkName; readonly label: string }
 ];
 
 /** One client's progress. */
-export interface ClientProgress {
-  index: number;
-  files: number;
-  /** Files in its list. */
-  of: number;
-  bytes: number;
-  hits: number;
-  misses: number;
-  simSeconds: number;
+export interface ClientProgress extends Omit<ProgressEvent, "event"> {
   /** True once it holds every file of its list. */
   done: boolean;
 }

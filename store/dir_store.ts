@@ -10,7 +10,7 @@ import { type FileHandle, open, stat } from "node:fs/promises";
 import { ForesightError } from "../errors.ts";
 import { checkFileName } from "../core/file_name.ts";
 import type { FileStore, StoredFile } from "../core/file_store.ts";
-import { hashParts, type Sha256 } from "../core/sha256.ts";
+import { hashParts, keptDigest, type Sha256 } from "../core/sha256.ts";
 import { type DiskFile, listDir, type Refusal } from "./dir_listing.ts";
 import { nodeSha256 } from "./node_sha256.ts";
 
@@ -151,13 +151,11 @@ export class DirStore implements FileStore {
 
   /** SHA-256 of file `id` in hex, hashed from disk at the first call and kept. */
   digest(id: number): Promise<string> {
-    let digest = this.#digests.get(id);
-    if (digest === undefined) {
-      digest = (async () => await hashParts(this.read(id, 0, this.size(id)), this.#sha256))();
-      this.#digests.set(id, digest);
-      digest.catch(() => this.#digests.delete(id));
-    }
-    return digest;
+    return keptDigest(
+      this.#digests,
+      id,
+      () => hashParts(this.read(id, 0, this.size(id)), this.#sha256),
+    );
   }
 
   /** Resolves when file `id` on disk is still its listed version. */
