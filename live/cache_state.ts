@@ -48,6 +48,8 @@ export interface CacheState {
   readonly buffers: Map<number, FileBuffer>;
   /** When each push ends on the origin's link (clock time, its header's `due`): a hit forwarded meanwhile cannot end sooner. */
   readonly pushEnds: Map<number, number>;
+  /** Each held file's SHA-256 as the origin's header said it (real stores), passed on in `hit`. */
+  readonly digests: Map<number, string>;
   readonly pages: PagePool;
   readonly summary: CacheSummary;
   /** Receives what the engine reports. */
@@ -79,6 +81,7 @@ export function cacheState(
     conns: new Map(),
     buffers: new Map(),
     pushEnds: new Map(),
+    digests: new Map(),
     pages: new PagePool(),
     summary: {
       ok: false,

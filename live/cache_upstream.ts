@@ -184,6 +184,8 @@ export class CacheUpstream {
     const buffer = new FileBuffer(msg.size, st.pages);
     st.buffers.set(msg.file, buffer);
     if (msg.due !== undefined) st.pushEnds.set(msg.file, msg.due);
+    if (msg.sha256 !== undefined) st.digests.set(msg.file, msg.sha256);
+    else st.digests.delete(msg.file);
     st.summary.pushedFiles++;
     if (msg.size > 0) this.#arriving = { file: msg.file, buffer };
     void carry(st, effects);

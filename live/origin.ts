@@ -13,13 +13,16 @@ import type { Logger } from "../core/log.ts";
 import { type Clock, realClock } from "../core/clock.ts";
 import type { Scenario } from "../core/scenario.ts";
 import type { Phase, RoleView } from "../core/role_view.ts";
-import type { FileSource } from "../core/virtual_files.ts";
+import type { FileStore } from "../core/file_store.ts";
+import { SyntheticStore } from "../core/synthetic_store.ts";
+import { FileSource } from "../core/virtual_files.ts";
+import { ForesightError } from "../errors.ts";
 import type { EngineEvent } from "../protocol/role_event.ts";
 import type { OriginEngine, OriginSummary } from "../engine/origin.ts";
 import { gate } from "./connection_gate.ts";
 import { DEFAULT_MAX_CONNECTIONS } from "./limits.ts";
-import { fileRange } from "./file_parts.ts";
 import { OriginDriver } from "./origin_driver.ts";
+import { OriginFiles } from "./origin_files.ts";
 
 /** Options of {@link runOrigin}. */
 export interface OriginOptions {
@@ -28,6 +31,12 @@ export interface OriginOptions {
   readonly listen: Address;
   readonly log: Logger;
   readonly clock?: Clock;
+  /**
+   * What to serve (default: the scenario's synthetic files). Its file count
+   * must be the scenario's `files`; any store but a {@link SyntheticStore} is
+   * hashed whole before the origin listens, and clients get its catalogue.
+   */
+  readonly store?: FileStore;
   /** Called once listening, with the bound address. */
   readonly onListening?: (address: Address) => void;
   /** Called with progress and lifecycle events. */
@@ -66,7 +75,17 @@ export type { OriginSummary } from "../engine/origin.ts";
 export async function runOrigin(options: OriginOptions): Promise<OriginSummary> {
   const { adapter, log } = options;
   const clock = options.clock ?? realClock;
-  const driver = new OriginDriver({ ...options, clock });
+  const s = options.scenario;
+  const store = options.store ??
+    new SyntheticStore({ source: new FileSource({ seed: s.seed }), files: s.files });
+  if (store.list().length !== s.files) {
+    throw new ForesightError(
+      "CONFIG",
+      `Cannot serve ${store.list().length} files: the scenario says ${s.files}`,
+    );
+  }
+  const files = await OriginFiles.open(store, log);
+  const driver = new OriginDriver({ ...options, clock, files });
   options.onView?.(originView(driver.engine, driver.files));
   const listener = await adapter.listen(
     options.listen,
@@ -89,7 +108,7 @@ export async function runOrigin(options: OriginOptions): Promise<OriginSummary> 
 }
 
 /** The origin's read-only view (admin API, metrics): phase, counters, files. */
-function originView(engine: OriginEngine, files: FileSource): RoleView {
+function originView(engine: OriginEngine, files: OriginFiles): RoleView {
   const { st, summary } = engine;
   const phase = (): Phase => engine.phase;
   return {
@@ -111,7 +130,7 @@ function originView(engine: OriginEngine, files: FileSource): RoleView {
     }),
     file: (id) =>
       Number.isInteger(id) && id >= 1 && id <= st.s.files
-        ? { size: files.size(id), read: (offset, length) => fileRange(files, id, offset, length) }
+        ? { size: files.size(id), read: (offset, length) => files.store.read(id, offset, length) }
         : undefined,
   };
 }

@@ -14,15 +14,14 @@ import type { Logger } from "../core/log.ts";
 import type { Clock } from "../core/clock.ts";
 import { Pacer } from "../core/pacer.ts";
 import { type Scenario, wireRate } from "../core/scenario.ts";
-import { FileSource } from "../core/virtual_files.ts";
 import { ForesightError } from "../errors.ts";
-import { PROTOCOL_VERSION } from "../protocol/mod.ts";
+import { PROTOCOL_VERSION, type WelcomeMessage } from "../protocol/mod.ts";
 import type { EngineEvent } from "../protocol/role_event.ts";
 import { type OriginEffect, OriginEngine, type OriginInput, type Party } from "../engine/origin.ts";
 import { Peer } from "./peer.ts";
 import { HANDSHAKE_MS } from "./limits.ts";
 import { handshake } from "./handshake.ts";
-import { fileParts } from "./file_parts.ts";
+import type { OriginFiles } from "./origin_files.ts";
 import { type Admitted, admitted, joinInput, originInput } from "./origin_input.ts";
 
 /** What an {@link OriginDriver} is built from (see `OriginOptions`). */
@@ -30,6 +29,8 @@ export interface OriginDriverOptions {
   readonly scenario: Scenario;
   readonly log: Logger;
   readonly clock: Clock;
+  /** What is served (its file count is the scenario's). */
+  readonly files: OriginFiles;
   /** Receives what the engine reports. */
   readonly onEvent?: (event: EngineEvent) => void;
   /** Shared secret every cache and client must prove it holds; none = anyone may join. */
@@ -50,7 +51,7 @@ interface Bound {
  *
  * @example
  * ```ts
- * const driver = new OriginDriver({ scenario, log, clock: realClock });
+ * const driver = new OriginDriver({ scenario, log, clock: realClock, files });
  * await adapter.listen(address, (conn) => void driver.serveConnection(conn));
  * await driver.ended;
  * await driver.closeAll();
@@ -61,7 +62,7 @@ export class OriginDriver {
   /** Every decision. */
   readonly engine: OriginEngine;
   /** The bytes of every file. */
-  readonly files: FileSource;
+  readonly files: OriginFiles;
   /** Resolves once the engine says stop (every peer has been told). */
   readonly ended: Promise<void>;
   readonly #o: OriginDriverOptions;
@@ -74,7 +75,7 @@ export class OriginDriver {
   /** @param options the scenario, the log, the clock, and the optional reports, secret and idle limit */
   constructor(options: OriginDriverOptions) {
     this.#o = options;
-    const files = this.files = new FileSource({ seed: options.scenario.seed });
+    const files = this.files = options.files;
     this.engine = new OriginEngine(options.scenario, (f) => files.size(f));
     this.ended = new Promise<void>((r) => (this.#resolveEnd = r));
   }
@@ -130,7 +131,11 @@ export class OriginDriver {
       );
       place = admitted(effects);
       for (const effect of effects) this.#carryOut(effect, peer);
-      for await (const msg of msgs) this.dispatch(originInput(place!.who, msg));
+      for await (const msg of msgs) {
+        if (msg.type === "request" && msg.again && place!.who.role === "client") {
+          this.#again(place!.who.index, peer, msg.file);
+        } else this.dispatch(originInput(place!.who, msg));
+      }
       if (!this.engine.finished) {
         throw new ForesightError("CONN_CLOSED", "disconnected before the run ended");
       }
@@ -184,6 +189,9 @@ export class OriginDriver {
       case "send": {
         const b = this.#bound(effect.to);
         if (!b) return;
+        if (effect.message.type === "welcome" && effect.to.role === "client") {
+          return this.#welcome(b, effect.message);
+        }
         const failed = effect.to.role === "cache" || effect.message.type !== "miss"
           ? this.#onWriteFailed(effect.to, b, `Cannot send ${effect.message.type}`)
           : () => {};
@@ -229,9 +237,10 @@ export class OriginDriver {
     const b = this.#bound(effect.to);
     if (!b) return;
     const { file, size, count, next } = effect;
+    const sha256 = this.files.digest(file);
     const sent = b.peer.sendFile(
-      { type: "file", file, size, count, next },
-      fileParts(this.files, file),
+      { type: "file", file, size, count, next, ...(sha256 === undefined ? {} : { sha256 }) },
+      this.files.parts(file),
       effect.cause,
     );
     if (effect.to.role === "cache") {
@@ -245,6 +254,57 @@ export class OriginDriver {
         })
       );
     }
+  }
+
+  /** A client's welcome; with a real store, its catalogue follows (before anything else). */
+  #welcome(b: Bound, welcome: WelcomeMessage): void {
+    const failed = () => b.peer.close();
+    if (!this.files.real) return void b.peer.send(welcome).catch(failed);
+    const catalogue = this.files.catalogue;
+    b.peer.send({ ...welcome, catalogue: catalogue.files.length }).catch(failed);
+    for (const m of catalogue.messages()) b.peer.send(m).catch(failed);
+  }
+
+  /**
+   * Client `client` got a wrong copy of `file` and asks again: sent outside
+   * the demand ledger (the engine already counted it served), or refused
+   * when the file changed on disk since it was listed.
+   */
+  #again(client: number, peer: Peer, file: number): void {
+    const b = this.#clients.get(client);
+    if (b?.peer !== peer || file > this.files.catalogue.files.length) {
+      throw new ForesightError("PROTOCOL", `Cannot send file ${file} again to client ${client}`);
+    }
+    const log = (e: unknown) =>
+      this.#o.log.log("warn", "cannot send file again", {
+        client,
+        file,
+        reason: (e as Error).message,
+      });
+    this.#o.log.log("warn", "client asks again for a wrong copy", { client, file });
+    this.files.check(file).then(() => {
+      const sha256 = this.files.digest(file);
+      return peer.sendFile(
+        {
+          type: "file",
+          file,
+          size: this.files.size(file),
+          count: 0,
+          next: null,
+          again: true,
+          ...(sha256 === undefined ? {} : { sha256 }),
+        },
+        this.files.parts(file),
+      );
+    }, (e: unknown) => {
+      const err = e as ForesightError;
+      return peer.send({
+        type: "refuse",
+        file,
+        code: err.code ?? "INTERNAL",
+        message: err.message,
+      });
+    }).catch(log);
   }
 
   /** A failed write to `to` loses it (only the connection it failed on). */
