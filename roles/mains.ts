@@ -30,6 +30,9 @@ import {
 } from "./common.ts";
 import { type Flags, flagsHelp, type FlagSpecs, resolveFlags } from "./flags.ts";
 import { startRoleAdmin } from "./role_admin.ts";
+import { dirFlag, openDir, outFlag, pathFlag } from "./store_flags.ts";
+import { DirSink } from "../store/dir_sink.ts";
+import { nodeSha256 } from "../store/node_sha256.ts";
 
 const originFlag = {
   origin: {
@@ -98,6 +101,7 @@ const FLAGS = {
       config: v.string(),
     },
     ...scenarioFlags,
+    ...dirFlag,
     ...secretFlag,
     ...maxConnectionsFlag,
     ...idleFlag,
@@ -133,6 +137,7 @@ const FLAGS = {
   client: {
     ...originFlag,
     ...indexFlag,
+    ...outFlag,
     ...secretFlag,
     ...connectDeadlineFlag,
     ...idleFlag,
@@ -219,14 +224,19 @@ function index(flags: Flags): number | undefined {
 export function dataMain(argv: string[]): Promise<never> {
   return runMain("data", async () => {
     const flags = resolve("data", argv);
-    const scenario = scenarioFrom(flags.values, flags.from);
     const log = loggerFrom("data", flags);
+    const dir = pathFlag(flags.values.dir);
+    const asked = scenarioFrom(flags.values, flags.from);
+    const { store, scenario } = dir === undefined
+      ? { store: undefined, scenario: asked }
+      : await openDir(dir, asked, log);
     const adapter = await adapterFor(flags.values);
     const listen = parseAddress(String(flags.values.listen), "listen");
     const admin = await startRoleAdmin("data", flags, log, { files: () => scenario.files });
     try {
       const summary = await runOrigin({
         scenario,
+        store,
         adapter,
         log,
         listen,
@@ -308,6 +318,7 @@ export function clientMain(argv: string[]): Promise<never> {
     const adapter = await adapterFor(flags.values);
     const at = index(flags);
     const origin = parseAddress(String(flags.values.origin), "origin");
+    const out = pathFlag(flags.values.out);
     const admin = await startRoleAdmin("client", flags, log, { index: at });
     try {
       return await runClient({
@@ -315,6 +326,8 @@ export function clientMain(argv: string[]): Promise<never> {
         log,
         origin,
         index: at,
+        sink: out === undefined ? undefined : new DirSink(out),
+        sha256: nodeSha256,
         onEvent: emitEvent,
         onView: admin.attach,
         secret: secret(flags),

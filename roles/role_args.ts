@@ -7,6 +7,7 @@
  */
 
 import process from "node:process";
+import { join } from "node:path";
 import type { Scenario } from "../core/scenario.ts";
 import type { Role } from "./role_command.ts";
 
@@ -22,6 +23,10 @@ export interface RoleArgsSettings {
   readonly logFormat: "pretty" | "json";
   /** Every role's `--idle-ms` (none: the roles' own). */
   readonly idleMs?: number;
+  /** The origin's `--dir`, if any. */
+  readonly dir?: string;
+  /** Clients keep their files under `out/client-K`, if set. */
+  readonly out?: string;
 }
 
 /**
@@ -86,6 +91,8 @@ export function roleArgs(role: Role, index: number, s: RoleArgsSettings): string
     "--log-format",
     s.logFormat,
     ...(s.idleMs === undefined ? [] : ["--idle-ms", String(s.idleMs)]),
+    ...(role === "data" && s.dir !== undefined ? ["--dir", s.dir] : []),
+    ...(role === "client" && s.out !== undefined ? ["--out", join(s.out, `client-${index}`)] : []),
   ];
 }
 

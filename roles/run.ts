@@ -67,6 +67,10 @@ export interface RunOptions {
   stopGraceMs?: number;
   /** Every role's `--idle-ms` (default: the roles' own, 30 s). */
   idleMs?: number;
+  /** The folder the origin serves (the scenario's `files` must be its count). */
+  dir?: string;
+  /** Clients keep their verified files under `out/client-K`. */
+  out?: string;
   /** The waits of the lost-role decisions (default: WATCH_TIMES of roles/run_watch.ts). */
   watchTimes?: Partial<WatchTimes>;
 }
@@ -143,6 +147,8 @@ function sessionSettings(scenario: Scenario, opts: RunOptions): RunSessionSettin
     logLevel: opts.logLevel,
     logFormat: opts.logFormat ?? "pretty",
     idleMs: opts.idleMs,
+    dir: opts.dir,
+    out: opts.out,
     // The roles get every setting as a flag: FORESIGHT_* variables meant for this command stay here.
     env: roleEnv(opts.secret),
     writeLog: opts.writeLog ?? ((text: string) => void process.stderr.write(text)),

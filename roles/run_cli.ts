@@ -7,6 +7,7 @@
  */
 
 import process from "node:process";
+import { resolve } from "node:path";
 import type { Logger } from "../core/log.ts";
 import type { RoleEvent } from "../protocol/role_event.ts";
 import { RunTimeline } from "../report/run_timeline.ts";
@@ -19,6 +20,7 @@ import type { Role } from "./role_command.ts";
 import { type RunDashboard, startDashboard } from "./run_dashboard.ts";
 import { RUN_FLAGS, type RunSettings, runSettings, runUsage } from "./run_flags.ts";
 import { RunLowerBound } from "./run_lower_bound.ts";
+import { openDir } from "./store_flags.ts";
 import { INTERRUPT_EXIT_CODES, randomSecret, runScenario } from "./run.ts";
 
 /**
@@ -37,7 +39,13 @@ export async function runMainCli(argv: string[]): Promise<number> {
     process.stdout.write(runUsage() + "\n");
     return 0;
   }
-  const o = runSettings(flags);
+  let o = runSettings(flags);
+  // The roles may run elsewhere than here: absolute paths.
+  o = { ...o, dir: o.dir && resolve(o.dir), out: o.out && resolve(o.out) };
+  if (o.dir !== undefined) {
+    const log = stderrLogger("run", o.logLevel, o.logFormat);
+    o = { ...o, scenario: (await openDir(o.dir, o.scenario, log)).scenario };
+  }
   // A signal is the user's: noted from here on (runScenario stops the roles on it), so that
   // whatever was done is still reported.
   let caught: NodeJS.Signals | undefined;
@@ -123,7 +131,8 @@ function onRoleEvent(
     if (e.event === "listening" && who.role === "data") {
       log.log("info", "origin listening", { host: o.host, port: e.port });
     }
-    if (e.event === "start" && who.role === "data") bound.start();
+    // The bound is for the synthetic files' sizes (file n is n KiB).
+    if (e.event === "start" && who.role === "data" && o.dir === undefined) bound.start();
   };
 }
 
@@ -174,6 +183,8 @@ async function runWith(
       logFormat: o.logFormat,
       timeoutS: o.timeoutS,
       idleMs: o.idleMs,
+      dir: o.dir,
+      out: o.out,
       adminPort: o.adminPort,
       secret,
       writeLog,

@@ -13,12 +13,19 @@ import { IDLE_MS } from "../live/limits.ts";
 import { commonFlags, scenarioFlags, scenarioFrom, wholeFrom } from "./common.ts";
 import { type Flags, flagsHelp } from "./flags.ts";
 import { RUNTIME_CHOICES, runtimeOf } from "./role_command.ts";
+import { dirFlag, outFlag, pathFlag } from "./store_flags.ts";
 
 const port = v.pipe(v.number(), v.safeInteger(), v.minValue(0), v.maxValue(65535));
 
 /** The flags of `foresight run`. */
 export const RUN_FLAGS = {
   ...scenarioFlags,
+  ...dirFlag,
+  out: {
+    ...outFlag.out,
+    help: "keep each client's verified files under DIR/client-K (K: its index); files " +
+      "already there with the right bytes are not fetched again",
+  },
   runtime: {
     type: "string",
     default: "node",
@@ -135,6 +142,10 @@ export interface RunSettings {
   readonly secret: string | undefined;
   /** The report as JSON on stdout. */
   readonly json: boolean;
+  /** The folder the origin serves (`--dir`), if any. */
+  readonly dir: string | undefined;
+  /** Where clients keep their verified files (`--out`: one sub-folder each), if anywhere. */
+  readonly out: string | undefined;
 }
 
 /**
@@ -197,5 +208,7 @@ export function runSettings(flags: Flags): RunSettings {
     report: typeof values.report === "string" && values.report !== "" ? values.report : undefined,
     secret: typeof values.secret === "string" && values.secret !== "" ? values.secret : undefined,
     json: values.json === true,
+    dir: pathFlag(values.dir),
+    out: pathFlag(values.out),
   };
 }
