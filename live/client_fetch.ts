@@ -192,7 +192,11 @@ class ClientFetch {
     }
     this.#failed++;
     this.#o.summary.error ??= m.message;
-    this.#o.log.log("error", "the origin refused a file", { file: m.file, code: m.code, reason: m.message });
+    this.#o.log.log("error", "the origin refused a file", {
+      file: m.file,
+      code: m.code,
+      reason: m.message,
+    });
     this.#count();
     this.#finishIfDone();
   }

@@ -16,7 +16,6 @@ import { requestList, type Scenario } from "../core/scenario.ts";
 import { FileSource } from "../core/virtual_files.ts";
 import { Catalogue, CatalogueAssembler } from "../core/catalogue.ts";
 import { type FileCheck, fileChecker } from "../core/file_check.ts";
-import type { FileSink } from "../core/file_sink.ts";
 import { webSha256 } from "../core/sha256.ts";
 import { ForesightError } from "../errors.ts";
 import { ClientEngine } from "../engine/client.ts";
@@ -140,7 +139,9 @@ export class ClientRun {
   async run(): Promise<void> {
     const { origin, msgs, scenario: s, catalogue: count } = await this.#register();
     const source = count === undefined ? new FileSource({ seed: s.seed }) : undefined;
-    const catalogue = source ? Catalogue.synthetic(source, s.files) : await readCatalogue(msgs, count!);
+    const catalogue = source
+      ? Catalogue.synthetic(source, s.files)
+      : await readCatalogue(msgs, count!);
     const check = fileChecker(catalogue, source, this.#o.sha256 ?? webSha256);
     const wanted = requestList(s.seed, this.summary.index, s.files, s.requests);
     this.summary.requested = wanted.length;

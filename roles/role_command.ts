@@ -78,6 +78,8 @@ export function roleCommand(root: string, runtime: Runtime, role: Role): string[
         "--allow-env",
         "--allow-read",
         "--allow-sys",
+        // A client writes its verified files when given --out.
+        ...(role === "client" ? ["--allow-write"] : []),
         join(root, "roles", `${role}.ts`),
       ];
     case "bun":
