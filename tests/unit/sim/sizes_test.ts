@@ -73,12 +73,11 @@ describe("simulate on any file sizes", () => {
     const lists = [[1, 2], [2, 3]];
     for (const policy of POLICIES) {
       for (const capacityKiB of [0, 4]) {
-        const r = simulate(scenario({ policy, capacityKiB }), {
-          lists,
-          size: () => 0,
-          check: true,
-        });
-        checkRun(r, lists, () => 0, 0);
+        const s = scenario({ policy, capacityKiB });
+        const r = simulate(s, { lists, size: () => 0, check: true });
+        const bound = scenarioBound(s, lists, () => 0);
+        assert.deepEqual([bound.seconds, bound.sequentialSeconds], [0, 0]);
+        checkRun(r, lists, () => 0, bound.seconds);
         assert.equal(r.makespan, 0, `${policy}, capacity ${capacityKiB} KiB`);
       }
     }
