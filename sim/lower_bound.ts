@@ -42,7 +42,7 @@
  * @module
  */
 
-import { requestList, type Scenario, shardOf } from "../core/scenario.ts";
+import { kibSize, requestList, type Scenario, shardOf } from "../core/scenario.ts";
 import { maximize, type Row } from "./simplex.ts";
 
 /** The bounds of a scenario, in seconds. */
@@ -132,7 +132,8 @@ export function lowerBound(input: BoundInput): LowerBound {
 }
 
 /**
- * The bounds of `scenario` (its own request lists unless `lists` is given).
+ * The bounds of `scenario` (its own request lists unless `lists` is given;
+ * file n is n KiB unless `size` says otherwise).
  *
  * @example
  * ```ts
@@ -142,6 +143,7 @@ export function lowerBound(input: BoundInput): LowerBound {
 export function scenarioBound(
   scenario: Scenario,
   lists?: readonly (readonly number[])[],
+  size: (file: number) => number = kibSize,
 ): LowerBound {
   return lowerBound({
     lists: lists ??
@@ -151,7 +153,7 @@ export function scenarioBound(
       ),
     caches: scenario.caches,
     capacity: scenario.capacityKiB * 1024,
-    size: (f) => f * 1024,
+    size,
     rateOriginClient: scenario.rateOriginClient * 1024,
     rateOriginCache: scenario.rateOriginCache * 1024,
     rateCacheClient: scenario.rateCacheClient * 1024,
