@@ -59,6 +59,11 @@ export class Catalogue {
     return new Catalogue(new SyntheticStore({ source, files }).list());
   }
 
+  /** Every file in id order (as a `FileStore` lists them: a demand file can name them). */
+  list(): readonly StoredFile[] {
+    return this.files;
+  }
+
   /** True when files carry digests (a real store). */
   get hasDigests(): boolean {
     return this.#digests !== undefined;

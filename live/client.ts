@@ -44,6 +44,12 @@ export interface ClientOptions {
    * Web Crypto one; the roles pass `nodeSha256`, which streams).
    */
   readonly sha256?: () => Sha256;
+  /**
+   * This client's own list, as a demand file's text (see `parseDemand`: CSV
+   * `client,file` or JSON, names or ids): its only list, or else the list of
+   * its index. Default: drawn from the scenario's seed.
+   */
+  readonly want?: { readonly text: string; readonly source: string };
   /** How often to report progress (ms, default 250). */
   readonly progressMs?: number;
   /**

@@ -17,6 +17,7 @@ import { FileSource } from "../core/virtual_files.ts";
 import { Catalogue, CatalogueAssembler } from "../core/catalogue.ts";
 import { type FileCheck, fileChecker } from "../core/file_check.ts";
 import { webSha256 } from "../core/sha256.ts";
+import { parseDemand } from "../core/demand.ts";
 import { ForesightError } from "../errors.ts";
 import { ClientEngine } from "../engine/client.ts";
 import {
@@ -143,7 +144,7 @@ export class ClientRun {
       ? Catalogue.synthetic(source, s.files)
       : await readCatalogue(msgs, count!);
     const check = fileChecker(catalogue, source, this.#o.sha256 ?? webSha256);
-    const wanted = requestList(s.seed, this.summary.index, s.files, s.requests);
+    const wanted = this.#wanted(s, catalogue);
     this.summary.requested = wanted.length;
     const kept = await this.#kept(wanted, catalogue, check);
     const list = wanted.filter((f) => !kept.has(f));
@@ -189,6 +190,28 @@ export class ClientRun {
     await this.#end(origin, stopped);
     const { corrupt, failed, verified } = this.summary;
     this.summary.ok = corrupt === 0 && failed === 0 && verified === wanted.length;
+  }
+
+  /**
+   * The files this client fetches: its own list (`want`), else the one the
+   * seed draws for its index.
+   *
+   * @throws {ForesightError} CONFIG when the list names files the origin does not
+   *   serve, or has no list for this index
+   */
+  #wanted(s: Scenario, catalogue: Catalogue): number[] {
+    const index = this.summary.index;
+    const want = this.#o.want;
+    if (want === undefined) return requestList(s.seed, index, s.files, s.requests);
+    const lists = parseDemand(want.text, want.source, catalogue);
+    const list = lists.length === 1 ? lists[0] : lists[index];
+    if (list === undefined) {
+      throw new ForesightError(
+        "CONFIG",
+        `Cannot use --want ${want.source}: it has lists for ${lists.length} clients, none for client ${index}`,
+      );
+    }
+    return list;
   }
 
   /** The files of `wanted` already in the sink with the right bytes (checked as they arrive would be). */

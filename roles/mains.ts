@@ -8,6 +8,7 @@
  */
 
 import process from "node:process";
+import { readFileSync } from "node:fs";
 import * as v from "valibot";
 import { runOrigin } from "../live/origin.ts";
 import { runCache } from "../live/cache.ts";
@@ -30,7 +31,7 @@ import {
 } from "./common.ts";
 import { type Flags, flagsHelp, type FlagSpecs, resolveFlags } from "./flags.ts";
 import { startRoleAdmin } from "./role_admin.ts";
-import { dirFlag, openDir, outFlag, pathFlag } from "./store_flags.ts";
+import { dirFlag, openDir, outFlag, pathFlag, wantFlag } from "./store_flags.ts";
 import { DirSink } from "../store/dir_sink.ts";
 import { nodeSha256 } from "../store/node_sha256.ts";
 
@@ -138,6 +139,7 @@ const FLAGS = {
     ...originFlag,
     ...indexFlag,
     ...outFlag,
+    ...wantFlag,
     ...secretFlag,
     ...connectDeadlineFlag,
     ...idleFlag,
@@ -201,6 +203,16 @@ function resolve(role: keyof typeof FLAGS, argv: string[]): Flags {
     process.exit(0);
   }
   return flags;
+}
+
+function readText(path: string): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch (e) {
+    throw new ForesightError("CONFIG", `Cannot read --want ${path}: ${(e as Error).message}`, {
+      cause: e,
+    });
+  }
 }
 
 function secret(flags: Flags): string | undefined {
@@ -319,6 +331,10 @@ export function clientMain(argv: string[]): Promise<never> {
     const at = index(flags);
     const origin = parseAddress(String(flags.values.origin), "origin");
     const out = pathFlag(flags.values.out);
+    const wantPath = pathFlag(flags.values.want);
+    const want = wantPath === undefined
+      ? undefined
+      : { text: readText(wantPath), source: wantPath };
     const admin = await startRoleAdmin("client", flags, log, { index: at });
     try {
       return await runClient({
@@ -328,6 +344,7 @@ export function clientMain(argv: string[]): Promise<never> {
         index: at,
         sink: out === undefined ? undefined : new DirSink(out),
         sha256: nodeSha256,
+        want,
         onEvent: emitEvent,
         onView: admin.attach,
         secret: secret(flags),

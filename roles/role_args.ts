@@ -27,6 +27,8 @@ export interface RoleArgsSettings {
   readonly dir?: string;
   /** Clients keep their files under `out/client-K`, if set. */
   readonly out?: string;
+  /** Every client's `--want` (a demand file; each takes its index's list), if set. */
+  readonly want?: string;
 }
 
 /**
@@ -93,6 +95,7 @@ export function roleArgs(role: Role, index: number, s: RoleArgsSettings): string
     ...(s.idleMs === undefined ? [] : ["--idle-ms", String(s.idleMs)]),
     ...(role === "data" && s.dir !== undefined ? ["--dir", s.dir] : []),
     ...(role === "client" && s.out !== undefined ? ["--out", join(s.out, `client-${index}`)] : []),
+    ...(role === "client" && s.want !== undefined ? ["--want", s.want] : []),
   ];
 }
 

@@ -71,6 +71,8 @@ export interface RunOptions {
   dir?: string;
   /** Clients keep their verified files under `out/client-K`. */
   out?: string;
+  /** A demand file every client is handed as its `--want` (each takes its index's list). */
+  want?: string;
   /** The waits of the lost-role decisions (default: WATCH_TIMES of roles/run_watch.ts). */
   watchTimes?: Partial<WatchTimes>;
 }
@@ -149,6 +151,7 @@ function sessionSettings(scenario: Scenario, opts: RunOptions): RunSessionSettin
     idleMs: opts.idleMs,
     dir: opts.dir,
     out: opts.out,
+    want: opts.want,
     // The roles get every setting as a flag: FORESIGHT_* variables meant for this command stay here.
     env: roleEnv(opts.secret),
     writeLog: opts.writeLog ?? ((text: string) => void process.stderr.write(text)),

@@ -21,6 +21,7 @@ import { type RunDashboard, startDashboard } from "./run_dashboard.ts";
 import { RUN_FLAGS, type RunSettings, runSettings, runUsage } from "./run_flags.ts";
 import { RunLowerBound } from "./run_lower_bound.ts";
 import { openDir } from "./store_flags.ts";
+import { workloadFrom } from "./demand_workload.ts";
 import { INTERRUPT_EXIT_CODES, randomSecret, runScenario } from "./run.ts";
 
 /**
@@ -41,8 +42,19 @@ export async function runMainCli(argv: string[]): Promise<number> {
   }
   let o = runSettings(flags);
   // The roles may run elsewhere than here: absolute paths.
-  o = { ...o, dir: o.dir && resolve(o.dir), out: o.out && resolve(o.out) };
-  if (o.dir !== undefined) {
+  o = {
+    ...o,
+    dir: o.dir && resolve(o.dir),
+    out: o.out && resolve(o.out),
+    demand: o.demand && resolve(o.demand),
+  };
+  if (o.demand !== undefined) {
+    // Checked whole before anything starts: names, ids, duplicates, empty lists.
+    o = {
+      ...o,
+      scenario: (await workloadFrom({ ...flags.values, dir: o.dir }, flags.from)).scenario,
+    };
+  } else if (o.dir !== undefined) {
     const log = stderrLogger("run", o.logLevel, o.logFormat);
     o = { ...o, scenario: (await openDir(o.dir, o.scenario, log)).scenario };
   }
@@ -132,7 +144,9 @@ function onRoleEvent(
       log.log("info", "origin listening", { host: o.host, port: e.port });
     }
     // The bound is for the synthetic files' sizes (file n is n KiB).
-    if (e.event === "start" && who.role === "data" && o.dir === undefined) bound.start();
+    if (e.event === "start" && who.role === "data" && o.dir === undefined && !o.demand) {
+      bound.start();
+    }
   };
 }
 
@@ -185,6 +199,7 @@ async function runWith(
       idleMs: o.idleMs,
       dir: o.dir,
       out: o.out,
+      want: o.demand,
       adminPort: o.adminPort,
       secret,
       writeLog,

@@ -14,6 +14,7 @@ import { commonFlags, scenarioFlags, scenarioFrom, wholeFrom } from "./common.ts
 import { type Flags, flagsHelp } from "./flags.ts";
 import { RUNTIME_CHOICES, runtimeOf } from "./role_command.ts";
 import { dirFlag, outFlag, pathFlag } from "./store_flags.ts";
+import { workloadFlags } from "./demand_workload.ts";
 
 const port = v.pipe(v.number(), v.safeInteger(), v.minValue(0), v.maxValue(65535));
 
@@ -21,6 +22,10 @@ const port = v.pipe(v.number(), v.safeInteger(), v.minValue(0), v.maxValue(65535
 export const RUN_FLAGS = {
   ...scenarioFlags,
   ...dirFlag,
+  demand: {
+    ...workloadFlags.demand,
+    help: workloadFlags.demand.help + "; each client is handed the file as its --want",
+  },
   out: {
     ...outFlag.out,
     help: "keep each client's verified files under DIR/client-K (K: its index); files " +
@@ -146,6 +151,8 @@ export interface RunSettings {
   readonly dir: string | undefined;
   /** Where clients keep their verified files (`--out`: one sub-folder each), if anywhere. */
   readonly out: string | undefined;
+  /** Each client's list (`--demand`), if not drawn from the seed. */
+  readonly demand: string | undefined;
 }
 
 /**
@@ -210,5 +217,6 @@ export function runSettings(flags: Flags): RunSettings {
     json: values.json === true,
     dir: pathFlag(values.dir),
     out: pathFlag(values.out),
+    demand: pathFlag(values.demand),
   };
 }

@@ -38,6 +38,18 @@ export const outFlag = {
   },
 } as const satisfies FlagSpecs;
 
+/** `--want FILE`: a client's own list. */
+export const wantFlag = {
+  want: {
+    type: "string",
+    arg: "FILE",
+    defaultText: "none: drawn from the seed for this client's index",
+    help: "this client's files, from FILE (a demand file: CSV client,file or JSON, names or " +
+      "ids; its only list, else the one of this client's index)",
+    config: v.string(),
+  },
+} as const satisfies FlagSpecs;
+
 /**
  * The flag's value as a path, or `undefined` when it is not set.
  *
