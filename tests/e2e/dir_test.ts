@@ -22,6 +22,8 @@ import {
   within,
 } from "./roles.ts";
 import { startProxy } from "./tcp_proxy.ts";
+import { startRun } from "./cli_run.ts";
+import type { RunReport } from "../../report/run_report.ts";
 
 after(killStragglers);
 
@@ -58,7 +60,7 @@ function assertOut(dir: string, s: Scenario, i: number): void {
 }
 
 describe("foresight run --dir --out", () => {
-  for (const runtime of ["node", "deno", "bun", "mixed"]) {
+  for (const runtime of ["node", "deno", "bun"]) {
     it(`serves a real folder on ${runtime}: every client's --out holds exactly its files, byte-identical`, async () => {
       const s = scenario();
       const out = join(tree.root, "..", `out-${runtime}`);
@@ -72,17 +74,61 @@ describe("foresight run --dir --out", () => {
         writeLog: () => {},
       });
       assert.deepEqual(r.errors, []);
-      assert.equal(r.ok, true);
-      for (const c of r.clients) {
-        assert.equal(c.verified, REQUESTS);
-        assert.equal(c.corrupt, 0);
-      }
-      for (const c of r.caches) assert.ok(c.peakBytes <= c.capacityBytes);
-      assert.ok(r.links.cacheToClient > 0, "caches served some files");
+      assertReport(r);
       for (let i = 0; i < s.clients; i++) assertOut(join(out, `client-${i}`), s, i);
     });
   }
+
+  it("foresight run --runtime mixed --dir --demand --out: each client gets the demand's files by name", async () => {
+    const s = scenario();
+    const base = join(tree.root, "..");
+    // Client i: the seed's list for i, by name (a CSV with quoted names).
+    const lists = Array.from(
+      { length: s.clients },
+      (_, i) => requestList(s.seed, i, s.files, REQUESTS),
+    );
+    const csv = lists.flatMap((l, i) =>
+      l.map((id) => `${i},"${names[id - 1]!.replaceAll('"', '""')}"`)
+    );
+    writeFileSync(join(base, "demand.csv"), `client,file\n${csv.join("\n")}\n`);
+    const run = startRun([
+      ...["--runtime", "mixed", "--dir", tree.root, "--demand", join(base, "demand.csv")],
+      ...[
+        "--out",
+        join(base, "out-mixed"),
+        "--capacity-kib",
+        "4000",
+        "--scale",
+        "200",
+        "--seed",
+        "3",
+      ],
+      ...["--json", "--log-level", "warn"],
+    ]);
+    const { code } = await within(run.done, 120_000, "the run's end");
+    assert.equal(code, 0, run.stderr());
+    const r = JSON.parse(run.stdout().trim().split("\n").at(-1)!) as RunReport;
+    assert.equal(r.scenario.files, names.length, "--files is the folder's count");
+    assertReport(r);
+    assert.deepEqual([...new Set(r.processes.map((p) => `${p.role}:${p.runtime}`))].sort(), [
+      "cache:bun",
+      "client:node",
+      "data:deno",
+    ]);
+    for (let i = 0; i < s.clients; i++) assertOut(join(base, "out-mixed", `client-${i}`), s, i);
+  });
 });
+
+/** Every client verified every file, none corrupt, capacity kept, caches served some. */
+function assertReport(r: RunReport): void {
+  assert.equal(r.ok, true);
+  for (const c of r.clients) {
+    assert.equal(c.verified, REQUESTS);
+    assert.equal(c.corrupt, 0);
+  }
+  for (const c of r.caches) assert.ok(c.peakBytes <= c.capacityBytes);
+  assert.ok(r.links.cacheToClient > 0, "caches served some files");
+}
 
 /** Flags of a scenario for roles started one by one. */
 function flags(s: Scenario): string[] {
@@ -202,6 +248,10 @@ describe("integrity of real files in flight and on disk", () => {
   it("a client killed mid-run and started again with the same --out fetches only what it does not have", async () => {
     const s = { ...scenario(), clients: 1 };
     const out = join(tree.root, "..", "out-restart");
+    // Its own list, by name (JSON): the seed's list for client 0, reversed.
+    const want = join(tree.root, "..", "want.json");
+    const list = requestList(s.seed, 0, s.files, REQUESTS).map((id) => names[id - 1]!);
+    writeFileSync(want, JSON.stringify([list.reverse()]));
     // The first run cannot finish: every connection to the client holds files
     // back after its second (so it has 2..6 of its 20), and it is killed then.
     const first = await origin(s, tree.root);
@@ -222,7 +272,7 @@ describe("integrity of real files in flight and on disk", () => {
       ])
     );
     const client = startRole("client", [
-      ...["--origin", `127.0.0.1:${o!.proxy.port}`, "--index", "0", "--out", out],
+      ...["--origin", `127.0.0.1:${o!.proxy.port}`, "--index", "0", "--out", out, "--want", want],
     ]);
     try {
       await within(client.waitFor(hasFiles(2)), 60_000, "two files in");
@@ -238,7 +288,7 @@ describe("integrity of real files in flight and on disk", () => {
     const again = await origin(s, tree.root);
     const roles = [
       ...[0, 1].map((k) => startRole("cache", ["--origin", again.at, "--index", String(k)])),
-      startRole("client", ["--origin", again.at, "--index", "0", "--out", out]),
+      startRole("client", ["--origin", again.at, "--index", "0", "--out", out, "--want", want]),
     ];
     const codes = await within(
       Promise.all([again.data, ...roles].map((r) => r.exit)),
