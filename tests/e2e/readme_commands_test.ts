@@ -159,6 +159,32 @@ const HOW: Record<string, How> = {
     run: "npx foresight sim --compare",
     check: (out) => assertCompareTable(out, readme),
   },
+  // Real files live: served, kept, restarted (tests/e2e/dir_test.ts).
+  "foresight run --dir PATH --demand FILE --out DIR": {
+    by: "tests/e2e/dir_test.ts",
+    grep: [
+      /startRun\(\[/,
+      /"--dir", tree\.root, "--demand", join\(base, "demand\.csv"\)/,
+      /"--out",\s+join\(base, "out-mixed"\)/,
+    ],
+  },
+  "foresight data --dir PATH": {
+    by: "tests/e2e/dir_test.ts",
+    grep: [/startRole\("data", \["--dir", root,/],
+  },
+  "foresight client --out DIR --want FILE": {
+    by: "tests/e2e/dir_test.ts",
+    grep: [/startRole\("client", \[[^\]]*"--out", out, "--want", want\]\)/],
+  },
+  "npm run build && npx bun bench/real_files.ts [--runtime R] [--files N] [--requests N] [--scale S] [--gib G]":
+    {
+      run:
+        "npm run build && npx bun bench/real_files.ts --files 100 --requests 20 --scale 100 --gib 0.05",
+      check: matches(
+        /^verified, kept with --out +ok true .*; 80 files compared, 0 wrong$/m,
+        /^a 0\.05 GiB file to one client +ok true .*origin under 128 MiB: true$/m,
+      ),
+    },
   "foresight sim --dir PATH --demand FILE": {
     by: "tests/unit/sim/cli_test.ts",
     grep: [/const flags = \["--dir", tree, "--demand", demand,/, /await run\(flags\)/],
