@@ -97,7 +97,7 @@ export function buildReport(
     ...(s.partial === true ? { partial: true } : {}),
     ...(lostOnes.has(`${s.role} ${s.index}`) ? { lost: true } : {}),
   });
-  const clients = clientLines(summaries, marks);
+  const clients = clientLines(summaries, marks, scenario.requests);
   const caches = cacheLines(summaries, marks);
   const origin = summaries.find((s) => s.role === "data");
   const files = clients.reduce((a, c) => a + c.files, 0);
@@ -137,8 +137,28 @@ export function buildReport(
 /** The partial and lost marks of a summary's line. */
 type Marks = (s: Summary) => PartialMark & LostLine;
 
+/** A line per client of a real files' run that skipped, fetched again or lost files. */
+function fileLines(r: RunReport): string[] {
+  return r.clients.filter((c) => c.failed || c.skipped || c.refetched).map((c) =>
+    `  client ${c.index}: ${
+      [
+        c.failed ? `${c.failed} failed (refused by the origin: changed on disk)` : "",
+        c.skipped ? `${c.skipped} already in --out (not fetched)` : "",
+        c.refetched ? `${c.refetched} fetched again (a wrong copy came)` : "",
+      ].filter((x) => x).join(", ")
+    }`
+  );
+}
+
 /** The clients' lines, by index, from their summaries. */
-function clientLines(summaries: Summary[], marks: Marks): RunReport["clients"] {
+function clientLines(
+  summaries: Summary[],
+  marks: Marks,
+  requests: number,
+): RunReport["clients"] {
+  // Counts of real files' runs, shown only when they say something.
+  const some = (s: Summary, k: "failed" | "skipped" | "refetched") =>
+    typeof s[k] === "number" && s[k] > 0 ? { [k]: s[k] as number } : {};
   return summaries.filter((s) => s.role === "client").sort((a, b) => a.index - b.index)
     .map((s) => ({
       index: s.index,
@@ -151,6 +171,12 @@ function clientLines(summaries: Summary[], marks: Marks): RunReport["clients"] {
       misses: s.misses ?? 0,
       fromOrigin: s.fromOrigin ?? 0,
       ok: s.ok,
+      ...(typeof s.requested === "number" && s.requested > 0 && s.requested !== requests
+        ? { requested: s.requested as number }
+        : {}),
+      ...some(s, "failed"),
+      ...some(s, "skipped"),
+      ...some(s, "refetched"),
       ...marks(s),
     }));
 }
@@ -189,7 +215,7 @@ function runOk(
   const lostClients = processes.filter((p) => p.role === "client" && p.lost).length;
   const surviving = clients.filter((c) => !c.lost);
   const everyFile = surviving.length === scenario.clients - lostClients && surviving.length > 0 &&
-    surviving.every((c) => c.ok && c.verified === scenario.requests) &&
+    surviving.every((c) => c.ok && c.verified === (c.requested ?? scenario.requests)) &&
     clients.every((c) => c.corrupt === 0);
   const withinCapacity = caches.every((c) => c.peakBytes <= c.capacityBytes);
   return allExited0 && processes.length === expectedProcs && everyFile && withinCapacity;
@@ -249,6 +275,7 @@ export function renderReport(r: RunReport): string {
         c.lost ? "lost" : c.partial ? "partial" : c.finishSimSeconds.toFixed(1)
       }`
     ),
+    ...fileLines(r),
     ...cacheTable(r),
     `  processes (peak RSS): ` +
     r.processes.map((p) =>
