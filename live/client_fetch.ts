@@ -32,6 +32,7 @@ import type { Peer } from "./peer.ts";
 import type { ClientSummary } from "./client.ts";
 import { IncomingFiles, type Transfer } from "./incoming_files.ts";
 import { ClientSources } from "./client_sources.ts";
+import { WrongCopies } from "./wrong_copies.ts";
 import type { JoinedCache } from "./client_places.ts";
 
 /** What {@link fetchAll} works with. */
@@ -93,12 +94,8 @@ class ClientFetch {
   readonly #o: FetchOptions;
   readonly #incoming: IncomingFiles;
   readonly #sources: ClientSources;
-  /** Files asked of the origin again (a wrong copy came), with how many times. */
-  readonly #again = new Map<number, number>();
-  /** Files whose wrong copy was replaced by a verified one. */
-  #refetched = 0;
-  /** Files the origin refused (changed on disk since it listed them). */
-  #failed = 0;
+  /** Files whose copy came wrong, asked of the origin again. */
+  readonly #wrong: WrongCopies;
   /** The engine has every file (some may still be asked again). */
   #engineDone = false;
   #finishResolve!: () => void;
@@ -109,6 +106,13 @@ class ClientFetch {
   constructor(o: FetchOptions) {
     this.#o = o;
     this.#incoming = new IncomingFiles(o);
+    this.#wrong = new WrongCopies({
+      ask: (file) =>
+        void this.#sources.serving(ORIGIN_SOURCE)?.send({ type: "request", file, again: true })
+          .catch(this.#originWriteFailed),
+      name: (id) => o.catalogue.name(id),
+      log: o.log,
+    });
     this.#sources = new ClientSources(o.sources);
     this.finished = new Promise<void>((res, rej) => (
       (this.#finishResolve = res), (this.#finishReject = rej)
@@ -158,45 +162,23 @@ class ClientFetch {
     const skipped = this.#o.skipped ?? 0;
     const c = engine.counters;
     summary.files = c.files + skipped;
-    summary.verified = c.verified + skipped + this.#refetched;
-    summary.corrupt = c.corrupt - this.#refetched - this.#failed;
+    const { refetched, failed } = this.#wrong;
+    summary.verified = c.verified + skipped + refetched;
+    summary.corrupt = c.corrupt - refetched - failed;
     summary.skipped = skipped;
-    summary.refetched = this.#refetched;
-    summary.failed = this.#failed;
+    summary.refetched = refetched;
+    summary.failed = failed;
+    if (this.#wrong.error !== undefined) summary.error ??= this.#wrong.error;
   }
 
   /** Every file is in (or failed) and nothing is asked again any more: the run is over for this client. */
   #finishIfDone(): void {
-    if (this.#engineDone && this.#again.size === 0) this.#finishResolve();
-  }
-
-  /** A wrong copy of `file` came: the origin is asked for it again (twice at most). */
-  #askAgain(file: number): void {
-    const tries = (this.#again.get(file) ?? 0) + 1;
-    const name = this.#o.catalogue.name(file);
-    if (tries > MAX_AGAIN) {
-      this.#again.delete(file);
-      this.#o.log.log("error", "file still wrong after asking again", { file, name, tries });
-      return this.#finishIfDone();
-    }
-    this.#again.set(file, tries);
-    this.#o.log.log("warn", "wrong copy discarded; asking the origin again", { file, name });
-    this.#sources.serving(ORIGIN_SOURCE)?.send({ type: "request", file, again: true })
-      .catch(this.#originWriteFailed);
+    if (this.#engineDone && !this.#wrong.pending) this.#finishResolve();
   }
 
   /** The origin refused a file asked again: it is failed (not corrupt). */
   #refused(m: RefuseMessage): void {
-    if (!this.#again.delete(m.file)) {
-      throw new ForesightError("PROTOCOL", `Cannot take a refusal of file ${m.file}: not asked`);
-    }
-    this.#failed++;
-    this.#o.summary.error ??= m.message;
-    this.#o.log.log("error", "the origin refused a file", {
-      file: m.file,
-      code: m.code,
-      reason: m.message,
-    });
+    this.#wrong.refused(m);
     this.#count();
     this.#finishIfDone();
   }
@@ -287,13 +269,11 @@ class ClientFetch {
     const ok = await this.#incoming.finish(source, t);
     if (ok === undefined) return;
     if (t.again) {
-      if (!ok) return this.#askAgain(t.file);
-      this.#again.delete(t.file);
-      this.#refetched++;
+      this.#wrong.came(t.file, ok);
       this.#count();
       return this.#finishIfDone();
     }
-    if (!ok) this.#askAgain(t.file);
+    if (!ok) this.#wrong.came(t.file, false, false);
     this.#feed({ type: "fileEnded", source, file: t.file, ok });
   }
 
@@ -303,7 +283,7 @@ class ClientFetch {
       case "file":
       case "hit": {
         if (m.type === "file" && m.again) {
-          if (source !== ORIGIN_SOURCE || !this.#again.has(m.file)) {
+          if (source !== ORIGIN_SOURCE || !this.#wrong.asked(m.file)) {
             throw new ForesightError("PROTOCOL", `Cannot take file ${m.file} again: not asked`);
           }
           const t = this.#incoming.begin(source, m.file, m.size, m.sha256, true);
@@ -397,9 +377,6 @@ class ClientFetch {
     }
   }
 }
-
-/** How many times a client asks the origin for a file whose copies came wrong. */
-const MAX_AGAIN = 2;
 
 /** The engine's input for a `rejoin` from the origin. */
 function rejoinInput(m: RejoinMessage): ClientInput {

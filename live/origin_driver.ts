@@ -39,6 +39,9 @@ export interface OriginDriverOptions {
   readonly idleMs?: number;
 }
 
+/** How many times the origin sends a client the same file again (a client asks twice at most). */
+const MAX_AGAIN = 2;
+
 /** A connection bound to a place. */
 interface Bound {
   readonly peer: Peer;
@@ -70,6 +73,8 @@ export class OriginDriver {
   readonly #clients = new Map<number, Bound>();
   /** Every connection admitted to a place. */
   readonly #peers = new Set<Peer>();
+  /** Copies sent again, by client and file (`client:file`): two at most each. */
+  readonly #sentAgain = new Map<string, number>();
   #resolveEnd!: () => void;
 
   /** @param options the scenario, the log, the clock, and the optional reports, secret and idle limit */
@@ -272,9 +277,17 @@ export class OriginDriver {
    */
   #again(client: number, peer: Peer, file: number): void {
     const b = this.#clients.get(client);
-    if (b?.peer !== peer || file > this.files.catalogue.files.length) {
-      throw new ForesightError("PROTOCOL", `Cannot send file ${file} again to client ${client}`);
+    const key = `${client}:${file}`;
+    const times = (this.#sentAgain.get(key) ?? 0) + 1;
+    if (b?.peer !== peer || file > this.files.catalogue.files.length || times > MAX_AGAIN) {
+      throw new ForesightError(
+        "PROTOCOL",
+        `Cannot send file ${file} again to client ${client}${
+          times > MAX_AGAIN ? `: sent again ${MAX_AGAIN} times already` : ""
+        }`,
+      );
     }
+    this.#sentAgain.set(key, times);
     const log = (e: unknown) =>
       this.#o.log.log("warn", "cannot send file again", {
         client,
