@@ -33,8 +33,9 @@ export interface OriginOptions {
   readonly clock?: Clock;
   /**
    * What to serve (default: the scenario's synthetic files). Its file count
-   * must be the scenario's `files`; any store but a {@link SyntheticStore} is
-   * hashed whole before the origin listens, and clients get its catalogue.
+   * must be the scenario's `files`; any store but the scenario's own synthetic
+   * files (a {@link SyntheticStore} of its seed) is hashed whole before the
+   * origin listens, and clients get its catalogue and check its digests.
    */
   readonly store?: FileStore;
   /** Called once listening, with the bound address. */
@@ -84,7 +85,7 @@ export async function runOrigin(options: OriginOptions): Promise<OriginSummary> 
       `Cannot serve ${store.list().length} files: the scenario says ${s.files}`,
     );
   }
-  const files = await OriginFiles.open(store, log);
+  const files = await OriginFiles.open(store, log, s.seed);
   const driver = new OriginDriver({ ...options, clock, files });
   options.onView?.(originView(driver.engine, driver.files));
   const listener = await adapter.listen(

@@ -20,7 +20,7 @@ import { ForesightError } from "../errors.ts";
  *
  * @example
  * ```ts
- * const files = await OriginFiles.open(await DirStore.open("./data"), log);
+ * const files = await OriginFiles.open(await DirStore.open("./data"), log, scenario.seed);
  * for await (const part of files.parts(1)) await send(part);
  * ```
  */
@@ -43,14 +43,19 @@ export class OriginFiles {
   }
 
   /**
-   * Serves `store`: a {@link SyntheticStore} as it is; any other store after
-   * hashing every file (logged with its cost).
+   * Serves `store`: the scenario's own synthetic files (a {@link SyntheticStore}
+   * of its seed, file n of n KiB, which clients derive) as they are; any other
+   * store after hashing every file (logged with its cost).
    *
+   * @param seed the scenario's seed
    * @throws {ForesightError} what the store throws while hashing (FILE_CHANGED, PATH_REFUSED)
    */
-  static async open(store: FileStore, log: Logger): Promise<OriginFiles> {
+  static async open(store: FileStore, log: Logger, seed: number): Promise<OriginFiles> {
     const files = store.list();
-    if (store instanceof SyntheticStore) {
+    if (
+      store instanceof SyntheticStore && store.source.seed === seed >>> 0 &&
+      store.source.unit === 1024
+    ) {
       return new OriginFiles(store, new Catalogue(files), log);
     }
     const t0 = performance.now();
