@@ -95,7 +95,9 @@ export class OriginFiles {
     const size = this.size(id);
     let sent = 0;
     try {
-      for await (const part of this.store.read(id, 0, size)) {
+      // Each part is copied into frames before the next is read: one buffer serves.
+      const parts = this.store.readShared?.(id, 0, size) ?? this.store.read(id, 0, size);
+      for await (const part of parts) {
         sent += part.length;
         yield part;
       }
