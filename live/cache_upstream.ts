@@ -11,6 +11,7 @@
 import type { Address, RuntimeName } from "../net/types.ts";
 import { FileBuffer } from "../core/file_buffer.ts";
 import { type Scenario, wireRate } from "../core/scenario.ts";
+import { readCatalogue } from "./read_catalogue.ts";
 import { ForesightError } from "../errors.ts";
 import {
   type ChunkMessage,
@@ -98,8 +99,18 @@ export class CacheUpstream {
     const s = this.#scenario = welcome.scenario;
     summary.index = welcome.index;
     summary.capacityBytes = s.capacityKiB * 1024;
+    // A real store's sizes: the cache's policy plans its room with them.
+    const catalogue = welcome.catalogue === undefined
+      ? undefined
+      : await readCatalogue(this.#msgs, welcome.catalogue);
     const registered = engine.handle(
-      { type: "registered", index: welcome.index, scenario: s, port: hello.advertise.port },
+      {
+        type: "registered",
+        index: welcome.index,
+        scenario: s,
+        port: hello.advertise.port,
+        ...(catalogue === undefined ? {} : { size: (f: number) => catalogue.size(f) }),
+      },
       clock.now(),
     );
     ready();

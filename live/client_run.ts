@@ -14,7 +14,8 @@ import { ORIGIN_SOURCE, type Source } from "../core/policy.ts";
 import type { Phase, RoleView } from "../core/role_view.ts";
 import { requestList, type Scenario } from "../core/scenario.ts";
 import { FileSource } from "../core/virtual_files.ts";
-import { Catalogue, CatalogueAssembler } from "../core/catalogue.ts";
+import { Catalogue } from "../core/catalogue.ts";
+import { readCatalogue } from "./read_catalogue.ts";
 import { type FileCheck, fileChecker } from "../core/file_check.ts";
 import { webSha256 } from "../core/sha256.ts";
 import { parseDemand } from "../core/demand.ts";
@@ -42,19 +43,6 @@ interface Registered {
   readonly scenario: Scenario;
   /** Entries of a real store's catalogue to read before the caches (none: synthetic files). */
   readonly catalogue: number | undefined;
-}
-
-/** Reads a real store's catalogue: `count` entries in `catalogue` messages. */
-async function readCatalogue(msgs: AsyncGenerator<Message>, count: number): Promise<Catalogue> {
-  const asm = new CatalogueAssembler(count);
-  while (!asm.complete) {
-    const m = await nextMessage(msgs, 120_000, "read the catalogue");
-    if (m.type !== "catalogue") {
-      throw new ForesightError("PROTOCOL", `Cannot read the catalogue: got "${m.type}"`);
-    }
-    asm.add(m);
-  }
-  return asm.catalogue();
 }
 
 /**

@@ -194,9 +194,7 @@ export class OriginDriver {
       case "send": {
         const b = this.#bound(effect.to);
         if (!b) return;
-        if (effect.message.type === "welcome" && effect.to.role === "client") {
-          return this.#welcome(b, effect.message);
-        }
+        if (effect.message.type === "welcome") return this.#welcome(b, effect.message);
         const failed = effect.to.role === "cache" || effect.message.type !== "miss"
           ? this.#onWriteFailed(effect.to, b, `Cannot send ${effect.message.type}`)
           : () => {};
@@ -261,7 +259,10 @@ export class OriginDriver {
     }
   }
 
-  /** A client's welcome; with a real store, its catalogue follows (before anything else). */
+  /**
+   * A cache's or client's welcome; with a real store, its catalogue follows
+   * (before anything else): clients need names and digests, caches the sizes.
+   */
   #welcome(b: Bound, welcome: WelcomeMessage): void {
     const failed = () => b.peer.close();
     if (!this.files.real) return void b.peer.send(welcome).catch(failed);

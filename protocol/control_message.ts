@@ -47,8 +47,8 @@ export interface WelcomeMessage {
   /** Every parameter of the run. */
   scenario: Scenario;
   /**
-   * To a client, when the origin serves a store other than the synthetic
-   * files: how many catalogue entries follow (in {@link CatalogueMessage}s,
+   * To a cache or client, when the origin serves a store other than the
+   * synthetic files: how many catalogue entries follow (in {@link CatalogueMessage}s,
    * before `caches`). Absent: the synthetic files, whose catalogue a client
    * derives from the scenario.
    */
@@ -329,7 +329,7 @@ export type ControlMessage =
   | RefuseMessage;
 
 /**
- * 0x15, origin → client, after `welcome` (as many as it takes to carry
+ * 0x15, origin → cache or client, after `welcome` (as many as it takes to carry
  * `welcome.catalogue` entries, each frame under the frame limit): the names,
  * sizes and SHA-256 digests of files `first`, `first + 1`, ….
  * @example `const msg: CatalogueMessage = { type: "catalogue", first: 1, names: ["a.txt"], sizes: [3], sha256: ["ba78…"] };`

@@ -24,7 +24,7 @@
  * | 0x12 | rejoin  | `{cache, generation, host, port, files: [id, ...]}`: a restarted cache is back at host:port; fetch these files from it, in this order |
  * | 0x13 | lost    | `{cache, generation}` (client → origin): this client cannot reach that cache any more |
  * | 0x14 | ping    | `{}` keepalive, either way, after the handshake; never shown to the roles (see live/peer.ts) |
- * | 0x15 | catalogue | `{first, names, sizes, sha256}` origin → client after `welcome`: names, sizes and digests of files first.. |
+ * | 0x15 | catalogue | `{first, names, sizes, sha256}` origin → cache or client after `welcome`: names, sizes and digests of files first.. |
  * | 0x16 | refuse  | `{file, code, message}` origin → client: that file cannot be served (e.g. FILE_CHANGED) |
  *
  * `at` and `due` are clock times (epoch ms): when a request was decided, and

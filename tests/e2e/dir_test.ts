@@ -126,7 +126,12 @@ function assertReport(r: RunReport): void {
     assert.equal(c.verified, REQUESTS);
     assert.equal(c.corrupt, 0);
   }
-  for (const c of r.caches) assert.ok(c.peakBytes <= c.capacityBytes);
+  for (const c of r.caches) {
+    assert.ok(c.peakBytes <= c.capacityBytes);
+    // A cache planning its room with the wrong sizes asks for what does not fit, and fails.
+    assert.equal(c.ok, true, `cache ${c.index} ok`);
+  }
+  assert.deepEqual(r.processes.filter((p) => p.lost), [], "no role lost");
   assert.ok(r.links.cacheToClient > 0, "caches served some files");
 }
 

@@ -91,6 +91,14 @@ const scenario = (files: number): Scenario => ({
   scale: 1000,
 });
 
+/**
+ * `n` files far larger than their id in KiB (a cache that took file n for n KiB
+ * would ask for files that do not fit, and fail).
+ */
+function bigEntries(n: number): [string, Uint8Array][] {
+  return Array.from({ length: n }, (_, i) => [`f${i}`, new Uint8Array(100_000 + 7_919 * i)]);
+}
+
 /** An origin over `store`, a cache, and a client wanting `want`; the files the callback got. */
 async function serve(store: MemoryStore, want: string[]) {
   const adapter = await loadAdapter();
@@ -134,6 +142,41 @@ describe("an origin over one's own store, a client with a callback", () => {
     for (const [name, b] of entries()) assert.deepEqual(got.get(name), b, name);
     assert.equal(cache.ok, true);
     assert.equal(origin.ok, true);
+  });
+
+  it("a cache plans its room with the store's sizes: a tight cache refills and never overflows", async () => {
+    const store = new MemoryStore(bigEntries(40));
+    const adapter = await loadAdapter();
+    let origin!: Address;
+    let listening!: () => void;
+    const ready = new Promise<void>((r) => (listening = r));
+    const s = { ...scenario(40), clients: 2, requests: 30, capacityKiB: 600 };
+    const originRun = runOrigin({
+      scenario: s,
+      store,
+      adapter,
+      log: silentLogger,
+      listen: { host: "127.0.0.1", port: 0 },
+      onListening: (a) => (origin = a, listening()),
+    });
+    await ready;
+    const cache = runCache({
+      adapter,
+      origin,
+      listen: { host: "127.0.0.1", port: 0 },
+      log: silentLogger,
+    });
+    const clients = await Promise.all(
+      [0, 1].map((index) => runClient({ adapter, origin, index, log: silentLogger })),
+    );
+    const c = await cache;
+    assert.equal(c.ok, true, c.error);
+    assert.ok(
+      c.peakBytes <= 600 * 1024 && c.evicted > 0,
+      `peak ${c.peakBytes}, evicted ${c.evicted}`,
+    );
+    for (const cl of clients) assert.equal(cl.ok, true, cl.error);
+    assert.equal((await originRun).lostCaches, 0);
   });
 
   it("a wrong copy is never handed on: it is fetched again from the origin", async () => {
