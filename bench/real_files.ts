@@ -10,10 +10,10 @@
  *   npm run build && npx bun bench/real_files.ts [--runtime node|deno|bun|mixed]
  *     [--files 2000] [--requests 500] [--scale 20] [--gib 1] [--keep DIR]
  *
- * Prints, per run: wall and simulated seconds, MiB moved, the origin's
- * hashing time (its `files hashed` log), each role's peak RSS, and files
- * compared / wrong. Exits 1 when a run is not ok, a file is wrong or
- * missing, or the origin's peak RSS reaches 128 MiB.
+ * Prints, per run: roles lost, hit ratio, wall and simulated seconds, MiB
+ * moved, the origin's hashing time (its `files hashed` log), each role's
+ * peak RSS, and files compared / wrong. Exits 1 when a run is not ok, a role
+ * was lost, a file is wrong or missing, or the origin's peak RSS reaches 128 MiB.
  *
  * @module
  */
@@ -121,12 +121,15 @@ function line(
   extra = "",
 ) {
   const moved = (r.links.originToCache + r.links.originToClient + r.links.cacheToClient) / MiB;
+  const lost = r.processes.filter((p) => p.lost).length;
   const rss = (role: string) =>
     r.processes.filter((p) => p.role === role).map((p) => Math.round(p.peakRssBytes / MiB)).join(
       "/",
     );
   process.stdout.write(
-    `${what.padEnd(34)} ok ${String(r.ok).padEnd(5)} wall ${wall.toFixed(1).padStart(6)} s  sim ${
+    `${what.padEnd(34)} ok ${String(r.ok).padEnd(5)} lost ${lost}  hit ratio ${
+      (r.hitRatio * 100).toFixed(1)
+    } %  wall ${wall.toFixed(1).padStart(6)} s  sim ${
       r.simSeconds.toFixed(1).padStart(7)
     } s  moved ${moved.toFixed(0).padStart(6)} MiB  hashed ${hashed?.mib ?? "?"} MiB in ${
       hashed?.seconds ?? "?"
@@ -134,7 +137,7 @@ function line(
       rss("client")
     }${extra}\n`,
   );
-  if (!r.ok) failed = true;
+  if (!r.ok || lost > 0) failed = true;
 }
 
 const scale = Number(values.scale);

@@ -181,8 +181,9 @@ const HOW: Record<string, How> = {
       run:
         "npm run build && npx bun bench/real_files.ts --files 100 --requests 20 --scale 100 --gib 0.05",
       check: matches(
-        /^verified, kept with --out +ok true .*; 80 files compared, 0 wrong$/m,
-        /^a 0\.05 GiB file to one client +ok true .*origin under 128 MiB: true$/m,
+        /^verified, dropped \(baseline\) +ok true +lost 0 /m,
+        /^verified, kept with --out +ok true +lost 0 .*; 80 files compared, 0 wrong$/m,
+        /^a 0\.05 GiB file to one client +ok true +lost 0 .*origin under 128 MiB: true$/m,
       ),
     },
   "foresight sim --dir PATH --demand FILE": {
