@@ -15,6 +15,6 @@ if [ "${1:-}" = "--" ]; then shift; fi
 cd "$(dirname "$0")/.."
 # A client writes its verified files when given --out.
 write=""
-if [ "$role" = client ]; then write="--allow-write"; fi
+case " $* " in *" --out "* | *" --out="*) write="--allow-write" ;; esac
 exec deno run --v8-flags=--max-semi-space-size=4 --allow-net --allow-env --allow-read --allow-sys \
   $write "roles/$role.ts" "$@"
