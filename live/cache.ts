@@ -48,6 +48,12 @@ export interface CacheOptions {
    * keepalive `ping`) before it is closed (default `IDLE_MS`, 30 s).
    */
   readonly idleMs?: number;
+  /**
+   * The run's demand file's text (see `parseDemand`), when the clients bring
+   * their own lists: policies that read the future (Belady) plan with them.
+   * Default: the lists the seed draws, as clients draw them.
+   */
+  readonly demand?: { readonly text: string; readonly source: string };
 }
 
 export type { CacheSummary } from "./cache_state.ts";
@@ -98,6 +104,7 @@ export async function runCache(options: CacheOptions): Promise<CacheSummary> {
       index: options.index,
       runtime: adapter.runtime,
       secret: options.secret,
+      demand: options.demand,
     }, ready);
     await upstream.follow();
     st.summary.ok = true;

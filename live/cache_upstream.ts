@@ -12,6 +12,9 @@ import type { Address, RuntimeName } from "../net/types.ts";
 import { FileBuffer } from "../core/file_buffer.ts";
 import { type Scenario, wireRate } from "../core/scenario.ts";
 import { readCatalogue } from "./read_catalogue.ts";
+import { Catalogue } from "../core/catalogue.ts";
+import { parseDemand } from "../core/demand.ts";
+import { FileSource } from "../core/virtual_files.ts";
 import { ForesightError } from "../errors.ts";
 import {
   type ChunkMessage,
@@ -34,6 +37,8 @@ export interface CacheHello {
   readonly runtime: RuntimeName;
   /** The shared secret, proven to the origin. */
   readonly secret?: string;
+  /** The run's demand file (every client's list), if the clients bring their own. */
+  readonly demand?: { readonly text: string; readonly source: string };
 }
 
 /**
@@ -103,6 +108,12 @@ export class CacheUpstream {
     const catalogue = welcome.catalogue === undefined
       ? undefined
       : await readCatalogue(this.#msgs, welcome.catalogue);
+    const { demand } = hello;
+    const lists = demand === undefined ? undefined : parseDemand(
+      demand.text,
+      demand.source,
+      catalogue ?? Catalogue.synthetic(new FileSource({ seed: s.seed }), s.files),
+    );
     const registered = engine.handle(
       {
         type: "registered",
@@ -110,6 +121,7 @@ export class CacheUpstream {
         scenario: s,
         port: hello.advertise.port,
         ...(catalogue === undefined ? {} : { size: (f: number) => catalogue.size(f) }),
+        ...(lists === undefined ? {} : { lists }),
       },
       clock.now(),
     );

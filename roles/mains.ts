@@ -31,7 +31,7 @@ import {
 } from "./common.ts";
 import { type Flags, flagsHelp, type FlagSpecs, resolveFlags } from "./flags.ts";
 import { startRoleAdmin } from "./role_admin.ts";
-import { dirFlag, openDir, outFlag, pathFlag, wantFlag } from "./store_flags.ts";
+import { cacheDemandFlag, dirFlag, openDir, outFlag, pathFlag, wantFlag } from "./store_flags.ts";
 import { DirSink } from "../store/dir_sink.ts";
 import { nodeSha256 } from "../store/node_sha256.ts";
 
@@ -127,6 +127,7 @@ const FLAGS = {
       config: v.string(),
     },
     ...indexFlag,
+    ...cacheDemandFlag,
     ...secretFlag,
     ...maxConnectionsFlag,
     ...connectDeadlineFlag,
@@ -205,11 +206,11 @@ function resolve(role: keyof typeof FLAGS, argv: string[]): Flags {
   return flags;
 }
 
-function readText(path: string): string {
+function readText(path: string, flag: string): string {
   try {
     return readFileSync(path, "utf8");
   } catch (e) {
-    throw new ForesightError("CONFIG", `Cannot read --want ${path}: ${(e as Error).message}`, {
+    throw new ForesightError("CONFIG", `Cannot read ${flag} ${path}: ${(e as Error).message}`, {
       cause: e,
     });
   }
@@ -291,6 +292,10 @@ export function cacheMain(argv: string[]): Promise<never> {
       listen: parseAddress(String(values.listen), "listen"),
       advertise: values.advertise ? parseAddress(String(values.advertise), "advertise") : undefined,
     };
+    const demandPath = pathFlag(values.demand);
+    const demand = demandPath === undefined
+      ? undefined
+      : { text: readText(demandPath, "--demand"), source: demandPath };
     const admin = await startRoleAdmin("cache", flags, log, { index: at });
     try {
       return await runCache({
@@ -298,6 +303,7 @@ export function cacheMain(argv: string[]): Promise<never> {
         log,
         ...options,
         index: at,
+        demand,
         onEvent: emitEvent,
         onView: admin.attach,
         secret: secret(flags),
@@ -334,7 +340,7 @@ export function clientMain(argv: string[]): Promise<never> {
     const wantPath = pathFlag(flags.values.want);
     const want = wantPath === undefined
       ? undefined
-      : { text: readText(wantPath), source: wantPath };
+      : { text: readText(wantPath, "--want"), source: wantPath };
     const admin = await startRoleAdmin("client", flags, log, { index: at });
     try {
       return await runClient({

@@ -27,7 +27,7 @@ export interface RoleArgsSettings {
   readonly dir?: string;
   /** Clients keep their files under `out/client-K`, if set. */
   readonly out?: string;
-  /** Every client's `--want` (a demand file; each takes its index's list), if set. */
+  /** Every client's `--want` (a demand file; each takes its index's list) and every cache's `--demand`, if set. */
   readonly want?: string;
 }
 
@@ -96,6 +96,7 @@ export function roleArgs(role: Role, index: number, s: RoleArgsSettings): string
     ...(role === "data" && s.dir !== undefined ? ["--dir", s.dir] : []),
     ...(role === "client" && s.out !== undefined ? ["--out", join(s.out, `client-${index}`)] : []),
     ...(role === "client" && s.want !== undefined ? ["--want", s.want] : []),
+    ...(role === "cache" && s.want !== undefined ? ["--demand", s.want] : []),
   ];
 }
 

@@ -50,6 +50,18 @@ export const wantFlag = {
   },
 } as const satisfies FlagSpecs;
 
+/** A cache's `--demand FILE`: every client's list, for the policies that read the future. */
+export const cacheDemandFlag = {
+  demand: {
+    type: "string",
+    arg: "FILE",
+    defaultText: "none: the lists the seed draws",
+    help: "the run's demand file (every client's list, as the clients were given it), for the " +
+      "policies that read the future (belady)",
+    config: v.string(),
+  },
+} as const satisfies FlagSpecs;
+
 /**
  * The flag's value as a path, or `undefined` when it is not set.
  *
