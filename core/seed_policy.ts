@@ -10,6 +10,7 @@
 
 import { ORIGIN_OWNER } from "./demand_ledger.ts";
 import {
+  type Busy,
   type ClientPolicy,
   type Fetch,
   ORIGIN_SOURCE,
@@ -134,7 +135,7 @@ export class SequentialClient implements ClientPolicy {
     return this.#next >= this.#queue.length;
   }
 
-  poll(busy: ReadonlySet<Source>): Fetch[] {
+  poll(busy: Busy): Fetch[] {
     if (this.#current || this.finished) return [];
     const file = this.#queue[this.#next]!;
     let source = this.#routes.get(file) ??
