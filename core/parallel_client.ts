@@ -10,7 +10,7 @@
  * @module
  */
 
-import { type ClientPolicy, type Fetch, ORIGIN_SOURCE, type Source } from "./policy.ts";
+import { type Busy, type ClientPolicy, type Fetch, ORIGIN_SOURCE, type Source } from "./policy.ts";
 import { shardOf } from "./scenario.ts";
 
 /**
@@ -46,7 +46,7 @@ export class ParallelClient implements ClientPolicy {
     return this.#done.size >= this.#list.length;
   }
 
-  poll(busy: ReadonlySet<Source>): Fetch[] {
+  poll(busy: Busy): Fetch[] {
     const fetches: Fetch[] = [];
     // A file asked of one source is not asked of another meanwhile (after
     // losses and rejoins a file can sit in two queues): that fetch ends as

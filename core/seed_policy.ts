@@ -12,6 +12,7 @@
 
 import { ORIGIN_OWNER } from "./demand_ledger.ts";
 import {
+  type Busy,
   type ClientPolicy,
   type Fetch,
   ORIGIN_SOURCE,
@@ -137,7 +138,7 @@ export class SequentialClient implements ClientPolicy {
     return this.#next >= this.#queue.length;
   }
 
-  poll(busy: ReadonlySet<Source>): Fetch[] {
+  poll(busy: Busy): Fetch[] {
     if (this.#current || this.finished) return [];
     const file = this.#queue[this.#next]!;
     let source = this.#routes.get(file) ??
