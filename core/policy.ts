@@ -69,10 +69,13 @@ export interface Busy {
   has(source: Source): boolean;
 }
 
+/** What `poll` returns when there is nothing to fetch (shared: polls are frequent). */
+export const NO_FETCHES: readonly Fetch[] = Object.freeze([]);
+
 /** Client-side decisions. */
 export interface ClientPolicy {
   /** The fetches to start now; never one on a source that already has one outstanding. */
-  poll(busy: Busy): Fetch[];
+  poll(busy: Busy): readonly Fetch[];
   /** `file` arrived complete from `source`. */
   received(file: number, source: Source): void;
   /** `source` answered a miss for `file`. */

@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { Source } from "../core/policy.ts";
+import type { Source } from "./policy.ts";
 
 /**
  * Values by source.
@@ -61,6 +61,12 @@ export class SourceMap<T> {
     this.#slots[source + 1] = undefined;
     this.#size--;
     return true;
+  }
+
+  /** Whether some source has `value` (a scan of the slots: allocates nothing). */
+  includes(value: T): boolean {
+    for (let i = 0; i < this.#slots.length; i++) if (this.#slots[i] === value) return true;
+    return false;
   }
 
   /** Every source with its value, origin first, then the caches in order. */

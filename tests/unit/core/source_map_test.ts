@@ -1,7 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { SourceMap } from "../../../engine/source_map.ts";
+import { SourceMap } from "../../../core/source_map.ts";
 
 describe("SourceMap", () => {
   it("behaves as a Map of sources after any sets and deletes, and lists origin first", () => {
@@ -25,6 +25,7 @@ describe("SourceMap", () => {
             assert.equal(slots.get(s), map.get(s));
           }
           assert.deepEqual([...slots.entries()], [...map].sort((a, b) => a[0] - b[0]));
+          for (const v of [...map.values(), -5]) assert.equal(slots.includes(v), v !== -5);
         },
       ),
     );
