@@ -12,7 +12,8 @@ import * as v from "valibot";
 import { requestList, type Scenario } from "../core/scenario.ts";
 import { ForesightError } from "../errors.ts";
 import { compare, renderCompare } from "../sim/compare.ts";
-import { scenarioBound } from "../sim/lower_bound.ts";
+import { exactScenarioBound, loadHighsSolver } from "../sim/highs_solver.ts";
+import { boundInput, wantsSparseSolver } from "../sim/lower_bound.ts";
 import { renderSimReport, type SimReport, simReport } from "../sim/sim_report.ts";
 import { simulate } from "../sim/simulator.ts";
 import { commonFlags, scenarioFlags, scenarioFrom } from "./common.ts";
@@ -93,13 +94,13 @@ export function requestListsJson(s: Scenario): string {
  * process.exit(await simMainCli(["--policy", "foresight", "--seed", "3"]));
  * ```
  */
-export function simMainCli(argv: string[]): Promise<number> {
+export async function simMainCli(argv: string[]): Promise<number> {
   const out = (text: string) => process.stdout.write(text + "\n");
   try {
     const { values, from } = resolveFlags(argv, flags);
     if (values.help) {
       out(USAGE);
-      return Promise.resolve(0);
+      return 0;
     }
     const scenario = scenarioFrom(values, from);
     const dump = values["dump-requests"];
@@ -117,11 +118,12 @@ export function simMainCli(argv: string[]): Promise<number> {
       }
     }
     if (values.compare) {
-      const rows = compare(scenario);
+      const solver = wantsSparseSolver(boundInput(scenario)) ? await loadHighsSolver() : undefined;
+      const rows = compare(scenario, { solver });
       out(values.json ? JSON.stringify(rows) : renderCompare(rows));
-      return Promise.resolve(0);
+      return 0;
     }
-    const bound = scenarioBound(scenario);
+    const bound = await exactScenarioBound(scenario);
     if (values.bound) {
       if (values.json) out(JSON.stringify(bound));
       else {
@@ -137,11 +139,13 @@ export function simMainCli(argv: string[]): Promise<number> {
         );
         out(
           `${
-            bound.exact ? "exact fluid LP" : "relaxed closed form (program too large)"
+            bound.exact
+              ? `exact fluid LP (${bound.solver})`
+              : "relaxed closed form (program too large)"
           }, ${bound.classes} classes`,
         );
       }
-      return Promise.resolve(0);
+      return 0;
     }
     const t0 = performance.now();
     const result = simulate(scenario);
@@ -151,9 +155,9 @@ export function simMainCli(argv: string[]): Promise<number> {
       process.stderr.write(`foresight sim: report written to ${paths.join(", ")}\n`);
     }
     out(values.json ? JSON.stringify(report) : renderSimReport(report));
-    return Promise.resolve(report.ok ? 0 : 1);
+    return report.ok ? 0 : 1;
   } catch (e) {
     process.stderr.write(`foresight sim: ${(e as Error).message}\n`);
-    return Promise.resolve(e instanceof ForesightError && e.code === "CONFIG" ? 2 : 1);
+    return e instanceof ForesightError && e.code === "CONFIG" ? 2 : 1;
   }
 }

@@ -5,6 +5,7 @@
  */
 
 import { POLICIES, type PolicyName, type Scenario } from "../core/scenario.ts";
+import type { LpSolver } from "./lp_program.ts";
 import { scenarioBound } from "./lower_bound.ts";
 import { simulate } from "./simulator.ts";
 
@@ -36,13 +37,13 @@ export interface CompareRow {
  */
 export function compare(
   base: Scenario,
-  options: { seeds?: readonly number[]; policies?: readonly PolicyName[] } = {},
+  options: { seeds?: readonly number[]; policies?: readonly PolicyName[]; solver?: LpSolver } = {},
 ): CompareRow[] {
   const seeds = options.seeds ?? [1, 2, 3, 4, 5];
   const policies = options.policies ?? POLICIES;
   const rows: CompareRow[] = [];
   for (const seed of seeds) {
-    const bound = scenarioBound({ ...base, seed }).seconds;
+    const bound = scenarioBound({ ...base, seed }, undefined, options.solver).seconds;
     for (const policy of policies) {
       const t0 = performance.now();
       const r = simulate({ ...base, seed, policy });
