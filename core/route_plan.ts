@@ -27,6 +27,7 @@
 
 import { flowRouting, type PlanRates, type Routing, type RoutingInput } from "./flow_routing.ts";
 import { greedyRouting } from "./greedy_routing.ts";
+import { tieredRouting } from "./tiered_routing.ts";
 import { ORIGIN_SOURCE, type Source } from "./policy.ts";
 import { shardOf } from "./scenario.ts";
 
@@ -54,7 +55,7 @@ export interface RoutePlan {
   /** Per file pushed: how many requests travel with it. */
   readonly counts: ReadonlyMap<number, number>;
   /** Which routing won. */
-  readonly routing: "balanced" | "greedy";
+  readonly routing: "balanced" | "greedy" | "tiered";
   /** The busiest link's load in seconds of the rates' unit (the fluid makespan of the plan). */
   readonly fluidSeconds: number;
 }
@@ -89,6 +90,7 @@ export function planRoutes(input: PlanInput): RoutePlan {
   const candidates: [RoutePlan["routing"], Routing][] = [
     ["balanced", flowRouting(routing).routing],
     ["greedy", greedyRouting(routing)],
+    ["tiered", tieredRouting(routing).routing],
   ];
   let best: RoutePlan | undefined;
   for (const [name, r] of candidates) {
