@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { CANONICAL, requestList, type Scenario } from "../../../core/scenario.ts";
 import { boundProgram, classify } from "../../../sim/bound_program.ts";
-import { exactScenarioBound, loadHighsSolver } from "../../../sim/highs_solver.ts";
+import { exactScenarioBound, loadHighsSolver, MAX_SPARSE_VARS } from "../../../sim/highs_solver.ts";
 import { denseSolver } from "../../../sim/lp_program.ts";
 import { boundInput, lowerBound } from "../../../sim/lower_bound.ts";
 
@@ -67,5 +67,12 @@ describe("the HiGHS solver of the bound", () => {
   it("leaves small programs to the dense simplex", async () => {
     const b = await exactScenarioBound(CANONICAL);
     assert.equal(b.solver, "simplex");
+  });
+
+  it("declines programs past MAX_SPARSE_VARS, so the bound falls back to the closed form", async () => {
+    const highs = await loadHighsSolver();
+    const rows = [{ terms: [[0, 1]] as [number, number][], rhs: 1 }];
+    assert.equal(highs.minimize({ vars: MAX_SPARSE_VARS + 1, rows }), null);
+    assert.equal(highs.minimize({ vars: 2, rows }), 1);
   });
 });
