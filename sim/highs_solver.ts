@@ -10,16 +10,11 @@
 
 import type { Highs } from "highs";
 import { ForesightError } from "../errors.ts";
-import type { LpSolver, MinProgram } from "./lp_program.ts";
+import { type LpSolver, MAX_SPARSE_VARS, type MinProgram } from "./lp_program.ts";
+
+export { MAX_SPARSE_VARS } from "./lp_program.ts";
 import type { Scenario } from "../core/scenario.ts";
 import { boundInput, type LowerBound, lowerBound, wantsSparseSolver } from "./lower_bound.ts";
-
-/**
- * Largest program (variables) given to HiGHS: 16 caches × 64 clients × 200
- * requests has 15,668 and takes seconds; 16 × 256 × 1,000 has 84,604 and
- * takes minutes, so it gets the closed form instead.
- */
-export const MAX_SPARSE_VARS = 40_000;
 
 type Load = typeof import("highs").default;
 
@@ -43,7 +38,11 @@ export function loadHighsSolver(): Promise<LpSolver> {
       const mod: { default: unknown } = await import("highs");
       const d = mod.default as Load | { default: Load };
       const highs = await (typeof d === "function" ? d : d.default)();
-      return { name: "highs", minimize: (p: MinProgram) => minimizeWith(highs, p) };
+      return {
+        name: "highs",
+        maxVars: MAX_SPARSE_VARS,
+        minimize: (p: MinProgram) => minimizeWith(highs, p),
+      };
     } catch (e) {
       loading = undefined;
       throw new ForesightError(

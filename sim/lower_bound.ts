@@ -45,10 +45,16 @@
 
 import { requestList, type Scenario } from "../core/scenario.ts";
 import { type BoundInput, boundProgram, type Classes, classify } from "./bound_program.ts";
-import { denseSolver, type LpSolver, tableauCells } from "./lp_program.ts";
+import {
+  denseSolver,
+  type LpSolver,
+  MAX_SPARSE_VARS,
+  MAX_TABLEAU_CELLS,
+  tableauCells,
+} from "./lp_program.ts";
 
 export type { BoundInput } from "./bound_program.ts";
-export { MAX_TABLEAU_CELLS } from "./lp_program.ts";
+export { MAX_SPARSE_VARS, MAX_TABLEAU_CELLS } from "./lp_program.ts";
 
 /** The bounds of a scenario, in seconds. */
 export interface LowerBound {
@@ -109,6 +115,11 @@ function solve(
   sequential: boolean,
   solver: LpSolver | undefined,
 ): { seconds: number; solver: string } | null {
+  // Its variables (T, a Y per class, a V per class and client), known before it is built:
+  // the dense tableau has at least vars² cells.
+  let vars = 1 + cls.list.length;
+  for (const c of cls.list) vars += c.clients.length;
+  if (vars * vars > MAX_TABLEAU_CELLS && !(vars <= (solver?.maxVars ?? 0))) return null;
   const { program, t0 } = boundProgram(input, cls, sequential);
   const order = solver && tableauCells(program) > DENSE_FIRST_CELLS
     ? [solver, denseSolver]
@@ -169,7 +180,8 @@ export function boundInput(
 /**
  * Whether the bound of `input` is a program past {@link DENSE_FIRST_CELLS},
  * which a sparse solver (HiGHS) solves faster than the dense simplex, or
- * at all.
+ * at all, and within {@link MAX_SPARSE_VARS} variables, which it still
+ * takes.
  *
  * @example
  * ```ts
@@ -177,7 +189,11 @@ export function boundInput(
  * ```
  */
 export function wantsSparseSolver(input: BoundInput): boolean {
-  const { program } = boundProgram(input, classify(input), true);
+  const cls = classify(input);
+  let vars = 1 + cls.list.length;
+  for (const c of cls.list) vars += c.clients.length;
+  if (vars > MAX_SPARSE_VARS) return false; // no solver takes it: the closed form stands in
+  const { program } = boundProgram(input, cls, true);
   return tableauCells(program) > DENSE_FIRST_CELLS;
 }
 
