@@ -5,10 +5,13 @@
  * everything, so that every link the origin feeds finishes at about the same
  * moment.
  *
- * Routing. Two candidates: the balanced routing of {@link flowRouting}
+ * Routing. Three candidates: the balanced routing of {@link flowRouting}
  * (optimal in the fluid model whenever sending shared files through the
- * caches is, as in the canonical scenario) and the greedy one of
- * {@link greedyRouting} (robust to lopsided rates), each then improved by a
+ * caches is, as in the canonical scenario), the greedy one of
+ * {@link greedyRouting} (robust to lopsided rates) and the tiered one of
+ * {@link tieredRouting} (for scarce cache inflow: many clients per cache,
+ * where the inflow is worth most on the files the most clients want), each
+ * then improved by a
  * local search ({@link improve}). The plan takes the one whose busiest link
  * would finish first, counting each link's bytes at its rate and a cache's
  * warm-up bytes as free.
