@@ -11,9 +11,8 @@
  * {@link greedyRouting} (robust to lopsided rates) and the tiered one of
  * {@link tieredRouting} (for scarce cache inflow: many clients per cache,
  * where the inflow is worth most on the files the most clients want), each
- * then improved by a
- * local search ({@link improve}). The plan takes the one whose busiest link
- * would finish first, counting each link's bytes at its rate and a cache's
+ * then improved by a local search ({@link improve}). The plan takes the one
+ * whose busiest link would finish first, counting each link's bytes at its rate and a cache's
  * warm-up bytes as free.
  *
  * Order. Each cache's warm-up takes its smallest files up to capacity (see
