@@ -12,9 +12,11 @@
  * bytes, holds m* times what is left of it. When every shared file fits,
  * the single-client files are the marginal tier (m* = 1), as in the
  * balanced routing of {@link flowRouting}. The least feasible T is found by
- * bisection over max-flow checks; then each marginal file goes through its
- * cache, largest first, while each of its clients still has at least half
- * of it left of its cache share. This is the structure of the fluid
+ * bisection over max-flow checks. Whole files: of a shared marginal tier,
+ * the client whose direct link is the most loaded gets one of its files
+ * cached (see {@link cacheMarginal}) while the cache's inflow has room; of
+ * single-client files, each client's largest go through the cache while
+ * at least half of each is left of its cache share. This is the structure of the fluid
  * bound's optimum (sim/lower_bound.ts) at 8 caches × 32 clients: tiers 3
  * and up cached, tier 2 split, single-client files direct.
  *
