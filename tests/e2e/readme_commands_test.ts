@@ -168,6 +168,17 @@ const HOW: Record<string, How> = {
     run: TREE_COMPARE,
     check: (out) => assertTreeTable(out, readme),
   },
+  "npx bun bench/bound_scale.ts [--sizes canonical,8x32,16x64]": {
+    run: "npx bun bench/bound_scale.ts --sizes canonical",
+    check: matches(
+      /^runtime: bun$/m,
+      /^ canonical +2181\.76 +exact \(simplex\) +[\d.]+ +2181\.76 +exact \(simplex\) +[\d.]+ +2182\.02 +1\.0001$/m,
+    ),
+  },
+  "npx deno run -A bench/bound_scale.ts": {
+    run: "npx deno run -A bench/bound_scale.ts --sizes canonical",
+    check: matches(/^runtime: deno$/m, /^ canonical +2181\.76 +exact \(simplex\) .* 1\.0001$/m),
+  },
   "npx bun bench/sim_speed.ts [--against REV]": {
     run: "npx bun bench/sim_speed.ts --canonical-only --against HEAD --runs 1",
     check: matches(
