@@ -211,17 +211,19 @@ function split(
   uncacheable: Float64Array,
   t: number,
 ): Split | null {
-  const { requesters, clients, caches, capacity, size, rates } = input;
+  const { clients, caches, capacity, rates } = input;
   const groups = caches * clients;
   const directFixed = Float64Array.from(uncacheable);
   const linkFixed = new Float64Array(groups);
   const flexible = new Float64Array(groups);
   const inflowLeft = new Float64Array(caches);
   const marginal: number[] = [];
-  const fitsLinks = (tier: Tier, k: number) =>
-    [...tier.perClient].every(([c, bytes]) =>
-      linkFixed[k * clients + c]! + bytes <= rates.cacheClient * t
-    );
+  const fitsLinks = (tier: Tier, k: number) => {
+    for (const [c, bytes] of tier.perClient) {
+      if (linkFixed[k * clients + c]! + bytes > rates.cacheClient * t) return false;
+    }
+    return true;
+  };
   for (let k = 0; k < caches; k++) {
     let budget = rates.originCache * t + capacity;
     let m = 0;
@@ -233,11 +235,11 @@ function split(
       }
       const here = m === 0;
       if (here) m = tier.m;
-      for (const f of tier.files) {
-        for (const c of requesters.get(f)!) {
-          if (here) flexible[k * clients + c]! += size(f);
-          else directFixed[c]! += size(f);
-        }
+      // Per client, the tier's bytes summed once (sizes are whole bytes, so
+      // the sums are exact: the same as adding file by file).
+      for (const [c, bytes] of tier.perClient) {
+        if (here) flexible[k * clients + c]! += bytes;
+        else directFixed[c]! += bytes;
       }
     }
     marginal.push(m);

@@ -375,7 +375,9 @@ export class CacheEngine {
       if (conn?.current !== r) continue;
       conn.current = undefined;
       conn.parked = false;
-      conn.queue.unshift({ ...r, at: Math.max(r.at ?? 0, began) });
+      // Decided first, then whatever the connection queued behind it.
+      const at = Math.max(r.at ?? 0, began);
+      this.#decide(conn, { conn: r.conn, client: r.client, file: r.file, at });
       this.#pump(conn);
     }
   }
