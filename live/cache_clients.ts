@@ -53,7 +53,9 @@ export async function serveClient(
       throw new ForesightError("CONN_CLOSED", "Cannot serve: this cache has stopped");
     }
     const scenario = st.engine.scenario!;
-    peer.setPacer(new Pacer(wireRate(scenario.rateCacheClient, scenario.scale), st.clock));
+    if (st.shaping !== "none") {
+      peer.setPacer(new Pacer(wireRate(scenario.rateCacheClient, scenario.scale), st.clock));
+    }
     await peer.send({ type: "welcome", v: PROTOCOL_VERSION, index: st.summary.index, scenario });
     if (hello.role === "probe") {
       peer.close();

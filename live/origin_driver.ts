@@ -12,7 +12,7 @@
 import type { Conn } from "../net/types.ts";
 import type { Logger } from "../core/log.ts";
 import type { Clock } from "../core/clock.ts";
-import { Pacer } from "../core/pacer.ts";
+import { Pacer, type Shaping } from "../core/pacer.ts";
 import { type Scenario, wireRate } from "../core/scenario.ts";
 import { FileSource } from "../core/virtual_files.ts";
 import { ForesightError } from "../errors.ts";
@@ -36,6 +36,8 @@ export interface OriginDriverOptions {
   readonly secret?: string;
   /** How long a connection, past its handshake, may bring nothing before it is closed. */
   readonly idleMs?: number;
+  /** `"none"`: send unpaced, as fast as the network takes it (links shaped outside); default `"pacer"`. */
+  readonly shaping?: Shaping;
 }
 
 /** A connection bound to a place. */
@@ -216,7 +218,9 @@ export class OriginDriver {
     });
     this.#peers.add(peer);
     const rate = effect.role === "cache" ? s.rateOriginCache : s.rateOriginClient;
-    peer.setPacer(new Pacer(wireRate(rate, s.scale), this.#o.clock));
+    if (this.#o.shaping !== "none") {
+      peer.setPacer(new Pacer(wireRate(rate, s.scale), this.#o.clock));
+    }
     this.#o.log.log("info", `${effect.role} registered`, {
       index: effect.index,
       remote: `${peer.conn.remote.host}:${peer.conn.remote.port}`,
