@@ -56,7 +56,13 @@ export async function serveClient(
     if (st.shaping !== "none") {
       peer.setPacer(new Pacer(wireRate(scenario.rateCacheClient, scenario.scale), st.clock));
     }
-    await peer.send({ type: "welcome", v: PROTOCOL_VERSION, index: st.summary.index, scenario });
+    await peer.send({
+      type: "welcome",
+      v: PROTOCOL_VERSION,
+      index: st.summary.index,
+      scenario,
+      now: st.clock.now(),
+    });
     if (hello.role === "probe") {
       peer.close();
       return;

@@ -93,7 +93,9 @@ export class CacheUpstream {
       send: (m) => origin.send(m),
       role: "cache",
       secret: hello.secret,
+      clock,
     });
+    origin.setClockOffset(welcome.clockOffsetMs);
     origin.keepAlive();
     const s = this.#scenario = welcome.scenario;
     summary.index = welcome.index;

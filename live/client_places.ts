@@ -92,12 +92,14 @@ export class ClientPlaces {
         index: this.#o.index,
         runtime: adapter.runtime,
       });
-      await awaitWelcome(msgs, {
+      const welcome = await awaitWelcome(msgs, {
         timeoutMs: JOIN_MS,
         send: (m) => peer.send(m),
         role: "client",
         secret: this.#o.secret,
+        clock: this.#o.clock,
       });
+      peer.setClockOffset(welcome.clockOffsetMs);
       peer.keepAlive();
     } catch (e) {
       peer.close();

@@ -213,7 +213,9 @@ export class ClientRun {
       send: (m) => origin.send(m),
       role: "client",
       secret: o.secret,
+      clock: this.#clock,
     });
+    origin.setClockOffset(welcome.clockOffsetMs);
     origin.keepAlive();
     this.summary.index = welcome.index;
     log.log("info", "registered with origin", { index: this.summary.index });

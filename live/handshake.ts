@@ -9,6 +9,7 @@
 import { ForesightError } from "../errors.ts";
 import { type Message, PROTOCOL_VERSION } from "../protocol/mod.ts";
 import { answer, check, newNonce } from "./secret.ts";
+import { type Clock, realClock } from "../core/clock.ts";
 
 /** A `hello` message. */
 export type Hello = Extract<Message, { type: "hello" }>;
@@ -106,7 +107,19 @@ export interface JoinOptions {
   readonly role: string;
   /** The shared secret, if this side has one. */
   readonly secret?: string;
+  /** This side's clock, to measure the server's against (default {@link realClock}). */
+  readonly clock?: Clock;
 }
+
+/** A `welcome`, and how far the server's clock is from this side's. */
+export type Joined = Welcome & {
+  /**
+   * The server's clock minus this side's (ms): the welcome's `now` less the
+   * time it arrived here, so off by its transit time (short of it) at most;
+   * 0 when the server did not say its time.
+   */
+  readonly clockOffsetMs: number;
+};
 
 /**
  * Joining side, after its `hello`: answers a challenge if the server sends
@@ -118,7 +131,8 @@ export interface JoinOptions {
 export async function awaitWelcome(
   msgs: AsyncIterator<Message>,
   options: JoinOptions,
-): Promise<Welcome> {
+): Promise<Joined> {
+  const clock = options.clock ?? realClock;
   const { timeoutMs } = options;
   let msg = await nextMessage(msgs, timeoutMs, "join");
   if (msg.type === "challenge") {
@@ -147,5 +161,5 @@ export async function awaitWelcome(
       `Cannot join: peer speaks version ${msg.v}, this side ${PROTOCOL_VERSION}`,
     );
   }
-  return msg;
+  return { ...msg, clockOffsetMs: msg.now === undefined ? 0 : msg.now - clock.now() };
 }

@@ -122,6 +122,7 @@ export class OriginDriver {
           v: PROTOCOL_VERSION,
           index: 0,
           scenario: this.#o.scenario,
+          now: this.#o.clock.now(),
         });
         peer.close();
         return;
@@ -189,7 +190,11 @@ export class OriginDriver {
         const failed = effect.to.role === "cache" || effect.message.type !== "miss"
           ? this.#onWriteFailed(effect.to, b, `Cannot send ${effect.message.type}`)
           : () => {};
-        b.peer.send(effect.message).catch(failed);
+        // A welcome carries this clock, for the joining side to measure its own against.
+        const message = effect.message.type === "welcome"
+          ? { ...effect.message, now: this.#o.clock.now() }
+          : effect.message;
+        b.peer.send(message).catch(failed);
         return;
       }
       case "transfer":

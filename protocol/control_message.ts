@@ -46,6 +46,12 @@ export interface WelcomeMessage {
   index: number;
   /** Every parameter of the run. */
   scenario: Scenario;
+  /**
+   * The sender's clock (epoch ms) when it sent this: the joining side
+   * measures how far its peer's clock is from its own, and translates the
+   * times it exchanges with it (`request.at`, `file.due`, `hit.due`).
+   */
+  now?: number;
 }
 
 /**

@@ -170,6 +170,7 @@ function build(maxList: number) {
       v: AnyInt,
       index: Count,
       scenario: ScenarioSchema,
+      now: v.optional(v.pipe(v.number(), v.finite())),
     }),
     caches: v.object({
       type: v.literal("caches"),
