@@ -39,6 +39,17 @@ export interface HostsRunOptions {
   readonly onStart?: (pid: number) => void;
 }
 
+/** One role of a run across hosts. */
+export interface RoleRun {
+  readonly role: RoleName;
+  readonly index: number;
+  /** Its exit code; null when a signal ended it. */
+  readonly exit: number | null;
+  readonly summary?: Event;
+  /** Its command inside its host, relative to the package root: `node dist/cache.js --origin …`. */
+  readonly command: string;
+}
+
 /** What a run across hosts ended with. */
 export interface HostsRun {
   /** Every role exited 0 and every client verified all its files. */
@@ -47,13 +58,8 @@ export interface HostsRun {
   readonly simSeconds: number;
   /** Wall seconds from the first process started to the last exited. */
   readonly wallSeconds: number;
-  /** Every role with its exit code (null: a signal) and summary. */
-  readonly roles: readonly {
-    role: RoleName;
-    index: number;
-    exit: number | null;
-    summary?: Event;
-  }[];
+  /** Every role with its exit code, its summary and the command it was started with. */
+  readonly roles: readonly RoleRun[];
   /** Every summary and stderr, for a failure message. */
   story(): string;
 }
@@ -108,12 +114,13 @@ export async function runOnHosts(
   const off = options.clockOffsets ?? {};
   const origin = `${net.hosts[0]!.address}:${ORIGIN_PORT}`;
   const t0 = performance.now();
-  const started: { role: RoleName; index: number; r: Role }[] = [];
+  const started: { role: RoleName; index: number; r: Role; command: string }[] = [];
   const start = (role: RoleName, index: number, host: number, args: string[]) => {
     const script = roleCommand(packageRoot(), "node", role).slice(1);
     const argv = net.command(net.hosts[host]!, [node, ...script, ...args, ...common]);
     const r = startProcess(role, argv);
-    started.push({ role, index, r });
+    const command = ["node", `dist/${role}.js`, ...args].join(" ");
+    started.push({ role, index, r, command });
     options.onStart?.(r.proc.pid!);
     // A role that fails leaves the others waiting for it: end the run.
     void r.exit.then((code) => {
@@ -158,11 +165,12 @@ export async function runOnHosts(
       ]);
     }
     const exits = await Promise.all(started.map(({ r }) => r.exit));
-    const roles = started.map(({ role, index, r }, i) => ({
+    const roles = started.map(({ role, index, r, command }, i) => ({
       role,
       index,
       exit: exits[i]!,
       summary: summaryOf(r),
+      command,
     }));
     const clients = roles.filter((r) => r.role === "client");
     const ok = roles.every((r) => r.exit === 0 && r.summary?.ok === true) &&

@@ -63,6 +63,18 @@ describe("across hosts", { skip: why === undefined ? false : `skipped: ${why}` }
     assert.ok(run.ok, run.story());
     assert.equal(run.roles.length, 7);
     for (const r of run.roles) assert.equal(r.exit, 0, `${r.role} ${r.index}\n${run.story()}`);
+    // Each role was started with its own command, on its own host's address.
+    const command = (role: string, index: number) =>
+      run.roles.find((r) => r.role === role && r.index === index)!.command;
+    assert.match(
+      command("data", 0),
+      /^node dist\/data\.js .*--listen 198\.18\.0\.1:9000 --shaping none/,
+    );
+    assert.match(
+      command("cache", 1),
+      /^node dist\/cache\.js --origin 198\.18\.0\.1:9000 --listen 198\.18\.0\.3:9100 --advertise 198\.18\.0\.3:9100 .*--shaping none/,
+    );
+    assert.match(command("client", 3), /^node dist\/client\.js --origin 198\.18\.0\.1:9000 /);
     for (const r of run.roles.filter((r) => r.role === "client")) {
       assert.equal(r.summary?.verified, SMALL.requests, run.story());
       assert.equal(r.summary?.corrupt, 0);
