@@ -7,9 +7,12 @@
 // with them their links and qdiscs), links in this namespace, processes.
 import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
+import { join } from "node:path";
+import { readFileSync } from "node:fs";
+import { packageRoot } from "../../roles/run.ts";
 import { CANONICAL, type Scenario } from "../../core/scenario.ts";
-import { killStragglers } from "./roles.ts";
+import { killStragglers, until } from "./roles.ts";
 import { createHosts, hostsUnsupported, NETNS_PREFIX, ourNamespaces } from "./netns.ts";
 import { hostsFor, type HostsRun, type HostsRunOptions, runOnHosts } from "./hosts_cluster.ts";
 
@@ -23,10 +26,11 @@ const rootLinks = (): string[] =>
   spawnSync("ip", ["-o", "link", "show"], { encoding: "utf8" }).stdout.split("\n")
     .map((l) => l.split(": ")[1]?.split("@")[0] ?? "").filter((n) => n !== "").sort();
 
+/** Whether `pid` runs: it exists and is no zombie (a killed orphan waits to be reaped). */
 const alive = (pid: number): boolean => {
   try {
-    process.kill(pid, 0);
-    return true;
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
   } catch {
     return false;
   }
@@ -119,6 +123,41 @@ describe("across hosts", { skip: why === undefined ? false : `skipped: ${why}` }
         `±10 s: ${skewed.map((x) => x.toFixed(3)).join(", ")}; best ÷ best ${ratio.toFixed(4)}`,
     );
     assert.ok(Math.abs(ratio - 1) <= 0.01, `ratio ${ratio}`);
+  });
+
+  it("bench/hosts.ts interrupted (SIGINT) mid-run removes its namespaces and stops its roles", async () => {
+    const bun = join(packageRoot(), "node_modules", ".bin", "bun");
+    const bench = spawn(bun, [
+      "bench/hosts.ts",
+      "--modes",
+      "kernel",
+      ...["--files", "400", "--requests", "50", "--capacity-kib", "3000", "--scale", "1"],
+    ], { cwd: packageRoot(), stdio: ["ignore", "pipe", "pipe"] });
+    let err = "";
+    bench.stderr!.on("data", (d) => (err += d));
+    const exited = new Promise<number | null>((r) => bench.on("close", (code) => r(code)));
+    const tag = `${NETNS_PREFIX}${bench.pid}-`;
+    const mine = () => ourNamespaces().filter((n) => n.startsWith(tag));
+    // Interrupt once every host holds its role.
+    const inside = (host: number) =>
+      mine().filter((n) => n.endsWith(`-${host}`)).some((ns) =>
+        spawnSync("ip", ["netns", "pids", ns], { encoding: "utf8" }).stdout.trim() !== ""
+      );
+    await until(
+      () => [0, 1, 2, 3, 4, 5, 6].every(inside),
+      "the bench's roles started",
+      30_000,
+    );
+    const pids = mine().flatMap((ns) =>
+      spawnSync("ip", ["netns", "pids", ns], { encoding: "utf8" }).stdout.split("\n").map(Number)
+        .filter((p) => p > 0)
+    );
+    assert.ok(pids.length >= 7, `role processes: ${pids}`);
+    bench.kill("SIGINT");
+    assert.equal(await exited, 130, err);
+    assert.match(err, /SIGINT: removing the hosts/);
+    assert.deepEqual(mine(), [], "namespaces left");
+    assert.deepEqual(pids.filter(alive), [], "role processes left");
   });
 
   it("a namespace left by a run whose process is gone is removed by the next run", () => {
