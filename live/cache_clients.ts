@@ -45,6 +45,7 @@ export async function serveClient(
       send: (m) => peer.send(m),
       secret,
     });
+    const received = st.clock.now();
     if (hello.role === "cache") {
       throw new ForesightError("PROTOCOL", "Cannot register a cache at a cache");
     }
@@ -61,6 +62,7 @@ export async function serveClient(
       v: PROTOCOL_VERSION,
       index: st.summary.index,
       scenario,
+      received,
       now: st.clock.now(),
     });
     if (hello.role === "probe") {

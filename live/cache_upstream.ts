@@ -80,6 +80,7 @@ export class CacheUpstream {
   async register(hello: CacheHello, ready: () => void): Promise<void> {
     const { summary, engine, clock } = this.#st;
     const origin = this.#origin;
+    const sentAt = clock.now();
     await origin.send({
       type: "hello",
       v: PROTOCOL_VERSION,
@@ -94,6 +95,7 @@ export class CacheUpstream {
       role: "cache",
       secret: hello.secret,
       clock,
+      sentAt,
     });
     origin.setClockOffset(welcome.clockOffsetMs);
     origin.keepAlive();

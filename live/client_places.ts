@@ -85,6 +85,7 @@ export class ClientPlaces {
     const peer = new Peer(conn, { log, idleMs: this.#o.idleMs, watch: this.#o.stalls });
     const msgs = peer.messages();
     try {
+      const sentAt = this.#o.clock.now();
       await peer.send({
         type: "hello",
         v: PROTOCOL_VERSION,
@@ -98,6 +99,7 @@ export class ClientPlaces {
         role: "client",
         secret: this.#o.secret,
         clock: this.#o.clock,
+        sentAt,
       });
       peer.setClockOffset(welcome.clockOffsetMs);
       peer.keepAlive();

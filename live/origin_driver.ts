@@ -113,6 +113,7 @@ export class OriginDriver {
         send: (m) => peer.send(m),
         secret: this.#o.secret,
       });
+      const received = this.#o.clock.now();
       if (this.engine.finished) {
         throw new ForesightError("PROTOCOL", "Cannot register: the run is over");
       }
@@ -122,6 +123,7 @@ export class OriginDriver {
           v: PROTOCOL_VERSION,
           index: 0,
           scenario: this.#o.scenario,
+          received,
           now: this.#o.clock.now(),
         });
         peer.close();
@@ -132,7 +134,9 @@ export class OriginDriver {
         this.#o.clock.now(),
       );
       place = admitted(effects);
-      for (const effect of effects) this.#carryOut(effect, peer);
+      for (const effect of effects) {
+        this.#carryOut(withClock(effect, received, this.#o.clock), peer);
+      }
       for await (const msg of msgs) this.dispatch(originInput(place!.who, msg));
       if (!this.engine.finished) {
         throw new ForesightError("CONN_CLOSED", "disconnected before the run ended");
@@ -190,11 +194,7 @@ export class OriginDriver {
         const failed = effect.to.role === "cache" || effect.message.type !== "miss"
           ? this.#onWriteFailed(effect.to, b, `Cannot send ${effect.message.type}`)
           : () => {};
-        // A welcome carries this clock, for the joining side to measure its own against.
-        const message = effect.message.type === "welcome"
-          ? { ...effect.message, now: this.#o.clock.now() }
-          : effect.message;
-        b.peer.send(message).catch(failed);
+        b.peer.send(effect.message).catch(failed);
         return;
       }
       case "transfer":
@@ -266,4 +266,13 @@ export class OriginDriver {
       } else this.dispatch({ type: "client-lost", client: to.index, reason });
     };
   }
+}
+
+/**
+ * `effect`, and when it sends a welcome, the welcome with this side's clock:
+ * when the joiner's handshake had arrived (`received`) and now, as it goes out.
+ */
+function withClock(effect: OriginEffect, received: number, clock: Clock): OriginEffect {
+  if (effect.kind !== "send" || effect.message.type !== "welcome") return effect;
+  return { ...effect, message: { ...effect.message, received, now: clock.now() } };
 }

@@ -211,6 +211,10 @@ export class Peer {
    */
   setClockOffset(ms: number): void {
     this.#clockOffsetMs = ms;
+    this.#log.log("debug", "the peer's clock, measured", {
+      remote: `${this.conn.remote.host}:${this.conn.remote.port}`,
+      offsetMs: Math.round(ms * 1000) / 1000,
+    });
   }
 
   /** Paces file bytes from now on with `pacer`. */

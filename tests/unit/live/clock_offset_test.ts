@@ -11,12 +11,12 @@ async function* feed(msgs: Message[]): AsyncGenerator<Message> {
   for (const m of msgs) yield m;
 }
 
-const welcome = (now?: number): Message => ({
+const welcome = (times: { received?: number; now?: number }): Message => ({
   type: "welcome",
   v: 1,
   index: 0,
   scenario: CANONICAL,
-  ...(now === undefined ? {} : { now }),
+  ...times,
 });
 
 describe("clocks that differ", () => {
@@ -38,16 +38,55 @@ describe("clocks that differ", () => {
     assert.equal(woke, true);
   });
 
-  it("the joining side measures the server's clock against its own from the welcome", async () => {
+  it("the joining side measures the server's clock as NTP does, the server's wait left out", async () => {
+    // The server's clock is 10 s ahead: this side sends its hello at 4990 (its clock), the
+    // server has it at 15_000 (its own: 5000 here), holds it 2 s (a cache not yet ready),
+    // answers at 17_000, and the welcome arrives here at 7010.
     const clock = new ManualClock();
-    clock.advance(5_000);
+    clock.advance(7010);
     const options = { timeoutMs: 1000, send: () => Promise.resolve(), role: "client", clock };
-    const ahead = await awaitWelcome(feed([welcome(15_000)]), options);
+    const ahead = await awaitWelcome(
+      feed([welcome({ received: 15_000, now: 17_000 })]),
+      { ...options, sentAt: 4990 },
+    );
     assert.equal(ahead.clockOffsetMs, 10_000);
-    const behind = await awaitWelcome(feed([welcome(-5_000)]), options);
-    assert.equal(behind.clockOffsetMs, -10_000);
-    // A server that does not say its time: taken as the same clock.
-    assert.equal((await awaitWelcome(feed([welcome()]), options)).clockOffsetMs, 0);
+    // 10 s behind, with no wait.
+    const behind = await awaitWelcome(
+      feed([welcome({ received: -5_000, now: -5_000 })]),
+      { ...options, sentAt: 7000 },
+    );
+    assert.equal(behind.clockOffsetMs, (-5_000 - 7000 + -5_000 - 7010) / 2);
+    // A challenge: the answer to it is this side's last message before the welcome.
+    const sent: Message[] = [];
+    const challenged = await awaitWelcome(
+      feed([
+        { type: "challenge", nonce: "ab".repeat(32) },
+        welcome({ received: 17_010, now: 17_010 }),
+      ]),
+      {
+        ...options,
+        secret: "s",
+        sentAt: 0,
+        send: (m: Message) => {
+          sent.push(m);
+          return Promise.resolve();
+        },
+      },
+    );
+    assert.equal(sent[0]?.type, "auth");
+    assert.equal(challenged.clockOffsetMs, 10_000);
+    // The same clock, within what the round trip leaves uncertain (±5 ms): taken as the same.
+    const same = await awaitWelcome(
+      feed([welcome({ received: 7004, now: 7004 })]),
+      { ...options, sentAt: 7000 },
+    );
+    assert.equal(same.clockOffsetMs, 0);
+    // Only the server's send time: taken as the arrival's; no time at all: the same clock.
+    assert.equal(
+      (await awaitWelcome(feed([welcome({ now: 15_000 })]), options)).clockOffsetMs,
+      15_000 - 7010,
+    );
+    assert.equal((await awaitWelcome(feed([welcome({})]), options)).clockOffsetMs, 0);
   });
 
   it("a peer sends request times on the other side's clock and reads file times on its own", async () => {
