@@ -46,6 +46,15 @@ export interface WelcomeMessage {
   index: number;
   /** Every parameter of the run. */
   scenario: Scenario;
+  /**
+   * The sender's clock (epoch ms) when it sent this: with {@link received},
+   * the joining side measures how far its peer's clock is from its own (as
+   * NTP does), and translates the times it exchanges with it (`request.at`,
+   * `file.due`, `hit.due`).
+   */
+  now?: number;
+  /** The sender's clock (epoch ms) when the joining side's last handshake message had arrived. */
+  received?: number;
 }
 
 /**
