@@ -106,3 +106,19 @@ export class ManualClock implements Clock {
     return this.#sleepers.length;
   }
 }
+
+/**
+ * `clock` moved by `offsetMs`: `now()` reads `offsetMs` later (earlier when
+ * negative), sleeps last as long. A diagnostic: it makes one process's clock
+ * differ from its peers' as a machine's clock may (`--clock-offset-ms`).
+ *
+ * @example
+ * ```ts
+ * const ahead = offsetClock(realClock, 10_000); // 10 s ahead of this machine
+ * ahead.now() - realClock.now(); // ≈ 10000
+ * ```
+ */
+export function offsetClock(clock: Clock, offsetMs: number): Clock {
+  if (offsetMs === 0) return clock;
+  return { now: () => clock.now() + offsetMs, sleep: (ms, signal) => clock.sleep(ms, signal) };
+}

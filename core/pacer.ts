@@ -18,6 +18,13 @@ import type { Clock } from "./clock.ts";
 import { ForesightError } from "../errors.ts";
 
 /**
+ * Who shapes a role's links: `"pacer"`, the role itself with a {@link Pacer}
+ * per link (the default); `"none"`, nobody in the role, so the links must be
+ * shaped outside it (e.g. by the kernel's traffic control, `bench/hosts.ts`).
+ */
+export type Shaping = "pacer" | "none";
+
+/**
  * Paces a byte stream at a fixed rate.
  *
  * @example

@@ -10,8 +10,23 @@
  * @module
  */
 
-import { type ClientPolicy, type Fetch, ORIGIN_SOURCE, type Source } from "./policy.ts";
+import {
+  type Busy,
+  type ClientPolicy,
+  type Fetch,
+  NO_FETCHES,
+  ORIGIN_SOURCE,
+  type Source,
+} from "./policy.ts";
+import { SourceMap } from "./source_map.ts";
 import { shardOf } from "./scenario.ts";
+
+/** The files a client fetches from one source, in order; `at` is the next. */
+interface Queue {
+  readonly source: Source;
+  files: number[];
+  at: number;
+}
 
 /**
  * Client side of `lru`, `belady` and `foresight`.
@@ -27,8 +42,10 @@ export class ParallelClient implements ClientPolicy {
   readonly #list: readonly number[];
   readonly #caches: number;
   /** Per source: its files in fetch order, and the position of the next one. */
-  #queues = new Map<Source, { files: number[]; at: number }>();
-  readonly #outstanding = new Map<Source, number>();
+  #queues = new Map<Source, Queue>();
+  /** The same queues in the Map's order, for polls (iterating an array allocates nothing). */
+  #order: Queue[] = [];
+  readonly #outstanding = new SourceMap<number>();
   readonly #done = new Set<number>();
   readonly #lost = new Set<Source>();
 
@@ -46,12 +63,14 @@ export class ParallelClient implements ClientPolicy {
     return this.#done.size >= this.#list.length;
   }
 
-  poll(busy: ReadonlySet<Source>): Fetch[] {
-    const fetches: Fetch[] = [];
+  poll(busy: Busy): readonly Fetch[] {
+    let fetches: Fetch[] | undefined;
     // A file asked of one source is not asked of another meanwhile (after
     // losses and rejoins a file can sit in two queues): that fetch ends as
     // the file, or as a miss or a loss that queues it again.
-    for (const [source, queue] of this.#queues) {
+    for (let i = 0; i < this.#order.length; i++) {
+      const queue = this.#order[i]!;
+      const source = queue.source;
       if (busy.has(source) || this.#outstanding.has(source)) continue;
       while (queue.at < queue.files.length) {
         const next = queue.files[queue.at]!;
@@ -61,15 +80,14 @@ export class ParallelClient implements ClientPolicy {
       const file = queue.files[queue.at];
       if (file === undefined) continue;
       this.#outstanding.set(source, file);
-      fetches.push({ file, source });
+      (fetches ??= []).push({ file, source });
     }
-    return fetches;
+    return fetches ?? NO_FETCHES;
   }
 
   /** Whether `file` is asked of some source now (a few sources: a scan allocates nothing). */
   #asked(file: number): boolean {
-    for (const f of this.#outstanding.values()) if (f === file) return true;
-    return false;
+    return this.#outstanding.includes(file);
   }
 
   received(file: number, source: Source): void {
@@ -98,6 +116,7 @@ export class ParallelClient implements ClientPolicy {
     const queue = this.#queues.get(source);
     if (!queue) return;
     this.#queues.delete(source);
+    this.#order = this.#order.filter((q) => q !== queue);
     this.#outstanding.delete(source);
     const origin = this.#queue(ORIGIN_SOURCE);
     for (const file of queue.files.slice(queue.at)) {
@@ -136,6 +155,7 @@ export class ParallelClient implements ClientPolicy {
     const mine = new Set(this.#list);
     const routed = new Set<number>();
     this.#queues = new Map();
+    this.#order = [];
     for (const [file, source] of routes) {
       if (!mine.has(file) || routed.has(file)) continue;
       routed.add(file);
@@ -147,9 +167,12 @@ export class ParallelClient implements ClientPolicy {
     }
   }
 
-  #queue(source: Source): { files: number[]; at: number } {
+  #queue(source: Source): Queue {
     let queue = this.#queues.get(source);
-    if (!queue) this.#queues.set(source, queue = { files: [], at: 0 });
+    if (!queue) {
+      this.#queues.set(source, queue = { source, files: [], at: 0 });
+      this.#order.push(queue);
+    }
     return queue;
   }
 }

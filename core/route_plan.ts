@@ -5,12 +5,14 @@
  * everything, so that every link the origin feeds finishes at about the same
  * moment.
  *
- * Routing. Two candidates: the balanced routing of {@link flowRouting}
+ * Routing. Three candidates: the balanced routing of {@link flowRouting}
  * (optimal in the fluid model whenever sending shared files through the
- * caches is, as in the canonical scenario) and the greedy one of
- * {@link greedyRouting} (robust to lopsided rates), each then improved by a
- * local search ({@link improve}). The plan takes the one whose busiest link
- * would finish first, counting each link's bytes at its rate and a cache's
+ * caches is, as in the canonical scenario), the greedy one of
+ * {@link greedyRouting} (robust to lopsided rates) and the tiered one of
+ * {@link tieredRouting} (for scarce cache inflow: many clients per cache,
+ * where the inflow is worth most on the files the most clients want), each
+ * then improved by a local search ({@link improve}). The plan takes the one
+ * whose busiest link would finish first, counting each link's bytes at its rate and a cache's
  * warm-up bytes as free.
  *
  * Order. Each cache's warm-up takes its smallest files up to capacity (see
@@ -27,6 +29,7 @@
 
 import { flowRouting, type PlanRates, type Routing, type RoutingInput } from "./flow_routing.ts";
 import { greedyRouting } from "./greedy_routing.ts";
+import { tieredRouting } from "./tiered_routing.ts";
 import { ORIGIN_SOURCE, type Source } from "./policy.ts";
 import { shardOf } from "./scenario.ts";
 
@@ -54,7 +57,7 @@ export interface RoutePlan {
   /** Per file pushed: how many requests travel with it. */
   readonly counts: ReadonlyMap<number, number>;
   /** Which routing won. */
-  readonly routing: "balanced" | "greedy";
+  readonly routing: "balanced" | "greedy" | "tiered";
   /** The busiest link's load in seconds of the rates' unit (the fluid makespan of the plan). */
   readonly fluidSeconds: number;
 }
@@ -89,13 +92,17 @@ export function planRoutes(input: PlanInput): RoutePlan {
   const candidates: [RoutePlan["routing"], Routing][] = [
     ["balanced", flowRouting(routing).routing],
     ["greedy", greedyRouting(routing)],
+    ["tiered", tieredRouting(routing).routing],
   ];
-  let best: RoutePlan | undefined;
+  // Each candidate is assessed; only the one that finishes first is laid out
+  // (ordering every client's routes is the costly part).
+  let best: { name: RoutePlan["routing"]; routing: Routing; a: Assessment } | undefined;
   for (const [name, r] of candidates) {
-    const plan = layout(improve(r, input, requesters), input, name);
-    if (!best || plan.fluidSeconds < best.fluidSeconds) best = plan;
+    const routing = improve(r, input, requesters);
+    const a = assess(routing, input);
+    if (!best || a.seconds < best.a.seconds) best = { name, routing, a };
   }
-  return best!;
+  return layout(best!.routing, best!.a, input, best!.name);
 }
 
 /** A change of route: [client, file, new source]. */
@@ -214,6 +221,9 @@ type LinkId =
  * size / min(inflow rate, cache → client rate); a warm file at least
  * size / cache → client rate; all of it within capacity × makespan).
  */
+/** What {@link assess} finds of a routing. */
+type Assessment = ReturnType<typeof assess>;
+
 function assess(source: Routing, input: PlanInput) {
   const { caches, capacity, size, rates } = input;
   const ascending = (a: number, b: number) => size(a) - size(b) || a - b;
@@ -264,20 +274,32 @@ function assess(source: Routing, input: PlanInput) {
 }
 
 /** The plan of a routing: warm-up, pushes, and each client's routes in each source's order. */
-function layout(source: Routing, input: PlanInput, routing: RoutePlan["routing"]): RoutePlan {
+function layout(
+  source: Routing,
+  assessed: Assessment,
+  input: PlanInput,
+  routing: RoutePlan["routing"],
+): RoutePlan {
   const { size } = input;
-  const { counts, warm, pushes, seconds } = assess(source, input);
-  const ascending = (a: number, b: number) => size(a) - size(b) || a - b;
+  const { counts, warm, pushes, seconds } = assessed;
   // Per source, in the order the source gets them: warm files, then pushes (both ascending).
   const rank = new Map<number, number>();
   warm.forEach((w, k) => [...w, ...pushes[k]!].forEach((f, i) => rank.set(f, i)));
-  const routes = source.map((m) =>
-    [...m.keys()].sort((a, b) => {
-      const sa = m.get(a)!;
-      const sb = m.get(b)!;
+  // Sorted by keys looked up once per file, not per comparison: by source,
+  // then direct files by size and id, cached files by their rank there.
+  type Keyed = { route: [number, Source]; key: number };
+  const routes = source.map((m) => {
+    const keyed: Keyed[] = [];
+    for (const [f, s] of m) {
+      keyed.push({ route: [f, s], key: s === ORIGIN_SOURCE ? size(f) : rank.get(f)! });
+    }
+    keyed.sort((a, b) => {
+      const sa = a.route[1];
+      const sb = b.route[1];
       if (sa !== sb) return sa - sb;
-      return sa === ORIGIN_SOURCE ? ascending(a, b) : rank.get(a)! - rank.get(b)!;
-    }).map((f): [number, Source] => [f, m.get(f)!])
-  );
+      return a.key - b.key || (sa === ORIGIN_SOURCE ? a.route[0] - b.route[0] : 0);
+    });
+    return keyed.map((k) => k.route);
+  });
   return { routes, warm, pushes, counts, routing, fluidSeconds: seconds };
 }

@@ -12,8 +12,10 @@
 
 import { ORIGIN_OWNER } from "./demand_ledger.ts";
 import {
+  type Busy,
   type ClientPolicy,
   type Fetch,
+  NO_FETCHES,
   ORIGIN_SOURCE,
   type OriginPolicy,
   type OriginView,
@@ -137,13 +139,13 @@ export class SequentialClient implements ClientPolicy {
     return this.#next >= this.#queue.length;
   }
 
-  poll(busy: ReadonlySet<Source>): Fetch[] {
-    if (this.#current || this.finished) return [];
+  poll(busy: Busy): readonly Fetch[] {
+    if (this.#current || this.finished) return NO_FETCHES;
     const file = this.#queue[this.#next]!;
     let source = this.#routes.get(file) ??
       (this.#caches > 0 ? shardOf(file, this.#caches) : ORIGIN_SOURCE);
     if (this.#lost.has(source)) source = ORIGIN_SOURCE;
-    if (busy.has(source)) return [];
+    if (busy.has(source)) return NO_FETCHES;
     this.#current = { file, source };
     return [this.#current];
   }

@@ -44,9 +44,9 @@ const NONE = Object.freeze([]) as unknown as CacheEffect[];
 
 interface Request {
   readonly conn: number;
-  readonly client: number | undefined;
+  readonly client?: number | undefined;
   readonly file: number;
-  readonly at: number | undefined;
+  readonly at?: number | undefined;
 }
 
 /** One connection: its requests in order; the one answered now (parked or streaming). */
@@ -281,8 +281,8 @@ export class CacheEngine {
     if (conn === undefined) {
       this.#conns.set(input.conn, conn = { queue: [], current: undefined, parked: false });
     }
-    const { conn: id, client, file, at } = input;
-    conn.queue.push({ conn: id, client, file, at });
+    // Kept as it came (inputs are never modified): the request's fields are the input's.
+    conn.queue.push(input);
     this.#pump(conn);
   }
 
@@ -375,7 +375,9 @@ export class CacheEngine {
       if (conn?.current !== r) continue;
       conn.current = undefined;
       conn.parked = false;
-      conn.queue.unshift({ ...r, at: Math.max(r.at ?? 0, began) });
+      // Decided first, then whatever the connection queued behind it.
+      const at = Math.max(r.at ?? 0, began);
+      this.#decide(conn, { conn: r.conn, client: r.client, file: r.file, at });
       this.#pump(conn);
     }
   }

@@ -21,6 +21,7 @@ import { type CacheState, cacheState, type CacheSummary, cacheView } from "./cac
 import { serveClient } from "./cache_clients.ts";
 import { drive } from "./cache_effects.ts";
 import { CacheUpstream } from "./cache_upstream.ts";
+import type { Shaping } from "../core/pacer.ts";
 import type { EngineEvent } from "../protocol/role_event.ts";
 
 /** Options of {@link runCache}. */
@@ -54,6 +55,8 @@ export interface CacheOptions {
    * Default: the lists the seed draws, as clients draw them.
    */
   readonly demand?: { readonly text: string; readonly source: string };
+  /** `"none"`: links to clients are not paced here (shaped outside, e.g. by the kernel); default `"pacer"`. */
+  readonly shaping?: Shaping;
 }
 
 export type { CacheSummary } from "./cache_state.ts";
@@ -75,7 +78,7 @@ export type { CacheSummary } from "./cache_state.ts";
 export async function runCache(options: CacheOptions): Promise<CacheSummary> {
   const { adapter, log } = options;
   const clock = options.clock ?? realClock;
-  const st = cacheState(log, clock, options.onEvent);
+  const st = cacheState(log, clock, options.onEvent, options.shaping);
   // Clients may connect as soon as we listen; they wait for the welcome until we know the scenario.
   let ready!: () => void;
   const isReady = new Promise<void>((r) => (ready = r));

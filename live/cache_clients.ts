@@ -45,6 +45,7 @@ export async function serveClient(
       send: (m) => peer.send(m),
       secret,
     });
+    const received = st.clock.now();
     if (hello.role === "cache") {
       throw new ForesightError("PROTOCOL", "Cannot register a cache at a cache");
     }
@@ -53,8 +54,17 @@ export async function serveClient(
       throw new ForesightError("CONN_CLOSED", "Cannot serve: this cache has stopped");
     }
     const scenario = st.engine.scenario!;
-    peer.setPacer(new Pacer(wireRate(scenario.rateCacheClient, scenario.scale), st.clock));
-    await peer.send({ type: "welcome", v: PROTOCOL_VERSION, index: st.summary.index, scenario });
+    if (st.shaping !== "none") {
+      peer.setPacer(new Pacer(wireRate(scenario.rateCacheClient, scenario.scale), st.clock));
+    }
+    await peer.send({
+      type: "welcome",
+      v: PROTOCOL_VERSION,
+      index: st.summary.index,
+      scenario,
+      received,
+      now: st.clock.now(),
+    });
     if (hello.role === "probe") {
       peer.close();
       return;

@@ -10,6 +10,7 @@
 
 import type { EngineEvent } from "../protocol/role_event.ts";
 import type { Clock } from "../core/clock.ts";
+import type { Shaping } from "../core/pacer.ts";
 import type { Logger } from "../core/log.ts";
 import type { FileBuffer } from "../core/file_buffer.ts";
 import { PagePool } from "../core/page_pool.ts";
@@ -58,6 +59,8 @@ export interface CacheState {
   origin: Peer | undefined;
   /** The id of the next client connection. */
   nextConn: number;
+  /** `"none"`: links to clients are not paced (shaped outside); `"pacer"`: paced at their rate. */
+  readonly shaping: Shaping;
 }
 
 /**
@@ -72,8 +75,10 @@ export function cacheState(
   log: Logger,
   clock: Clock,
   onEvent?: (event: EngineEvent) => void,
+  shaping: Shaping = "pacer",
 ): CacheState {
   return {
+    shaping,
     log,
     clock,
     engine: new CacheEngine(),

@@ -86,6 +86,7 @@ export class CacheUpstream {
   async register(hello: CacheHello, ready: () => void): Promise<void> {
     const { summary, engine, clock } = this.#st;
     const origin = this.#origin;
+    const sentAt = clock.now();
     await origin.send({
       type: "hello",
       v: PROTOCOL_VERSION,
@@ -99,7 +100,10 @@ export class CacheUpstream {
       send: (m) => origin.send(m),
       role: "cache",
       secret: hello.secret,
+      clock,
+      sentAt,
     });
+    origin.setClockOffset(welcome.clockOffsetMs);
     origin.keepAlive();
     const s = this.#scenario = welcome.scenario;
     summary.index = welcome.index;

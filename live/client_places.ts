@@ -85,6 +85,7 @@ export class ClientPlaces {
     const peer = new Peer(conn, { log, idleMs: this.#o.idleMs, watch: this.#o.stalls });
     const msgs = peer.messages();
     try {
+      const sentAt = this.#o.clock.now();
       await peer.send({
         type: "hello",
         v: PROTOCOL_VERSION,
@@ -92,12 +93,15 @@ export class ClientPlaces {
         index: this.#o.index,
         runtime: adapter.runtime,
       });
-      await awaitWelcome(msgs, {
+      const welcome = await awaitWelcome(msgs, {
         timeoutMs: JOIN_MS,
         send: (m) => peer.send(m),
         role: "client",
         secret: this.#o.secret,
+        clock: this.#o.clock,
+        sentAt,
       });
+      peer.setClockOffset(welcome.clockOffsetMs);
       peer.keepAlive();
     } catch (e) {
       peer.close();

@@ -268,6 +268,7 @@ export class ClientRun {
     const origin = new Peer(conn, { log, idleMs: o.idleMs, watch: this.#stalls });
     this.#sources.set(ORIGIN_SOURCE, origin);
     const msgs = origin.messages();
+    const sentAt = this.#clock.now();
     await origin.send({
       type: "hello",
       v: PROTOCOL_VERSION,
@@ -280,7 +281,10 @@ export class ClientRun {
       send: (m) => origin.send(m),
       role: "client",
       secret: o.secret,
+      clock: this.#clock,
+      sentAt,
     });
+    origin.setClockOffset(welcome.clockOffsetMs);
     origin.keepAlive();
     this.summary.index = welcome.index;
     log.log("info", "registered with origin", { index: this.summary.index });

@@ -9,6 +9,7 @@
 import { ForesightError } from "../errors.ts";
 import { type Message, PROTOCOL_VERSION } from "../protocol/mod.ts";
 import { answer, check, newNonce } from "./secret.ts";
+import { type Clock, realClock } from "../core/clock.ts";
 
 /** A `hello` message. */
 export type Hello = Extract<Message, { type: "hello" }>;
@@ -106,7 +107,24 @@ export interface JoinOptions {
   readonly role: string;
   /** The shared secret, if this side has one. */
   readonly secret?: string;
+  /** This side's clock, to measure the server's against (default {@link realClock}). */
+  readonly clock?: Clock;
+  /** When this side sent its `hello` (on `clock`). */
+  readonly sentAt?: number;
 }
+
+/** A `welcome`, and how far the server's clock is from this side's. */
+export type Joined = Welcome & {
+  /**
+   * The server's clock minus this side's (ms), as NTP measures it: the mean
+   * of (server received − this side sent) and (server sent − this side
+   * received), off by at most half the round trip's network time (not the
+   * server's: a cache holds a welcome until it is ready). 0 when that bound
+   * admits 0 (clocks that agree, e.g. one machine's, stay exactly equal), or
+   * when the server did not say its time.
+   */
+  readonly clockOffsetMs: number;
+};
 
 /**
  * Joining side, after its `hello`: answers a challenge if the server sends
@@ -118,7 +136,9 @@ export interface JoinOptions {
 export async function awaitWelcome(
   msgs: AsyncIterator<Message>,
   options: JoinOptions,
-): Promise<Welcome> {
+): Promise<Joined> {
+  const clock = options.clock ?? realClock;
+  let sentAt = options.sentAt;
   const { timeoutMs } = options;
   let msg = await nextMessage(msgs, timeoutMs, "join");
   if (msg.type === "challenge") {
@@ -128,6 +148,7 @@ export async function awaitWelcome(
         "Cannot join: the server requires a shared secret (--secret or FORESIGHT_SECRET)",
       );
     }
+    sentAt = clock.now();
     await options.send({
       type: "auth",
       mac: await answer(options.secret, options.role, msg.nonce),
@@ -147,5 +168,20 @@ export async function awaitWelcome(
       `Cannot join: peer speaks version ${msg.v}, this side ${PROTOCOL_VERSION}`,
     );
   }
-  return msg;
+  return { ...msg, clockOffsetMs: offsetOf(msg, sentAt, clock.now()) };
+}
+
+/**
+ * The server's clock minus this side's: NTP's ((T2 − T1) + (T3 − T4)) / 2
+ * from this side's send (T1), the server's receipt (T2, `received`) and send
+ * (T3, `now`) and this side's receipt (T4), which is off by at most half the
+ * network's part of the round trip, ((T4 − T1) − (T3 − T2)) / 2: 0 when
+ * within that of 0. Without T1 or T2, T3 − T4.
+ */
+function offsetOf(welcome: Welcome, sentAt: number | undefined, arrived: number): number {
+  if (welcome.now === undefined) return 0;
+  if (welcome.received === undefined || sentAt === undefined) return welcome.now - arrived;
+  const offset = ((welcome.received - sentAt) + (welcome.now - arrived)) / 2;
+  const uncertainty = ((arrived - sentAt) - (welcome.now - welcome.received)) / 2;
+  return Math.abs(offset) <= uncertainty ? 0 : offset;
 }

@@ -23,6 +23,7 @@ import { gate } from "./connection_gate.ts";
 import { DEFAULT_MAX_CONNECTIONS } from "./limits.ts";
 import { OriginDriver } from "./origin_driver.ts";
 import { OriginFiles } from "./origin_files.ts";
+import type { Shaping } from "../core/pacer.ts";
 
 /** Options of {@link runOrigin}. */
 export interface OriginOptions {
@@ -55,6 +56,8 @@ export interface OriginOptions {
    * keepalive `ping`) before it is closed (default `IDLE_MS`, 30 s).
    */
   readonly idleMs?: number;
+  /** `"none"`: links are not paced here (shaped outside, e.g. by the kernel); default `"pacer"`. */
+  readonly shaping?: Shaping;
 }
 
 export type { OriginSummary } from "../engine/origin.ts";

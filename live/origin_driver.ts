@@ -12,7 +12,7 @@
 import type { Conn } from "../net/types.ts";
 import type { Logger } from "../core/log.ts";
 import type { Clock } from "../core/clock.ts";
-import { Pacer } from "../core/pacer.ts";
+import { Pacer, type Shaping } from "../core/pacer.ts";
 import { type Scenario, wireRate } from "../core/scenario.ts";
 import { ForesightError } from "../errors.ts";
 import { PROTOCOL_VERSION, type WelcomeMessage } from "../protocol/mod.ts";
@@ -37,6 +37,8 @@ export interface OriginDriverOptions {
   readonly secret?: string;
   /** How long a connection, past its handshake, may bring nothing before it is closed. */
   readonly idleMs?: number;
+  /** `"none"`: send unpaced, as fast as the network takes it (links shaped outside); default `"pacer"`. */
+  readonly shaping?: Shaping;
 }
 
 /** How many times the origin sends a client the same file again (a client asks twice at most). */
@@ -117,6 +119,7 @@ export class OriginDriver {
         send: (m) => peer.send(m),
         secret: this.#o.secret,
       });
+      const received = this.#o.clock.now();
       if (this.engine.finished) {
         throw new ForesightError("PROTOCOL", "Cannot register: the run is over");
       }
@@ -126,6 +129,8 @@ export class OriginDriver {
           v: PROTOCOL_VERSION,
           index: 0,
           scenario: this.#o.scenario,
+          received,
+          now: this.#o.clock.now(),
         });
         peer.close();
         return;
@@ -135,7 +140,9 @@ export class OriginDriver {
         this.#o.clock.now(),
       );
       place = admitted(effects);
-      for (const effect of effects) this.#carryOut(effect, peer);
+      for (const effect of effects) {
+        this.#carryOut(withClock(effect, received, this.#o.clock), peer);
+      }
       for await (const msg of msgs) {
         if (msg.type === "request" && msg.again && place!.who.role === "client") {
           this.#again(place!.who.index, peer, msg.file);
@@ -227,7 +234,9 @@ export class OriginDriver {
     });
     this.#peers.add(peer);
     const rate = effect.role === "cache" ? s.rateOriginCache : s.rateOriginClient;
-    peer.setPacer(new Pacer(wireRate(rate, s.scale), this.#o.clock));
+    if (this.#o.shaping !== "none") {
+      peer.setPacer(new Pacer(wireRate(rate, s.scale), this.#o.clock));
+    }
     this.#o.log.log("info", `${effect.role} registered`, {
       index: effect.index,
       remote: `${peer.conn.remote.host}:${peer.conn.remote.port}`,
@@ -331,4 +340,13 @@ export class OriginDriver {
       } else this.dispatch({ type: "client-lost", client: to.index, reason });
     };
   }
+}
+
+/**
+ * `effect`, and when it sends a welcome, the welcome with this side's clock:
+ * when the joiner's handshake had arrived (`received`) and now, as it goes out.
+ */
+function withClock(effect: OriginEffect, received: number, clock: Clock): OriginEffect {
+  if (effect.kind !== "send" || effect.message.type !== "welcome") return effect;
+  return { ...effect, message: { ...effect.message, received, now: clock.now() } };
 }

@@ -145,6 +145,8 @@ export class Peer {
   /** True once {@link keepAlive} was called. */
   #keepAlive = false;
   readonly #idleMs: number;
+  /** The peer's clock minus this side's (ms): see {@link setClockOffset}. */
+  #clockOffsetMs = 0;
 
   /** @param conn an open connection */
   constructor(conn: Conn, options: PeerOptions) {
@@ -197,6 +199,22 @@ export class Peer {
   /** File payload bytes sent so far. */
   get payloadSent(): number {
     return this.#payloadSent;
+  }
+
+  /**
+   * Says how far the peer's clock is from this side's (its time minus ours,
+   * ms, as measured at the handshake). From then on the times this side sends
+   * (`request.at`) go out on the peer's clock and the times it receives
+   * (`file.due`, `hit.due`) come in on this side's, so neither side's engine
+   * ever compares times of two clocks. Set on the joining side only; the
+   * server sees every time on its own clock.
+   */
+  setClockOffset(ms: number): void {
+    this.#clockOffsetMs = ms;
+    this.#log.log("debug", "the peer's clock, measured", {
+      remote: `${this.conn.remote.host}:${this.conn.remote.port}`,
+      offsetMs: Math.round(ms * 1000) / 1000,
+    });
   }
 
   /** Paces file bytes from now on with `pacer`. */
@@ -279,6 +297,9 @@ export class Peer {
 
   /** Sends one control message after everything queued before it. */
   send(msg: Message): Promise<void> {
+    if (msg.type === "request" && msg.at !== undefined && this.#clockOffsetMs !== 0) {
+      msg = { ...msg, at: msg.at + this.#clockOffsetMs };
+    }
     const bytes = encodeMessage(msg);
     return this.#locked(() => this.#write(bytes));
   }
@@ -364,7 +385,7 @@ export class Peer {
           await this.reject(err);
           throw err;
         }
-        for (const m of msgs) if (m.type !== "ping") yield m;
+        for (const m of msgs) if (m.type !== "ping") yield this.#onOurClock(m);
         this.#awaitingBytes = true;
       }
     } catch (e) {
@@ -380,6 +401,12 @@ export class Peer {
         `Cannot decode message: connection ended inside a frame (${decoder.buffered} bytes pending)`,
       );
     }
+  }
+
+  /** `m` with its time (a file header's `due`) on this side's clock. */
+  #onOurClock(m: Message): Message {
+    if ((m.type !== "file" && m.type !== "hit") || m.due === undefined) return m;
+    return this.#clockOffsetMs === 0 ? m : { ...m, due: m.due - this.#clockOffsetMs };
   }
 
   /** Answers `err` with an error message (best effort) and closes. */

@@ -53,6 +53,15 @@ export interface WelcomeMessage {
    * derives from the scenario.
    */
   catalogue?: number;
+  /**
+   * The sender's clock (epoch ms) when it sent this: with {@link received},
+   * the joining side measures how far its peer's clock is from its own (as
+   * NTP does), and translates the times it exchanges with it (`request.at`,
+   * `file.due`, `hit.due`).
+   */
+  now?: number;
+  /** The sender's clock (epoch ms) when the joining side's last handshake message had arrived. */
+  received?: number;
 }
 
 /**

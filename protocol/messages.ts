@@ -5,7 +5,7 @@
  * | code | type    | body                                                              |
  * | ---- | ------- | ----------------------------------------------------------------- |
  * | 0x01 | hello   | `{v, role, index?, advertise?: {host, port}, capacity?, runtime?}` |
- * | 0x02 | welcome | `{v, index, scenario, catalogue?}` (see scenario_schema.ts)       |
+ * | 0x02 | welcome | `{v, index, scenario, now?, received?, catalogue?}` (scenario_schema.ts) |
  * | 0x03 | caches  | `{caches: [{index, host, port, generation?}]}`                    |
  * | 0x04 | list    | `{files: [id, ...]}` ascending, distinct                          |
  * | 0x05 | start   | `{next?}` (to a cache: the origin's first hint, id or null)       |
@@ -174,6 +174,8 @@ function build(maxList: number) {
       v: AnyInt,
       index: Count,
       scenario: ScenarioSchema,
+      now: v.optional(v.pipe(v.number(), v.finite())),
+      received: v.optional(v.pipe(v.number(), v.finite())),
       catalogue: v.optional(Count),
     }),
     caches: v.object({

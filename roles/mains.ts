@@ -15,6 +15,8 @@ import { runCache } from "../live/cache.ts";
 import { runClient } from "../live/client.ts";
 import { CONNECT_DEADLINE_MS, DEFAULT_MAX_CONNECTIONS, IDLE_MS } from "../live/limits.ts";
 import type { Logger, LogLevel } from "../core/log.ts";
+import { type Clock, offsetClock, realClock } from "../core/clock.ts";
+import type { Shaping } from "../core/pacer.ts";
 import { ForesightError } from "../errors.ts";
 import {
   adapterFor,
@@ -82,6 +84,26 @@ const idleFlag = {
     config: v.pipe(v.number(), v.safeInteger(), v.minValue(1)),
   },
 } as const;
+const shapingFlag = {
+  shaping: {
+    type: "string",
+    arg: "pacer|none",
+    default: "pacer",
+    help: "pacer: pace each link this role sends files on at its rate × scale; none: send " +
+      "as fast as the network takes it (shape the links outside, e.g. with tc)",
+    config: v.picklist(["pacer", "none"]),
+  },
+} as const;
+const clockOffsetFlag = {
+  "clock-offset-ms": {
+    type: "string",
+    arg: "MS",
+    default: "0",
+    help: "diagnostic: run this role's clock MS milliseconds ahead (negative: behind), as if " +
+      "its machine's clock were off",
+    config: v.pipe(v.number(), v.safeInteger()),
+  },
+} as const;
 const indexFlag = {
   index: {
     type: "string",
@@ -106,6 +128,8 @@ const FLAGS = {
     ...secretFlag,
     ...maxConnectionsFlag,
     ...idleFlag,
+    ...shapingFlag,
+    ...clockOffsetFlag,
     ...adminFlags,
     ...runtimeFlag,
     ...commonFlags,
@@ -132,6 +156,8 @@ const FLAGS = {
     ...maxConnectionsFlag,
     ...connectDeadlineFlag,
     ...idleFlag,
+    ...shapingFlag,
+    ...clockOffsetFlag,
     ...adminFlags,
     ...runtimeFlag,
     ...commonFlags,
@@ -144,6 +170,7 @@ const FLAGS = {
     ...secretFlag,
     ...connectDeadlineFlag,
     ...idleFlag,
+    ...clockOffsetFlag,
     ...adminFlags,
     ...runtimeFlag,
     ...commonFlags,
@@ -221,6 +248,29 @@ function secret(flags: Flags): string | undefined {
   return typeof s === "string" && s !== "" ? s : undefined;
 }
 
+function shaping(flags: Flags): Shaping {
+  const raw = String(flags.values.shaping ?? "pacer");
+  if (raw !== "pacer" && raw !== "none") {
+    throw new ForesightError(
+      "CONFIG",
+      `Cannot use ${flags.from("shaping")} "${raw}": expected pacer or none`,
+    );
+  }
+  return raw;
+}
+
+/** The role's clock: the real one, moved by `--clock-offset-ms` (a diagnostic). */
+function clock(flags: Flags): Clock {
+  const day = 86_400_000;
+  const ms = wholeFrom(
+    flags.values["clock-offset-ms"] ?? "0",
+    flags.from("clock-offset-ms"),
+    -day,
+    day,
+  );
+  return offsetClock(realClock, ms);
+}
+
 function index(flags: Flags): number | undefined {
   const raw = flags.values.index;
   return raw === undefined ? undefined : wholeFrom(raw, flags.from("index"), 0);
@@ -253,6 +303,8 @@ export function dataMain(argv: string[]): Promise<never> {
         adapter,
         log,
         listen,
+        clock: clock(flags),
+        shaping: shaping(flags),
         onListening: (a) =>
           emitEvent({ event: "listening", role: "data", host: a.host, port: a.port }),
         onEvent: emitEvent,
@@ -304,6 +356,8 @@ export function cacheMain(argv: string[]): Promise<never> {
         ...options,
         index: at,
         demand,
+        clock: clock(flags),
+        shaping: shaping(flags),
         onEvent: emitEvent,
         onView: admin.attach,
         secret: secret(flags),
@@ -351,6 +405,7 @@ export function clientMain(argv: string[]): Promise<never> {
         sink: out === undefined ? undefined : new DirSink(out),
         sha256: nodeSha256,
         want,
+        clock: clock(flags),
         onEvent: emitEvent,
         onView: admin.attach,
         secret: secret(flags),

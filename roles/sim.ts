@@ -12,7 +12,8 @@ import * as v from "valibot";
 import { requestList, type Scenario } from "../core/scenario.ts";
 import { ForesightError } from "../errors.ts";
 import { compare, renderCompare } from "../sim/compare.ts";
-import { scenarioBound } from "../sim/lower_bound.ts";
+import { exactScenarioBound, loadHighsSolver } from "../sim/highs_solver.ts";
+import { boundInput, wantsSparseSolver } from "../sim/lower_bound.ts";
 import { renderSimReport, type SimReport, simReport } from "../sim/sim_report.ts";
 import { simulate } from "../sim/simulator.ts";
 import { commonFlags, scenarioFlags } from "./common.ts";
@@ -124,11 +125,13 @@ export async function simMainCli(argv: string[]): Promise<number> {
       }
     }
     if (values.compare) {
-      const rows = compare(scenario, { lists, size });
+      const sparse = wantsSparseSolver(boundInput(scenario, lists, size));
+      const solver = sparse ? await loadHighsSolver() : undefined;
+      const rows = compare(scenario, { lists, size, solver });
       out(values.json ? JSON.stringify(rows) : renderCompare(rows));
       return 0;
     }
-    const bound = scenarioBound(scenario, lists, size);
+    const bound = await exactScenarioBound(scenario, lists, size);
     if (values.bound) {
       if (values.json) out(JSON.stringify(bound));
       else {
@@ -144,7 +147,9 @@ export async function simMainCli(argv: string[]): Promise<number> {
         );
         out(
           `${
-            bound.exact ? "exact fluid LP" : "relaxed closed form (program too large)"
+            bound.exact
+              ? `exact fluid LP (${bound.solver})`
+              : "relaxed closed form (program too large)"
           }, ${bound.classes} classes`,
         );
       }

@@ -5,6 +5,7 @@
  */
 
 import { POLICIES, type PolicyName, type Scenario } from "../core/scenario.ts";
+import type { LpSolver } from "./lp_program.ts";
 import { scenarioBound } from "./lower_bound.ts";
 import { simulate } from "./simulator.ts";
 
@@ -36,6 +37,8 @@ export interface CompareOptions {
   readonly lists?: readonly (readonly number[])[];
   /** A file's bytes (default: file n is n KiB). */
   readonly size?: (file: number) => number;
+  /** A sparse LP solver for bounds too large for the dense simplex (see `scenarioBound`). */
+  readonly solver?: LpSolver;
 }
 
 /**
@@ -56,7 +59,7 @@ export function compare(
   const policies = options.policies ?? POLICIES;
   const rows: CompareRow[] = [];
   for (const seed of seeds) {
-    const bound = scenarioBound({ ...base, seed }, lists, size).seconds;
+    const bound = scenarioBound({ ...base, seed }, lists, size, options.solver).seconds;
     for (const policy of policies) {
       const t0 = performance.now();
       const r = simulate({ ...base, seed, policy }, { lists, size });

@@ -112,7 +112,10 @@ export class SimRun {
 
   /** Hands `input` to the origin engine and carries out its effects. */
   #toOrigin(input: OriginInput): void {
-    for (const e of this.origin.handle(input, this.agenda.now)) {
+    // Indexed loops: iterating with for-of allocates an iterator per message.
+    const effects = this.origin.handle(input, this.agenda.now);
+    for (let i = 0; i < effects.length; i++) {
+      const e = effects[i]!;
       if (e.kind === "send") {
         if (e.to.role === "cache") this.#cacheMessage(e.to.index, e.message);
         else this.#clientMessage(e.to.index, e.message);
@@ -184,7 +187,9 @@ export class SimRun {
   /** Hands `input` to cache `k`'s engine and carries out its effects. */
   #toCache(k: number, input: CacheInput): void {
     const cache = this.caches[k]!;
-    for (const e of cache.engine.handle(input, this.agenda.now)) {
+    const effects = cache.engine.handle(input, this.agenda.now);
+    for (let i = 0; i < effects.length; i++) {
+      const e = effects[i]!;
       switch (e.kind) {
         case "toOrigin": {
           const m = e.message;
@@ -229,7 +234,9 @@ export class SimRun {
   /** Hands `input` to client `c`'s engine and carries out its effects. */
   #toClient(c: number, input: ClientInput): void {
     const client = this.clients[c]!;
-    for (const e of client.engine.handle(input, this.agenda.now)) {
+    const effects = client.engine.handle(input, this.agenda.now);
+    for (let i = 0; i < effects.length; i++) {
+      const e = effects[i]!;
       if (e.kind === "request") {
         const { source, file } = e;
         if (source === ORIGIN_SOURCE) {

@@ -4,7 +4,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CANONICAL, requestList, type Scenario, shardOf } from "../../core/scenario.ts";
@@ -302,9 +302,29 @@ describe("foresight CLI manners", () => {
         "log-level",
         "log-format",
         "config",
+        "shaping",
+        "clock-offset-ms",
       ],
-      cache: ["origin", "listen", "advertise", "index", "admin-port", "log-level", "config"],
-      client: ["origin", "index", "admin-port", "stats-ms", "log-format", "config"],
+      cache: [
+        "origin",
+        "listen",
+        "advertise",
+        "index",
+        "admin-port",
+        "log-level",
+        "config",
+        "shaping",
+        "clock-offset-ms",
+      ],
+      client: [
+        "origin",
+        "index",
+        "admin-port",
+        "stats-ms",
+        "log-format",
+        "config",
+        "clock-offset-ms",
+      ],
     };
     for (const [command, flags] of Object.entries(expected)) {
       const out = cli([command, "--help"]);
@@ -340,6 +360,28 @@ describe("foresight CLI manners", () => {
     const badBool = cli(["run"], { FORESIGHT_DASHBOARD: "maybe" });
     assert.equal(badBool.status, 2);
     assert.match(badBool.stderr, /Cannot use FORESIGHT_DASHBOARD="maybe": expected true or false/);
+  });
+
+  it("a bad --shaping or --clock-offset-ms is refused with exit 2 and says what was expected", () => {
+    const shaping = cli(["cache", "--shaping", "fast"]);
+    assert.equal(shaping.status, 2);
+    assert.match(shaping.stderr, /Cannot use --shaping "fast": expected pacer or none/);
+    const offset = cli(["client"], { FORESIGHT_CLOCK_OFFSET_MS: "ten" });
+    assert.equal(offset.status, 2);
+    assert.match(
+      offset.stderr,
+      /Cannot use FORESIGHT_CLOCK_OFFSET_MS "ten": expected a whole number from -86400000 to 86400000/,
+    );
+    const dir = mkdtempSync(join(tmpdir(), "foresight-config-"));
+    try {
+      const file = join(dir, "data.json");
+      writeFileSync(file, JSON.stringify({ shaping: "kernel" }));
+      const config = cli(["data", "--config", file]);
+      assert.equal(config.status, 2);
+      assert.match(config.stderr, /field "shaping" is "kernel": expected \("pacer" \| "none"\)/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("a --config file sets fields; the environment and flags win over it", () => {

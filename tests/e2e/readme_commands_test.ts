@@ -104,6 +104,21 @@ const HOW: Record<string, How> = {
   },
   "deno task client": { role: "client", run: "deno task client --origin $ORIGIN" },
   "bun run roles/client.ts": { role: "client", run: "bun run roles/client.ts --origin $ORIGIN" },
+  // Deployment, one role per machine: hosts_test.ts starts each role with its own command on
+  // its own host's address (a network namespace each) and checks the commands it ran.
+  "node dist/data.js --listen 0.0.0.0:9000 --files 10000 --caches 2 --clients 4": {
+    by: "tests/e2e/hosts_test.ts",
+    grep: [/dist\\\/data\\\.js .*--listen/],
+  },
+  "node dist/cache.js --origin origin.example:9000 --listen 0.0.0.0:9100 --advertise cache1.example:9100":
+    {
+      by: "tests/e2e/hosts_test.ts",
+      grep: [/dist\\\/cache\\\.js --origin .* --listen .* --advertise/],
+    },
+  "node dist/client.js --origin origin.example:9000": {
+    by: "tests/e2e/hosts_test.ts",
+    grep: [/dist\\\/client\\\.js --origin/],
+  },
   "npx deno": { run: "npx deno --version", check: matches(/^deno \d+\.\d+\.\d+/m) },
   "npx bun": { run: "npx bun --version", check: matches(/^\d+\.\d+\.\d+/m) },
 
@@ -195,6 +210,17 @@ const HOW: Record<string, How> = {
     run: TREE_COMPARE,
     check: (out) => assertTreeTable(out, readme),
   },
+  "npx bun bench/bound_scale.ts [--sizes canonical,8x32,16x64]": {
+    run: "npx bun bench/bound_scale.ts --sizes canonical",
+    check: matches(
+      /^runtime: bun$/m,
+      /^ canonical +2181\.76 +exact \(simplex\) +[\d.]+ +2181\.76 +exact \(simplex\) +[\d.]+ +2182\.02 +1\.0001$/m,
+    ),
+  },
+  "npx deno run -A bench/bound_scale.ts": {
+    run: "npx deno run -A bench/bound_scale.ts --sizes canonical",
+    check: matches(/^runtime: deno$/m, /^ canonical +2181\.76 +exact \(simplex\) .* 1\.0001$/m),
+  },
   "npx bun bench/sim_speed.ts [--against REV]": {
     run: "npx bun bench/sim_speed.ts --canonical-only --against HEAD --runs 1",
     check: matches(
@@ -210,6 +236,15 @@ const HOW: Record<string, How> = {
         /^2×4, 300\/30, seed 1 +foresight +50 +[\d.]+ +[\d.]+ +[\d.]+ +[\d.]+ +true( +← outside ±1 %)?$/m,
       ),
     },
+  // Needs root and iproute2 (CI has them): the small scenario, pacer- and kernel-shaped.
+  "npm run build && npx bun bench/hosts.ts [--scale S] [--skew MS] [--modes M] [scenario flags]": {
+    run: `npm run build && npx bun bench/hosts.ts --scale 20 ${SCENARIO}`,
+    check: matches(
+      /^simulator +— +[\d.]+ +[\d.]+ +1\.0000 +— +—$/m,
+      /^pacer +same +[\d.]+ +[\d.]+ +[\d.]+ +[\d.]+ +true$/m,
+      /^kernel \(tc HTB\) +same +[\d.]+ +[\d.]+ +[\d.]+ +[\d.]+ +true$/m,
+    ),
+  },
   // --bytes 1: one file (3–5 MiB) through each relay.
   "node bench/relay.mjs": {
     run: "node bench/relay.mjs --runtime node --bytes 1 --reps 1",
