@@ -53,7 +53,8 @@ export async function serveClient(
       throw new ForesightError("CONN_CLOSED", "Cannot serve: this cache has stopped");
     }
     const scenario = st.engine.scenario!;
-    peer.setPacer(new Pacer(wireRate(scenario.rateCacheClient, scenario.scale), st.clock));
+    const rate = wireRate(scenario.rateCacheClient, scenario.scale);
+    peer.setPacer(new Pacer(rate, st.clock, undefined, undefined, st.meter));
     await peer.send({ type: "welcome", v: PROTOCOL_VERSION, index: st.summary.index, scenario });
     if (hello.role === "probe") {
       peer.close();
