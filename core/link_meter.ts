@@ -4,12 +4,17 @@
  *
  * A {@link Pacer} given a meter reports every transfer it carries: the time the
  * shaped link would have taken (from the transfer's start to its due end, as
- * the simulator models it) and the time it took (from when it should have
- * started to when its last byte was written, or its due end if that is later).
- * A link idle for lack of work adds nothing to either, so idling never counts
- * as falling short; a sender starved of CPU, a receiver slow to read, or a
- * request that arrived late make the taken time longer. `shapedMs / takenMs`
- * is the achieved share of the shaped rate while the links were busy.
+ * the simulator models it) and the time it took (from its start to when its
+ * last byte was written, or its due end if that is later). A link idle for
+ * lack of work adds nothing to either, so idling never counts as falling
+ * short; a sender starved of CPU or a receiver slow to read makes the taken
+ * time longer. `shapedMs / takenMs` is the achieved share of the shaped rate
+ * while the links were busy.
+ *
+ * How much later than its cause a transfer started, beyond the pacer's credit
+ * (a request that arrived late), is summed apart in `lateStartMs` and not in
+ * the share: a client's next request is dated from its previous transfer's
+ * due end, so one late transfer would count again on every link after it.
  *
  * @module
  */
@@ -24,6 +29,8 @@ export interface LinkShaping {
   shapedMs: number;
   /** The time they took (ms of wall time), never less than {@link shapedMs}. */
   takenMs: number;
+  /** How much later than their causes they started, beyond the pacer's credit (ms; not in the share). */
+  lateStartMs: number;
 }
 
 /**
@@ -33,7 +40,7 @@ export interface LinkShaping {
  * ```ts
  * const meter = new LinkMeter();
  * meter.record(65_536, 64, 80); // a 64 KiB transfer due in 64 ms took 80
- * meter.snapshot(); // { transfers: 1, bytes: 65536, shapedMs: 64, takenMs: 80 }
+ * meter.snapshot(); // { transfers: 1, bytes: 65536, shapedMs: 64, takenMs: 80, lateStartMs: 0 }
  * achievedShare(meter.snapshot()); // 0.8
  * ```
  */
@@ -42,17 +49,19 @@ export class LinkMeter {
   #bytes = 0;
   #shapedMs = 0;
   #takenMs = 0;
+  #lateStartMs = 0;
 
   /**
    * Counts one finished transfer of `bytes` that the shaped link would have
    * carried in `shapedMs` and that took `takenMs` (at least `shapedMs`: a
-   * transfer never ends before its due end).
+   * transfer never ends before its due end), started `lateStartMs` late.
    */
-  record(bytes: number, shapedMs: number, takenMs: number): void {
+  record(bytes: number, shapedMs: number, takenMs: number, lateStartMs = 0): void {
     this.#transfers++;
     this.#bytes += bytes;
     this.#shapedMs += Math.max(0, shapedMs);
     this.#takenMs += Math.max(0, shapedMs, takenMs);
+    this.#lateStartMs += Math.max(0, lateStartMs);
   }
 
   /** What was counted so far. */
@@ -62,6 +71,7 @@ export class LinkMeter {
       bytes: this.#bytes,
       shapedMs: round(this.#shapedMs),
       takenMs: round(this.#takenMs),
+      lateStartMs: round(this.#lateStartMs),
     };
   }
 }
@@ -75,17 +85,20 @@ function round(ms: number): number {
  *
  * @example
  * ```ts
- * addShaping([{ transfers: 1, bytes: 10, shapedMs: 5, takenMs: 5 }, { transfers: 2, bytes: 20, shapedMs: 10, takenMs: 20 }]);
- * // { transfers: 3, bytes: 30, shapedMs: 15, takenMs: 25 }
+ * addShaping([
+ *   { transfers: 1, bytes: 10, shapedMs: 5, takenMs: 5, lateStartMs: 0 },
+ *   { transfers: 2, bytes: 20, shapedMs: 10, takenMs: 20, lateStartMs: 3 },
+ * ]); // { transfers: 3, bytes: 30, shapedMs: 15, takenMs: 25, lateStartMs: 3 }
  * ```
  */
 export function addShaping(parts: readonly LinkShaping[]): LinkShaping {
-  const sum: LinkShaping = { transfers: 0, bytes: 0, shapedMs: 0, takenMs: 0 };
+  const sum: LinkShaping = { transfers: 0, bytes: 0, shapedMs: 0, takenMs: 0, lateStartMs: 0 };
   for (const p of parts) {
     sum.transfers += p.transfers;
     sum.bytes += p.bytes;
     sum.shapedMs += p.shapedMs;
     sum.takenMs += p.takenMs;
+    sum.lateStartMs += p.lateStartMs;
   }
   return sum;
 }
@@ -96,7 +109,7 @@ export function addShaping(parts: readonly LinkShaping[]): LinkShaping {
  *
  * @example
  * ```ts
- * achievedShare({ transfers: 4, bytes: 4096, shapedMs: 61, takenMs: 100 }); // 0.61
+ * achievedShare({ transfers: 4, bytes: 4096, shapedMs: 61, takenMs: 100, lateStartMs: 0 }); // 0.61
  * ```
  */
 export function achievedShare(s: LinkShaping): number {
@@ -105,11 +118,11 @@ export function achievedShare(s: LinkShaping): number {
 
 /**
  * Reads a snapshot from untyped JSON (a role's stats or summary), or
- * undefined when `x` is not one.
+ * undefined when `x` is not one (`lateStartMs` may be missing: 0).
  *
  * @example
  * ```ts
- * shapingFrom({ transfers: 1, bytes: 2, shapedMs: 3, takenMs: 4 }); // the same, typed
+ * shapingFrom({ transfers: 1, bytes: 2, shapedMs: 3, takenMs: 4 }); // the same, lateStartMs 0
  * shapingFrom("nope"); // undefined
  * ```
  */
@@ -123,5 +136,8 @@ export function shapingFrom(x: unknown): LinkShaping | undefined {
     bytes: o.bytes as number,
     shapedMs: o.shapedMs as number,
     takenMs: o.takenMs as number,
+    lateStartMs: typeof o.lateStartMs === "number" && Number.isFinite(o.lateStartMs)
+      ? o.lateStartMs
+      : 0,
   };
 }

@@ -139,10 +139,10 @@ export class Pacer {
    * as a fluid link would. The link is busy until then, and so is the caller.
    *
    * With a meter, the transfer counts `due - start` shaped and, taken, that
-   * plus how late it started (its cause further back than the credit) and how
-   * far past `due` its last bytes went out — past `availableAt` when given:
+   * plus how far past `due` its last bytes went out — past `availableAt` when given:
    * when its last bytes arrived to be sent, so a cache does not count as its
-   * own the time it waited for a late push.
+   * own the time it waited for a late push; how late it started (its cause
+   * further back than the credit) is counted apart.
    */
   async finish(due: number, availableAt?: number): Promise<void> {
     if (this.#bytesPerMs === Infinity) return;
@@ -151,7 +151,7 @@ export class Pacer {
     if (t && this.#meter) {
       const shaped = due - t.start;
       const overrun = Math.max(0, now - Math.max(due, availableAt ?? -Infinity));
-      this.#meter.record(this.#bytes - t.bytes, shaped, shaped + t.lateMs + overrun);
+      this.#meter.record(this.#bytes - t.bytes, shaped, shaped + overrun, t.lateMs);
     }
     this.#transfer = undefined;
     this.#freeAt = Math.max(due, now);

@@ -31,10 +31,11 @@ export type LinkRates = Record<LinkName, LinkRate>;
 export const SHORT_OF = 0.95;
 
 /**
- * Link time (ms, summed over a class's links) a class must have carried for
- * its share to count: a handful of transfers says little about the machine.
+ * Link time (ms taken, summed over a class's links) a class must have been
+ * busy for its share to count: a handful of quick transfers says little
+ * about the machine.
  */
-export const MIN_SHAPED_MS = 1000;
+export const MIN_TAKEN_MS = 1000;
 
 /**
  * Keeps the latest shaping each role reported (stats or summary) and sums it
@@ -107,7 +108,7 @@ export function linkRates(
 
 /**
  * The classes that fell short: below {@link SHORT_OF} of their shaped rate
- * over at least {@link MIN_SHAPED_MS} of link time.
+ * over at least {@link MIN_TAKEN_MS} of busy link time.
  *
  * @example
  * ```ts
@@ -116,7 +117,7 @@ export function linkRates(
  */
 export function shortClasses(rates: LinkRates): LinkName[] {
   return LINKS.map((l) => l.name).filter((n) =>
-    rates[n].shapedMs >= MIN_SHAPED_MS && rates[n].achieved < SHORT_OF
+    rates[n].takenMs >= MIN_TAKEN_MS && rates[n].achieved < SHORT_OF
   );
 }
 

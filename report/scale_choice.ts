@@ -1,41 +1,51 @@
 /**
  * `--scale auto`: the pure part of choosing the largest scale this machine
- * holds for a scenario. roles/scale_auto.ts runs each trial (the scenario's
- * own roles, briefly, at a candidate scale) and hands its link rates here;
- * this file says whether that scale held and which to try next.
+ * holds for a scenario. roles/scale_auto.ts runs each trial — the scenario's
+ * own roles (every cache and client its own process, as in the run) on a
+ * shortened request list, whole, at a candidate scale — and hands its live
+ * makespan and the simulator's for the same shortened scenario here; this
+ * file says whether that scale held and which to try next.
  *
- * A trial holds when every link class that carried enough work achieved at
- * least {@link HOLD_SHARE} of its shaped rate. One that did not says how much
- * the machine moved: the next candidate is the scale times the share achieved
- * times a margin, rounded down to a step of {@link SCALE_STEPS}. Trials stop
- * at the first scale that holds, or after {@link MAX_TRIALS}, when the next
- * candidate is taken untried: on a loaded machine the choice errs low, never fails.
+ * A trial holds when its live makespan is within {@link HOLD_SHARE} of the
+ * simulation's (its pace, simulated ÷ live, is at least that). Link rates
+ * alone would mislead here: the first seconds of a run, when every client
+ * asks every cache at once, fall short of the shaped rate at any scale on a
+ * busy machine, yet off the critical path they cost the makespan little. A
+ * trial that did not hold says how fast the machine went: the next candidate
+ * is the scale times its pace times a margin, rounded down to a step of
+ * {@link SCALE_STEPS}. Trials stop at the first scale that holds, or after
+ * {@link MAX_TRIALS}, when the next candidate is taken untried: on a loaded
+ * machine the choice errs low, never fails.
  *
  * @module
  */
 
-import { type LinkRates, MIN_SHAPED_MS } from "./link_rates.ts";
-import type { LinkName } from "./run_timeline.ts";
+import type { LinkRates } from "./link_rates.ts";
 
 /** The scales `--scale auto` picks from, largest first. */
 export const SCALE_STEPS: readonly number[] = [20, 16, 12, 10, 8, 6, 5, 4, 3, 2, 1.5, 1];
 
-/** A trial holds its scale when every busy class achieved this share of its shaped rate. */
+/** A trial holds its scale when its live makespan is within 3 %: its pace is at least this. */
 export const HOLD_SHARE = 0.97;
 
-/** The next candidate is the scale a trial achieved times this (headroom for the rest of the run). */
+/** The next candidate is the scale a trial kept pace at times this (headroom for the full run). */
 export const MARGIN = 0.8;
 
 /** Trials before the choice is made untried. */
 export const MAX_TRIALS = 3;
 
-/** One trial: a scale, what its links achieved, how long it took. */
+/** One trial: a scale, how the shortened run kept pace with its simulation, how long it took. */
 export interface ScaleTrial {
   scale: number;
-  /** The lowest achieved share among the classes that carried enough work (1: none fell short). */
+  /** Requests per client of the shortened scenario it ran. */
+  requests: number;
+  /** The simulator's makespan of the shortened scenario (simulated seconds). */
+  simSeconds: number;
+  /** The live makespan (simulated seconds; 0 when the trial did not finish). */
+  liveSeconds: number;
+  /** Its pace: `simSeconds / liveSeconds`, at most 1 (0 when it did not finish). */
   achieved: number;
-  /** The class that achieved least, if any carried enough work. */
-  worst?: LinkName;
+  /** What its links achieved against their shaped rate (for the record). */
   rates: LinkRates;
   /** Wall seconds the trial took, its launch and stop included. */
   wallSeconds: number;
@@ -48,26 +58,6 @@ export interface ScaleChoice {
   trials: ScaleTrial[];
   /** Wall seconds of the whole calibration. */
   seconds: number;
-}
-
-/**
- * The lowest achieved share among the classes with at least
- * `MIN_SHAPED_MS` of link time, and which class it was.
- *
- * @example
- * ```ts
- * worstClass(rates); // { achieved: 0.61, worst: "originToCache" }
- * ```
- */
-export function worstClass(rates: LinkRates): { achieved: number; worst?: LinkName } {
-  let out: { achieved: number; worst?: LinkName } = { achieved: 1 };
-  for (const name of Object.keys(rates) as LinkName[]) {
-    const r = rates[name];
-    if (r.shapedMs >= MIN_SHAPED_MS && r.achieved < out.achieved) {
-      out = { achieved: r.achieved, worst: name };
-    }
-  }
-  return out;
 }
 
 /**
@@ -87,8 +77,8 @@ export function stepDown(x: number): number {
  *
  * @example
  * ```ts
- * nextStep([{ scale: 20, achieved: 0.5, rates, wallSeconds: 9 }]); // { next: 8 }
- * nextStep([{ scale: 8, achieved: 0.99, rates, wallSeconds: 9 }]); // { scale: 8, how: "…" }
+ * nextStep([{ scale: 20, requests: 60, simSeconds: 50, liveSeconds: 100, achieved: 0.5, rates, wallSeconds: 9 }]);
+ * // { next: 8 }
  * ```
  */
 export function nextStep(trials: readonly ScaleTrial[]): { next: number } | {
@@ -97,12 +87,15 @@ export function nextStep(trials: readonly ScaleTrial[]): { next: number } | {
 } {
   const last = trials[trials.length - 1];
   if (!last) return { next: SCALE_STEPS[0]! };
-  const tried = trials.map((t) => `×${t.scale} ${(100 * t.achieved).toFixed(0)} %`).join(", ");
+  const tried = trials.map((t) =>
+    `×${t.scale} ${t.requests} requests ${t.liveSeconds.toFixed(1)} s live vs ` +
+    `${t.simSeconds.toFixed(1)} s simulated`
+  ).join(", ");
   if (last.achieved >= HOLD_SHARE) {
     return {
       scale: last.scale,
-      how: `chosen by --scale auto: the largest scale tried at which every link class held ` +
-        `${(100 * HOLD_SHARE).toFixed(0)} % of its shaped rate (trials: ${tried})`,
+      how: `chosen by --scale auto: the largest scale tried at which a shortened run kept ` +
+        `within ${(100 * (1 - HOLD_SHARE)).toFixed(0)} % of its simulation (trials: ${tried})`,
     };
   }
   const smallest = SCALE_STEPS[SCALE_STEPS.length - 1]!;
@@ -110,15 +103,16 @@ export function nextStep(trials: readonly ScaleTrial[]): { next: number } | {
   if (last.scale <= smallest) {
     return {
       scale: smallest,
-      how: `chosen by --scale auto: the smallest scale it tries, though even that fell short ` +
-        `(trials: ${tried})`,
+      how: `chosen by --scale auto: the smallest scale it tries, though even that fell ` +
+        `behind its simulation (trials: ${tried})`,
     };
   }
   if (trials.length >= MAX_TRIALS) {
     return {
       scale: next,
-      how: `chosen by --scale auto untried: ${MAX_TRIALS} trials fell short, and the last ` +
-        `achieved ${(100 * last.achieved).toFixed(0)} % at ×${last.scale} (trials: ${tried})`,
+      how: `chosen by --scale auto untried: ${MAX_TRIALS} trials fell behind their ` +
+        `simulation, the last at ${(100 * last.achieved).toFixed(0)} % of its pace at ` +
+        `×${last.scale} (trials: ${tried})`,
     };
   }
   return { next };
@@ -127,4 +121,30 @@ export function nextStep(trials: readonly ScaleTrial[]): { next: number } | {
 /** The step just below `scale`. */
 function stepBelow(scale: number): number {
   return SCALE_STEPS.find((s) => s < scale - 1e-9) ?? SCALE_STEPS[SCALE_STEPS.length - 1]!;
+}
+
+/** Wall seconds a trial's shortened run aims to last from its clients' start. */
+export const TRIAL_SECONDS = 4;
+
+/** The fewest requests per client a trial makes (fewer say little about the run). */
+export const MIN_TRIAL_REQUESTS = 20;
+
+/**
+ * Requests per client of a trial at `scale`: enough for about
+ * {@link TRIAL_SECONDS} of wall time, the simulated makespan growing about
+ * in proportion to them; at least {@link MIN_TRIAL_REQUESTS}, at most the
+ * scenario's own.
+ *
+ * @param requests the scenario's requests per client
+ * @param simSeconds the simulator's makespan of the whole scenario
+ * @param scale the trial's scale
+ * @example
+ * ```ts
+ * trialRequests(200, 181.4, 20); // 88: about 80 simulated seconds, 4 s of wall time at ×20
+ * ```
+ */
+export function trialRequests(requests: number, simSeconds: number, scale: number): number {
+  if (!(simSeconds > 0)) return requests;
+  const aimed = Math.round((requests * TRIAL_SECONDS * scale) / simSeconds);
+  return Math.min(requests, Math.max(MIN_TRIAL_REQUESTS, aimed));
 }

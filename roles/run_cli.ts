@@ -224,7 +224,11 @@ async function chooseScale(
           "\n"
         : `foresight run: ${text}\n`,
     );
-  tell("choosing the scale", {}, "--scale auto: a few seconds of the scenario at candidate scales");
+  tell(
+    "choosing the scale",
+    {},
+    "--scale auto: a shortened run of the scenario at candidate scales, each against its simulation",
+  );
   const choice = await calibrateScale(o.scenario, {
     runtime: o.runtime,
     host: o.host,
@@ -233,9 +237,17 @@ async function chooseScale(
     onTrial: (t) =>
       tell(
         "scale trial",
-        { scale: t.scale, achieved: t.achieved, wallSeconds: t.wallSeconds },
-        `--scale auto: ×${t.scale} achieved ${(100 * t.achieved).toFixed(1)} % of the shaped ` +
-          `rate (${ratesText(t.rates)}; ${t.wallSeconds} s)`,
+        {
+          scale: t.scale,
+          requests: t.requests,
+          liveSeconds: t.liveSeconds,
+          simSeconds: t.simSeconds,
+          pace: t.achieved,
+          wallSeconds: t.wallSeconds,
+        },
+        `--scale auto: ×${t.scale}, ${t.requests} requests per client: ` +
+          `${t.liveSeconds.toFixed(1)} s live vs ${t.simSeconds.toFixed(1)} s simulated ` +
+          `(links ${ratesText(t.rates)}; ${t.wallSeconds} s)`,
       ),
   });
   if (choice) {

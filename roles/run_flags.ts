@@ -46,9 +46,9 @@ export const RUN_FLAGS = {
     ...scenarioFlags.scale,
     arg: "X|auto",
     help: "wall-clock speed-up: links run X times faster, simulated time = wall time × X; " +
-      "auto: a short calibration (the scenario's own roles, a few seconds at each of at most " +
-      "3 candidate scales) picks the largest scale up to 20 at which this machine holds every " +
-      "link class's shaped rate, then runs at it",
+      "auto: a short calibration (the scenario's own roles on a shortened request list, " +
+      "against the simulator, at up to 3 candidate scales) picks the largest scale up to 20 " +
+      "at which this machine keeps within 3 % of the simulation, then runs at it",
     config: RunScaleSchema,
   },
   runtime: {

@@ -1,11 +1,11 @@
 /**
  * `foresight run --scale auto`: a short calibration that picks the largest
- * scale this machine holds for the scenario. Each trial starts the scenario's
- * own roles (the same processes, runtime and links as the run), lets them run
- * for a few wall seconds from the clients' start, reads what their links
- * achieved against their shaped rate from their stats (core/link_meter.ts),
- * and stops them; report/scale_choice.ts says whether that scale held and
- * which to try next. A loaded machine makes it pick lower, never fail.
+ * scale this machine holds for the scenario. Each trial runs the scenario's
+ * own roles (every cache and client its own process, on the run's runtime)
+ * on a shortened request list, whole, at a candidate scale, and compares its
+ * live makespan with the simulator's for the same shortened scenario;
+ * report/scale_choice.ts says whether that scale held and which to try next.
+ * A loaded machine makes it pick lower, never fail.
  *
  * @module
  */
@@ -13,16 +13,19 @@
 import process from "node:process";
 import type { Scenario } from "../core/scenario.ts";
 import { ShapingTally } from "../report/link_rates.ts";
-import { nextStep, type ScaleChoice, type ScaleTrial, worstClass } from "../report/scale_choice.ts";
+import {
+  nextStep,
+  type ScaleChoice,
+  type ScaleTrial,
+  trialRequests,
+} from "../report/scale_choice.ts";
+import { simulate } from "../sim/simulator.ts";
 import { scenarioArgs } from "./role_args.ts";
 import { sessionSettings } from "./run.ts";
 import { RunSession } from "./run_session.ts";
 
-/** Wall seconds a trial runs from the clients' start. */
-export const TRIAL_SECONDS = 3;
-
-/** Wall seconds after which a trial that has not started its clients gives up. */
-export const TRIAL_LIMIT_SECONDS = 90;
+/** Wall seconds after which a trial gives up (it then counts as not keeping pace at all). */
+export const TRIAL_LIMIT_SECONDS = 120;
 
 /** What a calibration needs of the run. */
 export interface CalibrationOptions {
@@ -35,8 +38,6 @@ export interface CalibrationOptions {
   readonly onTrial?: (trial: ScaleTrial) => void;
   /** True once the user interrupted: no further trial starts. */
   readonly interrupted?: () => boolean;
-  /** Wall seconds per trial (default {@link TRIAL_SECONDS}). */
-  readonly trialSeconds?: number;
 }
 
 /**
@@ -56,6 +57,7 @@ export async function calibrateScale(
   options: CalibrationOptions,
 ): Promise<ScaleChoice | undefined> {
   const t0 = performance.now();
+  const fullSim = simulate(scenario).makespan;
   const trials: ScaleTrial[] = [];
   for (;;) {
     const step = nextStep(trials);
@@ -63,19 +65,20 @@ export async function calibrateScale(
       return { ...step, trials, seconds: round1((performance.now() - t0) / 1000) };
     }
     if (options.interrupted?.()) return undefined;
-    const trial = await runTrial({ ...scenario, scale: step.next }, options);
+    const requests = trialRequests(scenario.requests, fullSim, step.next);
+    const trial = await runTrial({ ...scenario, scale: step.next, requests }, options);
     if (options.interrupted?.()) return undefined;
     trials.push(trial);
     options.onTrial?.(trial);
   }
 }
 
-/** One trial: the scenario's roles at its scale for a few seconds from the start. */
+/** One trial: the shortened scenario's roles at its scale, run whole, against its simulation. */
 async function runTrial(scenario: Scenario, options: CalibrationOptions): Promise<ScaleTrial> {
   const t0 = performance.now();
+  const simSeconds = simulate(scenario).makespan;
   const tally = new ShapingTally();
-  let stop: ReturnType<typeof setTimeout> | undefined;
-  let started = false;
+  const finished = new Map<number, number>();
   const session: RunSession = new RunSession(
     scenario,
     sessionSettings(scenario, {
@@ -84,14 +87,13 @@ async function runTrial(scenario: Scenario, options: CalibrationOptions): Promis
       logLevel: "error",
       timeoutS: TRIAL_LIMIT_SECONDS,
       secret: options.secret,
-      statsMs: 200,
       stopGraceMs: 1000,
       writeLog: () => {},
       onEvent: (who, e) => {
         if (e.event === "stats" || e.event === "summary") tally.record(who, e);
-        if (e.event === "start" && who.role === "data") {
-          started = true;
-          stop ??= setTimeout(() => session.interrupt("SIGTERM"), 1000 * trialSeconds(options));
+        if (e.event === "summary" && who.role === "client" && e.ok) {
+          const t = e.finishSimSeconds;
+          if (typeof t === "number" && Number.isFinite(t)) finished.set(who.index, t);
         }
       },
     }),
@@ -102,26 +104,28 @@ async function runTrial(scenario: Scenario, options: CalibrationOptions): Promis
   try {
     await session.launch(scenarioArgs(scenario));
   } finally {
-    clearTimeout(stop);
     clearTimeout(limit);
     session.dispose();
     process.off("SIGINT", session.interrupt);
     process.off("SIGTERM", session.interrupt);
   }
-  const rates = tally.rates();
+  // A trial in which some client did not finish kept no pace at all.
+  const liveSeconds = finished.size === scenario.clients ? Math.max(...finished.values()) : 0;
   return {
     scale: scenario.scale,
-    // A trial whose clients never started (the machine too slow even to launch it) held nothing.
-    ...(started ? worstClass(rates) : { achieved: 0 }),
-    rates,
+    requests: scenario.requests,
+    simSeconds: round3(simSeconds),
+    liveSeconds: round3(liveSeconds),
+    achieved: liveSeconds > 0 ? round3(Math.min(1, simSeconds / liveSeconds)) : 0,
+    rates: tally.rates(),
     wallSeconds: round1((performance.now() - t0) / 1000),
   };
 }
 
-function trialSeconds(options: CalibrationOptions): number {
-  return options.trialSeconds ?? TRIAL_SECONDS;
-}
-
 function round1(x: number): number {
   return Math.round(x * 10) / 10;
+}
+
+function round3(x: number): number {
+  return Math.round(x * 1000) / 1000;
 }

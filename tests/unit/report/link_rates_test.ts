@@ -2,7 +2,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import {
   linkRates,
-  MIN_SHAPED_MS,
+  MIN_TAKEN_MS,
   ratesText,
   ShapingTally,
   shortClasses,
@@ -17,6 +17,7 @@ const shaping = (shapedMs: number, takenMs: number, transfers = 10) => ({
   bytes: transfers * 1000,
   shapedMs,
   takenMs,
+  lateStartMs: 0,
 });
 
 /** An origin and two caches: origin→cache at 61 %, the rest held. */
@@ -44,6 +45,7 @@ describe("link rates", () => {
       bytes: 20_000,
       shapedMs: 4000,
       takenMs: 4050,
+      lateStartMs: 0,
       achieved: 0.9877,
     });
     assert.deepEqual(shortClasses(rates), ["originToCache"]);
@@ -65,7 +67,7 @@ describe("link rates", () => {
         role: "data",
         index: 0,
         ok: true,
-        shapingToCaches: shaping(MIN_SHAPED_MS - 1, 10 * MIN_SHAPED_MS, 1),
+        shapingToCaches: shaping((MIN_TAKEN_MS - 1) / 10, MIN_TAKEN_MS - 1, 1),
       },
     ]);
     assert.ok(rates.originToCache.achieved < 0.2);

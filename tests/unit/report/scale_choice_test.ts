@@ -4,65 +4,67 @@ import type { LinkRates } from "../../../report/link_rates.ts";
 import {
   HOLD_SHARE,
   MAX_TRIALS,
+  MIN_TRIAL_REQUESTS,
   nextStep,
   type ScaleTrial,
   stepDown,
-  worstClass,
+  trialRequests,
 } from "../../../report/scale_choice.ts";
 
-const rate = (achieved: number, shapedMs = 5000) => ({
-  transfers: 10,
-  bytes: 1,
-  shapedMs,
-  takenMs: shapedMs / achieved,
-  achieved,
-});
-const rates = (a: number, b = 1, c = 1): LinkRates => ({
-  originToCache: rate(a),
-  originToClient: rate(b),
-  cacheToClient: rate(c),
-});
-const trial = (scale: number, r: LinkRates): ScaleTrial => ({
+const idle = { transfers: 0, bytes: 0, shapedMs: 0, takenMs: 0, lateStartMs: 0, achieved: 1 };
+const rates: LinkRates = { originToCache: idle, originToClient: idle, cacheToClient: idle };
+
+/** A trial at `scale` whose live makespan was `live` against 100 simulated seconds. */
+const trial = (scale: number, live: number): ScaleTrial => ({
   scale,
-  ...worstClass(r),
-  rates: r,
+  requests: 50,
+  simSeconds: 100,
+  liveSeconds: live,
+  achieved: live > 0 ? Math.min(1, 100 / live) : 0,
+  rates,
   wallSeconds: 5,
 });
 
 describe("scale choice", () => {
-  it("takes the worst busy class of a trial", () => {
-    assert.deepEqual(worstClass(rates(1, 0.7, 0.9)), { achieved: 0.7, worst: "originToClient" });
-    const idle = { ...rates(1), cacheToClient: rate(0.1, 10) };
-    assert.deepEqual(worstClass(idle), { achieved: 1 }, "too little work is not judged");
-  });
-
-  it("starts at 20 and keeps the first scale whose links held", () => {
+  it("starts at 20 and keeps the first scale whose shortened run kept within 3 % of its simulation", () => {
     assert.deepEqual(nextStep([]), { next: 20 });
-    const held = nextStep([trial(20, rates(HOLD_SHARE))]);
+    const held = nextStep([trial(20, 100 / HOLD_SHARE)]);
     assert.ok("scale" in held && held.scale === 20);
-    assert.match(held.how, /the largest scale tried at which every link class held 97 %/);
+    assert.match(held.how, /the largest scale tried at which a shortened run kept within 3 %/);
+    assert.match(held.how, /×20 50 requests 103\.1 s live vs 100\.0 s simulated/);
   });
 
-  it("steps down by what the machine achieved, with a margin, and errs low when trials run out", () => {
+  it("steps down by the pace the machine kept, with a margin, and errs low when trials run out", () => {
     // 20 × 0.5 × 0.8 = 8.
-    assert.deepEqual(nextStep([trial(20, rates(0.5))]), { next: 8 });
+    assert.deepEqual(nextStep([trial(20, 200)]), { next: 8 });
     // 20 × 0.9 × 0.8 = 14.4 → 12.
-    assert.deepEqual(nextStep([trial(20, rates(0.9))]), { next: 12 });
-    // Barely short still steps below: 20 × 0.96 × 0.8 = 15.4 → 12.
-    assert.deepEqual(nextStep([trial(20, rates(0.96))]), { next: 12 });
-    const trials = [trial(20, rates(0.5)), trial(8, rates(0.8)), trial(5, rates(0.9))];
+    assert.deepEqual(nextStep([trial(20, 100 / 0.9)]), { next: 12 });
+    // Barely behind still steps below: 20 × 0.96 × 0.8 = 15.4 → 12.
+    assert.deepEqual(nextStep([trial(20, 100 / 0.96)]), { next: 12 });
+    // A trial that did not finish kept no pace: the smallest step next.
+    assert.deepEqual(nextStep([trial(20, 0)]), { next: 1 });
+    const trials = [trial(20, 200), trial(8, 125), trial(5, 100 / 0.9)];
     assert.equal(trials.length, MAX_TRIALS);
     const last = nextStep(trials);
     assert.ok("scale" in last);
     assert.equal(last.scale, 3, "5 × 0.9 × 0.8 = 3.6 → 3, taken untried");
-    assert.match(last.how, /untried: 3 trials fell short/);
-    const floor = nextStep([trial(1, rates(0.3))]);
+    assert.match(last.how, /untried: 3 trials fell behind their simulation/);
+    const floor = nextStep([trial(1, 300)]);
     assert.ok("scale" in floor && floor.scale === 1);
+    assert.match(floor.how, /the smallest scale it tries/);
   });
 
   it("rounds candidates down to its steps", () => {
     assert.equal(stepDown(13.7), 12);
     assert.equal(stepDown(20), 20);
     assert.equal(stepDown(0.2), 1);
+  });
+
+  it("shortens a trial to about 4 s of wall time, within the scenario's requests", () => {
+    assert.equal(trialRequests(200, 181.4, 20), 88);
+    assert.equal(trialRequests(200, 181.4, 1), MIN_TRIAL_REQUESTS);
+    assert.equal(trialRequests(60, 5, 20), 60, "a short scenario runs whole");
+    assert.equal(trialRequests(10, 181.4, 1), 10, "never more than the scenario's own");
+    assert.equal(trialRequests(200, 0, 20), 200);
   });
 });
