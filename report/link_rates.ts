@@ -27,8 +27,13 @@ export interface LinkRate extends LinkShaping {
 /** Achieved against shaped for each link class. */
 export type LinkRates = Record<LinkName, LinkRate>;
 
-/** Below this share of its shaped rate a link class falls short. */
-export const SHORT_OF = 0.95;
+/**
+ * Below this share of its shaped rate a link class falls short. Not 95 %: a
+ * class off the critical path may lag a little at no cost (8 caches × 32
+ * clients at ×1 on a loaded machine: cache → client 93.9 %, the makespan
+ * within 0.6 % of the simulation's).
+ */
+export const SHORT_OF = 0.9;
 
 /**
  * Link time (ms taken, summed over a class's links) a class must have been
