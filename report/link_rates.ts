@@ -28,12 +28,13 @@ export interface LinkRate extends LinkShaping {
 export type LinkRates = Record<LinkName, LinkRate>;
 
 /**
- * Below this share of its shaped rate a link class falls short. Not 95 %: a
- * class off the critical path may lag a little at no cost (8 caches × 32
- * clients at ×1 on a loaded machine: cache → client 93.9 %, the makespan
- * within 0.6 % of the simulation's).
+ * Below this share of its shaped rate a link class falls short. It errs
+ * towards warning: a class off the critical path may lag a little at small
+ * cost (8 caches × 32 clients at ×1 on a loaded machine: cache → client
+ * 93.9 %, the makespan 0.6 % from the simulation's; in another such run
+ * origin → cache 94.9 %, cache → client 92.7 %, the makespan 6 % off).
  */
-export const SHORT_OF = 0.9;
+export const SHORT_OF = 0.95;
 
 /**
  * Link time (ms taken, summed over a class's links) a class must have been

@@ -23,7 +23,7 @@
 import type { LinkRates } from "./link_rates.ts";
 
 /** The scales `--scale auto` picks from, largest first. */
-export const SCALE_STEPS: readonly number[] = [20, 16, 12, 10, 8, 6, 5, 4, 3, 2, 1.5, 1];
+export const SCALE_STEPS: readonly number[] = [20, 16, 12, 10, 8, 6, 5, 4, 3, 2, 1.5, 1, 0.75, 0.5];
 
 /** A trial holds its scale when its live makespan is within 3 %: its pace is at least this. */
 export const HOLD_SHARE = 0.97;

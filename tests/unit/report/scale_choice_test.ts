@@ -42,22 +42,22 @@ describe("scale choice", () => {
     // Barely behind still steps below: 20 × 0.96 × 0.8 = 15.4 → 12.
     assert.deepEqual(nextStep([trial(20, 100 / 0.96)]), { next: 12 });
     // A trial that did not finish kept no pace: the smallest step next.
-    assert.deepEqual(nextStep([trial(20, 0)]), { next: 1 });
+    assert.deepEqual(nextStep([trial(20, 0)]), { next: 0.5 });
     const trials = [trial(20, 200), trial(8, 125), trial(5, 100 / 0.9)];
     assert.equal(trials.length, MAX_TRIALS);
     const last = nextStep(trials);
     assert.ok("scale" in last);
     assert.equal(last.scale, 3, "5 × 0.9 × 0.8 = 3.6 → 3, taken untried");
     assert.match(last.how, /untried: 3 trials fell behind their simulation/);
-    const floor = nextStep([trial(1, 300)]);
-    assert.ok("scale" in floor && floor.scale === 1);
+    const floor = nextStep([trial(0.5, 300)]);
+    assert.ok("scale" in floor && floor.scale === 0.5);
     assert.match(floor.how, /the smallest scale it tries/);
   });
 
   it("rounds candidates down to its steps", () => {
     assert.equal(stepDown(13.7), 12);
     assert.equal(stepDown(20), 20);
-    assert.equal(stepDown(0.2), 1);
+    assert.equal(stepDown(0.2), 0.5);
   });
 
   it("shortens a trial to about 4 s of wall time, within the scenario's requests", () => {
