@@ -41,9 +41,14 @@ export interface ScaleTrial {
   requests: number;
   /** The simulator's makespan of the shortened scenario (simulated seconds). */
   simSeconds: number;
-  /** The live makespan (simulated seconds; 0 when the trial did not finish). */
+  /**
+   * The live makespan (simulated seconds); for a trial stopped at the cutoff,
+   * how far it had got (a lower bound); 0 when it failed.
+   */
   liveSeconds: number;
-  /** Its pace: `simSeconds / liveSeconds`, at most 1 (0 when it did not finish). */
+  /** True when it was stopped at {@link TRIAL_CUTOFF}. */
+  cutOff?: boolean;
+  /** Its pace: `simSeconds / liveSeconds`, at most 1 (0 when it failed). */
   achieved: number;
   /** What its links achieved against their shaped rate (for the record). */
   rates: LinkRates;
@@ -88,7 +93,9 @@ export function nextStep(trials: readonly ScaleTrial[]): { next: number } | {
   const last = trials[trials.length - 1];
   if (!last) return { next: SCALE_STEPS[0]! };
   const tried = trials.map((t) =>
-    `×${t.scale} ${t.requests} requests ${t.liveSeconds.toFixed(1)} s live vs ` +
+    `×${t.scale} ${t.requests} requests ${t.cutOff ? "over " : ""}${
+      t.liveSeconds.toFixed(1)
+    } s live vs ` +
     `${t.simSeconds.toFixed(1)} s simulated`
   ).join(", ");
   if (last.achieved >= HOLD_SHARE) {
@@ -127,7 +134,14 @@ function stepBelow(scale: number): number {
 export const TRIAL_SECONDS = 4;
 
 /** The fewest requests per client a trial makes (fewer say little about the run). */
-export const MIN_TRIAL_REQUESTS = 20;
+export const MIN_TRIAL_REQUESTS = 12;
+
+/**
+ * A trial still running this many times its simulated makespan ÷ scale after
+ * its clients started is stopped: the machine kept at most 1 ÷ this of the
+ * pace, which is pace enough to tell where to look next.
+ */
+export const TRIAL_CUTOFF = 2.5;
 
 /**
  * Requests per client of a trial at `scale`: enough for about

@@ -241,12 +241,14 @@ async function chooseScale(
           scale: t.scale,
           requests: t.requests,
           liveSeconds: t.liveSeconds,
+          cutOff: t.cutOff === true,
           simSeconds: t.simSeconds,
           pace: t.achieved,
           wallSeconds: t.wallSeconds,
         },
         `--scale auto: ×${t.scale}, ${t.requests} requests per client: ` +
-          `${t.liveSeconds.toFixed(1)} s live vs ${t.simSeconds.toFixed(1)} s simulated ` +
+          `${t.cutOff ? "stopped after " : ""}${t.liveSeconds.toFixed(1)} s live vs ` +
+          `${t.simSeconds.toFixed(1)} s simulated ` +
           `(links ${ratesText(t.rates)}; ${t.wallSeconds} s)`,
       ),
   });

@@ -17,6 +17,7 @@ import {
   nextStep,
   type ScaleChoice,
   type ScaleTrial,
+  TRIAL_CUTOFF,
   trialRequests,
 } from "../report/scale_choice.ts";
 import { simulate } from "../sim/simulator.ts";
@@ -79,6 +80,10 @@ async function runTrial(scenario: Scenario, options: CalibrationOptions): Promis
   const simSeconds = simulate(scenario).makespan;
   const tally = new ShapingTally();
   const finished = new Map<number, number>();
+  let started: number | undefined;
+  let cut: ReturnType<typeof setTimeout> | undefined;
+  let cutAt: number | undefined;
+  const cutoffMs = (1000 * TRIAL_CUTOFF * simSeconds) / scenario.scale;
   const session: RunSession = new RunSession(
     scenario,
     sessionSettings(scenario, {
@@ -91,6 +96,13 @@ async function runTrial(scenario: Scenario, options: CalibrationOptions): Promis
       writeLog: () => {},
       onEvent: (who, e) => {
         if (e.event === "stats" || e.event === "summary") tally.record(who, e);
+        if (e.event === "start" && who.role === "data" && started === undefined) {
+          started = performance.now();
+          cut = setTimeout(() => {
+            cutAt = performance.now();
+            session.interrupt("SIGTERM");
+          }, cutoffMs);
+        }
         if (e.event === "summary" && who.role === "client" && e.ok) {
           const t = e.finishSimSeconds;
           if (typeof t === "number" && Number.isFinite(t)) finished.set(who.index, t);
@@ -104,18 +116,26 @@ async function runTrial(scenario: Scenario, options: CalibrationOptions): Promis
   try {
     await session.launch(scenarioArgs(scenario));
   } finally {
+    clearTimeout(cut);
     clearTimeout(limit);
     session.dispose();
     process.off("SIGINT", session.interrupt);
     process.off("SIGTERM", session.interrupt);
   }
-  // A trial in which some client did not finish kept no pace at all.
-  const liveSeconds = finished.size === scenario.clients ? Math.max(...finished.values()) : 0;
+  // Stopped at the cutoff: it had got that far (the pace is at most this); a trial that
+  // failed otherwise kept no pace at all.
+  const cutOff = cutAt !== undefined && started !== undefined;
+  const liveSeconds = cutOff
+    ? ((cutAt! - started!) / 1000) * scenario.scale
+    : finished.size === scenario.clients
+    ? Math.max(...finished.values())
+    : 0;
   return {
     scale: scenario.scale,
     requests: scenario.requests,
     simSeconds: round3(simSeconds),
     liveSeconds: round3(liveSeconds),
+    ...(cutOff ? { cutOff: true } : {}),
     achieved: liveSeconds > 0 ? round3(Math.min(1, simSeconds / liveSeconds)) : 0,
     rates: tally.rates(),
     wallSeconds: round1((performance.now() - t0) / 1000),

@@ -63,6 +63,7 @@ describe("scale choice", () => {
   it("shortens a trial to about 4 s of wall time, within the scenario's requests", () => {
     assert.equal(trialRequests(200, 181.4, 20), 88);
     assert.equal(trialRequests(200, 181.4, 1), MIN_TRIAL_REQUESTS);
+    assert.equal(trialRequests(200, 181.4, 2), MIN_TRIAL_REQUESTS, "9 → the fewest, 12");
     assert.equal(trialRequests(60, 5, 20), 60, "a short scenario runs whole");
     assert.equal(trialRequests(10, 181.4, 1), 10, "never more than the scenario's own");
     assert.equal(trialRequests(200, 0, 20), 200);
