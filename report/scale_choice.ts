@@ -162,3 +162,25 @@ export function trialRequests(requests: number, simSeconds: number, scale: numbe
   const aimed = Math.round((requests * TRIAL_SECONDS * scale) / simSeconds);
   return Math.min(requests, Math.max(MIN_TRIAL_REQUESTS, aimed));
 }
+
+/**
+ * Wall seconds of a trial's live makespan that are not the machine's pace:
+ * the clients start one after another, a timer fires an event-loop turn
+ * late (tests/e2e/bound_check.ts allows the same below the bound).
+ */
+export const WALL_SLACK_S = 0.05;
+
+/**
+ * A trial's pace: the simulated makespan ÷ the live one less
+ * {@link WALL_SLACK_S} × scale, at most 1; 0 for a trial that failed (`live` 0).
+ *
+ * @example
+ * ```ts
+ * trialPace(100, 201, 20); // 0.5: 201 s live, 1 s of it slack at ×20
+ * ```
+ */
+export function trialPace(simSeconds: number, liveSeconds: number, scale: number): number {
+  if (!(liveSeconds > 0)) return 0;
+  const paced = liveSeconds - WALL_SLACK_S * scale;
+  return paced <= simSeconds ? 1 : Math.round((1000 * simSeconds) / paced) / 1000;
+}

@@ -37,7 +37,7 @@ export const RunScaleSchema: v.GenericSchema<unknown, number | "auto"> = v.union
     v.gtValue(0),
     v.maxValue(1_000_000),
   ),
-]);
+], "expected a positive number or auto");
 
 /** The flags of `foresight run`. */
 export const RUN_FLAGS = {

@@ -18,6 +18,7 @@ import {
   type ScaleChoice,
   type ScaleTrial,
   TRIAL_CUTOFF,
+  trialPace,
   trialRequests,
 } from "../report/scale_choice.ts";
 import { simulate } from "../sim/simulator.ts";
@@ -136,7 +137,7 @@ async function runTrial(scenario: Scenario, options: CalibrationOptions): Promis
     simSeconds: round3(simSeconds),
     liveSeconds: round3(liveSeconds),
     ...(cutOff ? { cutOff: true } : {}),
-    achieved: liveSeconds > 0 ? round3(Math.min(1, simSeconds / liveSeconds)) : 0,
+    achieved: trialPace(simSeconds, liveSeconds, scenario.scale),
     rates: tally.rates(),
     wallSeconds: round1((performance.now() - t0) / 1000),
   };

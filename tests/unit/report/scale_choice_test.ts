@@ -8,6 +8,7 @@ import {
   nextStep,
   type ScaleTrial,
   stepDown,
+  trialPace,
   trialRequests,
 } from "../../../report/scale_choice.ts";
 
@@ -20,7 +21,7 @@ const trial = (scale: number, live: number): ScaleTrial => ({
   requests: 50,
   simSeconds: 100,
   liveSeconds: live,
-  achieved: live > 0 ? Math.min(1, 100 / live) : 0,
+  achieved: trialPace(100, live, scale),
   rates,
   wallSeconds: 5,
 });
@@ -52,6 +53,13 @@ describe("scale choice", () => {
     const floor = nextStep([trial(0.5, 300)]);
     assert.ok("scale" in floor && floor.scale === 0.5);
     assert.match(floor.how, /the smallest scale it tries/);
+  });
+
+  it("takes 50 ms of wall time × the scale off a trial's live makespan as slack", () => {
+    assert.equal(trialPace(100, 201, 20), 0.5);
+    assert.equal(trialPace(100, 100.9, 20), 1, "within the slack: kept pace");
+    assert.equal(trialPace(100, 100.9, 1), 0.992);
+    assert.equal(trialPace(100, 0, 20), 0, "a trial that failed kept no pace");
   });
 
   it("rounds candidates down to its steps", () => {
