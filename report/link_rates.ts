@@ -147,7 +147,7 @@ export function ratesText(rates: LinkRates): string {
 
 /**
  * The plain warning of a run whose links fell short of their shaped rate (none
- * when every class held it).
+ * when every class held it); `auto` when `--scale auto` chose the scale.
  *
  * @example
  * ```ts
@@ -157,7 +157,11 @@ export function ratesText(rates: LinkRates): string {
  * //  --scale auto or a lower --scale"
  * ```
  */
-export function shortfallWarning(rates: LinkRates, scale: number): string | undefined {
+export function shortfallWarning(
+  rates: LinkRates,
+  scale: number,
+  auto = false,
+): string | undefined {
   const short = shortClasses(rates);
   if (!short.length) return undefined;
   const parts = short.map((n) =>
@@ -165,5 +169,8 @@ export function shortfallWarning(rates: LinkRates, scale: number): string | unde
   );
   return `links ${parts.join(", ")} of their shaped rate: this machine cannot sustain ` +
     `--scale ${scale} for this scenario; the makespan is not comparable with the simulation; ` +
-    "try --scale auto or a lower --scale";
+    (auto
+      ? "--scale auto chose this scale, so the machine got busier since its trials or they " +
+        "misjudged it: try a lower --scale"
+      : "try --scale auto or a lower --scale");
 }

@@ -22,7 +22,7 @@ import { RunLowerBound } from "./run_lower_bound.ts";
 import { INTERRUPT_EXIT_CODES, randomSecret, runScenario } from "./run.ts";
 import { calibrateScale } from "./scale_auto.ts";
 import type { ScaleChoice } from "../report/scale_choice.ts";
-import { ratesText } from "../report/link_rates.ts";
+import { ratesText, shortfallWarning } from "../report/link_rates.ts";
 
 /**
  * `foresight run` main: returns the exit code (0 ok, 1 the run failed, 130 or
@@ -189,7 +189,11 @@ async function runWith(
       writeLog,
       onEvent: onRoleEvent(o, timeline, log, bound, now),
     });
-    if (choice) report.scaleChoice = choice;
+    if (choice) {
+      report.scaleChoice = choice;
+      const warning = shortfallWarning(report.linkRates!, choice.scale, true);
+      if (warning) report.linkShortfall = warning;
+    }
     await bound.addTo(report, signal);
   } finally {
     bound.stop();

@@ -59,6 +59,10 @@ describe("link rates", () => {
         "--scale 20 for this scenario; the makespan is not comparable with the simulation; " +
         "try --scale auto or a lower --scale",
     );
+    assert.match(
+      shortfallWarning(rates, 1, true)!,
+      /cannot sustain --scale 1 .*; --scale auto chose this scale, .* try a lower --scale$/,
+    );
   });
 
   it("does not judge a class that carried too little work, nor warn when every class held", () => {
