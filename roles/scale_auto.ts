@@ -26,6 +26,9 @@ import { scenarioArgs } from "./role_args.ts";
 import { sessionSettings } from "./run.ts";
 import { RunSession } from "./run_session.ts";
 
+/** A trial is never cut off sooner than this many wall seconds after its clients started. */
+export const MIN_CUTOFF_SECONDS = 2;
+
 /** Wall seconds after which a trial gives up (it then counts as not keeping pace at all). */
 export const TRIAL_LIMIT_SECONDS = 120;
 
@@ -84,7 +87,10 @@ async function runTrial(scenario: Scenario, options: CalibrationOptions): Promis
   let started: number | undefined;
   let cut: ReturnType<typeof setTimeout> | undefined;
   let cutAt: number | undefined;
-  const cutoffMs = (1000 * TRIAL_CUTOFF * simSeconds) / scenario.scale;
+  const cutoffMs = Math.max(
+    1000 * MIN_CUTOFF_SECONDS,
+    (1000 * TRIAL_CUTOFF * simSeconds) / scenario.scale,
+  );
   const session: RunSession = new RunSession(
     scenario,
     sessionSettings(scenario, {
@@ -137,7 +143,10 @@ async function runTrial(scenario: Scenario, options: CalibrationOptions): Promis
     simSeconds: round3(simSeconds),
     liveSeconds: round3(liveSeconds),
     ...(cutOff ? { cutOff: true } : {}),
-    achieved: trialPace(simSeconds, liveSeconds, scenario.scale),
+    // Cut off, it took at least TRIAL_CUTOFF times its simulated time: it did not hold.
+    achieved: cutOff
+      ? Math.min(1 / TRIAL_CUTOFF, trialPace(simSeconds, liveSeconds))
+      : trialPace(simSeconds, liveSeconds),
     rates: tally.rates(),
     wallSeconds: round1((performance.now() - t0) / 1000),
   };

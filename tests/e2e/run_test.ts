@@ -239,7 +239,10 @@ describe("foresight run, small scenario", () => {
     if (last.achieved >= HOLD_SHARE) assert.equal(choice.scale, last.scale);
     else assert.ok(choice.scale < last.scale, "after a trial that fell behind, a lower scale");
     assert.match(out.stderr, new RegExp(`--scale auto: running at ×${choice.scale} `));
-    assert.match(out.stderr, /--scale auto: ×20, 30 requests per client: [\d.]+ s live vs/);
+    assert.match(
+      out.stderr,
+      /--scale auto: ×20, 30 requests per client: (stopped after )?[\d.]+ s live vs/,
+    );
     assertLinkRates(report);
   });
 

@@ -21,7 +21,7 @@ const trial = (scale: number, live: number): ScaleTrial => ({
   requests: 50,
   simSeconds: 100,
   liveSeconds: live,
-  achieved: trialPace(100, live, scale),
+  achieved: trialPace(100, live),
   rates,
   wallSeconds: 5,
 });
@@ -55,11 +55,11 @@ describe("scale choice", () => {
     assert.match(floor.how, /the smallest scale it tries/);
   });
 
-  it("takes 50 ms of wall time × the scale off a trial's live makespan as slack", () => {
-    assert.equal(trialPace(100, 201, 20), 0.5);
-    assert.equal(trialPace(100, 100.9, 20), 1, "within the slack: kept pace");
-    assert.equal(trialPace(100, 100.9, 1), 0.992);
-    assert.equal(trialPace(100, 0, 20), 0, "a trial that failed kept no pace");
+  it("takes a trial's pace as simulated ÷ live, at most 1", () => {
+    assert.equal(trialPace(100, 200), 0.5);
+    assert.equal(trialPace(100, 99.5), 1, "a hair faster than the model: kept pace");
+    assert.equal(trialPace(100, 100.9), 0.991);
+    assert.equal(trialPace(100, 0), 0, "a trial that failed kept no pace");
   });
 
   it("rounds candidates down to its steps", () => {
