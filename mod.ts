@@ -33,6 +33,7 @@ export { FileSource, POOL_BYTES } from "./core/virtual_files.ts";
 export type { FileStore, StoredFile } from "./core/file_store.ts";
 export { SyntheticStore } from "./core/synthetic_store.ts";
 export { checkFileName, fileNameProblem } from "./core/file_name.ts";
+export { type DemandCatalogue, parseDemand } from "./core/demand.ts";
 export { hashParts, type Sha256, toHex, webSha256 } from "./core/sha256.ts";
 export { DirStore, type DirStoreOptions, type Refusal } from "./store/dir_store.ts";
 export { nodeSha256 } from "./store/node_sha256.ts";

@@ -10,7 +10,15 @@
  * @module
  */
 
-import { type ClientPolicy, type Fetch, ORIGIN_SOURCE, type Source } from "./policy.ts";
+import {
+  type Busy,
+  type ClientPolicy,
+  type Fetch,
+  NO_FETCHES,
+  ORIGIN_SOURCE,
+  type Source,
+} from "./policy.ts";
+import { SourceMap } from "./source_map.ts";
 import { shardOf } from "./scenario.ts";
 
 /**
@@ -28,7 +36,7 @@ export class ParallelClient implements ClientPolicy {
   readonly #caches: number;
   /** Per source: its files in fetch order, and the position of the next one. */
   #queues = new Map<Source, { files: number[]; at: number }>();
-  readonly #outstanding = new Map<Source, number>();
+  readonly #outstanding = new SourceMap<number>();
   readonly #done = new Set<number>();
   readonly #lost = new Set<Source>();
 
@@ -46,30 +54,30 @@ export class ParallelClient implements ClientPolicy {
     return this.#done.size >= this.#list.length;
   }
 
-  poll(busy: ReadonlySet<Source>): Fetch[] {
-    const fetches: Fetch[] = [];
+  poll(busy: Busy): readonly Fetch[] {
+    let fetches: Fetch[] | undefined;
     // A file asked of one source is not asked of another meanwhile (after
     // losses and rejoins a file can sit in two queues): that fetch ends as
-    // the file, or as a miss or a loss that queues it again.
-    for (const [source, queue] of this.#queues) {
-      if (busy.has(source) || this.#outstanding.has(source)) continue;
+    // the file, or as a miss or a loss that queues it again. (forEach: a
+    // for-of over the entries would allocate one pair per source per poll.)
+    this.#queues.forEach((queue, source) => {
+      if (busy.has(source) || this.#outstanding.has(source)) return;
       while (queue.at < queue.files.length) {
         const next = queue.files[queue.at]!;
         if (!this.#done.has(next) && !this.#asked(next)) break;
         queue.at++;
       }
       const file = queue.files[queue.at];
-      if (file === undefined) continue;
+      if (file === undefined) return;
       this.#outstanding.set(source, file);
-      fetches.push({ file, source });
-    }
-    return fetches;
+      (fetches ??= []).push({ file, source });
+    });
+    return fetches ?? NO_FETCHES;
   }
 
   /** Whether `file` is asked of some source now (a few sources: a scan allocates nothing). */
   #asked(file: number): boolean {
-    for (const f of this.#outstanding.values()) if (f === file) return true;
-    return false;
+    return this.#outstanding.includes(file);
   }
 
   received(file: number, source: Source): void {

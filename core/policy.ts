@@ -60,10 +60,22 @@ export interface Fetch {
   readonly source: Source;
 }
 
+/**
+ * The sources a client must not ask now (a request outstanding there, or the
+ * cache is down). A `Set` is one; the client engine passes a view of its own
+ * state, so nothing is rebuilt per poll.
+ */
+export interface Busy {
+  has(source: Source): boolean;
+}
+
+/** What `poll` returns when there is nothing to fetch (shared: polls are frequent). */
+export const NO_FETCHES: readonly Fetch[] = Object.freeze([]);
+
 /** Client-side decisions. */
 export interface ClientPolicy {
   /** The fetches to start now; never one on a source that already has one outstanding. */
-  poll(busy: ReadonlySet<Source>): Fetch[];
+  poll(busy: Busy): readonly Fetch[];
   /** `file` arrived complete from `source`. */
   received(file: number, source: Source): void;
   /** `source` answered a miss for `file`. */

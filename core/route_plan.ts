@@ -5,12 +5,14 @@
  * everything, so that every link the origin feeds finishes at about the same
  * moment.
  *
- * Routing. Two candidates: the balanced routing of {@link flowRouting}
+ * Routing. Three candidates: the balanced routing of {@link flowRouting}
  * (optimal in the fluid model whenever sending shared files through the
- * caches is, as in the canonical scenario) and the greedy one of
- * {@link greedyRouting} (robust to lopsided rates), each then improved by a
- * local search ({@link improve}). The plan takes the one whose busiest link
- * would finish first, counting each link's bytes at its rate and a cache's
+ * caches is, as in the canonical scenario), the greedy one of
+ * {@link greedyRouting} (robust to lopsided rates) and the tiered one of
+ * {@link tieredRouting} (for scarce cache inflow: many clients per cache,
+ * where the inflow is worth most on the files the most clients want), each
+ * then improved by a local search ({@link improve}). The plan takes the one
+ * whose busiest link would finish first, counting each link's bytes at its rate and a cache's
  * warm-up bytes as free.
  *
  * Order. Each cache's warm-up takes its smallest files up to capacity (see
@@ -27,6 +29,7 @@
 
 import { flowRouting, type PlanRates, type Routing, type RoutingInput } from "./flow_routing.ts";
 import { greedyRouting } from "./greedy_routing.ts";
+import { tieredRouting } from "./tiered_routing.ts";
 import { ORIGIN_SOURCE, type Source } from "./policy.ts";
 import { shardOf } from "./scenario.ts";
 
@@ -54,7 +57,7 @@ export interface RoutePlan {
   /** Per file pushed: how many requests travel with it. */
   readonly counts: ReadonlyMap<number, number>;
   /** Which routing won. */
-  readonly routing: "balanced" | "greedy";
+  readonly routing: "balanced" | "greedy" | "tiered";
   /** The busiest link's load in seconds of the rates' unit (the fluid makespan of the plan). */
   readonly fluidSeconds: number;
 }
@@ -89,6 +92,7 @@ export function planRoutes(input: PlanInput): RoutePlan {
   const candidates: [RoutePlan["routing"], Routing][] = [
     ["balanced", flowRouting(routing).routing],
     ["greedy", greedyRouting(routing)],
+    ["tiered", tieredRouting(routing).routing],
   ];
   let best: RoutePlan | undefined;
   for (const [name, r] of candidates) {

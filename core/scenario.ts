@@ -94,6 +94,19 @@ export function requestList(
   return [...chosen].sort((a, b) => a - b);
 }
 
+/**
+ * The synthetic files' sizes: file n is n KiB. The default size function of
+ * the simulator, the bound and the policies.
+ *
+ * @example
+ * ```ts
+ * kibSize(7); // 7168
+ * ```
+ */
+export function kibSize(file: number): number {
+  return file * 1024;
+}
+
 /** The cache that holds file `n`'s shard: `n mod caches` (odd/even for 2 caches). */
 export function shardOf(file: number, caches: number): number {
   return file % caches;

@@ -4,14 +4,18 @@
  * still in demand whenever it has room for it; clients fetch their files one
  * at a time, smallest first, from their shard's cache, and from the origin on
  * a miss. `nocache` is the same client with every fetch sent to the origin.
+ * "Smallest" is the lowest id, as in the seed project (its file n is n KiB);
+ * a file larger than a cache is never pushed, so it comes from the origin.
  *
  * @module
  */
 
 import { ORIGIN_OWNER } from "./demand_ledger.ts";
 import {
+  type Busy,
   type ClientPolicy,
   type Fetch,
+  NO_FETCHES,
   ORIGIN_SOURCE,
   type OriginPolicy,
   type OriginView,
@@ -31,7 +35,7 @@ import { shardOf } from "./scenario.ts";
  */
 export class SeedOrigin implements OriginPolicy {
   readonly #view: OriginView;
-  /** Per cache: its shard's requested files, ascending. */
+  /** Per cache: its shard's requested files that fit it, ascending. */
   readonly #order: number[][];
   /** Per cache: first position of #order not known to be ineligible. */
   readonly #at: number[];
@@ -43,7 +47,8 @@ export class SeedOrigin implements OriginPolicy {
     for (const list of view.lists) for (const f of list) wanted.add(f);
     this.#order = Array.from({ length: view.caches }, () => [] as number[]);
     for (const f of [...wanted].sort((a, b) => a - b)) {
-      this.#order[shardOf(f, view.caches)]!.push(f);
+      // A file larger than a cache can only come from the origin: never hinted nor pushed.
+      if (view.size(f) <= view.capacity) this.#order[shardOf(f, view.caches)]!.push(f);
     }
     this.#at = new Array<number>(view.caches).fill(0);
   }
@@ -134,13 +139,13 @@ export class SequentialClient implements ClientPolicy {
     return this.#next >= this.#queue.length;
   }
 
-  poll(busy: ReadonlySet<Source>): Fetch[] {
-    if (this.#current || this.finished) return [];
+  poll(busy: Busy): readonly Fetch[] {
+    if (this.#current || this.finished) return NO_FETCHES;
     const file = this.#queue[this.#next]!;
     let source = this.#routes.get(file) ??
       (this.#caches > 0 ? shardOf(file, this.#caches) : ORIGIN_SOURCE);
     if (this.#lost.has(source)) source = ORIGIN_SOURCE;
-    if (busy.has(source)) return [];
+    if (busy.has(source)) return NO_FETCHES;
     this.#current = { file, source };
     return [this.#current];
   }

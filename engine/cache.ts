@@ -44,9 +44,9 @@ const NONE = Object.freeze([]) as unknown as CacheEffect[];
 
 interface Request {
   readonly conn: number;
-  readonly client: number | undefined;
+  readonly client?: number | undefined;
   readonly file: number;
-  readonly at: number | undefined;
+  readonly at?: number | undefined;
 }
 
 /** One connection: its requests in order; the one answered now (parked or streaming). */
@@ -281,8 +281,8 @@ export class CacheEngine {
     if (conn === undefined) {
       this.#conns.set(input.conn, conn = { queue: [], current: undefined, parked: false });
     }
-    const { conn: id, client, file, at } = input;
-    conn.queue.push({ conn: id, client, file, at });
+    // Kept as it came (inputs are never modified): the request's fields are the input's.
+    conn.queue.push(input);
     this.#pump(conn);
   }
 

@@ -12,7 +12,7 @@
  */
 
 import { makeClientPolicy } from "../core/policy_registry.ts";
-import { type ClientPolicy, ORIGIN_SOURCE, type Source } from "../core/policy.ts";
+import { type Busy, type ClientPolicy, ORIGIN_SOURCE, type Source } from "../core/policy.ts";
 import type { Scenario } from "../core/scenario.ts";
 import { ForesightError } from "../errors.ts";
 import type {
@@ -65,13 +65,18 @@ const NONE = Object.freeze([]) as unknown as ClientEffect[];
 export class ClientEngine {
   readonly #st: ClientState;
   readonly #size: (file: number) => number;
-  /** Scratch set of the sources not to ask now (reused by every poll). */
-  readonly #busy = new Set<Source>();
+  /** The sources not to ask now, as a view of the state (nothing rebuilt per poll). */
+  readonly #busy: Busy;
 
   /** @param options the scenario, the request list, optionally a size function and a policy */
   constructor(options: ClientEngineOptions) {
     const policy = options.policy ?? makeClientPolicy(options.scenario, options.list);
-    this.#st = clientState(policy, options.scenario.caches);
+    const st = this.#st = clientState(policy, options.scenario.caches);
+    this.#busy = {
+      has: (source) =>
+        st.outstanding.has(source) ||
+        (source >= 0 && source < st.places.length && st.places[source]!.state !== "up"),
+    };
     this.#size = options.size ?? ((f) => f * 1024);
   }
 
@@ -92,7 +97,7 @@ export class ClientEngine {
 
   /** The sources with a request outstanding, and the file asked of each. */
   get outstanding(): ReadonlyMap<Source, number> {
-    return new Map([...this.#st.outstanding].map(([s, o]) => [s, o.file]));
+    return new Map([...this.#st.outstanding.entries()].map(([s, o]) => [s, o.file]));
   }
 
   /** The generation of cache place `cache` as this client knows it. */
@@ -170,7 +175,7 @@ export class ClientEngine {
   /** A source began sending a file it was asked for, of the right size: a hit or one from the origin. */
   #fileBegan(input: FileBeganInput): void {
     const o = this.#asked(input.source, input.file, "accept file");
-    if (o.transfer) {
+    if (o.began) {
       throw new ForesightError(
         "PROTOCOL",
         `Cannot accept file ${input.file} from source ${input.source}: it is being sent already`,
@@ -185,14 +190,15 @@ export class ClientEngine {
     }
     if (input.kind === "hit") this.#st.counters.hits++;
     else this.#st.counters.fromOrigin++;
-    o.transfer = { size: input.size, due: input.due };
+    o.began = true;
+    o.due = input.due;
   }
 
   /** A file is in (verified or not): counted, and the source is asked again. */
   #fileEnded(input: FileEndedInput, now: number, out: ClientEffect[]): void {
     const st = this.#st;
     const o = this.#asked(input.source, input.file, "end file");
-    if (!o.transfer) {
+    if (!o.began) {
       throw new ForesightError(
         "PROTOCOL",
         `Cannot end file ${input.file} from source ${input.source}: it never began`,
@@ -209,14 +215,14 @@ export class ClientEngine {
     // The sender said when the transfer was due to end; the bytes came
     // early or late by delays the model does not have. Decide as of then
     // (never later than now).
-    this.#pump(Math.min(now, o.transfer.due ?? Infinity), out);
+    this.#pump(Math.min(now, o.due ?? Infinity), out);
   }
 
   /** A source answered a miss: the policy picks another source for the file. */
   #missed(input: MissedInput, out: ClientEffect[]): void {
     const st = this.#st;
     const o = this.#asked(input.source, input.file, "accept a miss for file");
-    if (o.transfer) {
+    if (o.began) {
       throw new ForesightError(
         "PROTOCOL",
         `Cannot accept a miss for file ${input.file} from source ${input.source}: it is being sent`,
@@ -251,9 +257,6 @@ export class ClientEngine {
       return;
     }
     const busy = this.#busy;
-    busy.clear();
-    for (const k of st.outstanding.keys()) busy.add(k);
-    for (let k = 0; k < st.places.length; k++) if (st.places[k]!.state !== "up") busy.add(k);
     for (const f of st.policy.poll(busy)) {
       if (busy.has(f.source) || (f.source !== ORIGIN_SOURCE && !st.places[f.source])) {
         throw new ForesightError(
@@ -261,8 +264,8 @@ export class ClientEngine {
           `Cannot fetch file ${f.file}: source ${f.source} is busy, lost or unknown`,
         );
       }
-      busy.add(f.source);
-      st.outstanding.set(f.source, { file: f.file, at });
+      // From here on the view counts it busy.
+      st.outstanding.set(f.source, { file: f.file, at, began: false, due: undefined });
       out.push({ kind: "request", source: f.source, file: f.file, at });
     }
   }

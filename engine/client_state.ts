@@ -8,7 +8,8 @@
  */
 
 import type { LogFields, LogLevel } from "../core/log.ts";
-import type { ClientPolicy, Source } from "../core/policy.ts";
+import type { ClientPolicy } from "../core/policy.ts";
+import { SourceMap } from "../core/source_map.ts";
 import type { ClientCounters, ClientEffect, RejoinInput } from "./client_io.ts";
 
 /** A cache place: who holds it (`generation`) and whether this client can use it. */
@@ -23,7 +24,10 @@ export interface Outstanding {
   readonly file: number;
   /** When it was asked (the model's time). */
   readonly at: number;
-  transfer?: { readonly size: number; readonly due: number | undefined };
+  /** The answer began: a file is being sent (its fields below; kept flat, one object per request). */
+  began: boolean;
+  /** The transfer's end as the sender dated it, once it began. */
+  due: number | undefined;
 }
 
 /** The client engine's state. */
@@ -33,7 +37,7 @@ export interface ClientState {
   /** Every cache place, by index. */
   readonly places: Place[];
   /** The request outstanding on each source. */
-  readonly outstanding: Map<Source, Outstanding>;
+  readonly outstanding: SourceMap<Outstanding>;
   /** `rejoin`s that came before the start, handled at the start in order. */
   readonly early: RejoinInput[];
   readonly counters: ClientCounters;
@@ -57,7 +61,7 @@ export function clientState(policy: ClientPolicy, caches: number): ClientState {
   return {
     policy,
     places: Array.from({ length: caches }, () => ({ generation: 0, state: "up" })),
-    outstanding: new Map(),
+    outstanding: new SourceMap(),
     early: [],
     counters: {
       files: 0,

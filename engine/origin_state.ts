@@ -7,6 +7,7 @@
  */
 
 import { DemandLedger } from "../core/demand_ledger.ts";
+import { FileSet } from "../core/file_set.ts";
 import { ORIGIN_SOURCE, type OriginPolicy, type Source } from "../core/policy.ts";
 import { type Scenario, shardOf } from "../core/scenario.ts";
 import type { LostRole, RunPhase } from "./origin_types.ts";
@@ -46,9 +47,9 @@ export interface OriginState {
   /** Clients gone (in any phase). */
   readonly lostClients: Set<number>;
   /** Per client: the files the origin served it directly. */
-  readonly servedTo: Set<number>[];
+  readonly servedTo: FileSet[];
   /** Per client: the files whose request for it a push into a cache carried (once at most). */
-  readonly carried: Set<number>[];
+  readonly carried: FileSet[];
   /** Per client: each carried file's push, as the cache place and the slot it went to. */
   readonly carriedAt: Map<number, readonly [number, CacheSlot]>[];
   /** Per file, once the warm-up begins: the clients that listed it (ascending). */
@@ -79,8 +80,8 @@ export function originState(s: Scenario, size: (file: number) => number): Origin
     lists: new Array(s.clients).fill(undefined),
     done: new Set(),
     lostClients: new Set(),
-    servedTo: Array.from({ length: s.clients }, () => new Set<number>()),
-    carried: Array.from({ length: s.clients }, () => new Set<number>()),
+    servedTo: Array.from({ length: s.clients }, () => new FileSet(s.files)),
+    carried: Array.from({ length: s.clients }, () => new FileSet(s.files)),
     carriedAt: Array.from({ length: s.clients }, () => new Map()),
     listedBy: new Map(),
     orphaned: new Set(),

@@ -8,8 +8,8 @@
 
 import { parentPort, workerData } from "node:worker_threads";
 import type { Scenario } from "../core/scenario.ts";
-import { scenarioBound } from "../sim/lower_bound.ts";
+import { exactScenarioBound } from "../sim/highs_solver.ts";
 
 const t0 = performance.now();
-const bound = scenarioBound(workerData as Scenario);
+const bound = await exactScenarioBound(workerData as Scenario);
 parentPort?.postMessage({ bound, computeSeconds: (performance.now() - t0) / 1000 });

@@ -12,10 +12,12 @@ import * as v from "valibot";
 import { requestList, type Scenario } from "../core/scenario.ts";
 import { ForesightError } from "../errors.ts";
 import { compare, renderCompare } from "../sim/compare.ts";
-import { scenarioBound } from "../sim/lower_bound.ts";
+import { exactScenarioBound, loadHighsSolver } from "../sim/highs_solver.ts";
+import { boundInput, wantsSparseSolver } from "../sim/lower_bound.ts";
 import { renderSimReport, type SimReport, simReport } from "../sim/sim_report.ts";
 import { simulate } from "../sim/simulator.ts";
-import { commonFlags, scenarioFlags, scenarioFrom } from "./common.ts";
+import { commonFlags, scenarioFlags } from "./common.ts";
+import { workloadFlags, workloadFrom } from "./demand_workload.ts";
 import { flagsHelp, resolveFlags } from "./flags.ts";
 import type { RunReport } from "../report/run_report.ts";
 import { writeSimReport } from "./report_files.ts";
@@ -26,6 +28,7 @@ void _sameShape;
 
 const flags = {
   ...scenarioFlags,
+  ...workloadFlags,
   json: {
     type: "boolean",
     default: false,
@@ -93,19 +96,24 @@ export function requestListsJson(s: Scenario): string {
  * process.exit(await simMainCli(["--policy", "foresight", "--seed", "3"]));
  * ```
  */
-export function simMainCli(argv: string[]): Promise<number> {
+export async function simMainCli(argv: string[]): Promise<number> {
   const out = (text: string) => process.stdout.write(text + "\n");
   try {
     const { values, from } = resolveFlags(argv, flags);
     if (values.help) {
       out(USAGE);
-      return Promise.resolve(0);
+      return 0;
     }
-    const scenario = scenarioFrom(values, from);
+    const workload = await workloadFrom(values, from);
+    for (const why of workload.refused) process.stderr.write(`foresight sim: ${why}\n`);
+    const { scenario, lists, size } = workload;
     const dump = values["dump-requests"];
     if (typeof dump === "string") {
       try {
-        writeFileSync(dump, requestListsJson(scenario));
+        writeFileSync(
+          dump,
+          lists ? JSON.stringify(lists) + "\n" : requestListsJson(scenario),
+        );
       } catch (e) {
         throw new ForesightError(
           "CONFIG",
@@ -117,11 +125,13 @@ export function simMainCli(argv: string[]): Promise<number> {
       }
     }
     if (values.compare) {
-      const rows = compare(scenario);
+      const sparse = wantsSparseSolver(boundInput(scenario, lists, size));
+      const solver = sparse ? await loadHighsSolver() : undefined;
+      const rows = compare(scenario, { lists, size, solver });
       out(values.json ? JSON.stringify(rows) : renderCompare(rows));
-      return Promise.resolve(0);
+      return 0;
     }
-    const bound = scenarioBound(scenario);
+    const bound = await exactScenarioBound(scenario, lists, size);
     if (values.bound) {
       if (values.json) out(JSON.stringify(bound));
       else {
@@ -137,23 +147,25 @@ export function simMainCli(argv: string[]): Promise<number> {
         );
         out(
           `${
-            bound.exact ? "exact fluid LP" : "relaxed closed form (program too large)"
+            bound.exact
+              ? `exact fluid LP (${bound.solver})`
+              : "relaxed closed form (program too large)"
           }, ${bound.classes} classes`,
         );
       }
-      return Promise.resolve(0);
+      return 0;
     }
     const t0 = performance.now();
-    const result = simulate(scenario);
+    const result = simulate(scenario, { lists, size });
     const report = simReport(result, bound, (performance.now() - t0) / 1000);
     if (typeof values.report === "string" && values.report !== "") {
       const paths = writeSimReport(values.report, report);
       process.stderr.write(`foresight sim: report written to ${paths.join(", ")}\n`);
     }
     out(values.json ? JSON.stringify(report) : renderSimReport(report));
-    return Promise.resolve(report.ok ? 0 : 1);
+    return report.ok ? 0 : 1;
   } catch (e) {
     process.stderr.write(`foresight sim: ${(e as Error).message}\n`);
-    return Promise.resolve(e instanceof ForesightError && e.code === "CONFIG" ? 2 : 1);
+    return e instanceof ForesightError && e.code === "CONFIG" ? 2 : 1;
   }
 }

@@ -5,6 +5,7 @@
  */
 
 import { POLICIES, type PolicyName, type Scenario } from "../core/scenario.ts";
+import type { LpSolver } from "./lp_program.ts";
 import { scenarioBound } from "./lower_bound.ts";
 import { simulate } from "./simulator.ts";
 
@@ -26,8 +27,23 @@ export interface CompareRow {
   wallMs: number;
 }
 
+/** Options of {@link compare}. */
+export interface CompareOptions {
+  /** Seeds to run (default 1..5; with `lists` given, only `base.seed` by default). */
+  readonly seeds?: readonly number[];
+  /** Policies to run (default all). */
+  readonly policies?: readonly PolicyName[];
+  /** Request lists, one per client (default: each seed's own, from `requestList`). */
+  readonly lists?: readonly (readonly number[])[];
+  /** A file's bytes (default: file n is n KiB). */
+  readonly size?: (file: number) => number;
+  /** A sparse LP solver for bounds too large for the dense simplex (see `scenarioBound`). */
+  readonly solver?: LpSolver;
+}
+
 /**
- * Simulates every policy on `base` with each seed.
+ * Simulates every policy on `base` with each seed. Given lists (a demand
+ * file), the seed changes nothing the simulator reads, so one seed is run.
  *
  * @example
  * ```ts
@@ -36,16 +52,17 @@ export interface CompareRow {
  */
 export function compare(
   base: Scenario,
-  options: { seeds?: readonly number[]; policies?: readonly PolicyName[] } = {},
+  options: CompareOptions = {},
 ): CompareRow[] {
-  const seeds = options.seeds ?? [1, 2, 3, 4, 5];
+  const { lists, size } = options;
+  const seeds = options.seeds ?? (lists ? [base.seed] : [1, 2, 3, 4, 5]);
   const policies = options.policies ?? POLICIES;
   const rows: CompareRow[] = [];
   for (const seed of seeds) {
-    const bound = scenarioBound({ ...base, seed }).seconds;
+    const bound = scenarioBound({ ...base, seed }, lists, size, options.solver).seconds;
     for (const policy of policies) {
       const t0 = performance.now();
-      const r = simulate({ ...base, seed, policy });
+      const r = simulate({ ...base, seed, policy }, { lists, size });
       const wallMs = performance.now() - t0;
       const files = r.clients.reduce((a, c) => a + c.files, 0);
       const hits = r.caches.reduce((a, c) => a + c.hits, 0);

@@ -31,19 +31,30 @@
  * over its origin link; and a client receiving one file at a time spends
  * size/rate on each. So (makespan, Y, V) is feasible and T* ≤ makespan.
  *
- * Exactness: the program is solved through its dual (max Σ bᵢuᵢ s.t. Aᵀu ≤ e_T,
- * u ≥ 0, whose start u = 0 is feasible) by the simplex of sim/simplex.ts; by
- * strong duality the dual optimum equals T*, and weak duality makes every
- * dual-feasible u a valid bound even with rounding. The primal solution is
- * read from the final tableau; tests check it is feasible and costs T*.
- * Programs too large for the dense tableau get the weaker closed-form bound
- * of {@link simpleBound} instead (`exact: false`).
+ * Exactness: small programs are solved through their dual (max Σ bᵢuᵢ s.t.
+ * Aᵀu ≤ e_T, u ≥ 0, whose start u = 0 is feasible) by the dense simplex of
+ * sim/simplex.ts ({@link denseSolver}); by strong duality the dual optimum
+ * equals T*. Larger ones go to the sparse solver the caller passes — HiGHS,
+ * loaded by `loadHighsSolver()` of sim/highs_solver.ts — which solves the
+ * programs of 16 caches × 64 clients in seconds. Without one, a program too
+ * large for the dense tableau gets the weaker closed-form bound of
+ * {@link simpleBound} instead (`exact: false`).
  *
  * @module
  */
 
-import { requestList, type Scenario, shardOf } from "../core/scenario.ts";
-import { maximize, type Row } from "./simplex.ts";
+import { kibSize, requestList, type Scenario } from "../core/scenario.ts";
+import { type BoundInput, boundProgram, type Classes, classify } from "./bound_program.ts";
+import {
+  denseSolver,
+  type LpSolver,
+  MAX_SPARSE_VARS,
+  MAX_TABLEAU_CELLS,
+  tableauCells,
+} from "./lp_program.ts";
+
+export type { BoundInput } from "./bound_program.ts";
+export { MAX_SPARSE_VARS, MAX_TABLEAU_CELLS } from "./lp_program.ts";
 
 /** The bounds of a scenario, in seconds. */
 export interface LowerBound {
@@ -55,63 +66,21 @@ export interface LowerBound {
   exact: boolean;
   /** Classes (cache, set of requesting clients) of the program. */
   classes: number;
+  /** The solver that found the exact bound: "simplex" or "highs" (absent when not exact). */
+  solver?: string;
 }
 
-/** What the bound reads (rates in bytes per second, sizes in bytes). */
-export interface BoundInput {
-  readonly lists: readonly (readonly number[])[];
-  readonly caches: number;
-  readonly capacity: number;
-  size(file: number): number;
-  readonly rateOriginClient: number;
-  readonly rateOriginCache: number;
-  readonly rateCacheClient: number;
-}
-
-/** Largest dense tableau (cells) solved exactly. */
-export const MAX_TABLEAU_CELLS = 4_000_000;
-
-interface Classes {
-  /** Per class: its cache, clients and bytes. */
-  list: { cache: number; clients: number[]; bytes: number }[];
-  /** Per client: all its bytes. */
-  demand: number[];
-  /** Per client: bytes that cannot pass through a cache. */
-  uncacheable: number[];
-}
-
-function classify(input: BoundInput): Classes {
-  const { lists, caches, capacity, size } = input;
-  const requesters = new Map<number, number[]>();
-  lists.forEach((list, c) => {
-    for (const f of list) {
-      const r = requesters.get(f);
-      if (r) r.push(c);
-      else requesters.set(f, [c]);
-    }
-  });
-  const demand = lists.map(() => 0);
-  const uncacheable = lists.map(() => 0);
-  const byKey = new Map<string, { cache: number; clients: number[]; bytes: number }>();
-  for (const [f, who] of requesters) {
-    const s = size(f);
-    for (const c of who) demand[c]! += s;
-    if (caches === 0 || s > capacity) {
-      for (const c of who) uncacheable[c]! += s;
-      continue;
-    }
-    const cache = shardOf(f, caches);
-    const key = `${cache}:${who.join(",")}`;
-    const cls = byKey.get(key);
-    if (cls) cls.bytes += s;
-    else byKey.set(key, { cache, clients: who, bytes: s });
-  }
-  return { list: [...byKey.values()], demand, uncacheable };
-}
+/** Largest dense tableau (cells) solved by the dense simplex when a sparse solver is given. */
+export const DENSE_FIRST_CELLS = 200_000;
 
 /**
  * The fluid lower bounds of a run with these lists and parameters.
  *
+ * @param input the lists and parameters
+ * @param solver a sparse LP solver (`await loadHighsSolver()`) for programs
+ *   past {@link DENSE_FIRST_CELLS}; without one, programs past
+ *   {@link MAX_TABLEAU_CELLS} get the closed form (`exact: false`)
+ * @throws {ForesightError} INTERNAL when a solver finds no optimum
  * @example
  * ```ts
  * const b = lowerBound({ lists: [[1, 2]], caches: 1, capacity: 4096, size: (f) => f * 1024,
@@ -119,21 +88,57 @@ function classify(input: BoundInput): Classes {
  * b.seconds; // 0: both files fit the warm-up
  * ```
  */
-export function lowerBound(input: BoundInput): LowerBound {
+export function lowerBound(input: BoundInput, solver?: LpSolver): LowerBound {
   const cls = classify(input);
-  const parallel = solve(input, cls, false);
-  const sequential = solve(input, cls, true);
+  const parallel = solve(input, cls, false, solver);
+  const sequential = solve(input, cls, true, solver);
+  const exact = parallel !== null && sequential !== null;
   return {
-    seconds: parallel ?? simpleBound(input, cls, false),
-    sequentialSeconds: sequential ?? simpleBound(input, cls, true),
-    exact: parallel !== null && sequential !== null,
+    seconds: parallel?.seconds ?? simpleBound(input, cls, false),
+    sequentialSeconds: sequential?.seconds ?? simpleBound(input, cls, true),
+    exact,
     classes: cls.list.length,
+    ...(exact
+      ? {
+        solver: parallel.solver === sequential.solver
+          ? parallel.solver
+          : `${parallel.solver}, ${sequential.solver}`,
+      }
+      : {}),
   };
 }
 
+/** Solves one of the two programs: densely when small, else with `solver`; null when neither takes it. */
+function solve(
+  input: BoundInput,
+  cls: Classes,
+  sequential: boolean,
+  solver: LpSolver | undefined,
+): { seconds: number; solver: string } | null {
+  // Its variables (T, a Y per class, a V per class and client), known before it is built:
+  // the dense tableau has at least vars² cells.
+  let vars = 1 + cls.list.length;
+  for (const c of cls.list) vars += c.clients.length;
+  if (vars * vars > MAX_TABLEAU_CELLS && !(vars <= (solver?.maxVars ?? 0))) return null;
+  const { program, t0 } = boundProgram(input, cls, sequential);
+  const order = solver && tableauCells(program) > DENSE_FIRST_CELLS
+    ? [solver, denseSolver]
+    : [denseSolver, ...(solver ? [solver] : [])];
+  for (const s of order) {
+    const value = s.minimize(program);
+    if (value !== null) return { seconds: Math.max(0, value) * t0, solver: s.name };
+  }
+  return null;
+}
+
 /**
- * The bounds of `scenario` (its own request lists unless `lists` is given).
+ * The bounds of `scenario` (its own request lists unless `lists` is given;
+ * file n is n KiB unless `size` says otherwise).
  *
+ * @param scenario the scenario
+ * @param lists its request lists, if not its own
+ * @param size bytes of each file (default: file n is n KiB)
+ * @param solver a sparse LP solver for large programs (see {@link lowerBound})
  * @example
  * ```ts
  * scenarioBound(CANONICAL).seconds; // about 2180 for seed 1
@@ -142,8 +147,26 @@ export function lowerBound(input: BoundInput): LowerBound {
 export function scenarioBound(
   scenario: Scenario,
   lists?: readonly (readonly number[])[],
+  size: (file: number) => number = kibSize,
+  solver?: LpSolver,
 ): LowerBound {
-  return lowerBound({
+  return lowerBound(boundInput(scenario, lists, size), solver);
+}
+
+/**
+ * What the bound of `scenario` reads (its own request lists unless `lists` is given).
+ *
+ * @example
+ * ```ts
+ * boundInput(CANONICAL).rateOriginClient; // 1024000 bytes per second
+ * ```
+ */
+export function boundInput(
+  scenario: Scenario,
+  lists?: readonly (readonly number[])[],
+  size: (file: number) => number = kibSize,
+): BoundInput {
+  return {
     lists: lists ??
       Array.from(
         { length: scenario.clients },
@@ -151,11 +174,31 @@ export function scenarioBound(
       ),
     caches: scenario.caches,
     capacity: scenario.capacityKiB * 1024,
-    size: (f) => f * 1024,
+    size,
     rateOriginClient: scenario.rateOriginClient * 1024,
     rateOriginCache: scenario.rateOriginCache * 1024,
     rateCacheClient: scenario.rateCacheClient * 1024,
-  });
+  };
+}
+
+/**
+ * Whether the bound of `input` is a program past {@link DENSE_FIRST_CELLS},
+ * which a sparse solver (HiGHS) solves faster than the dense simplex, or
+ * at all, and within {@link MAX_SPARSE_VARS} variables, which it still
+ * takes.
+ *
+ * @example
+ * ```ts
+ * wantsSparseSolver(boundInput(CANONICAL)); // false: the dense simplex takes milliseconds
+ * ```
+ */
+export function wantsSparseSolver(input: BoundInput): boolean {
+  const cls = classify(input);
+  let vars = 1 + cls.list.length;
+  for (const c of cls.list) vars += c.clients.length;
+  if (vars > MAX_SPARSE_VARS) return false; // no solver takes it: the closed form stands in
+  const { program } = boundProgram(input, cls, true);
+  return tableauCells(program) > DENSE_FIRST_CELLS;
 }
 
 /**
@@ -177,76 +220,6 @@ export function boundMethod(b: Pick<LowerBound, "exact" | "classes">, clients: n
     ? "exact fluid LP"
     : `not exact: closed form, as the exact LP for ${clients} clients (${b.classes} classes) ` +
       "is too large to solve";
-}
-
-/**
- * Builds the program (≥ form: A·x ≥ b, minimise T = x[0]) and solves its dual.
- * Returns null when it is too large. Units: bytes / B0 and seconds / T0 with
- * B0 the largest demand and T0 = B0 / rateOriginClient, so every number is
- * near 1.
- */
-function solve(input: BoundInput, cls: Classes, sequential: boolean): number | null {
-  const clients = input.lists.length;
-  const b0 = Math.max(1, ...cls.demand);
-  const t0 = b0 / input.rateOriginClient;
-  const a = 1;
-  const g = input.rateOriginCache / input.rateOriginClient;
-  const b = input.rateCacheClient / input.rateOriginClient;
-  // Primal variables: 0 = T, then Y per class, then V per (class, client).
-  let takes = 0;
-  for (const c of cls.list) takes += c.clients.length;
-  const vars = 1 + cls.list.length + takes;
-  const rowsAtMost = input.caches + cls.list.length + takes + input.caches * clients + 2 * clients;
-  if (vars * (vars + rowsAtMost + 1) > MAX_TABLEAU_CELLS) return null;
-  const yOf: number[] = [];
-  const vOf: number[][] = [];
-  /** Per (cache, client): the V variables of that link; per client: all its V. */
-  const link: number[][] = Array.from({ length: input.caches * clients }, () => []);
-  const taken: number[][] = Array.from({ length: clients }, () => []);
-  let next = 1;
-  for (const c of cls.list) {
-    yOf.push(next++);
-    vOf.push(c.clients.map((client) => {
-      const v = next++;
-      link[c.cache * clients + client]!.push(v);
-      taken[client]!.push(v);
-      return v;
-    }));
-  }
-  // Primal constraints, as columns of the dual: each primal variable's terms.
-  const cols: [number, number][][] = Array.from({ length: vars }, () => []);
-  const rhs: number[] = [];
-  const row = (value: number, terms: [number, number][]) => {
-    const i = rhs.length;
-    rhs.push(value);
-    for (const [v, coef] of terms) cols[v]!.push([i, coef]);
-  };
-  for (let k = 0; k < input.caches; k++) {
-    const terms: [number, number][] = [[0, g]];
-    cls.list.forEach((c, j) => c.cache === k && terms.push([yOf[j]!, -1]));
-    row(-input.capacity / b0, terms); // g·T − Σ Y ≥ −C
-  }
-  cls.list.forEach((c, j) => {
-    row(-c.bytes / b0, [[yOf[j]!, -1]]); // −Y ≥ −W
-    c.clients.forEach((_, i) => row(0, [[yOf[j]!, 1], [vOf[j]![i]!, -1]])); // Y − V ≥ 0
-  });
-  for (const vs of link) {
-    if (vs.length > 0) row(0, [[0, b], ...vs.map((v): [number, number] => [v, -1])]); // b·T − Σ V ≥ 0
-  }
-  for (let client = 0; client < clients; client++) {
-    const vs = taken[client]!;
-    const d = cls.demand[client]! / b0;
-    row(d, [[0, a], ...vs.map((v): [number, number] => [v, 1])]); // a·T + Σ V ≥ D
-    if (sequential) {
-      // (D − ΣV)/a + ΣV/b ≤ T  ⇔  T + (1/a − 1/b)·ΣV ≥ D/a
-      row(d / a, [[0, 1], ...vs.map((v): [number, number] => [v, 1 / a - 1 / b])]);
-    }
-  }
-  const m = rhs.length;
-  // Dual: max rhs·u  s.t.  for each primal variable v: Σ coef·u ≤ cost(v) (1 for T, else 0).
-  const dualRows: Row[] = cols.map((terms, v) => ({ terms, bound: v === 0 ? 1 : 0 }));
-  const opt = maximize(m, dualRows, rhs);
-  return Math.max(0, opt.value) * t0;
 }
 
 /**

@@ -15,9 +15,13 @@
 
 export { compare, type CompareRow, renderCompare } from "./compare.ts";
 export { EventQueue } from "./event_queue.ts";
+export { exactScenarioBound, loadHighsSolver } from "./highs_solver.ts";
 export { Link, type Transfer } from "./link.ts";
+export { denseSolver, type LpSolver, type MinProgram, type ProgramRow } from "./lp_program.ts";
 export {
   type BoundInput,
+  boundInput,
+  DENSE_FIRST_CELLS,
   type LowerBound,
   lowerBound,
   MAX_TABLEAU_CELLS,

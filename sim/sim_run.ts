@@ -13,7 +13,7 @@ import { ClientEngine, type ClientInput } from "../engine/client.ts";
 import { type OriginEffect, OriginEngine, type OriginInput } from "../engine/origin.ts";
 import type { ControlMessage } from "../protocol/control_message.ts";
 import { ORIGIN_SOURCE, type Source } from "../core/policy.ts";
-import type { Scenario } from "../core/scenario.ts";
+import { kibSize, type Scenario } from "../core/scenario.ts";
 import { EventQueue } from "./event_queue.ts";
 import { Link } from "./link.ts";
 import type { SimCache, SimClient } from "./sim_result.ts";
@@ -33,9 +33,6 @@ export interface SimClientState {
   readonly engine: ClientEngine;
   readonly stats: SimClient;
 }
-
-/** File n is n KiB. */
-const size = (file: number) => file * 1024;
 
 /**
  * The engines of one run wired by an event queue and links.
@@ -58,14 +55,21 @@ export class SimRun {
   readonly warmup: { files: number; bytes: number } = { files: 0, bytes: 0 };
   readonly #s: Scenario;
   readonly #lists: readonly (readonly number[])[];
+  readonly #size: (file: number) => number;
 
   /**
    * @param s the scenario
    * @param lists one request list per client
+   * @param size a file's bytes (default: file n is n KiB)
    */
-  constructor(s: Scenario, lists: readonly (readonly number[])[]) {
+  constructor(
+    s: Scenario,
+    lists: readonly (readonly number[])[],
+    size: (file: number) => number = kibSize,
+  ) {
     this.#s = s;
     this.#lists = lists;
+    this.#size = size;
     const kib = (rate: number) => rate * 1024;
     this.origin = new OriginEngine(s, size);
     this.toClient = lists.map(() => new Link(this.agenda, kib(s.rateOriginClient)));
@@ -108,7 +112,10 @@ export class SimRun {
 
   /** Hands `input` to the origin engine and carries out its effects. */
   #toOrigin(input: OriginInput): void {
-    for (const e of this.origin.handle(input, this.agenda.now)) {
+    // Indexed loops: iterating with for-of allocates an iterator per message.
+    const effects = this.origin.handle(input, this.agenda.now);
+    for (let i = 0; i < effects.length; i++) {
+      const e = effects[i]!;
       if (e.kind === "send") {
         if (e.to.role === "cache") this.#cacheMessage(e.to.index, e.message);
         else this.#clientMessage(e.to.index, e.message);
@@ -123,7 +130,7 @@ export class SimRun {
   /** The origin sends client `c` a file. */
   #serve(c: number, file: number): void {
     this.toClient[c]!.send({
-      size: size(file),
+      size: this.#size(file),
       onFinish: () => this.#received(c, ORIGIN_SOURCE, file, "file"),
     });
   }
@@ -132,21 +139,22 @@ export class SimRun {
   #push(k: number, e: Extract<OriginEffect, { kind: "transfer" }>): void {
     const { file, count, next } = e;
     const cache = this.caches[k]!;
+    const size = this.#size(file);
     cache.stats.pushedFiles++;
-    cache.stats.pushedBytes += size(file);
+    cache.stats.pushedBytes += size;
     if (!cache.engine.warm) {
       // Warm-up pushes are applied before time 0 and take no time.
       this.warmup.files++;
-      this.warmup.bytes += size(file);
-      this.#toCache(k, { type: "pushBegan", file, size: size(file), count, next, began: 0 });
+      this.warmup.bytes += size;
+      this.#toCache(k, { type: "pushBegan", file, size, count, next, began: 0 });
       return;
     }
     cache.fromOrigin.send({
-      size: size(file),
+      size,
       onStart: (end) => {
         cache.arriving.set(file, end);
         const began = this.agenda.now;
-        this.#toCache(k, { type: "pushBegan", file, size: size(file), count, next, began });
+        this.#toCache(k, { type: "pushBegan", file, size, count, next, began });
       },
       onFinish: () => cache.arriving.delete(file),
     });
@@ -179,7 +187,9 @@ export class SimRun {
   /** Hands `input` to cache `k`'s engine and carries out its effects. */
   #toCache(k: number, input: CacheInput): void {
     const cache = this.caches[k]!;
-    for (const e of cache.engine.handle(input, this.agenda.now)) {
+    const effects = cache.engine.handle(input, this.agenda.now);
+    for (let i = 0; i < effects.length; i++) {
+      const e = effects[i]!;
       switch (e.kind) {
         case "toOrigin": {
           const m = e.message;
@@ -207,11 +217,12 @@ export class SimRun {
   /** Cache `k` sends client `c` a file (forwarding it while it may still arrive). */
   #hit(k: number, c: number, file: number): void {
     const cache = this.caches[k]!;
+    const size = this.#size(file);
     cache.toClient[c]!.send({
-      size: size(file),
+      size,
       readyAt: cache.arriving.get(file),
       onFinish: () => {
-        cache.stats.bytesToClients += size(file);
+        cache.stats.bytesToClients += size;
         this.#toCache(k, { type: "served", conn: c, file });
         this.#received(c, k, file, "hit");
       },
@@ -223,7 +234,9 @@ export class SimRun {
   /** Hands `input` to client `c`'s engine and carries out its effects. */
   #toClient(c: number, input: ClientInput): void {
     const client = this.clients[c]!;
-    for (const e of client.engine.handle(input, this.agenda.now)) {
+    const effects = client.engine.handle(input, this.agenda.now);
+    for (let i = 0; i < effects.length; i++) {
+      const e = effects[i]!;
       if (e.kind === "request") {
         const { source, file } = e;
         if (source === ORIGIN_SOURCE) {
@@ -245,9 +258,10 @@ export class SimRun {
    * from the transfer's end, which is now.
    */
   #received(c: number, source: Source, file: number, kind: "hit" | "file"): void {
-    this.clients[c]!.stats.bytes += size(file);
+    const size = this.#size(file);
+    this.clients[c]!.stats.bytes += size;
     const due = this.agenda.now;
-    this.#toClient(c, { type: "fileBegan", source, file, size: size(file), kind, due });
+    this.#toClient(c, { type: "fileBegan", source, file, size, kind, due });
     this.#toClient(c, { type: "fileEnded", source, file, ok: true });
   }
 

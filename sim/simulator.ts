@@ -6,7 +6,8 @@
  *
  * - Every directed connection is its own link at its configured rate
  *   (origin → client `rateOriginClient`, origin → cache `rateOriginCache`,
- *   cache → client `rateCacheClient`, KiB/s; file n is n·1024 bytes). A link
+ *   cache → client `rateCacheClient`, KiB/s; a file's bytes are the workload's, by default
+ *   file n is n·1024 bytes). A link
  *   sends whole files one at a time, first queued first sent.
  * - Control messages (requests, misses, plans, hints) take no time; each is
  *   delivered as its own step at the moment it is sent.
@@ -41,6 +42,8 @@ export type { SimCache, SimClient, SimResult } from "./sim_result.ts";
 export interface SimOptions {
   /** Request lists, one per client (default: the scenario's, from `requestList`). */
   readonly lists?: readonly (readonly number[])[];
+  /** A file's bytes (default: file n is n KiB, the synthetic files). */
+  readonly size?: (file: number) => number;
   /** Check the caches' invariants after every step (slow; for tests). */
   readonly check?: boolean;
   /** Give up after this many steps (default 200 million). */
@@ -69,7 +72,7 @@ export function simulate(scenario: Scenario, options: SimOptions = {}): SimResul
       `Cannot simulate: ${lists.length} lists for ${s.clients} clients`,
     );
   }
-  const run = new SimRun(s, lists);
+  const run = new SimRun(s, lists, options.size);
   const { agenda, caches, clients } = run;
   run.begin();
   const maxSteps = options.maxSteps ?? 200_000_000;

@@ -146,6 +146,7 @@ describe("the npm package's TypeScript declarations", () => {
         dependencies: {
           "foresight-cache": `file:${join(dir, tarball)}`,
           "@hono/node-server": dep("@hono/node-server"),
+          highs: dep("highs"),
           hono: dep("hono"),
           valibot: dep("valibot"),
         },

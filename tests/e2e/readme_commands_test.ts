@@ -41,6 +41,11 @@ const SMALL = `${SCENARIO} --scale 50`;
 /** 1,000 decoder cases and 32 fuzz connections to a real origin and cache; not the ~12 s timeout checks. */
 const FUZZ = "--cases 1000 --connections 32 --no-checks";
 
+/** A generated folder of real sizes and its demand, compared (sizes only: sparse files). */
+const TREE = "/tmp/foresight-tree";
+const TREE_COMPARE = `npx bun bench/make_tree.ts --out ${TREE} --sparse && ` +
+  `npx foresight sim --dir ${TREE}/files --demand ${TREE}/demand.csv --compare`;
+
 const matches = (...res: RegExp[]) => (out: string) => {
   for (const re of res) assert.match(out, re);
 };
@@ -155,6 +160,26 @@ const HOW: Record<string, How> = {
     run: "npx foresight sim --compare",
     check: (out) => assertCompareTable(out, readme),
   },
+  "foresight sim --dir PATH --demand FILE": {
+    by: "tests/unit/sim/cli_test.ts",
+    grep: [/const flags = \["--dir", tree, "--demand", demand,/, /await run\(flags\)/],
+  },
+  // The generator is seeded and the simulator deterministic: the README's figures exactly.
+  [TREE_COMPARE]: {
+    run: TREE_COMPARE,
+    check: (out) => assertTreeTable(out, readme),
+  },
+  "npx bun bench/bound_scale.ts [--sizes canonical,8x32,16x64]": {
+    run: "npx bun bench/bound_scale.ts --sizes canonical",
+    check: matches(
+      /^runtime: bun$/m,
+      /^ canonical +2181\.76 +exact \(simplex\) +[\d.]+ +2181\.76 +exact \(simplex\) +[\d.]+ +2182\.02 +1\.0001$/m,
+    ),
+  },
+  "npx deno run -A bench/bound_scale.ts": {
+    run: "npx deno run -A bench/bound_scale.ts --sizes canonical",
+    check: matches(/^runtime: deno$/m, /^ canonical +2181\.76 +exact \(simplex\) .* 1\.0001$/m),
+  },
   "npx bun bench/sim_speed.ts [--against REV]": {
     run: "npx bun bench/sim_speed.ts --canonical-only --against HEAD --runs 1",
     check: matches(
@@ -260,6 +285,26 @@ function assertCompareTable(out: string, markdown: string): void {
     }
   }
   assert.equal(checked, 6 * 5, "6 rows of 5 seeds");
+}
+
+/** The folder comparison prints the README's table of it, and foresight is within 1.02 × the bound. */
+function assertTreeTable(out: string, markdown: string): void {
+  const from = markdown.indexOf("**On a folder of real sizes**");
+  const rows = markdown.slice(from).split("\n\n").find((p) => p.startsWith("|"));
+  assert.ok(from >= 0 && rows, "the README's table of the folder comparison");
+  assert.match(out, /^2000 files under .*: 986\.9 MiB \(sparse\), 83 empty, largest 8\.0 MiB$/m);
+  let checked = 0;
+  for (const line of rows.split("\n").slice(2)) {
+    const [policy, makespan, ratio, hits] = line.split("|").slice(1, -1).map((c) => c.trim());
+    const row = policy === "lower bound"
+      ? new RegExp(`^foresight +1 +[\\d.]+ +${makespan} `, "m")
+      : new RegExp(`^${policy} +1 +${makespan} +[\\d.]+ +${ratio} +${hits}`, "m");
+    assert.match(out, row, `README: ${policy}`);
+    checked++;
+  }
+  assert.equal(checked, 6);
+  const foresight = /^foresight +1 +[\d.]+ +[\d.]+ +([\d.]+) /m.exec(out);
+  assert.ok(foresight && Number(foresight[1]) <= 1.02, `foresight × bound: ${foresight?.[1]}`);
 }
 
 describe("every command the README shows is exercised", () => {

@@ -139,7 +139,8 @@ describe("rejoin", () => {
       "client1 rejoin",
       "cache0 start",
     ]);
-    assert.deepEqual(sentTo(out, "cache", 0).at(-1), { type: "start", next: 4 });
+    // At 1 KiB no file fits a cache: the restarted cache is hinted none.
+    assert.deepEqual(sentTo(out, "cache", 0).at(-1), { type: "start", next: null });
   });
 
   it("retakes a place lost before the warm-up: the new cache is warmed, told clients get the new list", () => {

@@ -13,6 +13,7 @@ import { owedAt, pushMembers, routeOf } from "../../../engine/origin_state.ts";
 import {
   empty,
   joinCache,
+  LISTS,
   named,
   push,
   scenario,
@@ -55,7 +56,7 @@ describe("pushMembers and the push count", () => {
       file: 4,
       size: 4096,
       count: 2,
-      next: 2,
+      next: null, // at 1 KiB no file fits a cache: none is hinted
       cause: 7,
     }]);
     const { st } = w.engine;
@@ -136,13 +137,38 @@ describe("pushMembers and the push count", () => {
     let out = w.feed({ type: "refill", cache: 1, file: 2 });
     assert.deepEqual(
       sentTo(out, "cache", 1),
-      [{ type: "miss", file: 2, next: 3 }],
-      "not its shard",
+      [{ type: "miss", file: 2, next: null }],
+      "not its shard (and at 1 KiB no file is hinted)",
     );
     for (const client of [0, 1, 2]) w.feed({ type: "link-lost", client, cache: 0, generation: 0 });
     out = w.feed({ type: "refill", cache: 0, file: 2 });
     assert.deepEqual(transfers(out), []);
     assert.deepEqual(sentTo(out, "cache", 0), [{ type: "miss", file: 2, next: null }]);
+  });
+});
+
+describe("files larger than a cache", () => {
+  it("seed never warms nor hints one, and pushes the smaller files after it", () => {
+    // 12 KiB caches, file 4 of 13 KiB: cache 0 warms 2 and 6 (not 2 alone, stopped at 4),
+    // and hints 8 (not 4, which could never fit); cache 1 as usual.
+    const size = (f: number) => (f === 4 ? 13 * 1024 : f * 1024);
+    const w = empty("seed", 12, size);
+    for (const k of [0, 1]) joinCache(w, k);
+    for (const _ of [0, 1, 2]) w.feed({ type: "join", role: "client" });
+    LISTS.forEach((files, client) => w.feed({ type: "list", client, files }));
+    assert.deepEqual(transfers(w.log), [
+      "cache 0: 2 ×3",
+      "cache 0: 6 ×3",
+      "cache 1: 3 ×2",
+      "cache 1: 5 ×1",
+    ]);
+    const hints = w.log.flatMap((e) => (e.kind === "transfer" ? [[e.file, e.next]] : []));
+    assert.deepEqual(hints, [[2, 8], [6, 8], [3, 7], [5, 7]]);
+    // File 4 is still wanted by clients 0 and 1, yet the hint after 8 is 10.
+    const out = w.feed({ type: "refill", cache: 0, file: 8, at: 1 });
+    const pushed = out.flatMap((e) => (e.kind === "transfer" ? [[e.file, e.next]] : []));
+    assert.deepEqual(pushed, [[8, 10]]);
+    assert.equal(w.engine.st.ledger.outstanding(4), 2);
   });
 });
 

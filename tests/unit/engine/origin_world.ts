@@ -49,9 +49,13 @@ export function scenario(policy: PolicyName, capacityKiB: number): Scenario {
   });
 }
 
-/** A fresh engine for {@link scenario}, nobody registered. */
-export function empty(policy: PolicyName = "seed", capacityKiB = 12): World {
-  const engine = new OriginEngine(scenario(policy, capacityKiB), (f) => f * 1024);
+/** A fresh engine for {@link scenario}, nobody registered (file n is n KiB unless `size` says). */
+export function empty(
+  policy: PolicyName = "seed",
+  capacityKiB = 12,
+  size: (file: number) => number = (f) => f * 1024,
+): World {
+  const engine = new OriginEngine(scenario(policy, capacityKiB), size);
   const log: OriginEffect[] = [];
   let now = 0;
   return {
@@ -79,10 +83,15 @@ export function joinCache(w: World, k?: number, host?: string, port?: number): O
 /**
  * Every cache and client registered, every list in, every cache warm: the
  * clients are started. With seed at 12 KiB the warm-up pushed 2, 4, 6 into
- * cache 0 and 3, 5 into cache 1; at 1 KiB it pushed nothing.
+ * cache 0 and 3, 5 into cache 1; at 1 KiB it pushed nothing (and no file fits
+ * a cache, so no hint names one).
  */
-export function world(policy: PolicyName = "seed", capacityKiB = 12): World {
-  const w = empty(policy, capacityKiB);
+export function world(
+  policy: PolicyName = "seed",
+  capacityKiB = 12,
+  size?: (file: number) => number,
+): World {
+  const w = empty(policy, capacityKiB, size);
   for (const k of [0, 1]) joinCache(w, k);
   for (const _ of LISTS) w.feed({ type: "join", role: "client" });
   LISTS.forEach((files, client) => w.feed({ type: "list", client, files }));

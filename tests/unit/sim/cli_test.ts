@@ -1,6 +1,9 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import process from "node:process";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { requestListsJson, simMainCli } from "../../../roles/sim.ts";
 import { CANONICAL, requestList } from "../../../core/scenario.ts";
 
@@ -65,6 +68,81 @@ describe("foresight sim", () => {
     ]);
     assert.equal(code, 2);
     assert.match(err, /Cannot write --dump-requests/);
+  });
+
+  it("replays a dumped scenario exactly from --demand, and dumps the demand's lists", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "foresight-sim-"));
+    try {
+      const dump = join(dir, "requests.json");
+      const first = await run([...SMALL, "--seed", "9", "--json", "--dump-requests", dump]);
+      assert.equal(first.code, 0, first.err);
+      // Another seed, no --clients or --requests: the demand sets the lists and their count.
+      const again = join(dir, "again.json");
+      const replay = await run([
+        "--files",
+        "200",
+        "--capacity-kib",
+        "300",
+        "--json",
+        "--demand",
+        dump,
+        "--dump-requests",
+        again,
+      ]);
+      assert.equal(replay.code, 0, replay.err);
+      const [a, b] = [JSON.parse(first.out), JSON.parse(replay.out)];
+      assert.equal(b.simSeconds, a.simSeconds);
+      assert.deepEqual(b.lowerBound.seconds, a.lowerBound.seconds);
+      assert.deepEqual(b.clients, a.clients);
+      assert.deepEqual(
+        { ...b.scenario, seed: 9 },
+        { ...a.scenario, requests: b.scenario.requests },
+      );
+      assert.equal(await readFile(again, "utf8"), await readFile(dump, "utf8"));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("simulates and bounds a folder's files at their sizes (--dir, --demand)", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "foresight-sim-"));
+    try {
+      const tree = join(dir, "tree");
+      await mkdir(join(tree, "sub dir"), { recursive: true });
+      await writeFile(join(tree, "a.bin"), new Uint8Array(2048));
+      await writeFile(join(tree, "empty"), new Uint8Array(0));
+      await writeFile(join(tree, "sub dir", "big, é.bin"), new Uint8Array(3_000 * 1024));
+      const demand = join(dir, "demand.csv");
+      await writeFile(demand, 'client,file\nr1,a.bin\nr1,empty\nr2,"sub dir/big, é.bin"\nr2,1\n');
+      const flags = ["--dir", tree, "--demand", demand, "--capacity-kib", "1000", "--json"];
+      const { code, out, err } = await run(flags);
+      assert.equal(code, 0, err);
+      const r = JSON.parse(out);
+      assert.deepEqual([r.scenario.files, r.scenario.clients, r.scenario.requests], [3, 2, 2]);
+      assert.deepEqual(r.clients.map((c: { bytes: number }) => c.bytes), [2048, 2048 + 3_072_000]);
+      // The 3,000 KiB file cannot pass a 1,000 KiB cache: 3 s over r2's origin link at best.
+      assert.ok(r.lowerBound.seconds >= 3 - 1e-9, String(r.lowerBound.seconds));
+      assert.ok(r.simSeconds >= r.lowerBound.seconds - 1e-9);
+      const rows = await run([...flags, "--compare"]);
+      assert.equal(rows.code, 0, rows.err);
+      assert.equal(
+        JSON.parse(rows.out).length,
+        5,
+        "one row per policy: the demand fixes the lists",
+      );
+      const wrong = await run([...flags, "--clients", "3"]);
+      assert.equal(wrong.code, 2);
+      assert.match(wrong.err, /Cannot use --clients 3 with --demand .*: it has 2 clients/);
+      const alone = await run(["--dir", tree]);
+      assert.equal(alone.code, 2);
+      assert.match(alone.err, /Cannot use --dir .*--demand/);
+      await writeFile(demand, "r1,a.bin\nr1,nope.txt\n");
+      const unknown = await run(flags);
+      assert.equal(unknown.code, 2);
+      assert.match(unknown.err, /demand\.csv: line 2: unknown file "nope\.txt"/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it("exits 2 with a message on a bad flag", async () => {
