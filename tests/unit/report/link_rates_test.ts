@@ -63,6 +63,18 @@ describe("link rates", () => {
       shortfallWarning(rates, 1, true)!,
       /cannot sustain --scale 1 .*; --scale auto chose this scale, .* try a lower --scale$/,
     );
+    const mild = linkRates([{
+      role: "cache",
+      index: 0,
+      ok: true,
+      shapingToClients: shaping(9090, 10_000),
+    }]);
+    assert.equal(
+      shortfallWarning(mild, 1),
+      "links cache → client achieved 90.9 % of their shaped rate: this machine did not fully " +
+        "sustain --scale 1 for this scenario; the makespan may differ from the simulation's; " +
+        "try --scale auto or a lower --scale",
+    );
   });
 
   it("does not judge a class that carried too little work, nor warn when every class held", () => {
