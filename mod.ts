@@ -71,7 +71,12 @@ export {
   OriginEngine,
   type OriginInput,
 } from "./engine/mod.ts";
-export { type OriginOptions, type OriginSummary, runOrigin } from "./live/origin.ts";
+export {
+  type LiveOriginSummary,
+  type OriginOptions,
+  type OriginSummary,
+  runOrigin,
+} from "./live/origin.ts";
 export { type CacheOptions, type CacheSummary, runCache } from "./live/cache.ts";
 export { type ClientOptions, type ClientSummary, runClient } from "./live/client.ts";
 export type { CacheReport, ClientReport, ReportBase } from "./core/report_shape.ts";

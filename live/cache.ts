@@ -136,6 +136,7 @@ async function closeAll(st: CacheState, listener: Listener, origin: Peer): Promi
 /** The summary with the store's figures at the end. */
 function finalSummary(st: CacheState): CacheSummary {
   const { summary, engine } = st;
+  summary.shapingToClients = st.meter.snapshot();
   const store = engine.store;
   if (store) {
     summary.peakBytes = store.peak;

@@ -13,6 +13,7 @@ import type { Conn } from "../net/types.ts";
 import type { Logger } from "../core/log.ts";
 import type { Clock } from "../core/clock.ts";
 import { Pacer, type Shaping } from "../core/pacer.ts";
+import { LinkMeter } from "../core/link_meter.ts";
 import { type Scenario, wireRate } from "../core/scenario.ts";
 import { ForesightError } from "../errors.ts";
 import { PROTOCOL_VERSION, type WelcomeMessage } from "../protocol/mod.ts";
@@ -70,6 +71,11 @@ export class OriginDriver {
   readonly files: OriginFiles;
   /** Resolves once the engine says stop (every peer has been told). */
   readonly ended: Promise<void>;
+  /** Achieved against shaped on the links to the caches and to the clients. */
+  readonly meters: { readonly toCaches: LinkMeter; readonly toClients: LinkMeter } = {
+    toCaches: new LinkMeter(),
+    toClients: new LinkMeter(),
+  };
   readonly #o: OriginDriverOptions;
   readonly #caches = new Map<number, Bound>();
   readonly #clients = new Map<number, Bound>();
@@ -235,7 +241,8 @@ export class OriginDriver {
     this.#peers.add(peer);
     const rate = effect.role === "cache" ? s.rateOriginCache : s.rateOriginClient;
     if (this.#o.shaping !== "none") {
-      peer.setPacer(new Pacer(wireRate(rate, s.scale), this.#o.clock));
+      const meter = effect.role === "cache" ? this.meters.toCaches : this.meters.toClients;
+      peer.setPacer(new Pacer(wireRate(rate, s.scale), this.#o.clock, undefined, undefined, meter));
     }
     this.#o.log.log("info", `${effect.role} registered`, {
       index: effect.index,

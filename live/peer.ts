@@ -332,7 +332,15 @@ export class Peer {
       // runtime has taken every byte, so the next chunk may overwrite it.
       const frame = this.#frame ??= new Uint8Array(CHUNK_FRAME_OVERHEAD + CHUNK_BYTES);
       const view = new DataView(frame.buffer);
+      // When the body's last bytes arrived to be sent, if it made this wait
+      // for them (a cache forwarding a push that is late): see Pacer.finish.
+      let availableAt: number | undefined;
+      let asked = pacer?.now() ?? 0;
       for await (const part of body) {
+        if (pacer) {
+          const got = pacer.now();
+          if (got - asked > 1) availableAt = got;
+        }
         for (let at = 0; at < part.length; at += CHUNK_BYTES) {
           const piece = part.subarray(at, Math.min(part.length, at + CHUNK_BYTES));
           if (pacer) await pacer.take(piece.length);
@@ -342,9 +350,10 @@ export class Peer {
           await this.#write(frame.subarray(0, CHUNK_FRAME_OVERHEAD + piece.length));
           this.#payloadSent += piece.length;
         }
+        if (pacer) asked = pacer.now();
       }
       // The link is busy until the transfer ends; so is this connection.
-      if (pacer) await pacer.finish(due);
+      if (pacer) await pacer.finish(due, availableAt);
     });
   }
 

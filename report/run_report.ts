@@ -15,6 +15,8 @@ import {
   type ReportBase,
 } from "../core/report_shape.ts";
 import { boundText, type ReportBound } from "./report_bound.ts";
+import { type LinkRates, linkRates, ratesText, shortfallWarning } from "./link_rates.ts";
+import type { ScaleChoice } from "./scale_choice.ts";
 
 /** A role's summary event as printed by `runMain`. */
 export type Summary = Record<string, any> & { role: string; ok: boolean };
@@ -62,6 +64,16 @@ export interface RunReport extends ReportBase {
    * absent when it was not known in time, e.g. a run interrupted before its start).
    */
   lowerBound?: ReportBound;
+  /**
+   * Achieved against shaped per link class while busy (report/link_rates.ts):
+   * how far this machine held the links' shaped rate at the run's scale
+   * (none in a simulation's report).
+   */
+  linkRates?: LinkRates;
+  /** The plain warning of a run whose links fell short of their shaped rate; absent when none did. */
+  linkShortfall?: string;
+  /** How `--scale auto` chose the scale (absent when the scale was given). */
+  scaleChoice?: ScaleChoice;
 }
 
 /**
@@ -110,6 +122,8 @@ export function buildReport(
     0,
   );
   // How far the clients stopped early had got, in simulated seconds.
+  const rates = linkRates(summaries);
+  const shortfall = shortfallWarning(rates, scenario.scale);
   const elapsed = summaries.filter((s) => s.role === "client" && s.partial === true).map((s) =>
     typeof s.simSeconds === "number" && Number.isFinite(s.simSeconds) ? s.simSeconds : 0
   );
@@ -131,6 +145,8 @@ export function buildReport(
     caches,
     processes,
     errors,
+    linkRates: rates,
+    ...(shortfall === undefined ? {} : { linkShortfall: shortfall }),
   };
 }
 
@@ -265,6 +281,7 @@ export function renderReport(r: RunReport): string {
     } %, byte hit ratio ${(r.byteHitRatio * 100).toFixed(1)} %`,
     ...boundLines(r),
     linksLine(r),
+    ...scaleLines(r),
     `  client  files  verified  corrupt  hits  misses  MiB      done at (sim s)`,
     ...r.clients.map((c) =>
       `  ${String(c.index).padStart(6)}  ${String(c.files).padStart(5)}  ${
@@ -303,6 +320,17 @@ export function lostText(p: ProcessInfo): string {
   const phase = p.lost?.phase ? `, lost while ${p.lost.phase}` : "";
   const reason = p.lost?.reason ? `: ${p.lost.reason}` : "";
   return `${p.role} ${p.index} (${p.signal ?? `exit ${p.exitCode}`}${phase})${reason}`;
+}
+
+/** How the scale was chosen, achieved ÷ shaped per link class, and the warning when short. */
+function scaleLines(r: RunReport): string[] {
+  return [
+    ...(r.scaleChoice ? [`  scale ${r.scaleChoice.scale}: ${r.scaleChoice.how}`] : []),
+    ...(r.linkRates
+      ? [`  achieved ÷ shaped link rate (while busy): ${ratesText(r.linkRates)}`]
+      : []),
+    ...(r.linkShortfall ? [`  WARNING: ${r.linkShortfall}`] : []),
+  ];
 }
 
 function lostLines(r: RunReport): string[] {

@@ -136,8 +136,15 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
   );
 }
 
-/** The run's settings with every default resolved. */
-function sessionSettings(scenario: Scenario, opts: RunOptions): RunSessionSettings {
+/**
+ * The run's settings with every default resolved.
+ *
+ * @example
+ * ```ts
+ * const session = new RunSession(scenario, sessionSettings(scenario, opts));
+ * ```
+ */
+export function sessionSettings(scenario: Scenario, opts: RunOptions): RunSessionSettings {
   const count = 1 + scenario.caches + scenario.clients;
   const stopGraceMs = opts.stopGraceMs ?? STOP_GRACE_MS;
   return {

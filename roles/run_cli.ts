@@ -23,6 +23,9 @@ import { RunLowerBound } from "./run_lower_bound.ts";
 import { openDir } from "./store_flags.ts";
 import { workloadFrom } from "./demand_workload.ts";
 import { INTERRUPT_EXIT_CODES, randomSecret, runScenario } from "./run.ts";
+import { calibrateScale } from "./scale_auto.ts";
+import type { ScaleChoice } from "../report/scale_choice.ts";
+import { ratesText, shortfallWarning } from "../report/link_rates.ts";
 
 /**
  * `foresight run` main: returns the exit code (0 ok, 1 the run failed, 130 or
@@ -152,19 +155,26 @@ function onRoleEvent(
 
 /** Runs the scenario with the progress, dashboard and bound; returns the exit code. */
 async function runWith(
-  o: RunSettings,
+  given: RunSettings,
   caught: () => NodeJS.Signals | undefined,
   signal: Promise<void>,
 ): Promise<number> {
+  const log = stderrLogger("run", given.logLevel, given.logFormat);
+  const secret = runSecret(given, log);
+  const choice = given.scaleAuto ? await chooseScale(given, secret, caught) : undefined;
+  const stopped = caught();
+  if (given.scaleAuto && choice === undefined && stopped !== undefined) {
+    process.stderr.write(`foresight run: interrupted by ${stopped} while choosing the scale\n`);
+    return interruptCode(stopped);
+  }
+  const o = choice ? { ...given, scenario: { ...given.scenario, scale: choice.scale } } : given;
   const now = () => performance.now() / 1000;
   const timeline = new RunTimeline(o.scenario, now());
-  const log = stderrLogger("run", o.logLevel, o.logFormat);
   // With --json the report owns stdout: progress goes to stderr, with the logs.
   const progress = new Progress(timeline, o.json ? process.stderr : process.stdout, {
     json: o.logFormat === "json",
   });
   const { writeLog, note } = runLog(o, progress);
-  const secret = runSecret(o, log);
   const bound = new RunLowerBound(o.scenario, log);
   let board: RunDashboard | undefined;
   if (o.dashboard) {
@@ -205,6 +215,11 @@ async function runWith(
       writeLog,
       onEvent: onRoleEvent(o, timeline, log, bound, now),
     });
+    if (choice) {
+      report.scaleChoice = choice;
+      const warning = shortfallWarning(report.linkRates!, choice.scale, true);
+      if (warning) report.linkShortfall = warning;
+    }
     await bound.addTo(report, signal);
   } finally {
     bound.stop();
@@ -214,6 +229,67 @@ async function runWith(
     await board?.close();
   }
   return finish(o, report, timeline, note);
+}
+
+/**
+ * `--scale auto`: the calibration's trials and its choice, each told on
+ * stderr whatever the log level (the user asked for it); undefined when a
+ * signal interrupted it.
+ */
+async function chooseScale(
+  o: RunSettings,
+  secret: string,
+  caught: () => NodeJS.Signals | undefined,
+): Promise<ScaleChoice | undefined> {
+  const tell = (msg: string, fields: Record<string, unknown>, text: string) =>
+    process.stderr.write(
+      o.logFormat === "json"
+        ? JSON.stringify({
+          t: new Date().toISOString(),
+          level: "info",
+          role: "run",
+          msg,
+          ...fields,
+        }) +
+          "\n"
+        : `foresight run: ${text}\n`,
+    );
+  tell(
+    "choosing the scale",
+    {},
+    "--scale auto: a shortened run of the scenario at candidate scales, each against its simulation",
+  );
+  const choice = await calibrateScale(o.scenario, {
+    runtime: o.runtime,
+    host: o.host,
+    secret,
+    interrupted: () => caught() !== undefined,
+    onTrial: (t) =>
+      tell(
+        "scale trial",
+        {
+          scale: t.scale,
+          requests: t.requests,
+          liveSeconds: t.liveSeconds,
+          cutOff: t.cutOff === true,
+          simSeconds: t.simSeconds,
+          pace: t.achieved,
+          wallSeconds: t.wallSeconds,
+        },
+        `--scale auto: ×${t.scale}, ${t.requests} requests per client: ` +
+          `${t.cutOff ? "stopped after " : ""}${t.liveSeconds.toFixed(1)} s live vs ` +
+          `${t.simSeconds.toFixed(1)} s simulated ` +
+          `(links ${ratesText(t.rates)}; ${t.wallSeconds} s)`,
+      ),
+  });
+  if (choice) {
+    tell(
+      "scale chosen",
+      { scale: choice.scale, how: choice.how, seconds: choice.seconds },
+      `--scale auto: running at ×${choice.scale} (${choice.seconds} s of calibration)`,
+    );
+  }
+  return choice;
 }
 
 /** Writes the report files, prints the report, and returns the run's exit code. */

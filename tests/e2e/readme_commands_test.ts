@@ -151,6 +151,7 @@ const HOW: Record<string, How> = {
       /^ {2}processes \(peak RSS\): data\/deno [\d.]+ MiB exit 0, cache0\/bun .* client0\/node /m,
     ),
   },
+  "foresight run --scale auto": { by: "tests/e2e/run_test.ts", grep: [/"--scale", "auto"\]/] },
   "foresight run --dashboard": {
     by: "tests/e2e/dashboard_test.ts",
     grep: [/spawn\(process\.execPath, \[cli, "run"/, /startRun\(\["--dashboard"/],
@@ -229,7 +230,7 @@ const HOW: Record<string, How> = {
       /^foresight +2182\.0 .* +2182\.0 +[\d.]+$/m,
     ),
   },
-  "npm run build && npx bun bench/fidelity.ts [--table] [--scale S] [--policy P] [scenario flags]":
+  "npm run build && npx bun bench/fidelity.ts [--table] [--scale S|auto] [--policy P] [scenario flags]":
     {
       run: `npm run build && npx bun bench/fidelity.ts --scale 50 --policy foresight ${SCENARIO}`,
       check: matches(
