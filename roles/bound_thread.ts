@@ -14,6 +14,16 @@ import type { Scenario } from "../core/scenario.ts";
 import { ForesightError } from "../errors.ts";
 import type { LowerBound } from "../sim/lower_bound.ts";
 
+/**
+ * What the bound reads beyond the scenario: the clients' lists when they are
+ * not the seed's (a `--demand`), and the files' sizes when they are not
+ * n KiB (a `--dir`), one per id 1..n.
+ */
+export interface BoundWorkload {
+  readonly lists?: readonly (readonly number[])[];
+  readonly sizes?: readonly number[];
+}
+
 /** A bound and the wall seconds its computation took. */
 export interface TimedBound {
   bound: LowerBound;
@@ -29,7 +39,8 @@ export interface BoundJob {
 }
 
 /**
- * Starts computing the bound of `scenario` in a worker thread.
+ * Starts computing the bound of `scenario` (with `workload`'s lists and
+ * sizes, if given) in a worker thread.
  *
  * The worker is the bundled `bound_worker.js` beside the running bundle
  * (`dist/`), or `bound_worker.ts` beside this file when run from source.
@@ -40,7 +51,7 @@ export interface BoundJob {
  * const { bound, computeSeconds } = await job.result;
  * ```
  */
-export function boundInWorker(scenario: Scenario): BoundJob {
+export function boundInWorker(scenario: Scenario, workload: BoundWorkload = {}): BoundJob {
   const file = import.meta.url.endsWith(".ts") ? "./bound_worker.ts" : "./bound_worker.js";
   const fail = (why: string, cause?: unknown) =>
     new ForesightError("INTERNAL", `Cannot compute the lower bound: ${why}`, { cause });
@@ -55,7 +66,7 @@ export function boundInWorker(scenario: Scenario): BoundJob {
     };
   });
   try {
-    worker = new Worker(new URL(file, import.meta.url), { workerData: scenario });
+    worker = new Worker(new URL(file, import.meta.url), { workerData: { scenario, ...workload } });
     worker.on("message", (m: TimedBound) => finish?.(m));
     worker.on("error", (e) => finish?.(fail(e.message, e)));
     worker.on("exit", (code) => finish?.(fail(`its worker exited with code ${code}`)));

@@ -20,6 +20,7 @@ import type { Role } from "./role_command.ts";
 import { type RunDashboard, startDashboard } from "./run_dashboard.ts";
 import { RUN_FLAGS, type RunSettings, runSettings, runUsage } from "./run_flags.ts";
 import { RunLowerBound } from "./run_lower_bound.ts";
+import type { BoundWorkload } from "./bound_thread.ts";
 import { openDir } from "./store_flags.ts";
 import { workloadFrom } from "./demand_workload.ts";
 import { INTERRUPT_EXIT_CODES, randomSecret, runScenario } from "./run.ts";
@@ -51,15 +52,18 @@ export async function runMainCli(argv: string[]): Promise<number> {
     out: o.out && resolve(o.out),
     demand: o.demand && resolve(o.demand),
   };
+  // What the lower bound reads beyond the scenario: the demand's lists, the folder's sizes.
+  let workload: BoundWorkload = {};
   if (o.demand !== undefined) {
     // Checked whole before anything starts: names, ids, duplicates, empty lists.
-    o = {
-      ...o,
-      scenario: (await workloadFrom({ ...flags.values, dir: o.dir }, flags.from)).scenario,
-    };
+    const w = await workloadFrom({ ...flags.values, dir: o.dir }, flags.from);
+    o = { ...o, scenario: w.scenario };
+    workload = { lists: w.lists, sizes: w.store?.list().map((f) => f.size) };
   } else if (o.dir !== undefined) {
     const log = stderrLogger("run", o.logLevel, o.logFormat);
-    o = { ...o, scenario: (await openDir(o.dir, o.scenario, log)).scenario };
+    const { store, scenario } = await openDir(o.dir, o.scenario, log);
+    o = { ...o, scenario };
+    workload = { sizes: store.list().map((f) => f.size) };
   }
   // A signal is the user's: noted from here on (runScenario stops the roles on it), so that
   // whatever was done is still reported.
@@ -73,7 +77,7 @@ export async function runMainCli(argv: string[]): Promise<number> {
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
   try {
-    return await runWith(o, () => caught, signal);
+    return await runWith(o, workload, () => caught, signal);
   } finally {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
@@ -146,16 +150,14 @@ function onRoleEvent(
     if (e.event === "listening" && who.role === "data") {
       log.log("info", "origin listening", { host: o.host, port: e.port });
     }
-    // The bound is for the synthetic files' sizes (file n is n KiB).
-    if (e.event === "start" && who.role === "data" && o.dir === undefined && !o.demand) {
-      bound.start();
-    }
+    if (e.event === "start" && who.role === "data") bound.start();
   };
 }
 
 /** Runs the scenario with the progress, dashboard and bound; returns the exit code. */
 async function runWith(
   given: RunSettings,
+  workload: BoundWorkload,
   caught: () => NodeJS.Signals | undefined,
   signal: Promise<void>,
 ): Promise<number> {
@@ -175,7 +177,7 @@ async function runWith(
     json: o.logFormat === "json",
   });
   const { writeLog, note } = runLog(o, progress);
-  const bound = new RunLowerBound(o.scenario, log);
+  const bound = new RunLowerBound(o.scenario, log, workload);
   let board: RunDashboard | undefined;
   if (o.dashboard) {
     board = await startDashboard(

@@ -10,7 +10,12 @@
 import type { Logger } from "../core/log.ts";
 import type { Scenario } from "../core/scenario.ts";
 import type { DashboardBound } from "../admin/dashboard_app.ts";
-import { boundInWorker, type BoundJob, type TimedBound } from "./bound_thread.ts";
+import {
+  boundInWorker,
+  type BoundJob,
+  type BoundWorkload,
+  type TimedBound,
+} from "./bound_thread.ts";
 import type { RunReport } from "../report/run_report.ts";
 import { reportBound } from "../report/report_bound.ts";
 import { dashboardBound } from "./run_dashboard.ts";
@@ -29,6 +34,7 @@ import { dashboardBound } from "./run_dashboard.ts";
  */
 export class RunLowerBound {
   readonly #scenario: Scenario;
+  readonly #workload: BoundWorkload;
   readonly #log: Logger;
   #job: BoundJob | undefined;
   #known: TimedBound | undefined;
@@ -39,9 +45,11 @@ export class RunLowerBound {
   /**
    * @param scenario the run's scenario
    * @param log where the bound (info) and a failure to compute it (warn) are logged
+   * @param workload the clients' lists and the files' sizes when they are not the scenario's own
    */
-  constructor(scenario: Scenario, log: Logger) {
+  constructor(scenario: Scenario, log: Logger, workload: BoundWorkload = {}) {
     this.#scenario = scenario;
+    this.#workload = workload;
     this.#log = log;
   }
 
@@ -52,7 +60,7 @@ export class RunLowerBound {
 
   /** Starts computing the bound in a worker thread (the worker starts once), and logs it when known. */
   start(): void {
-    this.#job ??= boundInWorker(this.#scenario);
+    this.#job ??= boundInWorker(this.#scenario, this.#workload);
     this.#job.result.then((b) => {
       this.#known = b;
       this.#shown = dashboardBound(b.bound, this.#scenario.clients);

@@ -10,6 +10,7 @@ import { appendFileSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { CANONICAL, requestList, type Scenario } from "../../core/scenario.ts";
 import { runScenario } from "../../roles/run.ts";
+import { scenarioBound } from "../../sim/lower_bound.ts";
 import { DirStore } from "../../store/dir_store.ts";
 import { filesUnder, type FileTree, makeFileTree, sha256Of } from "./file_tree.ts";
 import {
@@ -110,6 +111,12 @@ describe("foresight run --dir --out", () => {
     const r = JSON.parse(run.stdout().trim().split("\n").at(-1)!) as RunReport;
     assert.equal(r.scenario.files, names.length, "--files is the folder's count");
     assertReport(r);
+    // The bound is the folder's, for the demand's lists: sizes from the listing, not n KiB.
+    const sizes = (await DirStore.open(tree.root)).list().map((f) => f.size);
+    const want = scenarioBound(r.scenario, lists, (f) => sizes[f - 1]!);
+    assert.ok(r.lowerBound, "the report has its bound");
+    assert.equal(r.lowerBound.seconds, want.seconds);
+    assert.notEqual(want.seconds, scenarioBound(r.scenario, lists).seconds, "not the n-KiB bound");
     assert.deepEqual([...new Set(r.processes.map((p) => `${p.role}:${p.runtime}`))].sort(), [
       "cache:bun",
       "client:node",
