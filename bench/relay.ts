@@ -11,7 +11,10 @@
  *
  * Flags: `--runtime node|deno|bun|all` (default all), `--bytes N` (default
  * 2^30, rounded up to whole files of 3–5 MiB), `--reps N` (default 3),
- * `--capacity-mib N` (what the relay may hold, default 25, a canonical cache).
+ * `--capacity-mib N` (what the relay may hold, default 25, a canonical cache),
+ * `--profile DIR` (the relay process of each run writes a CPU profile there,
+ * `relay-<runtime>-<mode>-<rep>.cpuprofile`, with Node's and Bun's `--cpu-prof`;
+ * Deno has no such flag, so its relay runs unprofiled).
  *
  * Per runtime, each repetition runs the bare relay then the Foresight relay,
  * back to back. Printed: the medians in MB/s (10^6 B/s of file payload, timed
@@ -30,7 +33,7 @@
 import process from "node:process";
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { dirname, join, resolve as resolvePath } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { detectRuntime, loadAdapter } from "../net/select.ts";
@@ -55,6 +58,7 @@ const { values } = parseArgs({
     role: { type: "string" },
     mode: { type: "string", default: "bare" },
     port: { type: "string", default: "0" },
+    profile: { type: "string" },
   },
 });
 
@@ -104,16 +108,29 @@ async function role(name: string): Promise<void> {
   process.exit(0);
 }
 
-/** The command line that starts this script as `args` on `runtime`. */
-function command(root: string, runtime: RuntimeName, args: string[]): string[] {
+/** The runtime flags that write a CPU profile named `name` into `--profile`, if asked for. */
+function profiling(runtime: RuntimeName, name: string | undefined): string[] {
+  const dir = values.profile;
+  if (dir === undefined || name === undefined || runtime === "deno") return [];
+  return ["--cpu-prof", `--cpu-prof-dir=${resolvePath(dir)}`, `--cpu-prof-name=${name}.cpuprofile`];
+}
+
+/**
+ * The command line that starts this script as `args` on `runtime`, writing
+ * a CPU profile named `profile` when `--profile` is given.
+ */
+function command(root: string, runtime: RuntimeName, args: string[], profile?: string): string[] {
   const bin = (name: string) => join(root, "node_modules", ".bin", name);
+  const prof = profiling(runtime, profile);
   switch (runtime) {
-    case "node":
-      return [detectRuntime() === "node" ? process.execPath : "node", join(root, BUNDLE), ...args];
+    case "node": {
+      const node = detectRuntime() === "node" ? process.execPath : "node";
+      return [node, ...prof, join(root, BUNDLE), ...args];
+    }
     case "deno":
       return [bin("deno"), "run", "-A", join(root, "bench", "relay.ts"), ...args];
     case "bun":
-      return [bin("bun"), "run", join(root, "bench", "relay.ts"), ...args];
+      return [bin("bun"), ...prof, "run", join(root, "bench", "relay.ts"), ...args];
   }
 }
 
@@ -165,7 +182,12 @@ interface Measure {
 }
 
 /** Runs one source → relay → sink trio. */
-async function trio(root: string, runtime: RuntimeName, mode: Mode): Promise<Measure> {
+async function trio(
+  root: string,
+  runtime: RuntimeName,
+  mode: Mode,
+  rep: number,
+): Promise<Measure> {
   const common = ["--mode", mode, "--bytes", String(values.bytes)];
   const extra = ["--capacity-mib", String(values["capacity-mib"])];
   const children: Child[] = [];
@@ -178,7 +200,12 @@ async function trio(root: string, runtime: RuntimeName, mode: Mode): Promise<Mea
     const sinkPort = await sink.ready;
     if (sinkPort < 0) await sink.result;
     const relay = start(
-      command(root, runtime, ["--role", "relay", ...common, ...extra, "--port", `${sinkPort}`]),
+      command(
+        root,
+        runtime,
+        ["--role", "relay", ...common, ...extra, "--port", `${sinkPort}`],
+        `relay-${runtime}-${mode}-${rep}`,
+      ),
       root,
       "relay",
     );
@@ -249,7 +276,7 @@ async function drive(): Promise<void> {
     const got: Record<Mode, Measure[]> = { bare: [], foresight: [] };
     for (let rep = 1; rep <= reps; rep++) {
       for (const mode of ["bare", "foresight"] as const) {
-        const m = await trio(root, runtime, mode);
+        const m = await trio(root, runtime, mode, rep);
         got[mode].push(m);
         console.log(
           `  ${runtime} rep ${rep} ${mode.padEnd(9)} ${m.mbps.toFixed(0).padStart(6)} MB/s` +

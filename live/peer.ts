@@ -24,6 +24,7 @@ import { FRAME_MS, IDLE_MS, WRITE_STALL_MS } from "./limits.ts";
 import { ForesightError, isForesightError } from "../errors.ts";
 import {
   CHUNK_BYTES,
+  CHUNK_PIECES,
   decodeMessage,
   DEFAULT_MAX_BODY,
   encodeMessage,
@@ -132,7 +133,7 @@ export class Peer {
   readonly #stalls: StallWatch;
   /** The decoder of {@link messages}, once it runs. */
   #decoder: FrameDecoder | undefined;
-  /** Frames decoded so far: names the pending frame for the stall watch. */
+  /** Frames complete so far: names the pending frame for the stall watch. */
   #framesRead = 0;
   /** True while {@link messages} waits for the peer's next bytes. */
   #awaitingBytes = false;
@@ -353,11 +354,14 @@ export class Peer {
    * closes the connection, logs the reason and ends the iteration by throwing;
    * so does a frame that stalls (`TIMEOUT`, see {@link PeerOptions.frameMs})
    * and, with keepalive on, a peer that sends nothing ({@link PeerOptions.idleMs}).
-   * `ping` messages are consumed here, never yielded.
+   * `ping` messages are consumed here, never yielded. A `chunk` frame that
+   * spans reads is yielded as one `chunk` message per read it spans (views of
+   * the adapter's lent read buffers, like every chunk within one read).
    * Call it once.
    */
   async *messages(): AsyncGenerator<Message> {
-    const decoder = new FrameDecoder({ maxBody: this.#maxBody });
+    // A chunk comes out as one message per read it spans (views, never copied).
+    const decoder = new FrameDecoder({ maxBody: this.#maxBody, streamed: CHUNK_PIECES });
     this.#decoder = decoder;
     try {
       // #awaitingBytes is true exactly while the loop waits for the next
@@ -370,7 +374,7 @@ export class Peer {
         let msgs: Message[];
         try {
           const frames = decoder.push(chunk);
-          this.#framesRead += frames.length;
+          this.#framesRead = decoder.completed;
           msgs = new Array(frames.length);
           for (let i = 0; i < frames.length; i++) msgs[i] = decodeMessage(frames[i]!);
         } catch (e) {
