@@ -18,6 +18,7 @@
 
 import { type Conn, LENT_BYTES } from "../net/types.ts";
 import type { Pacer } from "../core/pacer.ts";
+import { chunkFrame, chunkScratch } from "./chunk_frame.ts";
 import type { Logger } from "../core/log.ts";
 import { sharedStallWatch, type StallWatch } from "./stall_watch.ts";
 import { FRAME_MS, IDLE_MS, WRITE_STALL_MS } from "./limits.ts";
@@ -31,12 +32,7 @@ import {
   FrameDecoder,
   HEADER_BYTES,
   type Message,
-  MessageType,
-  writeHeader,
 } from "../protocol/mod.ts";
-
-/** Bytes before a chunk's payload: frame header and file id. */
-const CHUNK_FRAME_OVERHEAD = HEADER_BYTES + 4;
 
 /** The encoded `ping` frame (sent as is, never changed). */
 const PING = encodeMessage({ type: "ping" });
@@ -329,18 +325,13 @@ export class Peer {
         header = { ...header, due };
       }
       await this.#write(encodeMessage(header));
-      // One frame buffer per connection, reused: a write resolves only once the
-      // runtime has taken every byte, so the next chunk may overwrite it.
-      const frame = this.#frame ??= new Uint8Array(CHUNK_FRAME_OVERHEAD + CHUNK_BYTES);
-      const view = new DataView(frame.buffer);
+      // Reused: a write resolves only once the runtime has taken every byte.
+      const scratch = this.#frame ??= chunkScratch();
       for await (const part of body) {
         for (let at = 0; at < part.length; at += CHUNK_BYTES) {
           const piece = part.subarray(at, Math.min(part.length, at + CHUNK_BYTES));
           if (pacer) await pacer.take(piece.length);
-          writeHeader(frame, 0, MessageType.chunk, 4 + piece.length);
-          view.setUint32(HEADER_BYTES, header.file);
-          frame.set(piece, CHUNK_FRAME_OVERHEAD);
-          await this.#write(frame.subarray(0, CHUNK_FRAME_OVERHEAD + piece.length));
+          await this.#write(chunkFrame(header.file, piece, scratch));
           this.#payloadSent += piece.length;
         }
       }
