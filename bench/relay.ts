@@ -19,9 +19,11 @@
  * Per runtime, each repetition runs the bare relay then the Foresight relay,
  * back to back. Printed: the medians in MB/s (10^6 B/s of file payload, timed
  * at the sink from the first byte in to the last), the ratio foresight/bare
- * (with its range over the repetitions), the relay process's peak RSS, and
- * per run the CPU seconds of each process (on a 2-core machine the three
- * share the cores, so CPU per byte is what bounds throughput). The sink
+ * (with its range over the repetitions), the relay process's peak RSS, the
+ * CPU seconds per GiB of payload of each process (median over the
+ * repetitions), and per run the CPU seconds of each process (on a 2-core
+ * machine the three share the cores, so CPU per byte is what bounds
+ * throughput, and it is far less sensitive to other load than MB/s). The sink
  * checks the byte count (and, for Foresight, every byte). Node children run
  * the esbuild bundle `node_modules/.cache/foresight-bench/relay.mjs` (built
  * here first; see bench/run.mjs); Deno children run
@@ -281,7 +283,7 @@ async function drive(): Promise<void> {
         console.log(
           `  ${runtime} rep ${rep} ${mode.padEnd(9)} ${m.mbps.toFixed(0).padStart(6)} MB/s` +
             `  relay peak RSS ${mib(m.relayRss).padStart(6)} MiB` +
-            `  CPU s source/relay/sink ${m.cpu.map((c) => c.toFixed(1)).join("/")}`,
+            `  CPU s source/relay/sink ${m.cpu.map((c) => c.toFixed(2)).join("/")}`,
         );
       }
     }
@@ -290,19 +292,25 @@ async function drive(): Promise<void> {
     const rss = (mode: Mode) => mib(Math.max(...got[mode].map((m) => m.relayRss)));
     const ratios = got.foresight.map((m, i) => m.mbps / got.bare[i]!.mbps);
     const range = `${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}`;
+    // CPU seconds per GiB of payload, per process (source/relay/sink), median over the reps.
+    const perGib = (mode: Mode) =>
+      [0, 1, 2].map((i) => median(got[mode].map((m) => m.cpu[i]! / (m.bytes / 2 ** 30))).toFixed(2))
+        .join("/");
     rows.push(
       `${runtime.padEnd(7)} ${bare.toFixed(0).padStart(9)} ${fs.toFixed(0).padStart(14)} ` +
         `${(fs / bare).toFixed(3).padStart(8)} ${range.padStart(11)}   ${rss("bare").padStart(8)} ${
           rss("foresight").padStart(13)
-        }`,
+        }   ${perGib("bare").padStart(14)}   ${perGib("foresight").padStart(14)}`,
     );
   }
   console.log(
     "\nmedians of payload MB/s (10^6 B/s); f/bare = ratio of the medians, per-rep range beside it;" +
-      " peak RSS of the relay process (max over reps)",
+      " peak RSS of the relay process (max over reps); CPU s per GiB of payload of source/relay/sink" +
+      " (median over reps, process start included)",
   );
   console.log(
-    "runtime  bare MB/s  foresight MB/s  f/bare  per-rep f/b   bare MiB  foresight MiB",
+    "runtime  bare MB/s  foresight MB/s  f/bare  per-rep f/b   bare MiB  foresight MiB" +
+      "   bare CPU s/GiB   fs. CPU s/GiB",
   );
   for (const row of rows) console.log(row);
 }
