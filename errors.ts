@@ -22,6 +22,8 @@ export const ErrorCode = {
   PATH_REFUSED: "PATH_REFUSED",
   /** A stored file's size, time or identity changed after the store listed it. */
   FILE_CHANGED: "FILE_CHANGED",
+  /** A client could not write a file to its sink (`--out` folder). */
+  WRITE_FAILED: "WRITE_FAILED",
   CONFIG: "CONFIG",
   AUTH: "AUTH",
   LIMIT: "LIMIT",

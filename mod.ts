@@ -37,6 +37,9 @@ export { type DemandCatalogue, parseDemand } from "./core/demand.ts";
 export { hashParts, type Sha256, toHex, webSha256 } from "./core/sha256.ts";
 export { DirStore, type DirStoreOptions, type Refusal } from "./store/dir_store.ts";
 export { nodeSha256 } from "./store/node_sha256.ts";
+export { callbackSink, type FileSink, type SinkWriter } from "./core/file_sink.ts";
+export { DirSink } from "./store/dir_sink.ts";
+export { Catalogue } from "./core/catalogue.ts";
 export { DemandLedger, ORIGIN_OWNER } from "./core/demand_ledger.ts";
 export { type CacheEntry, CacheStore } from "./core/cache_store.ts";
 export { CountedCache, type RequestOutcome } from "./core/counted_cache.ts";
@@ -68,7 +71,12 @@ export {
   OriginEngine,
   type OriginInput,
 } from "./engine/mod.ts";
-export { type OriginOptions, type OriginSummary, runOrigin } from "./live/origin.ts";
+export {
+  type LiveOriginSummary,
+  type OriginOptions,
+  type OriginSummary,
+  runOrigin,
+} from "./live/origin.ts";
 export { type CacheOptions, type CacheSummary, runCache } from "./live/cache.ts";
 export { type ClientOptions, type ClientSummary, runClient } from "./live/client.ts";
 export type { CacheReport, ClientReport, ReportBase } from "./core/report_shape.ts";

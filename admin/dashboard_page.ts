@@ -131,7 +131,9 @@ function draw(s) {
     : b && b.note ? b.note : over ? "not known" : "when the run is over";
   ["originToCache", "originToClient", "cacheToClient"].forEach(function (k) {
     $("rate-" + k).textContent = bytes(s.links[k].rate) + "/s";
-    $("bytes-" + k).textContent = bytes(s.links[k].bytes) + " so far";
+    var a = s.achieved && s.achieved[k];
+    $("bytes-" + k).textContent = bytes(s.links[k].bytes) + " so far" +
+      (a && a.transfers ? " · " + pct(a.achieved) + " of its shaped rate" : "");
   });
   var shown = s.clients.slice(0, MAX_BARS), box = $("clients");
   while (rows.length < shown.length) { var r = row(shown[rows.length]); rows.push(r); box.appendChild(r); }

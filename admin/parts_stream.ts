@@ -6,7 +6,7 @@
  */
 
 /**
- * Streams the parts `open()` yields, copying each (the parts may be views
+ * Streams the parts `open()` yields (sync or async), copying each (the parts may be views
  * of memory the role reuses). `open` runs at the first pull, so a response
  * whose body is never read (HEAD) reads nothing. An exception from the
  * iterable errors the stream (the HTTP body ends early).
@@ -17,20 +17,25 @@
  * new Response(body); // 3 bytes
  * ```
  */
-export function partsStream(open: () => Iterable<Uint8Array>): ReadableStream<Uint8Array> {
-  let parts: Iterator<Uint8Array> | undefined;
+export function partsStream(
+  open: () => Iterable<Uint8Array> | AsyncIterable<Uint8Array>,
+): ReadableStream<Uint8Array> {
+  let parts: Iterator<Uint8Array> | AsyncIterator<Uint8Array> | undefined;
   return new ReadableStream<Uint8Array>({
-    pull(controller) {
-      parts ??= open()[Symbol.iterator]();
+    async pull(controller) {
+      if (parts === undefined) {
+        const it = open();
+        parts = Symbol.asyncIterator in it ? it[Symbol.asyncIterator]() : it[Symbol.iterator]();
+      }
       while (true) {
-        const next = parts.next();
+        const next = await parts.next();
         if (next.done) return controller.close();
         if (next.value.length === 0) continue;
         return controller.enqueue(next.value.slice());
       }
     },
-    cancel() {
-      parts?.return?.();
+    async cancel() {
+      await parts?.return?.();
     },
   });
 }

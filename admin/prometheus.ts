@@ -37,6 +37,20 @@ const received = (link: string, k: string, what: "bytes" | "files"): Metric => (
   labels: { link },
   value: key(k),
 });
+/** Achieved against shaped on a kind of link: seconds shaped and taken (core/link_meter.ts). */
+const shaping = (link: string, k: string): Metric[] =>
+  (["shaped", "taken"] as const).map((which) => ({
+    name: `foresight_link_${which}_seconds_total`,
+    type: "counter",
+    help: which === "shaped"
+      ? "Wall seconds the shaped links would have taken for the transfers they finished."
+      : "Wall seconds those transfers took (achieved ÷ shaped = shaped ÷ taken).",
+    labels: { link },
+    value: (s: Stats) => {
+      const v = (s[k] as Record<string, unknown> | undefined)?.[`${which}Ms`];
+      return typeof v === "number" ? v / 1000 : undefined;
+    },
+  }));
 const metric = (name: string, type: Metric["type"], help: string, k: string): Metric => ({
   name,
   type,
@@ -51,6 +65,8 @@ const METRICS: Record<RoleView["role"], readonly Metric[]> = {
     sent("origin_to_client", "bytesToClients", "bytes"),
     sent("origin_to_cache", "filesToCaches", "files"),
     sent("origin_to_client", "filesToClients", "files"),
+    ...shaping("origin_to_cache", "shapingToCaches"),
+    ...shaping("origin_to_client", "shapingToClients"),
     metric(
       "foresight_origin_redirects_total",
       "counter",
@@ -105,6 +121,7 @@ const METRICS: Record<RoleView["role"], readonly Metric[]> = {
     received("origin_to_cache", "pushedBytes", "bytes"),
     received("origin_to_cache", "pushedFiles", "files"),
     sent("cache_to_client", "bytesToClients", "bytes"),
+    ...shaping("cache_to_client", "shapingToClients"),
     metric(
       "foresight_cache_clients_connected",
       "gauge",

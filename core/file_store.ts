@@ -64,6 +64,13 @@ export interface FileStore {
    */
   read(id: number, offset: number, length: number): AsyncIterable<Uint8Array>;
   /**
+   * Optional: as {@link FileStore.read}, but every part may be one buffer,
+   * refilled: a part is valid only until the next is asked for. For callers
+   * that use or copy each part at once (the origin's sending, hashing): no
+   * garbage per part.
+   */
+  readShared?(id: number, offset: number, length: number): AsyncIterable<Uint8Array>;
+  /**
    * SHA-256 of file `id`'s listed bytes as 64 lowercase hex digits, computed
    * at the first call and kept.
    *

@@ -10,11 +10,14 @@
  * slack (the bucket's depth); an idle link earns no credit. A transfer may be
  * dated from the request that caused it ({@link Pacer.begin}), so a request's
  * round trip, which takes no time in the model, costs none live either.
+ * Given a {@link LinkMeter}, it reports each transfer's shaped and taken time
+ * (achieved against shaped, see core/link_meter.ts).
  *
  * @module
  */
 
 import type { Clock } from "./clock.ts";
+import type { LinkMeter } from "./link_meter.ts";
 import { ForesightError } from "../errors.ts";
 
 /**
@@ -44,15 +47,25 @@ export class Pacer {
   #freeAt = -Infinity;
   #anchored = false;
   #bytes = 0;
+  readonly #meter: LinkMeter | undefined;
+  /** The transfer under way: where its slot began, how late that was, its bytes. */
+  #transfer: { start: number; lateMs: number; bytes: number } | undefined;
 
   /**
    * @param bytesPerSecond link rate; `Infinity` disables pacing
    * @param clock time source
    * @param slackMs how far behind schedule a sender may be and still catch up
    * @param maxCreditMs the most a transfer's cause may lie in the past
+   * @param meter counts each transfer's shaped and taken time (see {@link finish})
    * @throws {ForesightError} CONFIG when the rate is not positive
    */
-  constructor(bytesPerSecond: number, clock: Clock, slackMs = 20, maxCreditMs = 100) {
+  constructor(
+    bytesPerSecond: number,
+    clock: Clock,
+    slackMs = 20,
+    maxCreditMs = 100,
+    meter?: LinkMeter,
+  ) {
     if (!(bytesPerSecond > 0)) {
       throw new ForesightError(
         "CONFIG",
@@ -63,6 +76,12 @@ export class Pacer {
     this.#clock = clock;
     this.#slackMs = slackMs;
     this.#maxCreditMs = maxCreditMs;
+    this.#meter = meter;
+  }
+
+  /** The pacer's clock time. */
+  now(): number {
+    return this.#clock.now();
   }
 
   /** Bytes let through so far. */
@@ -81,10 +100,14 @@ export class Pacer {
   begin(cause?: number): number {
     if (this.#bytesPerMs === Infinity) return this.#clock.now();
     const now = this.#clock.now();
+    // When the model starts it: once the link is free, not before its cause.
+    const wanted = cause === undefined ? undefined : Math.max(this.#freeAt, cause);
     this.#freeAt = cause === undefined
       ? this.#startAt(now)
       : Math.max(this.#freeAt, Math.min(now, Math.max(cause, now - this.#maxCreditMs)));
     this.#anchored = true;
+    const lateMs = wanted === undefined ? 0 : Math.max(0, this.#freeAt - wanted);
+    this.#transfer = { start: this.#freeAt, lateMs, bytes: this.#bytes };
     return this.#freeAt;
   }
 
@@ -121,10 +144,23 @@ export class Pacer {
    * it ends then, or now if its last bytes went out later (they were not there
    * yet: a cache forwarding a file still arriving; or the sender was late),
    * as a fluid link would. The link is busy until then, and so is the caller.
+   *
+   * With a meter, the transfer counts `due - start` shaped and, taken, that
+   * plus how far past `due` its last bytes went out — past `availableAt` when given:
+   * when its last bytes arrived to be sent, so a cache does not count as its
+   * own the time it waited for a late push; how late it started (its cause
+   * further back than the credit) is counted apart.
    */
-  async finish(due: number): Promise<void> {
+  async finish(due: number, availableAt?: number): Promise<void> {
     if (this.#bytesPerMs === Infinity) return;
     const now = this.#clock.now();
+    const t = this.#transfer;
+    if (t && this.#meter) {
+      const shaped = due - t.start;
+      const overrun = Math.max(0, now - Math.max(due, availableAt ?? -Infinity));
+      this.#meter.record(this.#bytes - t.bytes, shaped, shaped + overrun, t.lateMs);
+    }
+    this.#transfer = undefined;
     this.#freeAt = Math.max(due, now);
     const wait = this.#freeAt - now;
     if (wait > 0.5) await this.#clock.sleep(wait);

@@ -20,6 +20,14 @@ export interface ClientReport {
   misses: number;
   fromOrigin: number;
   ok: boolean;
+  /** Its list's length, when it is not the scenario's `requests` (a demand file's list). */
+  requested?: number;
+  /** Files the origin refused (changed on disk since it listed them): failed, not corrupt. */
+  failed?: number;
+  /** Files already verified in its `--out` at the start, not fetched. */
+  skipped?: number;
+  /** Files whose copy came wrong and were fetched again from the origin, verified. */
+  refetched?: number;
 }
 
 /** One cache's line of a report. */

@@ -13,8 +13,8 @@ export type Phase = "registering" | "waiting" | "warming" | "running" | "stoppin
 export interface FileAccess {
   /** Total bytes. */
   readonly size: number;
-  /** The bytes from `offset`, `length` of them, in parts. */
-  read(offset: number, length: number): Iterable<Uint8Array>;
+  /** The bytes from `offset`, `length` of them, in parts (read as they are pulled). */
+  read(offset: number, length: number): Iterable<Uint8Array> | AsyncIterable<Uint8Array>;
 }
 
 /** What a role shows of itself. */

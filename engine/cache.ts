@@ -169,8 +169,9 @@ export class CacheEngine {
 
   /** Queues effects (the list is made at the first: most inputs have none). */
   #effect(effect: CacheEffect): void {
-    if (this.#out === NONE) this.#out = [];
-    this.#out.push(effect);
+    // The first effect makes a list of one (an empty list's first push would reserve 17 slots).
+    if (this.#out === NONE) this.#out = [effect];
+    else this.#out.push(effect);
   }
 
   /** The policy, once registered; `what` (of `file`) names what could not be done before (the message is built only then). */

@@ -67,6 +67,8 @@ export class ClientEngine {
   readonly #size: (file: number) => number;
   /** The sources not to ask now, as a view of the state (nothing rebuilt per poll). */
   readonly #busy: Busy;
+  /** Where effects gather during one `handle` (always empty between calls). */
+  readonly #scratch: ClientEffect[] = [];
 
   /** @param options the scenario, the request list, optionally a size function and a policy */
   constructor(options: ClientEngineOptions) {
@@ -126,12 +128,19 @@ export class ClientEngine {
       this.#fileBegan(input);
       return NONE;
     }
-    const out: ClientEffect[] = [];
+    // Effects gather in a scratch list (handle is synchronous: nothing else
+    // uses it meanwhile) and leave as a fresh list of exactly their number.
+    const out = this.#scratch;
+    out.length = 0; // (left over only if a previous call threw)
     switch (input.type) {
       case "started":
         this.#start(input, now, out);
         break;
       case "fileEnded":
+        this.#fileEnded(input, now, out);
+        break;
+      case "file":
+        this.#fileBegan(input);
         this.#fileEnded(input, now, out);
         break;
       case "missed":
@@ -158,7 +167,7 @@ export class ClientEngine {
         }
         break;
     }
-    return out;
+    return out.length === 0 ? NONE : out.splice(0);
   }
 
   /** The origin said start: the places as found, the rejoins that came early, then the first requests. */
@@ -173,7 +182,7 @@ export class ClientEngine {
   }
 
   /** A source began sending a file it was asked for, of the right size: a hit or one from the origin. */
-  #fileBegan(input: FileBeganInput): void {
+  #fileBegan(input: Omit<FileBeganInput, "type">): void {
     const o = this.#asked(input.source, input.file, "accept file");
     if (o.began) {
       throw new ForesightError(
@@ -195,7 +204,7 @@ export class ClientEngine {
   }
 
   /** A file is in (verified or not): counted, and the source is asked again. */
-  #fileEnded(input: FileEndedInput, now: number, out: ClientEffect[]): void {
+  #fileEnded(input: Omit<FileEndedInput, "type">, now: number, out: ClientEffect[]): void {
     const st = this.#st;
     const o = this.#asked(input.source, input.file, "end file");
     if (!o.began) {
@@ -257,7 +266,9 @@ export class ClientEngine {
       return;
     }
     const busy = this.#busy;
-    for (const f of st.policy.poll(busy)) {
+    const fetches = st.policy.poll(busy);
+    for (let i = 0; i < fetches.length; i++) {
+      const f = fetches[i]!;
       if (busy.has(f.source) || (f.source !== ORIGIN_SOURCE && !st.places[f.source])) {
         throw new ForesightError(
           "INTERNAL",

@@ -54,6 +54,20 @@ export interface FileEndedInput {
   readonly file: number;
   readonly ok: boolean;
 }
+/**
+ * A whole file from `source` at once: its header and its last byte together
+ * (the simulator's transfers, which end when they are delivered). The same
+ * as `fileBegan` then `fileEnded`.
+ */
+export interface FileInput {
+  readonly type: "file";
+  readonly source: Source;
+  readonly file: number;
+  readonly size: number;
+  readonly kind: "hit" | "file";
+  readonly due?: number;
+  readonly ok: boolean;
+}
 /** `source` answered a miss for `file`. */
 export interface MissedInput {
   readonly type: "missed";
@@ -105,6 +119,7 @@ export type ClientInput =
   | StartedInput
   | FileBeganInput
   | FileEndedInput
+  | FileInput
   | MissedInput
   | SourceLostInput
   | RejoinInput

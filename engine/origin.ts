@@ -174,8 +174,9 @@ export class OriginEngine {
 
   /** Queues an effect (the list is made at the first: most inputs have none). */
   effect(effect: OriginEffect): void {
-    if (this.#out === NONE) this.#out = [];
-    this.#out.push(effect);
+    // The first effect makes a list of one (an empty list's first push would reserve 17 slots).
+    if (this.#out === NONE) this.#out = [effect];
+    else this.#out.push(effect);
   }
 
   /** The party in place `index` of `role` (one object per place, made once). */

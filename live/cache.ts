@@ -49,6 +49,12 @@ export interface CacheOptions {
    * keepalive `ping`) before it is closed (default `IDLE_MS`, 30 s).
    */
   readonly idleMs?: number;
+  /**
+   * The run's demand file's text (see `parseDemand`), when the clients bring
+   * their own lists: policies that read the future (Belady) plan with them.
+   * Default: the lists the seed draws, as clients draw them.
+   */
+  readonly demand?: { readonly text: string; readonly source: string };
   /** `"none"`: links to clients are not paced here (shaped outside, e.g. by the kernel); default `"pacer"`. */
   readonly shaping?: Shaping;
 }
@@ -101,6 +107,7 @@ export async function runCache(options: CacheOptions): Promise<CacheSummary> {
       index: options.index,
       runtime: adapter.runtime,
       secret: options.secret,
+      demand: options.demand,
     }, ready);
     await upstream.follow();
     st.summary.ok = true;
@@ -129,6 +136,7 @@ async function closeAll(st: CacheState, listener: Listener, origin: Peer): Promi
 /** The summary with the store's figures at the end. */
 function finalSummary(st: CacheState): CacheSummary {
   const { summary, engine } = st;
+  summary.shapingToClients = st.meter.snapshot();
   const store = engine.store;
   if (store) {
     summary.peakBytes = store.peak;

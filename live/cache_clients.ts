@@ -55,7 +55,8 @@ export async function serveClient(
     }
     const scenario = st.engine.scenario!;
     if (st.shaping !== "none") {
-      peer.setPacer(new Pacer(wireRate(scenario.rateCacheClient, scenario.scale), st.clock));
+      const rate = wireRate(scenario.rateCacheClient, scenario.scale);
+      peer.setPacer(new Pacer(rate, st.clock, undefined, undefined, st.meter));
     }
     await peer.send({
       type: "welcome",

@@ -64,6 +64,7 @@ export function carry(st: CacheState, effects: readonly CacheEffect[]): Promise<
         st.buffers.get(e.file)?.release();
         st.buffers.delete(e.file);
         st.pushEnds.delete(e.file);
+        st.digests.delete(e.file);
         st.summary.evicted++;
         break;
     }
@@ -87,8 +88,9 @@ async function streamHit(
       return;
     }
     // A file still arriving cannot be forwarded faster than it comes.
+    const sha256 = st.digests.get(file);
     await peer.sendFile(
-      { type: "hit", file, size: buffer.size },
+      { type: "hit", file, size: buffer.size, ...(sha256 === undefined ? {} : { sha256 }) },
       buffer.read(),
       at,
       st.pushEnds.get(file),

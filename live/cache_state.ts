@@ -14,6 +14,7 @@ import type { Shaping } from "../core/pacer.ts";
 import type { Logger } from "../core/log.ts";
 import type { FileBuffer } from "../core/file_buffer.ts";
 import { PagePool } from "../core/page_pool.ts";
+import { LinkMeter, type LinkShaping } from "../core/link_meter.ts";
 import type { Phase, RoleView } from "../core/role_view.ts";
 import { CacheEngine } from "../engine/cache.ts";
 import type { Peer } from "./peer.ts";
@@ -31,6 +32,8 @@ export interface CacheSummary {
   pushedBytes: number;
   evicted: number;
   bytesToClients: number;
+  /** Achieved against shaped on the links to the clients (core/link_meter.ts). */
+  shapingToClients: LinkShaping;
   /** Files still held at the stop, with requests owed. */
   heldAtStop: number;
 }
@@ -49,7 +52,11 @@ export interface CacheState {
   readonly buffers: Map<number, FileBuffer>;
   /** When each push ends on the origin's link (clock time, its header's `due`): a hit forwarded meanwhile cannot end sooner. */
   readonly pushEnds: Map<number, number>;
+  /** Each held file's SHA-256 as the origin's header said it (real stores), passed on in `hit`. */
+  readonly digests: Map<number, string>;
   readonly pages: PagePool;
+  /** Counts what the links to the clients carried against their shaped rate. */
+  readonly meter: LinkMeter;
   readonly summary: CacheSummary;
   /** Receives what the engine reports. */
   readonly onEvent: ((event: EngineEvent) => void) | undefined;
@@ -75,6 +82,7 @@ export function cacheState(
   onEvent?: (event: EngineEvent) => void,
   shaping: Shaping = "pacer",
 ): CacheState {
+  const meter = new LinkMeter();
   return {
     shaping,
     log,
@@ -84,7 +92,9 @@ export function cacheState(
     conns: new Map(),
     buffers: new Map(),
     pushEnds: new Map(),
+    digests: new Map(),
     pages: new PagePool(),
+    meter,
     summary: {
       ok: false,
       index: -1,
@@ -96,6 +106,7 @@ export function cacheState(
       pushedBytes: 0,
       evicted: 0,
       bytesToClients: 0,
+      shapingToClients: meter.snapshot(),
       heldAtStop: 0,
     },
     onEvent,
@@ -141,6 +152,7 @@ export function cacheView(st: CacheState): RoleView {
       pushedBytes: summary.pushedBytes,
       evicted: summary.evicted,
       bytesToClients: summary.bytesToClients,
+      shapingToClients: st.meter.snapshot(),
       clientsConnected: st.peers.size,
       pagesAllocated: st.pages.allocated,
     }),

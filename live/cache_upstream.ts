@@ -11,6 +11,10 @@
 import type { Address, RuntimeName } from "../net/types.ts";
 import { FileBuffer } from "../core/file_buffer.ts";
 import { type Scenario, wireRate } from "../core/scenario.ts";
+import { readCatalogue } from "./read_catalogue.ts";
+import { Catalogue } from "../core/catalogue.ts";
+import { parseDemand } from "../core/demand.ts";
+import { FileSource } from "../core/virtual_files.ts";
 import { ForesightError } from "../errors.ts";
 import {
   type ChunkMessage,
@@ -33,6 +37,8 @@ export interface CacheHello {
   readonly runtime: RuntimeName;
   /** The shared secret, proven to the origin. */
   readonly secret?: string;
+  /** The run's demand file (every client's list), if the clients bring their own. */
+  readonly demand?: { readonly text: string; readonly source: string };
 }
 
 /**
@@ -102,8 +108,25 @@ export class CacheUpstream {
     const s = this.#scenario = welcome.scenario;
     summary.index = welcome.index;
     summary.capacityBytes = s.capacityKiB * 1024;
+    // A real store's sizes: the cache's policy plans its room with them.
+    const catalogue = welcome.catalogue === undefined
+      ? undefined
+      : await readCatalogue(this.#msgs, welcome.catalogue);
+    const { demand } = hello;
+    const lists = demand === undefined ? undefined : parseDemand(
+      demand.text,
+      demand.source,
+      catalogue ?? Catalogue.synthetic(new FileSource({ seed: s.seed }), s.files),
+    );
     const registered = engine.handle(
-      { type: "registered", index: welcome.index, scenario: s, port: hello.advertise.port },
+      {
+        type: "registered",
+        index: welcome.index,
+        scenario: s,
+        port: hello.advertise.port,
+        ...(catalogue === undefined ? {} : { size: (f: number) => catalogue.size(f) }),
+        ...(lists === undefined ? {} : { lists }),
+      },
       clock.now(),
     );
     ready();
@@ -188,6 +211,8 @@ export class CacheUpstream {
     const buffer = new FileBuffer(msg.size, st.pages);
     st.buffers.set(msg.file, buffer);
     if (msg.due !== undefined) st.pushEnds.set(msg.file, msg.due);
+    if (msg.sha256 !== undefined) st.digests.set(msg.file, msg.sha256);
+    else st.digests.delete(msg.file);
     st.summary.pushedFiles++;
     if (msg.size > 0) this.#arriving = { file: msg.file, buffer };
     void carry(st, effects);

@@ -14,6 +14,8 @@ import type { Logger } from "../core/log.ts";
 import type { Clock } from "../core/clock.ts";
 import type { RoleView } from "../core/role_view.ts";
 import type { EngineEvent } from "../protocol/role_event.ts";
+import type { FileSink } from "../core/file_sink.ts";
+import type { Sha256 } from "../core/sha256.ts";
 import { ClientRun } from "./client_run.ts";
 
 /** Options of {@link runClient}. */
@@ -31,6 +33,23 @@ export interface ClientOptions {
   readonly secret?: string;
   /** Give up reaching the origin after this many ms (default 30 000). */
   readonly connectDeadlineMs?: number;
+  /**
+   * Where each verified file goes (`DirSink` for `--out`, `callbackSink` for a
+   * callback); none: verified files are dropped. A file already there with
+   * the right bytes is not fetched.
+   */
+  readonly sink?: FileSink;
+  /**
+   * Makes the SHA-256 that checks a real store's files (default the core's
+   * Web Crypto one; the roles pass `nodeSha256`, which streams).
+   */
+  readonly sha256?: () => Sha256;
+  /**
+   * This client's own list, as a demand file's text (see `parseDemand`: CSV
+   * `client,file` or JSON, names or ids): its only list, or else the list of
+   * its index. Default: drawn from the scenario's seed.
+   */
+  readonly want?: { readonly text: string; readonly source: string };
   /** How often to report progress (ms, default 250). */
   readonly progressMs?: number;
   /**
@@ -62,6 +81,12 @@ export interface ClientSummary {
   discardedBytes: number;
   /** Caches that came back mid-run and served this client again. */
   regainedSources: number;
+  /** Files of its list already verified in its sink (`--out`) at the start, not fetched. */
+  skipped: number;
+  /** Files whose copy came wrong and was fetched again from the origin, verified. */
+  refetched: number;
+  /** Files the origin refused (changed on disk since it listed them): failed, not corrupt. */
+  failed: number;
 }
 
 /**

@@ -14,7 +14,9 @@ import type { Address } from "../net/types.ts";
 import type { Clock } from "../core/clock.ts";
 import type { Logger } from "../core/log.ts";
 import { ORIGIN_SOURCE, type Source } from "../core/policy.ts";
-import type { FileSource } from "../core/virtual_files.ts";
+import type { Catalogue } from "../core/catalogue.ts";
+import type { FileCheck } from "../core/file_check.ts";
+import type { FileSink } from "../core/file_sink.ts";
 import type {
   ClientEffect,
   ClientEngine,
@@ -25,19 +27,26 @@ import type {
 } from "../engine/client.ts";
 import type { EngineEvent } from "../protocol/role_event.ts";
 import { ForesightError } from "../errors.ts";
-import type { Message, RejoinMessage } from "../protocol/mod.ts";
+import type { Message, RefuseMessage, RejoinMessage } from "../protocol/mod.ts";
 import type { Peer } from "./peer.ts";
 import type { ClientSummary } from "./client.ts";
 import { IncomingFiles, type Transfer } from "./incoming_files.ts";
 import { ClientSources } from "./client_sources.ts";
+import { WrongCopies } from "./wrong_copies.ts";
 import type { JoinedCache } from "./client_places.ts";
 
 /** What {@link fetchAll} works with. */
 export interface FetchOptions {
   /** The client's engine, not started yet (plans already handed in). */
   readonly engine: ClientEngine;
-  /** The expected bytes of every file. */
-  readonly files: FileSource;
+  /** Every file's name, size and digest. */
+  readonly catalogue: Catalogue;
+  /** Makes the check of file `id` as it arrives (`header`: the digest its header carried). */
+  readonly check: (id: number, header?: string) => FileCheck;
+  /** Where verified files go (none: dropped once verified). */
+  readonly sink?: FileSink;
+  /** Files of the list already in the sink, verified, and left out of the list sent. */
+  readonly skipped?: number;
   /** Counters to advance: the engine's, and the bytes. */
   readonly summary: ClientSummary;
   /** The connection to each source (the origin and every cache reached); kept up to date. */
@@ -66,7 +75,7 @@ export interface FetchOptions {
  * @throws never; failures reject `finished` (and `stopped`)
  * @example
  * ```ts
- * const { finished, stopped } = fetchAll({ engine, files, summary, sources, clock, log, join, cacheMsgs, originMsgs });
+ * const { finished, stopped } = fetchAll({ engine, catalogue, check, summary, sources, clock, log, join, cacheMsgs, originMsgs });
  * await finished;
  * ```
  */
@@ -85,6 +94,10 @@ class ClientFetch {
   readonly #o: FetchOptions;
   readonly #incoming: IncomingFiles;
   readonly #sources: ClientSources;
+  /** Files whose copy came wrong, asked of the origin again. */
+  readonly #wrong: WrongCopies;
+  /** The engine has every file (some may still be asked again). */
+  #engineDone = false;
   #finishResolve!: () => void;
   #finishReject!: (e: Error) => void;
   #stopResolve!: () => void;
@@ -92,7 +105,14 @@ class ClientFetch {
 
   constructor(o: FetchOptions) {
     this.#o = o;
-    this.#incoming = new IncomingFiles(o.files, o.summary);
+    this.#incoming = new IncomingFiles(o);
+    this.#wrong = new WrongCopies({
+      ask: (file) =>
+        void this.#sources.serving(ORIGIN_SOURCE)?.send({ type: "request", file, again: true })
+          .catch(this.#originWriteFailed),
+      name: (id) => o.catalogue.name(id),
+      log: o.log,
+    });
     this.#sources = new ClientSources(o.sources);
     this.finished = new Promise<void>((res, rej) => (
       (this.#finishResolve = res), (this.#finishReject = rej)
@@ -128,7 +148,39 @@ class ClientFetch {
     const { engine, summary, clock } = this.#o;
     const effects = engine.handle(input, clock.now());
     Object.assign(summary, engine.counters);
+    this.#count();
     for (const fx of effects) this.#carryOut(fx);
+  }
+
+  /**
+   * The summary's counters: the engine's, plus the files skipped (already
+   * verified in the sink), a wrong copy replaced counted verified, not
+   * corrupt, and a refused one failed, not corrupt.
+   */
+  #count(): void {
+    const { summary, engine } = this.#o;
+    const skipped = this.#o.skipped ?? 0;
+    const c = engine.counters;
+    summary.files = c.files + skipped;
+    const { refetched, failed } = this.#wrong;
+    summary.verified = c.verified + skipped + refetched;
+    summary.corrupt = c.corrupt - refetched - failed;
+    summary.skipped = skipped;
+    summary.refetched = refetched;
+    summary.failed = failed;
+    if (this.#wrong.error !== undefined) summary.error ??= this.#wrong.error;
+  }
+
+  /** Every file is in (or failed) and nothing is asked again any more: the run is over for this client. */
+  #finishIfDone(): void {
+    if (this.#engineDone && !this.#wrong.pending) this.#finishResolve();
+  }
+
+  /** The origin refused a file asked again: it is failed (not corrupt). */
+  #refused(m: RefuseMessage): void {
+    this.#wrong.refused(m);
+    this.#count();
+    this.#finishIfDone();
   }
 
   /** `#feed` where nothing else would catch: a failure ends the run. */
@@ -177,7 +229,8 @@ class ClientFetch {
         if (this.#sources.drop(fx.source, fx.generation)) this.#incoming.discard(fx.source);
         return;
       case "finished":
-        return this.#finishResolve();
+        this.#engineDone = true;
+        return this.#finishIfDone();
     }
   }
 
@@ -208,17 +261,35 @@ class ClientFetch {
     }, (e) => this.#feedOrFail({ type: "joinFailed", cache, generation, reason: e.message }));
   }
 
-  /** Ends the transfer from `source`: its bytes are all in. */
-  #complete(source: Source, t: Transfer): void {
-    this.#incoming.end(source);
-    this.#feed({ type: "fileEnded", source, file: t.file, ok: t.ok });
+  /**
+   * Ends the transfer from `source`: its bytes are all in. A verified file is
+   * kept; a wrong one is dropped and asked of the origin again.
+   */
+  async #complete(source: Source, t: Transfer): Promise<void> {
+    const ok = await this.#incoming.finish(source, t);
+    if (ok === undefined) return;
+    if (t.again) {
+      this.#wrong.came(t.file, ok);
+      this.#count();
+      return this.#finishIfDone();
+    }
+    if (!ok) this.#wrong.came(t.file, false, false);
+    this.#feed({ type: "fileEnded", source, file: t.file, ok });
   }
 
   /** Hands the engine what `source` sent; throws for what it must not send. */
-  #onMessage(source: Source, m: Message): void {
+  async #onMessage(source: Source, m: Message): Promise<void> {
     switch (m.type) {
       case "file":
       case "hit": {
+        if (m.type === "file" && m.again) {
+          if (source !== ORIGIN_SOURCE || !this.#wrong.asked(m.file)) {
+            throw new ForesightError("PROTOCOL", `Cannot take file ${m.file} again: not asked`);
+          }
+          const t = this.#incoming.begin(source, m.file, m.size, m.sha256, true);
+          if (m.size === 0) await this.#complete(source, t);
+          return;
+        }
         this.#feed({
           type: "fileBegan",
           source,
@@ -227,15 +298,23 @@ class ClientFetch {
           kind: m.type,
           due: m.due,
         });
-        const t = this.#incoming.begin(source, m.file, m.size);
-        if (m.size === 0) this.#complete(source, t);
+        const t = this.#incoming.begin(source, m.file, m.size, m.sha256);
+        if (m.size === 0) await this.#complete(source, t);
         return;
       }
       case "chunk": {
         const t = this.#incoming.add(source, m);
-        if (t.received === t.size) this.#complete(source, t);
+        await this.#incoming.write(t, m.data);
+        if (t.received === t.size && this.#incoming.current(source) === t) {
+          await this.#complete(source, t);
+        }
         return;
       }
+      case "refuse":
+        if (source !== ORIGIN_SOURCE) {
+          throw new ForesightError("PROTOCOL", `Cannot take "refuse" from cache ${source}`);
+        }
+        return this.#refused(m);
       case "miss":
         return this.#feed({ type: "missed", source, file: m.file });
       case "rejoin":
@@ -271,7 +350,7 @@ class ClientFetch {
     try {
       for await (const m of msgs) {
         if (sources.serving(source) !== peer) return; // dropped: what it still sends is moot
-        this.#onMessage(source, m);
+        await this.#onMessage(source, m);
       }
       if (!engine.finished) {
         throw new ForesightError(

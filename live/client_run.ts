@@ -14,6 +14,11 @@ import { ORIGIN_SOURCE, type Source } from "../core/policy.ts";
 import type { Phase, RoleView } from "../core/role_view.ts";
 import { requestList, type Scenario } from "../core/scenario.ts";
 import { FileSource } from "../core/virtual_files.ts";
+import { Catalogue } from "../core/catalogue.ts";
+import { readCatalogue } from "./read_catalogue.ts";
+import { type FileCheck, fileChecker } from "../core/file_check.ts";
+import { webSha256 } from "../core/sha256.ts";
+import { parseDemand } from "../core/demand.ts";
 import { ForesightError } from "../errors.ts";
 import { ClientEngine } from "../engine/client.ts";
 import {
@@ -36,6 +41,8 @@ interface Registered {
   readonly origin: Peer;
   readonly msgs: AsyncGenerator<Message>;
   readonly scenario: Scenario;
+  /** Entries of a real store's catalogue to read before the caches (none: synthetic files). */
+  readonly catalogue: number | undefined;
 }
 
 /**
@@ -73,6 +80,9 @@ export class ClientRun {
     lostSources: 0,
     discardedBytes: 0,
     regainedSources: 0,
+    skipped: 0,
+    refetched: 0,
+    failed: 0,
   };
   readonly #o: ClientOptions;
   readonly #log: Logger;
@@ -116,11 +126,17 @@ export class ClientRun {
    * @throws {ForesightError} what ends the run: TIMEOUT, PROTOCOL, CONN_CLOSED, AUTH, VERSION, …
    */
   async run(): Promise<void> {
-    const { origin, msgs, scenario: s } = await this.#register();
-    const files = new FileSource({ seed: s.seed });
-    const list = requestList(s.seed, this.summary.index, s.files, s.requests);
-    this.summary.requested = list.length;
-    const engine = new ClientEngine({ scenario: s, list, size: (f) => files.size(f) });
+    const { origin, msgs, scenario: s, catalogue: count } = await this.#register();
+    const source = count === undefined ? new FileSource({ seed: s.seed }) : undefined;
+    const catalogue = source
+      ? Catalogue.synthetic(source, s.files)
+      : await readCatalogue(msgs, count!);
+    const check = fileChecker(catalogue, source, this.#o.sha256 ?? webSha256);
+    const wanted = this.#wanted(s, catalogue);
+    this.summary.requested = wanted.length;
+    const kept = await this.#kept(wanted, catalogue, check);
+    const list = wanted.filter((f) => !kept.has(f));
+    const engine = new ClientEngine({ scenario: s, list, size: (f) => catalogue.size(f) });
     const caches = await this.#cacheList(msgs);
     const places = new ClientPlaces({
       adapter: this.#o.adapter,
@@ -144,7 +160,10 @@ export class ClientRun {
     this.#begin(s);
     const { finished, stopped } = fetchAll({
       engine,
-      files,
+      catalogue,
+      check,
+      sink: this.#o.sink,
+      skipped: kept.size,
       summary: this.summary,
       sources: this.#sources,
       clock: this.#clock,
@@ -157,7 +176,55 @@ export class ClientRun {
     });
     await finished;
     await this.#end(origin, stopped);
-    this.summary.ok = this.summary.corrupt === 0 && this.summary.verified === list.length;
+    const { corrupt, failed, verified } = this.summary;
+    this.summary.ok = corrupt === 0 && failed === 0 && verified === wanted.length;
+  }
+
+  /**
+   * The files this client fetches: its own list (`want`), else the one the
+   * seed draws for its index.
+   *
+   * @throws {ForesightError} CONFIG when the list names files the origin does not
+   *   serve, or has no list for this index
+   */
+  #wanted(s: Scenario, catalogue: Catalogue): number[] {
+    const index = this.summary.index;
+    const want = this.#o.want;
+    if (want === undefined) return requestList(s.seed, index, s.files, s.requests);
+    const lists = parseDemand(want.text, want.source, catalogue);
+    const list = lists.length === 1 ? lists[0] : lists[index];
+    if (list === undefined) {
+      throw new ForesightError(
+        "CONFIG",
+        `Cannot use --want ${want.source}: it has lists for ${lists.length} clients, none for client ${index}`,
+      );
+    }
+    return list;
+  }
+
+  /** The files of `wanted` already in the sink with the right bytes (checked as they arrive would be). */
+  async #kept(
+    wanted: readonly number[],
+    catalogue: Catalogue,
+    check: (id: number) => FileCheck,
+  ): Promise<Set<number>> {
+    const kept = new Set<number>();
+    const existing = this.#o.sink?.existing?.bind(this.#o.sink);
+    if (existing === undefined) return kept;
+    for (const f of wanted) {
+      const parts = await existing(catalogue.entry(f));
+      if (parts === undefined) continue;
+      const c = check(f);
+      for await (const part of parts) c.add(part);
+      if (await c.result()) kept.add(f);
+    }
+    if (kept.size > 0) {
+      this.#log.log("info", "files already verified in the sink; not fetched again", {
+        files: kept.size,
+        of: wanted.length,
+      });
+    }
+    return kept;
   }
 
   /**
@@ -221,7 +288,7 @@ export class ClientRun {
     origin.keepAlive();
     this.summary.index = welcome.index;
     log.log("info", "registered with origin", { index: this.summary.index });
-    return { origin, msgs, scenario: welcome.scenario };
+    return { origin, msgs, scenario: welcome.scenario, catalogue: welcome.catalogue };
   }
 
   /** The origin's first list of the caches. */

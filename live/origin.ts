@@ -13,13 +13,17 @@ import type { Logger } from "../core/log.ts";
 import { type Clock, realClock } from "../core/clock.ts";
 import type { Scenario } from "../core/scenario.ts";
 import type { Phase, RoleView } from "../core/role_view.ts";
-import type { FileSource } from "../core/virtual_files.ts";
+import type { FileStore } from "../core/file_store.ts";
+import { SyntheticStore } from "../core/synthetic_store.ts";
+import { FileSource } from "../core/virtual_files.ts";
+import { ForesightError } from "../errors.ts";
 import type { EngineEvent } from "../protocol/role_event.ts";
-import type { OriginEngine, OriginSummary } from "../engine/origin.ts";
+import type { OriginSummary } from "../engine/origin.ts";
+import type { LinkShaping } from "../core/link_meter.ts";
 import { gate } from "./connection_gate.ts";
 import { DEFAULT_MAX_CONNECTIONS } from "./limits.ts";
-import { fileRange } from "./file_parts.ts";
 import { OriginDriver } from "./origin_driver.ts";
+import { OriginFiles } from "./origin_files.ts";
 import type { Shaping } from "../core/pacer.ts";
 
 /** Options of {@link runOrigin}. */
@@ -29,6 +33,13 @@ export interface OriginOptions {
   readonly listen: Address;
   readonly log: Logger;
   readonly clock?: Clock;
+  /**
+   * What to serve (default: the scenario's synthetic files). Its file count
+   * must be the scenario's `files`; any store but the scenario's own synthetic
+   * files (a {@link SyntheticStore} of its seed) is hashed whole before the
+   * origin listens, and clients get its catalogue and check its digests.
+   */
+  readonly store?: FileStore;
   /** Called once listening, with the bound address. */
   readonly onListening?: (address: Address) => void;
   /** Called with progress and lifecycle events. */
@@ -52,13 +63,21 @@ export interface OriginOptions {
 
 export type { OriginSummary } from "../engine/origin.ts";
 
+/** What the live origin reports when it ends: its engine's summary and its links' shaping. */
+export interface LiveOriginSummary extends OriginSummary {
+  /** Achieved against shaped on the links to the caches (core/link_meter.ts). */
+  shapingToCaches: LinkShaping;
+  /** Achieved against shaped on the links to the clients. */
+  shapingToClients: LinkShaping;
+}
+
 /**
  * Runs the origin until every client is done (or the run fails): listens,
  * serves every connection through an {@link OriginDriver}, and once the
  * engine says stop closes the listener and the connections.
  *
  * @param options the scenario, the adapter and address to listen on, the log, and the optional hooks
- * @returns the engine's summary (`ok` when the run ended without a failure)
+ * @returns the engine's summary and the links' shaping (`ok` when the run ended without a failure)
  * @throws {ForesightError} when it cannot listen (CONFIG, e.g. the address is in use); the
  *   run's own failures are reported in the summary
  * @example
@@ -66,11 +85,21 @@ export type { OriginSummary } from "../engine/origin.ts";
  * const summary = await runOrigin({ scenario, adapter, listen: { host: "127.0.0.1", port: 7000 }, log });
  * ```
  */
-export async function runOrigin(options: OriginOptions): Promise<OriginSummary> {
+export async function runOrigin(options: OriginOptions): Promise<LiveOriginSummary> {
   const { adapter, log } = options;
   const clock = options.clock ?? realClock;
-  const driver = new OriginDriver({ ...options, clock });
-  options.onView?.(originView(driver.engine, driver.files));
+  const s = options.scenario;
+  const store = options.store ??
+    new SyntheticStore({ source: new FileSource({ seed: s.seed }), files: s.files });
+  if (store.list().length !== s.files) {
+    throw new ForesightError(
+      "CONFIG",
+      `Cannot serve ${store.list().length} files: the scenario says ${s.files}`,
+    );
+  }
+  const files = await OriginFiles.open(store, log, s.seed);
+  const driver = new OriginDriver({ ...options, clock, files });
+  options.onView?.(originView(driver));
   const listener = await adapter.listen(
     options.listen,
     gate(
@@ -88,11 +117,22 @@ export async function runOrigin(options: OriginOptions): Promise<OriginSummary> 
   await driver.ended;
   await listener.close();
   await driver.closeAll();
-  return driver.engine.end();
+  return { ...driver.engine.end(), ...shaping(driver) };
+}
+
+/** Achieved against shaped on the origin's links (see core/link_meter.ts). */
+function shaping(
+  driver: OriginDriver,
+): Pick<LiveOriginSummary, "shapingToCaches" | "shapingToClients"> {
+  return {
+    shapingToCaches: driver.meters.toCaches.snapshot(),
+    shapingToClients: driver.meters.toClients.snapshot(),
+  };
 }
 
 /** The origin's read-only view (admin API, metrics): phase, counters, files. */
-function originView(engine: OriginEngine, files: FileSource): RoleView {
+function originView(driver: OriginDriver): RoleView {
+  const { engine, files } = driver;
   const { st, summary } = engine;
   const phase = (): Phase => engine.phase;
   return {
@@ -105,6 +145,7 @@ function originView(engine: OriginEngine, files: FileSource): RoleView {
       filesToCaches: summary.filesToCaches,
       filesToClients: summary.filesToClients,
       redirects: summary.redirects,
+      ...shaping(driver),
       demand: st.ledger.totals(),
       cachesRegistered: st.caches.filter((c) => c && !c.lost).length,
       clientsRegistered: st.clients.filter((c) => c).length,
@@ -114,7 +155,7 @@ function originView(engine: OriginEngine, files: FileSource): RoleView {
     }),
     file: (id) =>
       Number.isInteger(id) && id >= 1 && id <= st.s.files
-        ? { size: files.size(id), read: (offset, length) => fileRange(files, id, offset, length) }
+        ? { size: files.size(id), read: (offset, length) => files.store.read(id, offset, length) }
         : undefined,
   };
 }

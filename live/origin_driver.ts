@@ -13,16 +13,16 @@ import type { Conn } from "../net/types.ts";
 import type { Logger } from "../core/log.ts";
 import type { Clock } from "../core/clock.ts";
 import { Pacer, type Shaping } from "../core/pacer.ts";
+import { LinkMeter } from "../core/link_meter.ts";
 import { type Scenario, wireRate } from "../core/scenario.ts";
-import { FileSource } from "../core/virtual_files.ts";
 import { ForesightError } from "../errors.ts";
-import { PROTOCOL_VERSION } from "../protocol/mod.ts";
+import { PROTOCOL_VERSION, type WelcomeMessage } from "../protocol/mod.ts";
 import type { EngineEvent } from "../protocol/role_event.ts";
 import { type OriginEffect, OriginEngine, type OriginInput, type Party } from "../engine/origin.ts";
 import { Peer } from "./peer.ts";
 import { HANDSHAKE_MS } from "./limits.ts";
 import { handshake } from "./handshake.ts";
-import { fileParts } from "./file_parts.ts";
+import type { OriginFiles } from "./origin_files.ts";
 import { type Admitted, admitted, joinInput, originInput } from "./origin_input.ts";
 
 /** What an {@link OriginDriver} is built from (see `OriginOptions`). */
@@ -30,6 +30,8 @@ export interface OriginDriverOptions {
   readonly scenario: Scenario;
   readonly log: Logger;
   readonly clock: Clock;
+  /** What is served (its file count is the scenario's). */
+  readonly files: OriginFiles;
   /** Receives what the engine reports. */
   readonly onEvent?: (event: EngineEvent) => void;
   /** Shared secret every cache and client must prove it holds; none = anyone may join. */
@@ -39,6 +41,9 @@ export interface OriginDriverOptions {
   /** `"none"`: send unpaced, as fast as the network takes it (links shaped outside); default `"pacer"`. */
   readonly shaping?: Shaping;
 }
+
+/** How many times the origin sends a client the same file again (a client asks twice at most). */
+const MAX_AGAIN = 2;
 
 /** A connection bound to a place. */
 interface Bound {
@@ -52,7 +57,7 @@ interface Bound {
  *
  * @example
  * ```ts
- * const driver = new OriginDriver({ scenario, log, clock: realClock });
+ * const driver = new OriginDriver({ scenario, log, clock: realClock, files });
  * await adapter.listen(address, (conn) => void driver.serveConnection(conn));
  * await driver.ended;
  * await driver.closeAll();
@@ -63,20 +68,27 @@ export class OriginDriver {
   /** Every decision. */
   readonly engine: OriginEngine;
   /** The bytes of every file. */
-  readonly files: FileSource;
+  readonly files: OriginFiles;
   /** Resolves once the engine says stop (every peer has been told). */
   readonly ended: Promise<void>;
+  /** Achieved against shaped on the links to the caches and to the clients. */
+  readonly meters: { readonly toCaches: LinkMeter; readonly toClients: LinkMeter } = {
+    toCaches: new LinkMeter(),
+    toClients: new LinkMeter(),
+  };
   readonly #o: OriginDriverOptions;
   readonly #caches = new Map<number, Bound>();
   readonly #clients = new Map<number, Bound>();
   /** Every connection admitted to a place. */
   readonly #peers = new Set<Peer>();
+  /** Copies sent again, by client and file (`client:file`): two at most each. */
+  readonly #sentAgain = new Map<string, number>();
   #resolveEnd!: () => void;
 
   /** @param options the scenario, the log, the clock, and the optional reports, secret and idle limit */
   constructor(options: OriginDriverOptions) {
     this.#o = options;
-    const files = this.files = new FileSource({ seed: options.scenario.seed });
+    const files = this.files = options.files;
     this.engine = new OriginEngine(options.scenario, (f) => files.size(f));
     this.ended = new Promise<void>((r) => (this.#resolveEnd = r));
   }
@@ -137,7 +149,11 @@ export class OriginDriver {
       for (const effect of effects) {
         this.#carryOut(withClock(effect, received, this.#o.clock), peer);
       }
-      for await (const msg of msgs) this.dispatch(originInput(place!.who, msg));
+      for await (const msg of msgs) {
+        if (msg.type === "request" && msg.again && place!.who.role === "client") {
+          this.#again(place!.who.index, peer, msg.file);
+        } else this.dispatch(originInput(place!.who, msg));
+      }
       if (!this.engine.finished) {
         throw new ForesightError("CONN_CLOSED", "disconnected before the run ended");
       }
@@ -191,6 +207,7 @@ export class OriginDriver {
       case "send": {
         const b = this.#bound(effect.to);
         if (!b) return;
+        if (effect.message.type === "welcome") return this.#welcome(b, effect.message);
         const failed = effect.to.role === "cache" || effect.message.type !== "miss"
           ? this.#onWriteFailed(effect.to, b, `Cannot send ${effect.message.type}`)
           : () => {};
@@ -224,7 +241,8 @@ export class OriginDriver {
     this.#peers.add(peer);
     const rate = effect.role === "cache" ? s.rateOriginCache : s.rateOriginClient;
     if (this.#o.shaping !== "none") {
-      peer.setPacer(new Pacer(wireRate(rate, s.scale), this.#o.clock));
+      const meter = effect.role === "cache" ? this.meters.toCaches : this.meters.toClients;
+      peer.setPacer(new Pacer(wireRate(rate, s.scale), this.#o.clock, undefined, undefined, meter));
     }
     this.#o.log.log("info", `${effect.role} registered`, {
       index: effect.index,
@@ -238,9 +256,10 @@ export class OriginDriver {
     const b = this.#bound(effect.to);
     if (!b) return;
     const { file, size, count, next } = effect;
+    const sha256 = this.files.digest(file);
     const sent = b.peer.sendFile(
-      { type: "file", file, size, count, next },
-      fileParts(this.files, file),
+      { type: "file", file, size, count, next, ...(sha256 === undefined ? {} : { sha256 }) },
+      this.files.parts(file),
       effect.cause,
     );
     if (effect.to.role === "cache") {
@@ -254,6 +273,68 @@ export class OriginDriver {
         })
       );
     }
+  }
+
+  /**
+   * A cache's or client's welcome; with a real store, its catalogue follows
+   * (before anything else): clients need names and digests, caches the sizes.
+   */
+  #welcome(b: Bound, welcome: WelcomeMessage): void {
+    const failed = () => b.peer.close();
+    if (!this.files.real) return void b.peer.send(welcome).catch(failed);
+    const catalogue = this.files.catalogue;
+    b.peer.send({ ...welcome, catalogue: catalogue.files.length }).catch(failed);
+    for (const m of catalogue.messages()) b.peer.send(m).catch(failed);
+  }
+
+  /**
+   * Client `client` got a wrong copy of `file` and asks again: sent outside
+   * the demand ledger (the engine already counted it served), or refused
+   * when the file changed on disk since it was listed.
+   */
+  #again(client: number, peer: Peer, file: number): void {
+    const b = this.#clients.get(client);
+    const key = `${client}:${file}`;
+    const times = (this.#sentAgain.get(key) ?? 0) + 1;
+    if (b?.peer !== peer || file > this.files.catalogue.files.length || times > MAX_AGAIN) {
+      throw new ForesightError(
+        "PROTOCOL",
+        `Cannot send file ${file} again to client ${client}${
+          times > MAX_AGAIN ? `: sent again ${MAX_AGAIN} times already` : ""
+        }`,
+      );
+    }
+    this.#sentAgain.set(key, times);
+    const log = (e: unknown) =>
+      this.#o.log.log("warn", "cannot send file again", {
+        client,
+        file,
+        reason: (e as Error).message,
+      });
+    this.#o.log.log("warn", "client asks again for a wrong copy", { client, file });
+    this.files.check(file).then(() => {
+      const sha256 = this.files.digest(file);
+      return peer.sendFile(
+        {
+          type: "file",
+          file,
+          size: this.files.size(file),
+          count: 0,
+          next: null,
+          again: true,
+          ...(sha256 === undefined ? {} : { sha256 }),
+        },
+        this.files.parts(file),
+      );
+    }, (e: unknown) => {
+      const err = e as ForesightError;
+      return peer.send({
+        type: "refuse",
+        file,
+        code: err.code ?? "INTERNAL",
+        message: err.message,
+      });
+    }).catch(log);
   }
 
   /** A failed write to `to` loses it (only the connection it failed on). */

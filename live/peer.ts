@@ -327,16 +327,25 @@ export class Peer {
       await this.#write(encodeMessage(header));
       // Reused: a write resolves only once the runtime has taken every byte.
       const scratch = this.#frame ??= chunkScratch();
+      // When the body's last bytes arrived to be sent, if it made this wait
+      // for them (a cache forwarding a push that is late): see Pacer.finish.
+      let availableAt: number | undefined;
+      let asked = pacer?.now() ?? 0;
       for await (const part of body) {
+        if (pacer) {
+          const got = pacer.now();
+          if (got - asked > 1) availableAt = got;
+        }
         for (let at = 0; at < part.length; at += CHUNK_BYTES) {
           const piece = part.subarray(at, Math.min(part.length, at + CHUNK_BYTES));
           if (pacer) await pacer.take(piece.length);
           await this.#write(chunkFrame(header.file, piece, scratch));
           this.#payloadSent += piece.length;
         }
+        if (pacer) asked = pacer.now();
       }
       // The link is busy until the transfer ends; so is this connection.
-      if (pacer) await pacer.finish(due);
+      if (pacer) await pacer.finish(due, availableAt);
     });
   }
 

@@ -47,6 +47,13 @@ export interface WelcomeMessage {
   /** Every parameter of the run. */
   scenario: Scenario;
   /**
+   * To a cache or client, when the origin serves a store other than the
+   * synthetic files: how many catalogue entries follow (in {@link CatalogueMessage}s,
+   * before `caches`). Absent: the synthetic files, whose catalogue a client
+   * derives from the scenario.
+   */
+  catalogue?: number;
+  /**
    * The sender's clock (epoch ms) when it sent this: with {@link received},
    * the joining side measures how far its peer's clock is from its own (as
    * NTP does), and translates the times it exchanges with it (`request.at`,
@@ -129,6 +136,12 @@ export interface RequestMessage {
   file: number;
   /** When the request was decided (epoch ms). */
   at?: number;
+  /**
+   * To the origin: the copy that came was wrong (its digest or bytes did not
+   * match); send it again, outside the demand ledger. Answered by a `file`
+   * with `again: true` or a {@link RefuseMessage}.
+   */
+  again?: boolean;
 }
 
 /**
@@ -148,6 +161,10 @@ export interface FileMessage {
   next: number | null;
   /** When the transfer is scheduled to end (epoch ms). */
   due?: number;
+  /** SHA-256 of the file's bytes, 64 lowercase hex digits (files of a real store). */
+  sha256?: string;
+  /** To a client: this answers its `request` with `again: true`. */
+  again?: boolean;
 }
 
 /**
@@ -163,6 +180,8 @@ export interface HitMessage {
   size: number;
   /** When the transfer is scheduled to end (epoch ms). */
   due?: number;
+  /** SHA-256 of the file's bytes as the origin's header said it (passed on). */
+  sha256?: string;
 }
 
 /**
@@ -314,7 +333,44 @@ export type ControlMessage =
   | ReleaseMessage
   | RejoinMessage
   | LostMessage
-  | PingMessage;
+  | PingMessage
+  | CatalogueMessage
+  | RefuseMessage;
+
+/**
+ * 0x15, origin → cache or client, after `welcome` (as many as it takes to carry
+ * `welcome.catalogue` entries, each frame under the frame limit): the names,
+ * sizes and SHA-256 digests of files `first`, `first + 1`, ….
+ * @example `const msg: CatalogueMessage = { type: "catalogue", first: 1, names: ["a.txt"], sizes: [3], sha256: ["ba78…"] };`
+ */
+export interface CatalogueMessage {
+  /** Discriminant. */
+  type: "catalogue";
+  /** Id of the first entry; the next message starts where this one ends. */
+  first: number;
+  /** Names, `/`-separated paths relative to the store's root. */
+  names: string[];
+  /** Sizes in bytes, one per name. */
+  sizes: number[];
+  /** SHA-256 digests in lowercase hex, one per name. */
+  sha256: string[];
+}
+
+/**
+ * 0x16, origin → client: the origin cannot serve this file (e.g. `FILE_CHANGED`:
+ * it changed on disk after it was listed). The client counts it failed.
+ * @example `const msg: RefuseMessage = { type: "refuse", file: 7, code: "FILE_CHANGED", message: "Cannot serve \"a.txt\": …" };`
+ */
+export interface RefuseMessage {
+  /** Discriminant. */
+  type: "refuse";
+  /** The file id. */
+  file: number;
+  /** A stable error code (`errors.ts`). */
+  code: string;
+  /** What could not be done, naming the file. */
+  message: string;
+}
 
 /**
  * 0x0b, the binary message carrying file bytes.

@@ -5,14 +5,14 @@
  * | code | type    | body                                                              |
  * | ---- | ------- | ----------------------------------------------------------------- |
  * | 0x01 | hello   | `{v, role, index?, advertise?: {host, port}, capacity?, runtime?}` |
- * | 0x02 | welcome | `{v, index, scenario, now?, received?}` (scenario_schema.ts)       |
+ * | 0x02 | welcome | `{v, index, scenario, now?, received?, catalogue?}` (scenario_schema.ts) |
  * | 0x03 | caches  | `{caches: [{index, host, port, generation?}]}`                    |
  * | 0x04 | list    | `{files: [id, ...]}` ascending, distinct                          |
  * | 0x05 | start   | `{next?}` (to a cache: the origin's first hint, id or null)       |
  * | 0x06 | stop    | `{reason}`                                                        |
- * | 0x07 | request | `{file, at?}` (at: when it was decided)                            |
- * | 0x08 | file    | `{file, size, count, next: id or null, due?}` then `chunk`s       |
- * | 0x09 | hit     | `{file, size, due?}` then `chunk`s                                |
+ * | 0x07 | request | `{file, at?, again?}` (at: when it was decided; again: resend a wrong copy) |
+ * | 0x08 | file    | `{file, size, count, next: id or null, due?, sha256?, again?}` then `chunk`s |
+ * | 0x09 | hit     | `{file, size, due?, sha256?}` then `chunk`s                       |
  * | 0x0a | miss    | `{file, next?}` (next: the origin's new hint to a cache)          |
  * | 0x0b | chunk   | binary: u32 big-endian file id, then the payload                  |
  * | 0x0c | done    | `{files, bytes}`                                                  |
@@ -24,6 +24,8 @@
  * | 0x12 | rejoin  | `{cache, generation, host, port, files: [id, ...]}`: a restarted cache is back at host:port; fetch these files from it, in this order |
  * | 0x13 | lost    | `{cache, generation}` (client → origin): this client cannot reach that cache any more |
  * | 0x14 | ping    | `{}` keepalive, either way, after the handshake; never shown to the roles (see live/peer.ts) |
+ * | 0x15 | catalogue | `{first, names, sizes, sha256}` origin → cache or client after `welcome`: names, sizes and digests of files first.. |
+ * | 0x16 | refuse  | `{file, code, message}` origin → client: that file cannot be served (e.g. FILE_CHANGED) |
  *
  * `at` and `due` are clock times (epoch ms): when a request was decided, and
  * when a transfer is scheduled to end (see core/pacer.ts).
@@ -85,6 +87,8 @@ export const MessageType = {
   rejoin: 0x12,
   lost: 0x13,
   ping: 0x14,
+  catalogue: 0x15,
+  refuse: 0x16,
 } as const;
 
 /**
@@ -172,6 +176,7 @@ function build(maxList: number) {
       scenario: ScenarioSchema,
       now: v.optional(v.pipe(v.number(), v.finite())),
       received: v.optional(v.pipe(v.number(), v.finite())),
+      catalogue: v.optional(Count),
     }),
     caches: v.object({
       type: v.literal("caches"),
@@ -186,6 +191,7 @@ function build(maxList: number) {
       type: v.literal("request"),
       file: FileId,
       at: v.optional(Instant),
+      again: v.optional(v.boolean()),
     }),
     file: v.object({
       type: v.literal("file"),
@@ -194,8 +200,16 @@ function build(maxList: number) {
       count: Count,
       next: v.nullable(FileId),
       due: v.optional(Instant),
+      sha256: v.optional(Hex64),
+      again: v.optional(v.boolean()),
     }),
-    hit: v.object({ type: v.literal("hit"), file: FileId, size: Count, due: v.optional(Instant) }),
+    hit: v.object({
+      type: v.literal("hit"),
+      file: FileId,
+      size: Count,
+      due: v.optional(Instant),
+      sha256: v.optional(Hex64),
+    }),
     miss: v.object({ type: v.literal("miss"), file: FileId, next: v.optional(v.nullable(FileId)) }),
     done: v.object({ type: v.literal("done"), files: Count, bytes: Count }),
     error: v.object({ type: v.literal("error"), code: v.string(), message: v.string() }),
@@ -212,6 +226,25 @@ function build(maxList: number) {
     }),
     lost: v.object({ type: v.literal("lost"), cache: Count, generation: Count }),
     ping: v.object({ type: v.literal("ping") }),
+    catalogue: v.pipe(
+      v.object({
+        type: v.literal("catalogue"),
+        first: FileId,
+        names: list(v.pipe(v.string(), v.minLength(1), v.maxLength(4096))),
+        sizes: list(Count),
+        sha256: list(Hex64),
+      }),
+      v.check(
+        (m) => m.names.length === m.sizes.length && m.names.length === m.sha256.length,
+        "Invalid catalogue: Expected as many sizes and digests as names",
+      ),
+    ),
+    refuse: v.object({
+      type: v.literal("refuse"),
+      file: FileId,
+      code: v.string(),
+      message: v.string(),
+    }),
     plan: v.object({
       type: v.literal("plan"),
       routes: list(v.tuple([FileId, int(-1, Number.MAX_SAFE_INTEGER)])),
@@ -222,7 +255,7 @@ function build(maxList: number) {
   const union = v.variant("type", [
     s.hello, s.welcome, s.caches, s.list, s.start, s.stop, s.request,
     s.file, s.hit, s.miss, s.done, s.error, s.plan, s.challenge, s.auth, s.release,
-    s.rejoin, s.lost, s.ping,
+    s.rejoin, s.lost, s.ping, s.catalogue, s.refuse,
   ]);
   return { schemas, union };
 }

@@ -9,6 +9,7 @@ import { lostText, outcome, type ProcessInfo, type RunReport } from "./run_repor
 import type { SimReport } from "../sim/sim_report.ts";
 import { formatBytes } from "./svg_text.ts";
 import { boundText } from "./report_bound.ts";
+import { LINKS } from "./run_timeline.ts";
 
 const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
 const sec = (x: number) => `${x.toFixed(1)} s`;
@@ -49,6 +50,7 @@ export function reportMarkdown(r: RunReport | SimReport, charts: Record<string, 
   const lines = [
     ...headline(r),
     ...figures(r),
+    ...shapingSection(r),
     ...clientsSection(r),
     ...cachesSection(r),
     ...processesSection(r),
@@ -98,6 +100,36 @@ function figures(r: AnyReport): string[] {
     ["origin → client", formatBytes(r.links.originToClient)],
     ["cache → client", formatBytes(r.links.cacheToClient)],
   ], false);
+}
+
+/**
+ * How the scale was chosen, achieved ÷ shaped per link class, and the warning
+ * when a class fell short (none for a simulation).
+ */
+function shapingSection(r: AnyReport): string[] {
+  if (!("linkRates" in r) || !r.linkRates) return [];
+  const rates = r.linkRates;
+  return [
+    "",
+    "## Links: achieved against shaped",
+    "",
+    ...(r.scaleChoice ? [`Scale ×${r.scaleChoice.scale}, ${r.scaleChoice.how}.`, ""] : []),
+    ...(r.linkShortfall ? [`**Warning**: ${r.linkShortfall}.`, ""] : []),
+    ...table(
+      ["link", "transfers", "bytes", "shaped time (wall)", "taken (wall)", "achieved ÷ shaped"],
+      LINKS.map((l) => [
+        l.label,
+        rates[l.name].transfers,
+        formatBytes(rates[l.name].bytes),
+        sec(rates[l.name].shapedMs / 1000),
+        sec(rates[l.name].takenMs / 1000),
+        pct(rates[l.name].achieved),
+      ]),
+    ),
+    "",
+    "Times are summed over a class's links, counted only while a link had work " +
+    "(an idle link does not fall short).",
+  ];
 }
 
 function clientsSection(r: AnyReport): string[] {

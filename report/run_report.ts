@@ -15,6 +15,8 @@ import {
   type ReportBase,
 } from "../core/report_shape.ts";
 import { boundText, type ReportBound } from "./report_bound.ts";
+import { type LinkRates, linkRates, ratesText, shortfallWarning } from "./link_rates.ts";
+import type { ScaleChoice } from "./scale_choice.ts";
 
 /** A role's summary event as printed by `runMain`. */
 export type Summary = Record<string, any> & { role: string; ok: boolean };
@@ -62,6 +64,16 @@ export interface RunReport extends ReportBase {
    * absent when it was not known in time, e.g. a run interrupted before its start).
    */
   lowerBound?: ReportBound;
+  /**
+   * Achieved against shaped per link class while busy (report/link_rates.ts):
+   * how far this machine held the links' shaped rate at the run's scale
+   * (none in a simulation's report).
+   */
+  linkRates?: LinkRates;
+  /** The plain warning of a run whose links fell short of their shaped rate; absent when none did. */
+  linkShortfall?: string;
+  /** How `--scale auto` chose the scale (absent when the scale was given). */
+  scaleChoice?: ScaleChoice;
 }
 
 /**
@@ -97,7 +109,7 @@ export function buildReport(
     ...(s.partial === true ? { partial: true } : {}),
     ...(lostOnes.has(`${s.role} ${s.index}`) ? { lost: true } : {}),
   });
-  const clients = clientLines(summaries, marks);
+  const clients = clientLines(summaries, marks, scenario.requests);
   const caches = cacheLines(summaries, marks);
   const origin = summaries.find((s) => s.role === "data");
   const files = clients.reduce((a, c) => a + c.files, 0);
@@ -110,6 +122,8 @@ export function buildReport(
     0,
   );
   // How far the clients stopped early had got, in simulated seconds.
+  const rates = linkRates(summaries);
+  const shortfall = shortfallWarning(rates, scenario.scale);
   const elapsed = summaries.filter((s) => s.role === "client" && s.partial === true).map((s) =>
     typeof s.simSeconds === "number" && Number.isFinite(s.simSeconds) ? s.simSeconds : 0
   );
@@ -131,14 +145,36 @@ export function buildReport(
     caches,
     processes,
     errors,
+    linkRates: rates,
+    ...(shortfall === undefined ? {} : { linkShortfall: shortfall }),
   };
 }
 
 /** The partial and lost marks of a summary's line. */
 type Marks = (s: Summary) => PartialMark & LostLine;
 
+/** A line per client of a real files' run that skipped, fetched again or lost files. */
+function fileLines(r: RunReport): string[] {
+  return r.clients.filter((c) => c.failed || c.skipped || c.refetched).map((c) =>
+    `  client ${c.index}: ${
+      [
+        c.failed ? `${c.failed} failed (refused by the origin: changed on disk)` : "",
+        c.skipped ? `${c.skipped} already in --out (not fetched)` : "",
+        c.refetched ? `${c.refetched} fetched again (a wrong copy came)` : "",
+      ].filter((x) => x).join(", ")
+    }`
+  );
+}
+
 /** The clients' lines, by index, from their summaries. */
-function clientLines(summaries: Summary[], marks: Marks): RunReport["clients"] {
+function clientLines(
+  summaries: Summary[],
+  marks: Marks,
+  requests: number,
+): RunReport["clients"] {
+  // Counts of real files' runs, shown only when they say something.
+  const some = (s: Summary, k: "failed" | "skipped" | "refetched") =>
+    typeof s[k] === "number" && s[k] > 0 ? { [k]: s[k] as number } : {};
   return summaries.filter((s) => s.role === "client").sort((a, b) => a.index - b.index)
     .map((s) => ({
       index: s.index,
@@ -151,6 +187,12 @@ function clientLines(summaries: Summary[], marks: Marks): RunReport["clients"] {
       misses: s.misses ?? 0,
       fromOrigin: s.fromOrigin ?? 0,
       ok: s.ok,
+      ...(typeof s.requested === "number" && s.requested > 0 && s.requested !== requests
+        ? { requested: s.requested as number }
+        : {}),
+      ...some(s, "failed"),
+      ...some(s, "skipped"),
+      ...some(s, "refetched"),
       ...marks(s),
     }));
 }
@@ -189,7 +231,7 @@ function runOk(
   const lostClients = processes.filter((p) => p.role === "client" && p.lost).length;
   const surviving = clients.filter((c) => !c.lost);
   const everyFile = surviving.length === scenario.clients - lostClients && surviving.length > 0 &&
-    surviving.every((c) => c.ok && c.verified === scenario.requests) &&
+    surviving.every((c) => c.ok && c.verified === (c.requested ?? scenario.requests)) &&
     clients.every((c) => c.corrupt === 0);
   const withinCapacity = caches.every((c) => c.peakBytes <= c.capacityBytes);
   return allExited0 && processes.length === expectedProcs && everyFile && withinCapacity;
@@ -239,6 +281,7 @@ export function renderReport(r: RunReport): string {
     } %, byte hit ratio ${(r.byteHitRatio * 100).toFixed(1)} %`,
     ...boundLines(r),
     linksLine(r),
+    ...scaleLines(r),
     `  client  files  verified  corrupt  hits  misses  MiB      done at (sim s)`,
     ...r.clients.map((c) =>
       `  ${String(c.index).padStart(6)}  ${String(c.files).padStart(5)}  ${
@@ -249,6 +292,7 @@ export function renderReport(r: RunReport): string {
         c.lost ? "lost" : c.partial ? "partial" : c.finishSimSeconds.toFixed(1)
       }`
     ),
+    ...fileLines(r),
     ...cacheTable(r),
     `  processes (peak RSS): ` +
     r.processes.map((p) =>
@@ -276,6 +320,17 @@ export function lostText(p: ProcessInfo): string {
   const phase = p.lost?.phase ? `, lost while ${p.lost.phase}` : "";
   const reason = p.lost?.reason ? `: ${p.lost.reason}` : "";
   return `${p.role} ${p.index} (${p.signal ?? `exit ${p.exitCode}`}${phase})${reason}`;
+}
+
+/** How the scale was chosen, achieved ÷ shaped per link class, and the warning when short. */
+function scaleLines(r: RunReport): string[] {
+  return [
+    ...(r.scaleChoice ? [`  scale ${r.scaleChoice.scale}: ${r.scaleChoice.how}`] : []),
+    ...(r.linkRates
+      ? [`  achieved ÷ shaped link rate (while busy): ${ratesText(r.linkRates)}`]
+      : []),
+    ...(r.linkShortfall ? [`  WARNING: ${r.linkShortfall}`] : []),
+  ];
 }
 
 function lostLines(r: RunReport): string[] {

@@ -15,6 +15,7 @@
 
 import type { Scenario } from "../core/scenario.ts";
 import type { ProgressEvent, RoleEvent } from "../protocol/role_event.ts";
+import { type LinkRates, ShapingTally } from "./link_rates.ts";
 
 /** The three kinds of link. */
 export type LinkName = "originToCache" | "originToClient" | "cacheToClient";
@@ -83,6 +84,8 @@ export interface TimelineSnapshot {
   filesTotal: number;
   /** Requests the caches counted as hits, over files the clients received. */
   hitRatio: number;
+  /** Achieved against shaped per link class so far (report/link_rates.ts). */
+  achieved: LinkRates;
 }
 
 /** Samples kept; past this many, every other one is dropped and ticks come half as often. */
@@ -119,6 +122,7 @@ export class RunTimeline {
   #spacing = 0;
   #start: number | undefined;
   #last = 0;
+  readonly #shaping = new ShapingTally();
 
   /**
    * @param scenario the run's scenario (for the scale and the expected files)
@@ -147,6 +151,7 @@ export class RunTimeline {
   record(who: { role: string; index: number }, e: RoleEvent, now: number): void {
     this.#last = Math.max(this.#last, now - this.#t0);
     const kind = e.event;
+    if (kind === "stats" || kind === "summary") this.#shaping.record(who, e);
     if (who.role === "data") {
       if (kind === "start") this.#start ??= now - this.#t0;
       if (kind === "stats" || kind === "summary") {
@@ -376,6 +381,7 @@ export class RunTimeline {
       filesDone,
       filesTotal: clients.reduce((a, c) => a + c.of, 0),
       hitRatio: filesDone ? Math.min(1, hits / filesDone) : 0,
+      achieved: this.#shaping.rates(),
     };
   }
 }

@@ -8,6 +8,7 @@
  */
 
 import process from "node:process";
+import { readFileSync } from "node:fs";
 import * as v from "valibot";
 import { runOrigin } from "../live/origin.ts";
 import { runCache } from "../live/cache.ts";
@@ -32,6 +33,9 @@ import {
 } from "./common.ts";
 import { type Flags, flagsHelp, type FlagSpecs, resolveFlags } from "./flags.ts";
 import { startRoleAdmin } from "./role_admin.ts";
+import { cacheDemandFlag, dirFlag, openDir, outFlag, pathFlag, wantFlag } from "./store_flags.ts";
+import { DirSink } from "../store/dir_sink.ts";
+import { nodeSha256 } from "../store/node_sha256.ts";
 
 const originFlag = {
   origin: {
@@ -120,6 +124,7 @@ const FLAGS = {
       config: v.string(),
     },
     ...scenarioFlags,
+    ...dirFlag,
     ...secretFlag,
     ...maxConnectionsFlag,
     ...idleFlag,
@@ -146,6 +151,7 @@ const FLAGS = {
       config: v.string(),
     },
     ...indexFlag,
+    ...cacheDemandFlag,
     ...secretFlag,
     ...maxConnectionsFlag,
     ...connectDeadlineFlag,
@@ -159,6 +165,8 @@ const FLAGS = {
   client: {
     ...originFlag,
     ...indexFlag,
+    ...outFlag,
+    ...wantFlag,
     ...secretFlag,
     ...connectDeadlineFlag,
     ...idleFlag,
@@ -225,6 +233,16 @@ function resolve(role: keyof typeof FLAGS, argv: string[]): Flags {
   return flags;
 }
 
+function readText(path: string, flag: string): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch (e) {
+    throw new ForesightError("CONFIG", `Cannot read ${flag} ${path}: ${(e as Error).message}`, {
+      cause: e,
+    });
+  }
+}
+
 function secret(flags: Flags): string | undefined {
   const s = flags.values.secret;
   return typeof s === "string" && s !== "" ? s : undefined;
@@ -269,14 +287,19 @@ function index(flags: Flags): number | undefined {
 export function dataMain(argv: string[]): Promise<never> {
   return runMain("data", async () => {
     const flags = resolve("data", argv);
-    const scenario = scenarioFrom(flags.values, flags.from);
     const log = loggerFrom("data", flags);
+    const dir = pathFlag(flags.values.dir);
+    const asked = scenarioFrom(flags.values, flags.from);
+    const { store, scenario } = dir === undefined
+      ? { store: undefined, scenario: asked }
+      : await openDir(dir, asked, log);
     const adapter = await adapterFor(flags.values);
     const listen = parseAddress(String(flags.values.listen), "listen");
     const admin = await startRoleAdmin("data", flags, log, { files: () => scenario.files });
     try {
       const summary = await runOrigin({
         scenario,
+        store,
         adapter,
         log,
         listen,
@@ -321,6 +344,10 @@ export function cacheMain(argv: string[]): Promise<never> {
       listen: parseAddress(String(values.listen), "listen"),
       advertise: values.advertise ? parseAddress(String(values.advertise), "advertise") : undefined,
     };
+    const demandPath = pathFlag(values.demand);
+    const demand = demandPath === undefined
+      ? undefined
+      : { text: readText(demandPath, "--demand"), source: demandPath };
     const admin = await startRoleAdmin("cache", flags, log, { index: at });
     try {
       return await runCache({
@@ -328,6 +355,7 @@ export function cacheMain(argv: string[]): Promise<never> {
         log,
         ...options,
         index: at,
+        demand,
         clock: clock(flags),
         shaping: shaping(flags),
         onEvent: emitEvent,
@@ -362,6 +390,11 @@ export function clientMain(argv: string[]): Promise<never> {
     const adapter = await adapterFor(flags.values);
     const at = index(flags);
     const origin = parseAddress(String(flags.values.origin), "origin");
+    const out = pathFlag(flags.values.out);
+    const wantPath = pathFlag(flags.values.want);
+    const want = wantPath === undefined
+      ? undefined
+      : { text: readText(wantPath, "--want"), source: wantPath };
     const admin = await startRoleAdmin("client", flags, log, { index: at });
     try {
       return await runClient({
@@ -369,6 +402,9 @@ export function clientMain(argv: string[]): Promise<never> {
         log,
         origin,
         index: at,
+        sink: out === undefined ? undefined : new DirSink(out),
+        sha256: nodeSha256,
+        want,
         clock: clock(flags),
         onEvent: emitEvent,
         onView: admin.attach,

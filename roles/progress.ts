@@ -9,6 +9,7 @@
 import type { RunTimeline, TimelineSnapshot } from "../report/run_timeline.ts";
 import { LINKS } from "../report/run_timeline.ts";
 import { formatBytes, formatRate } from "../report/svg_text.ts";
+import { ratesText, shortClasses } from "../report/link_rates.ts";
 
 interface Out {
   write(s: string): unknown;
@@ -72,7 +73,15 @@ export function progressLines(s: TimelineSnapshot, width = 100): string[] {
     `links  ${LINKS.map((l) => `${l.label} ${formatRate(s.links[l.name].rate)}`).join("  ·  ")}` +
       "  (per simulated second)",
   );
+  lines.push(`shaped ${achievedText(s)}`);
   return lines;
+}
+
+/** Achieved ÷ shaped per link class, and whether this machine holds the scale. */
+function achievedText(s: TimelineSnapshot): string {
+  const short = shortClasses(s.achieved).length > 0;
+  return `achieved ÷ shaped rate: ${ratesText(s.achieved)}` +
+    (short ? ` — SHORT: this machine does not hold --scale ${s.scenario.scale}` : "");
 }
 
 /**
@@ -90,7 +99,7 @@ export function progressLine(s: TimelineSnapshot): string {
     pct(s.filesTotal ? s.filesDone / s.filesTotal : 0)
   }), sim ${s.simSeconds.toFixed(0)} s, hit ratio ${pct(s.hitRatio)}, ${
     LINKS.map((l) => `${l.label} ${formatRate(s.links[l.name].rate)}`).join(", ")
-  }`;
+  }; ${achievedText(s)}`;
 }
 
 /**
@@ -117,6 +126,8 @@ export function progressRecord(s: TimelineSnapshot): string {
     filesTotal: s.filesTotal,
     hitRatio: Number(s.hitRatio.toFixed(4)),
     bytesPerSimSecond: rates,
+    achievedOfShaped: Object.fromEntries(LINKS.map((l) => [l.name, s.achieved[l.name].achieved])),
+    short: shortClasses(s.achieved),
   });
 }
 

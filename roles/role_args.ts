@@ -7,6 +7,7 @@
  */
 
 import process from "node:process";
+import { join } from "node:path";
 import type { Scenario } from "../core/scenario.ts";
 import type { Role } from "./role_command.ts";
 
@@ -22,6 +23,12 @@ export interface RoleArgsSettings {
   readonly logFormat: "pretty" | "json";
   /** Every role's `--idle-ms` (none: the roles' own). */
   readonly idleMs?: number;
+  /** The origin's `--dir`, if any. */
+  readonly dir?: string;
+  /** Clients keep their files under `out/client-K`, if set. */
+  readonly out?: string;
+  /** Every client's `--want` (a demand file; each takes its index's list) and every cache's `--demand`, if set. */
+  readonly want?: string;
 }
 
 /**
@@ -86,6 +93,10 @@ export function roleArgs(role: Role, index: number, s: RoleArgsSettings): string
     "--log-format",
     s.logFormat,
     ...(s.idleMs === undefined ? [] : ["--idle-ms", String(s.idleMs)]),
+    ...(role === "data" && s.dir !== undefined ? ["--dir", s.dir] : []),
+    ...(role === "client" && s.out !== undefined ? ["--out", join(s.out, `client-${index}`)] : []),
+    ...(role === "client" && s.want !== undefined ? ["--want", s.want] : []),
+    ...(role === "cache" && s.want !== undefined ? ["--demand", s.want] : []),
   ];
 }
 

@@ -48,14 +48,15 @@ function bin(root: string, name: string): string {
 }
 
 /**
- * The command line that starts `role` on `runtime`.
+ * The command line that starts `role` on `runtime`; `write`: the role writes
+ * files (a client with `--out`: Deno gets `--allow-write`).
  *
  * @example
  * ```ts
  * roleCommand(packageRoot(), "deno", "cache"); // [".../deno", "run", "--v8-flags=…", "--allow-net", …, ".../roles/cache.ts"]
  * ```
  */
-export function roleCommand(root: string, runtime: Runtime, role: Role): string[] {
+export function roleCommand(root: string, runtime: Runtime, role: Role, write = false): string[] {
   switch (runtime) {
     case "node": {
       const entry = join(root, "dist", `${role}.js`);
@@ -78,6 +79,8 @@ export function roleCommand(root: string, runtime: Runtime, role: Role): string[
         "--allow-env",
         "--allow-read",
         "--allow-sys",
+        // A client writes its verified files when given --out.
+        ...(write ? ["--allow-write"] : []),
         join(root, "roles", `${role}.ts`),
       ];
     case "bun":

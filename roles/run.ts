@@ -67,6 +67,12 @@ export interface RunOptions {
   stopGraceMs?: number;
   /** Every role's `--idle-ms` (default: the roles' own, 30 s). */
   idleMs?: number;
+  /** The folder the origin serves (the scenario's `files` must be its count). */
+  dir?: string;
+  /** Clients keep their verified files under `out/client-K`. */
+  out?: string;
+  /** A demand file every client is handed as its `--want` (each takes its index's list). */
+  want?: string;
   /** The waits of the lost-role decisions (default: WATCH_TIMES of roles/run_watch.ts). */
   watchTimes?: Partial<WatchTimes>;
 }
@@ -130,8 +136,15 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
   );
 }
 
-/** The run's settings with every default resolved. */
-function sessionSettings(scenario: Scenario, opts: RunOptions): RunSessionSettings {
+/**
+ * The run's settings with every default resolved.
+ *
+ * @example
+ * ```ts
+ * const session = new RunSession(scenario, sessionSettings(scenario, opts));
+ * ```
+ */
+export function sessionSettings(scenario: Scenario, opts: RunOptions): RunSessionSettings {
   const count = 1 + scenario.caches + scenario.clients;
   const stopGraceMs = opts.stopGraceMs ?? STOP_GRACE_MS;
   return {
@@ -143,6 +156,9 @@ function sessionSettings(scenario: Scenario, opts: RunOptions): RunSessionSettin
     logLevel: opts.logLevel,
     logFormat: opts.logFormat ?? "pretty",
     idleMs: opts.idleMs,
+    dir: opts.dir,
+    out: opts.out,
+    want: opts.want,
     // The roles get every setting as a flag: FORESIGHT_* variables meant for this command stay here.
     env: roleEnv(opts.secret),
     writeLog: opts.writeLog ?? ((text: string) => void process.stderr.write(text)),

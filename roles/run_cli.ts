@@ -7,6 +7,7 @@
  */
 
 import process from "node:process";
+import { resolve } from "node:path";
 import type { Logger } from "../core/log.ts";
 import type { RoleEvent } from "../protocol/role_event.ts";
 import { RunTimeline } from "../report/run_timeline.ts";
@@ -19,7 +20,12 @@ import type { Role } from "./role_command.ts";
 import { type RunDashboard, startDashboard } from "./run_dashboard.ts";
 import { RUN_FLAGS, type RunSettings, runSettings, runUsage } from "./run_flags.ts";
 import { RunLowerBound } from "./run_lower_bound.ts";
+import { openDir } from "./store_flags.ts";
+import { workloadFrom } from "./demand_workload.ts";
 import { INTERRUPT_EXIT_CODES, randomSecret, runScenario } from "./run.ts";
+import { calibrateScale } from "./scale_auto.ts";
+import type { ScaleChoice } from "../report/scale_choice.ts";
+import { ratesText, shortfallWarning } from "../report/link_rates.ts";
 
 /**
  * `foresight run` main: returns the exit code (0 ok, 1 the run failed, 130 or
@@ -37,7 +43,24 @@ export async function runMainCli(argv: string[]): Promise<number> {
     process.stdout.write(runUsage() + "\n");
     return 0;
   }
-  const o = runSettings(flags);
+  let o = runSettings(flags);
+  // The roles may run elsewhere than here: absolute paths.
+  o = {
+    ...o,
+    dir: o.dir && resolve(o.dir),
+    out: o.out && resolve(o.out),
+    demand: o.demand && resolve(o.demand),
+  };
+  if (o.demand !== undefined) {
+    // Checked whole before anything starts: names, ids, duplicates, empty lists.
+    o = {
+      ...o,
+      scenario: (await workloadFrom({ ...flags.values, dir: o.dir }, flags.from)).scenario,
+    };
+  } else if (o.dir !== undefined) {
+    const log = stderrLogger("run", o.logLevel, o.logFormat);
+    o = { ...o, scenario: (await openDir(o.dir, o.scenario, log)).scenario };
+  }
   // A signal is the user's: noted from here on (runScenario stops the roles on it), so that
   // whatever was done is still reported.
   let caught: NodeJS.Signals | undefined;
@@ -123,25 +146,35 @@ function onRoleEvent(
     if (e.event === "listening" && who.role === "data") {
       log.log("info", "origin listening", { host: o.host, port: e.port });
     }
-    if (e.event === "start" && who.role === "data") bound.start();
+    // The bound is for the synthetic files' sizes (file n is n KiB).
+    if (e.event === "start" && who.role === "data" && o.dir === undefined && !o.demand) {
+      bound.start();
+    }
   };
 }
 
 /** Runs the scenario with the progress, dashboard and bound; returns the exit code. */
 async function runWith(
-  o: RunSettings,
+  given: RunSettings,
   caught: () => NodeJS.Signals | undefined,
   signal: Promise<void>,
 ): Promise<number> {
+  const log = stderrLogger("run", given.logLevel, given.logFormat);
+  const secret = runSecret(given, log);
+  const choice = given.scaleAuto ? await chooseScale(given, secret, caught) : undefined;
+  const stopped = caught();
+  if (given.scaleAuto && choice === undefined && stopped !== undefined) {
+    process.stderr.write(`foresight run: interrupted by ${stopped} while choosing the scale\n`);
+    return interruptCode(stopped);
+  }
+  const o = choice ? { ...given, scenario: { ...given.scenario, scale: choice.scale } } : given;
   const now = () => performance.now() / 1000;
   const timeline = new RunTimeline(o.scenario, now());
-  const log = stderrLogger("run", o.logLevel, o.logFormat);
   // With --json the report owns stdout: progress goes to stderr, with the logs.
   const progress = new Progress(timeline, o.json ? process.stderr : process.stdout, {
     json: o.logFormat === "json",
   });
   const { writeLog, note } = runLog(o, progress);
-  const secret = runSecret(o, log);
   const bound = new RunLowerBound(o.scenario, log);
   let board: RunDashboard | undefined;
   if (o.dashboard) {
@@ -174,11 +207,19 @@ async function runWith(
       logFormat: o.logFormat,
       timeoutS: o.timeoutS,
       idleMs: o.idleMs,
+      dir: o.dir,
+      out: o.out,
+      want: o.demand,
       adminPort: o.adminPort,
       secret,
       writeLog,
       onEvent: onRoleEvent(o, timeline, log, bound, now),
     });
+    if (choice) {
+      report.scaleChoice = choice;
+      const warning = shortfallWarning(report.linkRates!, choice.scale, true);
+      if (warning) report.linkShortfall = warning;
+    }
     await bound.addTo(report, signal);
   } finally {
     bound.stop();
@@ -188,6 +229,67 @@ async function runWith(
     await board?.close();
   }
   return finish(o, report, timeline, note);
+}
+
+/**
+ * `--scale auto`: the calibration's trials and its choice, each told on
+ * stderr whatever the log level (the user asked for it); undefined when a
+ * signal interrupted it.
+ */
+async function chooseScale(
+  o: RunSettings,
+  secret: string,
+  caught: () => NodeJS.Signals | undefined,
+): Promise<ScaleChoice | undefined> {
+  const tell = (msg: string, fields: Record<string, unknown>, text: string) =>
+    process.stderr.write(
+      o.logFormat === "json"
+        ? JSON.stringify({
+          t: new Date().toISOString(),
+          level: "info",
+          role: "run",
+          msg,
+          ...fields,
+        }) +
+          "\n"
+        : `foresight run: ${text}\n`,
+    );
+  tell(
+    "choosing the scale",
+    {},
+    "--scale auto: a shortened run of the scenario at candidate scales, each against its simulation",
+  );
+  const choice = await calibrateScale(o.scenario, {
+    runtime: o.runtime,
+    host: o.host,
+    secret,
+    interrupted: () => caught() !== undefined,
+    onTrial: (t) =>
+      tell(
+        "scale trial",
+        {
+          scale: t.scale,
+          requests: t.requests,
+          liveSeconds: t.liveSeconds,
+          cutOff: t.cutOff === true,
+          simSeconds: t.simSeconds,
+          pace: t.achieved,
+          wallSeconds: t.wallSeconds,
+        },
+        `--scale auto: ×${t.scale}, ${t.requests} requests per client: ` +
+          `${t.cutOff ? "stopped after " : ""}${t.liveSeconds.toFixed(1)} s live vs ` +
+          `${t.simSeconds.toFixed(1)} s simulated ` +
+          `(links ${ratesText(t.rates)}; ${t.wallSeconds} s)`,
+      ),
+  });
+  if (choice) {
+    tell(
+      "scale chosen",
+      { scale: choice.scale, how: choice.how, seconds: choice.seconds },
+      `--scale auto: running at ×${choice.scale} (${choice.seconds} s of calibration)`,
+    );
+  }
+  return choice;
 }
 
 /** Writes the report files, prints the report, and returns the run's exit code. */

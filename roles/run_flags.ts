@@ -13,12 +13,56 @@ import { IDLE_MS } from "../live/limits.ts";
 import { commonFlags, scenarioFlags, scenarioFrom, wholeFrom } from "./common.ts";
 import { type Flags, flagsHelp } from "./flags.ts";
 import { RUNTIME_CHOICES, runtimeOf } from "./role_command.ts";
+import { dirFlag, outFlag, pathFlag } from "./store_flags.ts";
+import { workloadFlags } from "./demand_workload.ts";
 
 const port = v.pipe(v.number(), v.safeInteger(), v.minValue(0), v.maxValue(65535));
+
+/**
+ * `foresight run --scale`: a positive number, or `auto` (a short calibration
+ * picks the largest scale this machine holds for the scenario: roles/scale_auto.ts).
+ * Flag and environment values arrive as strings, a config file's as JSON.
+ *
+ * @example
+ * ```ts
+ * v.parse(RunScaleSchema, "auto"); // "auto"
+ * v.parse(RunScaleSchema, "12.5"); // 12.5
+ * v.safeParse(RunScaleSchema, "fast").success; // false
+ * ```
+ */
+export const RunScaleSchema: v.GenericSchema<unknown, number | "auto"> = v.union([
+  v.literal("auto"),
+  v.pipe(
+    v.union([v.number(), v.pipe(v.string(), v.regex(/^\s*[-+0-9.eE]+\s*$/), v.transform(Number))]),
+    v.number(),
+    v.finite(),
+    v.gtValue(0),
+    v.maxValue(1_000_000),
+  ),
+], "expected a positive number or auto");
 
 /** The flags of `foresight run`. */
 export const RUN_FLAGS = {
   ...scenarioFlags,
+  scale: {
+    ...scenarioFlags.scale,
+    arg: "X|auto",
+    help: "wall-clock speed-up: links run X times faster, simulated time = wall time × X; " +
+      "auto: a short calibration (the scenario's own roles on a shortened request list, " +
+      "against the simulator, at up to 3 candidate scales) picks the largest scale up to 20 " +
+      "at which this machine keeps within 3 % of the simulation, then runs at it",
+    config: RunScaleSchema,
+  },
+  ...dirFlag,
+  demand: {
+    ...workloadFlags.demand,
+    help: workloadFlags.demand.help + "; each client is handed the file as its --want",
+  },
+  out: {
+    ...outFlag.out,
+    help: "keep each client's verified files under DIR/client-K (K: its index); files " +
+      "already there with the right bytes are not fetched again",
+  },
   runtime: {
     type: "string",
     default: "node",
@@ -117,7 +161,10 @@ ${flagsHelp(RUN_FLAGS)}`;
 
 /** The checked settings of `foresight run`. */
 export interface RunSettings {
+  /** The scenario; with `--scale auto`, at the default scale until the calibration chose one. */
   readonly scenario: Scenario;
+  /** True for `--scale auto`. */
+  readonly scaleAuto: boolean;
   /** node, deno, bun or mixed. */
   readonly runtime: string;
   readonly host: string;
@@ -135,6 +182,12 @@ export interface RunSettings {
   readonly secret: string | undefined;
   /** The report as JSON on stdout. */
   readonly json: boolean;
+  /** The folder the origin serves (`--dir`), if any. */
+  readonly dir: string | undefined;
+  /** Where clients keep their verified files (`--out`: one sub-folder each), if anywhere. */
+  readonly out: string | undefined;
+  /** Each client's list (`--demand`), if not drawn from the seed. */
+  readonly demand: string | undefined;
 }
 
 /**
@@ -151,7 +204,15 @@ export interface RunSettings {
  */
 export function runSettings(flags: Flags): RunSettings {
   const { values, from } = flags;
-  const scenario = scenarioFrom(values, from);
+  const scale = v.safeParse(RunScaleSchema, values.scale);
+  if (!scale.success) {
+    throw new ForesightError(
+      "CONFIG",
+      `Cannot use ${from("scale")} "${values.scale}": expected a positive number or auto`,
+    );
+  }
+  const scaleAuto = scale.output === "auto";
+  const scenario = scenarioFrom(scaleAuto ? { ...values, scale: undefined } : values, from);
   const logLevel = String(values["log-level"]);
   if (!["debug", "info", "warn", "error"].includes(logLevel)) {
     throw new ForesightError(
@@ -185,6 +246,7 @@ export function runSettings(flags: Flags): RunSettings {
   const idleMs = wholeFrom(values["idle-ms"], from("idle-ms"), 1);
   return {
     scenario,
+    scaleAuto,
     runtime,
     host: String(values.host),
     logLevel: logLevel as LogLevel,
@@ -197,5 +259,8 @@ export function runSettings(flags: Flags): RunSettings {
     report: typeof values.report === "string" && values.report !== "" ? values.report : undefined,
     secret: typeof values.secret === "string" && values.secret !== "" ? values.secret : undefined,
     json: values.json === true,
+    dir: pathFlag(values.dir),
+    out: pathFlag(values.out),
+    demand: pathFlag(values.demand),
   };
 }

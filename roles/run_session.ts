@@ -150,7 +150,12 @@ export class RunSession {
   #start(role: Role, index: number, args: string[]): RoleProcess {
     const s = this.#s;
     const runtime = runtimeOf(s.runtime, role);
-    const argv = [...roleCommand(this.#root, runtime, role), ...args, ...roleArgs(role, index, s)];
+    const write = role === "client" && s.out !== undefined;
+    const argv = [
+      ...roleCommand(this.#root, runtime, role, write),
+      ...args,
+      ...roleArgs(role, index, s),
+    ];
     const child: RoleProcess = spawnRole({ role, index, runtime }, argv, {
       env: s.env,
       logFormat: s.logFormat,

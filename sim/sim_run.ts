@@ -261,8 +261,7 @@ export class SimRun {
     const size = this.#size(file);
     this.clients[c]!.stats.bytes += size;
     const due = this.agenda.now;
-    this.#toClient(c, { type: "fileBegan", source, file, size, kind, due });
-    this.#toClient(c, { type: "fileEnded", source, file, ok: true });
+    this.#toClient(c, { type: "file", source, file, size, kind, due, ok: true });
   }
 
   /**

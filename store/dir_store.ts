@@ -119,7 +119,35 @@ export class DirStore implements FileStore {
   }
 
   /** `length` bytes of file `id` from `offset`, read from disk part by part. */
-  async *read(id: number, offset: number, length: number): AsyncGenerator<Uint8Array> {
+  read(id: number, offset: number, length: number): AsyncGenerator<Uint8Array> {
+    return this.#parts(id, offset, length, false);
+  }
+
+  /** As {@link DirStore.read}, in one buffer refilled part by part (each part valid until the next is asked for). */
+  readShared(id: number, offset: number, length: number): AsyncGenerator<Uint8Array> {
+    return this.#parts(id, offset, length, true);
+  }
+
+  /**
+   * SHA-256 of file `id` in hex, hashed from disk at the first call and kept.
+   * The hash takes each part before the next is read, so one buffer serves
+   * them all (no garbage per part: a 1 GiB file hashes in the memory of one).
+   */
+  digest(id: number): Promise<string> {
+    return keptDigest(
+      this.#digests,
+      id,
+      () => hashParts(this.#parts(id, 0, this.size(id), true), this.#sha256),
+    );
+  }
+
+  /** The parts of a range; `reuse`: every part is the same buffer, refilled (the caller copies or uses each at once). */
+  async *#parts(
+    id: number,
+    offset: number,
+    length: number,
+    reuse: boolean,
+  ): AsyncGenerator<Uint8Array> {
     const file = this.#file(id);
     if (
       !(Number.isSafeInteger(offset) && Number.isSafeInteger(length) && offset >= 0 &&
@@ -137,8 +165,10 @@ export class DirStore implements FileStore {
     try {
       this.#same(disk, await handle.stat());
       const end = offset + length;
+      const shared = reuse ? new Uint8Array(Math.min(this.#partBytes, length)) : undefined;
       for (let at = offset; at < end;) {
-        const part = new Uint8Array(Math.min(this.#partBytes, end - at));
+        const n = Math.min(this.#partBytes, end - at);
+        const part = shared ? shared.subarray(0, n) : new Uint8Array(n);
         await readFully(handle, part, at, disk);
         at += part.length;
         if (at === end) this.#same(disk, await handle.stat());
@@ -147,15 +177,6 @@ export class DirStore implements FileStore {
     } finally {
       await handle.close();
     }
-  }
-
-  /** SHA-256 of file `id` in hex, hashed from disk at the first call and kept. */
-  digest(id: number): Promise<string> {
-    return keptDigest(
-      this.#digests,
-      id,
-      () => hashParts(this.read(id, 0, this.size(id)), this.#sha256),
-    );
   }
 
   /** Resolves when file `id` on disk is still its listed version. */

@@ -151,6 +151,7 @@ const HOW: Record<string, How> = {
       /^ {2}processes \(peak RSS\): data\/deno [\d.]+ MiB exit 0, cache0\/bun .* client0\/node /m,
     ),
   },
+  "foresight run --scale auto": { by: "tests/e2e/run_test.ts", grep: [/"--scale", "auto"\]/] },
   "foresight run --dashboard": {
     by: "tests/e2e/dashboard_test.ts",
     grep: [/spawn\(process\.execPath, \[cli, "run"/, /startRun\(\["--dashboard"/],
@@ -174,6 +175,33 @@ const HOW: Record<string, How> = {
     run: "npx foresight sim --compare",
     check: (out) => assertCompareTable(out, readme),
   },
+  // Real files live: served, kept, restarted (tests/e2e/dir_test.ts).
+  "foresight run --dir PATH --demand FILE --out DIR": {
+    by: "tests/e2e/dir_test.ts",
+    grep: [
+      /startRun\(\[/,
+      /"--dir", tree\.root, "--demand", join\(base, "demand\.csv"\)/,
+      /"--out",\s+join\(base, "out-mixed"\)/,
+    ],
+  },
+  "foresight data --dir PATH": {
+    by: "tests/e2e/dir_test.ts",
+    grep: [/startRole\("data", \["--dir", root,/],
+  },
+  "foresight client --out DIR --want FILE": {
+    by: "tests/e2e/dir_test.ts",
+    grep: [/startRole\("client", \[[^\]]*"--out", out, "--want", want\]\)/],
+  },
+  "npm run build && npx bun bench/real_files.ts [--runtime R] [--files N] [--requests N] [--scale S] [--gib G]":
+    {
+      run:
+        "npm run build && npx bun bench/real_files.ts --files 100 --requests 20 --scale 100 --gib 0.05",
+      check: matches(
+        /^verified, dropped \(baseline\) +ok true +lost 0 /m,
+        /^verified, kept with --out +ok true +lost 0 .*; 80 files compared, 0 wrong$/m,
+        /^a 0\.05 GiB file to one client +ok true +lost 0 .*origin under 128 MiB: true$/m,
+      ),
+    },
   "foresight sim --dir PATH --demand FILE": {
     by: "tests/unit/sim/cli_test.ts",
     grep: [/const flags = \["--dir", tree, "--demand", demand,/, /await run\(flags\)/],
@@ -202,7 +230,7 @@ const HOW: Record<string, How> = {
       /^foresight +2182\.0 .* +2182\.0 +[\d.]+$/m,
     ),
   },
-  "npm run build && npx bun bench/fidelity.ts [--table] [--scale S] [--policy P] [scenario flags]":
+  "npm run build && npx bun bench/fidelity.ts [--table] [--scale S|auto] [--policy P] [scenario flags]":
     {
       run: `npm run build && npx bun bench/fidelity.ts --scale 50 --policy foresight ${SCENARIO}`,
       check: matches(

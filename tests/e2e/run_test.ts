@@ -10,6 +10,8 @@ import { packageRoot, runScenario } from "../../roles/run.ts";
 import type { RunReport } from "../../report/run_report.ts";
 import { scenarioBound } from "../../sim/lower_bound.ts";
 import { assertBound, liveSlack } from "./bound_check.ts";
+import { shortClasses } from "../../report/link_rates.ts";
+import { HOLD_SHARE, MAX_TRIALS, SCALE_STEPS } from "../../report/scale_choice.ts";
 
 const small: Scenario = {
   ...CANONICAL,
@@ -19,6 +21,37 @@ const small: Scenario = {
   scale: 200,
   seed: 3,
 };
+
+/**
+ * The report's achieved ÷ shaped link rates account for every transfer of the
+ * run (its pacers' meters saw them all), with shaped times that are the bytes
+ * at the links' rates (a push and a direct serve are due size ÷ rate after
+ * their start); the warning is there exactly when a busy class fell short.
+ */
+function assertLinkRates(r: RunReport) {
+  const rates = r.linkRates!;
+  const s = r.scenario;
+  assert.equal(rates.originToCache.bytes, r.links.originToCache, "every push metered");
+  assert.equal(rates.originToClient.bytes, r.links.originToClient, "every direct serve metered");
+  assert.equal(rates.cacheToClient.bytes, r.links.cacheToClient, "every cache serve metered");
+  assert.equal(rates.originToCache.transfers, r.caches.reduce((a, c) => a + c.pushedFiles, 0));
+  for (
+    const [name, kib] of [
+      ["originToCache", s.rateOriginCache],
+      ["originToClient", s.rateOriginClient],
+    ] as const
+  ) {
+    const expected = (rates[name].bytes / (kib * 1024 * s.scale)) * 1000;
+    assert.ok(
+      Math.abs(rates[name].shapedMs - expected) < 0.01 * rates[name].transfers + 0.01,
+      `${name}: shaped ${rates[name].shapedMs} ms, bytes at the rate ${expected} ms`,
+    );
+  }
+  for (const rate of Object.values(rates)) {
+    assert.ok(rate.takenMs >= rate.shapedMs && rate.achieved > 0 && rate.achieved <= 1);
+  }
+  assert.equal(r.linkShortfall !== undefined, shortClasses(rates).length > 0);
+}
 
 function assertHealthy(r: RunReport, s: Scenario) {
   assert.deepEqual(r.errors, []);
@@ -179,6 +212,51 @@ describe("foresight run, small scenario", () => {
     // How good the run was: the scenario's bound (exact for 2 clients) and makespan ÷ bound.
     const bound = assertBound(report);
     assert.equal(bound.exact, true);
+    assertLinkRates(report);
+  });
+
+  it("--scale auto picks a scale by trials against the simulator and runs at it", () => {
+    const out = spawnSync(process.execPath, [
+      join(packageRoot(), "dist", "cli.js"),
+      "run",
+      "--json",
+      ...["--files", "200", "--requests", "30", "--clients", "2", "--caches", "2"],
+      ...["--capacity-kib", "1500", "--seed", "5", "--scale", "auto"],
+    ], { encoding: "utf8", timeout: 300_000 });
+    assert.equal(out.status, 0, out.stderr);
+    const report = JSON.parse(out.stdout.trim().split("\n").at(-1)!) as RunReport;
+    assert.equal(report.ok, true);
+    const choice = report.scaleChoice!;
+    assert.ok(choice, "the report says how the scale was chosen");
+    assert.equal(report.scenario.scale, choice.scale, "the run ran at the chosen scale");
+    assert.ok(SCALE_STEPS.includes(choice.scale), `${choice.scale} is one of the steps`);
+    assert.ok(choice.trials.length >= 1 && choice.trials.length <= MAX_TRIALS);
+    for (const t of choice.trials) {
+      assert.ok(t.simSeconds > 0 && t.requests > 0 && t.requests <= 30, JSON.stringify(t));
+    }
+    // The choice follows from the trials: the last one held, or the next step was taken untried.
+    const last = choice.trials.at(-1)!;
+    const smallest = SCALE_STEPS.at(-1)!;
+    if (last.achieved >= HOLD_SHARE || last.scale === smallest) {
+      assert.equal(choice.scale, last.scale);
+    } else assert.ok(choice.scale < last.scale, "after a trial that fell behind, a lower scale");
+    assert.match(out.stderr, new RegExp(`--scale auto: running at ×${choice.scale} `));
+    assert.match(
+      out.stderr,
+      /--scale auto: ×20, 30 requests per client: (stopped after )?[\d.]+ s live vs/,
+    );
+    assertLinkRates(report);
+  });
+
+  it("rejects a --scale that is neither a positive number nor auto", () => {
+    const out = spawnSync(process.execPath, [
+      join(packageRoot(), "dist", "cli.js"),
+      "run",
+      "--scale",
+      "fast",
+    ], { encoding: "utf8" });
+    assert.equal(out.status, 2);
+    assert.match(out.stderr, /Cannot use --scale "fast": expected a positive number or auto/);
   });
 
   it("rejects a bad flag with a clear message and exit 2", () => {

@@ -37,6 +37,18 @@ export interface ProxyOptions {
     /** False: cut nothing until {@link TcpProxy.arm} is called (default true). */
     readonly armed?: boolean;
   };
+  /**
+   * Corrupt files in flight instead: the first payload byte of the first
+   * chunk of each of the first `files` files (`file`/`hit`) a connection
+   * carries from the server is flipped; counted in {@link TcpProxy.flipped}.
+   */
+  readonly flip?: { readonly files: number };
+  /**
+   * Hold files back instead: once a connection has forwarded `files` whole
+   * files (`file`/`hit` frames) from the server, nothing more goes to the
+   * client from the next file's header on (counted in {@link TcpProxy.held}).
+   */
+  readonly stall?: { readonly files: number };
 }
 
 /** A connection the proxy cut. */
@@ -61,6 +73,10 @@ export interface TcpProxy {
   readonly bytes: () => { toServer: number; toClient: number };
   /** Every cut so far. */
   readonly resets: ResetInfo[];
+  /** Bytes flipped so far (see {@link ProxyOptions.flip}). */
+  readonly flipped: () => number;
+  /** Connections holding files back so far (see {@link ProxyOptions.stall}). */
+  readonly held: () => number;
   /** Resolves with the first cut. */
   readonly firstReset: Promise<ResetInfo>;
   /** From now on, cut as `reset` says (when it was given `armed: false`). */
@@ -84,6 +100,12 @@ class FrameCursor {
   /** `file`/`hit` headers seen, and the index of the current chunk within its file. */
   filesBegun = 0;
   chunkInFile = 0;
+  /** Files whose first chunk's first payload byte is still to be flipped. */
+  flipFiles = 0;
+  /** Offsets within the last scanned `data` of the bytes to flip. */
+  flips: number[] = [];
+  /** Offsets within the last scanned `data` where `file`/`hit` frames begin. */
+  fileStarts: number[] = [];
 
   /**
    * Consumes `data`; returns the offset within `data` at which to cut for a
@@ -92,10 +114,20 @@ class FrameCursor {
   scan(data: Uint8Array, after: number | undefined): number {
     let at = 0;
     let cut = -1;
+    this.flips = [];
+    this.fileStarts = [];
     while (at < data.length) {
       if (this.offset < this.#frameEnd) {
         // Inside a body.
         const take = Math.min(this.#frameEnd - this.offset, data.length - at);
+        const payload = this.bodyStart + 4; // after the chunk's u32 file id
+        if (
+          this.flipFiles > 0 && this.type === TYPE_CHUNK && this.chunkInFile === 0 &&
+          payload < this.#frameEnd && payload >= this.offset && payload < this.offset + take
+        ) {
+          this.flips.push(at + (payload - this.offset));
+          this.flipFiles--;
+        }
         if (
           cut < 0 && after !== undefined && this.type === TYPE_CHUNK && this.chunkInFile >= 1 &&
           this.frameStart >= after
@@ -120,6 +152,7 @@ class FrameCursor {
       this.bodyStart = this.offset;
       this.#frameEnd = this.offset + len;
       if (this.type === TYPE_FILE || this.type === TYPE_HIT) {
+        this.fileStarts.push(at - HEADER);
         this.filesBegun++;
         this.chunkInFile = -1;
       }
@@ -163,6 +196,8 @@ export async function startProxy(options: ProxyOptions): Promise<TcpProxy> {
   let cuts = 0; // connections being cut or cut (resets fills in 50 ms later)
   let toServer = 0;
   let toClient = 0;
+  let flipped = 0;
+  let held = 0;
   const resetTimes = options.reset?.times ?? 1;
 
   const server: Server = createServer((client) => {
@@ -171,8 +206,10 @@ export async function startProxy(options: ProxyOptions): Promise<TcpProxy> {
     sockets.add(client);
     sockets.add(upstream);
     const cursor = new FrameCursor();
+    cursor.flipFiles = options.flip?.files ?? 0;
     let down = 0; // server→client bytes on this connection
     let cutting = false;
+    let holding = false;
     const gone = () => {
       sockets.delete(client);
       sockets.delete(upstream);
@@ -198,7 +235,25 @@ export async function startProxy(options: ProxyOptions): Promise<TcpProxy> {
       const r = options.reset;
       const may = r !== undefined && armed && cuts < resetTimes;
       let cutAt = -1;
-      if (r?.midFile) {
+      if (holding) return;
+      if (options.stall !== undefined) {
+        const before = cursor.filesBegun;
+        cursor.scan(d, undefined);
+        const k = options.stall.files - before; // the (files+1)-th file begins at fileStarts[k]
+        const start = k >= 0 ? cursor.fileStarts[k] : undefined;
+        if (start !== undefined) {
+          holding = true;
+          held++;
+          d = d.subarray(0, Math.max(0, start));
+        }
+      } else if (options.flip !== undefined) {
+        cursor.scan(d, undefined);
+        if (cursor.flips.length > 0) {
+          d = Buffer.from(d); // a copy: the socket's buffer is not ours to change
+          for (const i of cursor.flips) d[i] = d[i]! ^ 0xff;
+          flipped += cursor.flips.length;
+        }
+      } else if (r?.midFile) {
         // Followed from the first byte, armed or not, to stay in step with the frames.
         const at = cursor.scan(d, may ? r.afterBytes : undefined);
         if (may) cutAt = at;
@@ -245,6 +300,8 @@ export async function startProxy(options: ProxyOptions): Promise<TcpProxy> {
     connections: () => accepted,
     bytes: () => ({ toServer, toClient }),
     resets,
+    flipped: () => flipped,
+    held: () => held,
     firstReset,
     arm: () => void (armed = true),
     close() {

@@ -18,6 +18,7 @@ describe(`admin API on ${httpRuntime()}`, () => {
     filesToClients: 1,
     demand: { added: 10, direct: 1, handed: 2, outstanding: 7 },
     clientsDone: [0],
+    shapingToCaches: { transfers: 2, bytes: 4096, shapedMs: 610, takenMs: 1000, lateStartMs: 0 },
   });
   const cache = fakeView("cache", { index: 1, usedBytes: 5120, capacityBytes: 10240, hits: 3 });
   cache.held = new Set([5, 7]);
@@ -86,6 +87,13 @@ describe(`admin API on ${httpRuntime()}`, () => {
     assert.match(text, /^foresight_link_sent_bytes_total\{link="origin_to_cache"\} 4096$/m);
     assert.match(text, /^foresight_link_sent_bytes_total\{link="origin_to_client"\} 1024$/m);
     assert.match(text, /^foresight_origin_demand_requests\{state="outstanding"\} 7$/m);
+    assert.match(text, /^foresight_link_shaped_seconds_total\{link="origin_to_cache"\} 0\.61$/m);
+    assert.match(text, /^foresight_link_taken_seconds_total\{link="origin_to_cache"\} 1$/m);
+    assert.doesNotMatch(
+      text,
+      /link_taken_seconds_total\{link="origin_to_client"\}/,
+      "none measured",
+    );
     assert.match(text, /^foresight_origin_clients_done 1$/m);
     assert.match(text, /^foresight_phase\{role="data",phase="stopping"\} 1$/m);
     const cacheText = await (await fetch(`${k}/metrics`)).text();

@@ -49,6 +49,31 @@ describe("ClientEngine", () => {
     assert.deepEqual(requests(e.handle({ type: "started" }, 7)), [[0, 2, 7], [1, 3, 7]]);
   });
 
+  it("takes a whole file at once as its header then its end", () => {
+    // Two engines, one fed `file`, the other `fileBegan` + `fileEnded`: the same effects, counters, state.
+    const whole = engineOf([2, 3, 4, 5, 6, 7]);
+    const split = engineOf([2, 3, 4, 5, 6, 7]);
+    assert.deepEqual(whole.handle({ type: "started" }, 0), split.handle({ type: "started" }, 0));
+    for (const [t, source, file] of [[3, 0, 2], [4, 1, 3], [9, 0, 4]] as const) {
+      const size = file * 1024;
+      const kind = "hit" as const;
+      const got = whole.handle({ type: "file", source, file, size, kind, due: t, ok: true }, t);
+      const began = split.handle({ type: "fileBegan", source, file, size, kind, due: t }, t);
+      assert.deepEqual(began, []);
+      assert.deepEqual(got, split.handle({ type: "fileEnded", source, file, ok: true }, t));
+      assert.ok(requests(got).length > 0, "the source is asked again");
+    }
+    assert.deepEqual(whole.counters, split.counters);
+    assert.deepEqual(whole.outstanding, split.outstanding);
+    // A whole file that was not asked for is refused before anything changes.
+    assert.throws(
+      () =>
+        whole.handle({ type: "file", source: 1, file: 9, size: 9216, kind: "hit", ok: true }, 10),
+      (e) => isForesightError(e, "PROTOCOL"),
+    );
+    assert.deepEqual(whole.counters, split.counters);
+  });
+
   it("follows the routes of the origin's plan", () => {
     const e = engineOf([2, 3, 4, 5, 6]);
     e.handle({ type: "planned", routes: [[4, O], [3, 0], [6, 1]] }, 0);

@@ -102,6 +102,7 @@ const arbitraries: { [K in Message["type"]]: fc.Arbitrary<Extract<Message, { typ
     type: fc.constant("request"),
     file: id,
     at: fc.double({ min: 0, max: 1e13, noNaN: true }),
+    again: fc.boolean(),
   }, { requiredKeys: ["type", "file"], noNullPrototype: true }),
   file: fc.record({
     type: fc.constant("file"),
@@ -109,8 +110,13 @@ const arbitraries: { [K in Message["type"]]: fc.Arbitrary<Extract<Message, { typ
     size: count,
     count,
     next: fc.option(id, { nil: null }),
-  }, plain),
-  hit: fc.record({ type: fc.constant("hit"), file: id, size: count }, plain),
+    sha256: hex64,
+    again: fc.boolean(),
+  }, { requiredKeys: ["type", "file", "size", "count", "next"], noNullPrototype: true }),
+  hit: fc.record({ type: fc.constant("hit"), file: id, size: count, sha256: hex64 }, {
+    requiredKeys: ["type", "file", "size"],
+    noNullPrototype: true,
+  }),
   miss: fc.record({ type: fc.constant("miss"), file: id, next: fc.option(id, { nil: null }) }, {
     requiredKeys: ["type", "file"],
     noNullPrototype: true,
@@ -138,6 +144,16 @@ const arbitraries: { [K in Message["type"]]: fc.Arbitrary<Extract<Message, { typ
     files: fc.array(id, { maxLength: 20 }),
   }, plain),
   lost: fc.record({ type: fc.constant("lost"), cache: count, generation: count }, plain),
+  catalogue: fc.integer({ min: 0, max: 5 }).chain((n) =>
+    fc.record({
+      type: fc.constant("catalogue" as const),
+      first: id,
+      names: fc.array(fc.string({ minLength: 1, maxLength: 30 }), { minLength: n, maxLength: n }),
+      sizes: fc.array(count, { minLength: n, maxLength: n }),
+      sha256: fc.array(hex64, { minLength: n, maxLength: n }),
+    }, plain)
+  ),
+  refuse: fc.record({ type: fc.constant("refuse"), file: id, code: text, message: text }, plain),
   ping: fc.constant({ type: "ping" as const }),
 };
 const everyType = Object.values(arbitraries) as fc.Arbitrary<Message>[];
@@ -222,7 +238,7 @@ describe("codec", () => {
   });
 
   it("rejects an unknown type byte", () => {
-    for (const type of [0x00, 0x15, 0x7f, 0xff]) {
+    for (const type of [0x00, 0x17, 0x7f, 0xff]) {
       throwsCode(() => decodeJson(type, "{}"), "UNKNOWN_TYPE", /unknown type 0x[0-9a-f]{2}/);
     }
   });
@@ -237,7 +253,8 @@ describe("codec", () => {
   });
 
   it("rejects schema violations, naming the type and the field", () => {
-    const { request, list, file, hello, plan, caches, welcome } = MessageType;
+    const { request, list, file, hello, plan, caches, welcome, catalogue, hit } = MessageType;
+    const h = "a".repeat(64);
     const bad: [number, string, RegExp][] = [
       [request, `{"file":-1}`, /Cannot decode request: field "file"/],
       [request, `{"file":0}`, /field "file"/],
@@ -256,6 +273,13 @@ describe("codec", () => {
       [plan, `{"routes":[[1,-2]]}`, /field "routes.0.1"/],
       [caches, `{"caches":[{"index":0,"host":"h"}]}`, /field "caches.0.port"/],
       [welcome, `{"v":1,"index":0,"scenario":{"files":0}}`, /"scenario.files"/],
+      [hit, `{"file":1,"size":3,"sha256":"ABC"}`, /field "sha256".*64 lowercase hex/],
+      [
+        catalogue,
+        `{"first":1,"names":["a","b"],"sizes":[1],"sha256":["${h}","${h}"]}`,
+        /as many sizes and digests as names/,
+      ],
+      [catalogue, `{"first":1,"names":[""],"sizes":[1],"sha256":["${h}"]}`, /field "names.0"/],
       [
         welcome,
         `{"v":1,"index":0,"scenario":{"files":10,"caches":2,"clients":1,"requests":11,"capacityKiB":1,` +
