@@ -14,7 +14,10 @@
  * `--capacity-mib N` (what the relay may hold, default 25, a canonical cache),
  * `--profile DIR` (the relay process of each run writes a CPU profile there,
  * `relay-<runtime>-<mode>-<rep>.cpuprofile`, with Node's and Bun's `--cpu-prof`;
- * Deno has no such flag, so its relay runs unprofiled).
+ * Deno has no such flag, so its relay runs unprofiled), `--chunk-kib N`
+ * (payload per chunk frame and the relay's page size, default 64, up to
+ * 1023: the bare source writes blocks of that size too; for choosing the
+ * chunk size by measurement).
  *
  * Per runtime, each repetition runs the bare relay then the Foresight relay,
  * back to back. Printed: the medians in MB/s (10^6 B/s of file payload, timed
@@ -61,6 +64,7 @@ const { values } = parseArgs({
     mode: { type: "string", default: "bare" },
     port: { type: "string", default: "0" },
     profile: { type: "string" },
+    "chunk-kib": { type: "string", default: "64" },
   },
 });
 
@@ -75,6 +79,16 @@ function whole(name: string, text: string | undefined, min: number): number {
     process.exit(2);
   }
   return n;
+}
+
+/** `--chunk-kib` in bytes: 1 KiB up to 1 MiB, what a frame can carry after its file id. */
+function chunkBytes(): number {
+  const kib = whole("chunk-kib", values["chunk-kib"], 1);
+  if (kib > 1023) {
+    console.error(`relay: --chunk-kib ${kib} is over 1023 (a frame body holds at most 1 MiB)`);
+    process.exit(2);
+  }
+  return kib * 1024;
 }
 
 /** The package root: the nearest folder above this file with a package.json. */
@@ -96,12 +110,13 @@ async function role(name: string): Promise<void> {
   const ready = (a: Address) => console.log(`READY ${a.port}`);
   const to = () => ({ host: "127.0.0.1", port: whole("port", values.port, 1) });
   let result: RoleResult;
+  const chunk = chunkBytes();
   if (name === "source") {
-    result = await runSource(adapter, mode, to(), whole("bytes", values.bytes, 1));
+    result = await runSource(adapter, mode, to(), whole("bytes", values.bytes, 1), chunk);
   } else if (name === "sink") result = await runSink(adapter, mode, ready);
   else {
     const capacity = whole("capacity-mib", values["capacity-mib"], 6) * 1_048_576;
-    result = await runRelay(adapter, mode, to(), capacity, ready);
+    result = await runRelay(adapter, mode, to(), capacity, ready, chunk);
   }
   rss.stop();
   const cpu = process.cpuUsage();
@@ -190,7 +205,14 @@ async function trio(
   mode: Mode,
   rep: number,
 ): Promise<Measure> {
-  const common = ["--mode", mode, "--bytes", String(values.bytes)];
+  const common = [
+    "--mode",
+    mode,
+    "--bytes",
+    String(values.bytes),
+    "--chunk-kib",
+    `${chunkBytes() / 1024}`,
+  ];
   const extra = ["--capacity-mib", String(values["capacity-mib"])];
   const children: Child[] = [];
   const timer = setTimeout(() => {
@@ -271,7 +293,8 @@ async function drive(): Promise<void> {
   }
   console.log(
     `relay benchmark: ${total} B (${ids.length} files of 3–5 MiB) per run, ${reps} repetitions, ` +
-      `relay capacity ${values["capacity-mib"]} MiB, driver on ${detectRuntime()}`,
+      `relay capacity ${values["capacity-mib"]} MiB, chunks of ${chunkBytes() / 1024} KiB, ` +
+      `driver on ${detectRuntime()}`,
   );
   const rows: string[] = [];
   for (const runtime of runtimes) {

@@ -12,12 +12,12 @@ import { CHUNK_BYTES, HEADER_BYTES, MessageType, writeHeader } from "../protocol
 export const CHUNK_FRAME_OVERHEAD = HEADER_BYTES + 4;
 
 /**
- * A buffer for {@link chunkFrame} to copy a payload into: one per connection.
+ * A buffer for {@link chunkFrame} to copy a payload of up to `chunkBytes` into: one per connection.
  *
  * @example `const scratch = chunkScratch(); // 65545 bytes`
  */
-export function chunkScratch(): Uint8Array {
-  return new Uint8Array(CHUNK_FRAME_OVERHEAD + CHUNK_BYTES);
+export function chunkScratch(chunkBytes: number = CHUNK_BYTES): Uint8Array {
+  return new Uint8Array(CHUNK_FRAME_OVERHEAD + chunkBytes);
 }
 
 /**
@@ -27,7 +27,7 @@ export function chunkScratch(): Uint8Array {
  * so writes the same header there); any other piece is copied after the
  * header into `scratch`, which the caller must not reuse until the frame is written.
  *
- * @param piece at most {@link CHUNK_BYTES} bytes
+ * @param piece at most the bytes `scratch` was made for
  * @param scratch from {@link chunkScratch}
  * @example
  * ```ts

@@ -73,6 +73,11 @@ export interface PeerOptions {
   readonly idleMs?: number;
   /** Whose timer enforces these limits (default: {@link sharedStallWatch}, on the real clock). */
   readonly watch?: StallWatch;
+  /**
+   * Payload bytes per `chunk` frame sent (default `CHUNK_BYTES`, 64 KiB; the
+   * receiver's `maxBody` must hold it and its 4-byte file id). For benchmarks.
+   */
+  readonly chunkBytes?: number;
 }
 
 /**
@@ -119,6 +124,7 @@ export class Peer {
   readonly conn: Conn;
   #pacer: Pacer | undefined;
   readonly #maxBody: number;
+  readonly #chunkBytes: number;
   readonly #log: Logger;
   #tail: Promise<void> = Promise.resolve();
   #closed = false;
@@ -150,6 +156,13 @@ export class Peer {
     this.conn = conn;
     this.#pacer = options.pacer;
     this.#maxBody = lendableMaxBody(options.maxBody ?? DEFAULT_MAX_BODY);
+    const chunkBytes = this.#chunkBytes = options.chunkBytes ?? CHUNK_BYTES;
+    if (!(Number.isInteger(chunkBytes) && chunkBytes >= 1 && chunkBytes <= MAX_LENT_BODY - 4)) {
+      throw new ForesightError(
+        "CONFIG",
+        `Cannot send chunks of ${chunkBytes} bytes: not an integer in 1..${MAX_LENT_BODY - 4}`,
+      );
+    }
     this.#log = options.log;
     this.#idleMs = options.idleMs ?? IDLE_MS;
     const stalls = this.#stalls = options.watch ?? sharedStallWatch();
@@ -326,7 +339,8 @@ export class Peer {
       }
       await this.#write(encodeMessage(header));
       // Reused: a write resolves only once the runtime has taken every byte.
-      const scratch = this.#frame ??= chunkScratch();
+      const step = this.#chunkBytes;
+      const scratch = this.#frame ??= chunkScratch(step);
       // When the body's last bytes arrived to be sent, if it made this wait
       // for them (a cache forwarding a push that is late): see Pacer.finish.
       let availableAt: number | undefined;
@@ -336,8 +350,8 @@ export class Peer {
           const got = pacer.now();
           if (got - asked > 1) availableAt = got;
         }
-        for (let at = 0; at < part.length; at += CHUNK_BYTES) {
-          const piece = part.subarray(at, Math.min(part.length, at + CHUNK_BYTES));
+        for (let at = 0; at < part.length; at += step) {
+          const piece = part.subarray(at, Math.min(part.length, at + step));
           if (pacer) await pacer.take(piece.length);
           await this.#write(chunkFrame(header.file, piece, scratch));
           this.#payloadSent += piece.length;
