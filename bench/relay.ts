@@ -14,9 +14,9 @@
  * `--capacity-mib N` (what the relay may hold, default 25, a canonical cache),
  * `--profile DIR` (the relay process of each run writes a CPU profile there,
  * `relay-<runtime>-<mode>-<rep>.cpuprofile`, with Node's and Bun's `--cpu-prof`;
- * Deno has no such flag, so its relay runs unprofiled), `--chunk-kib N`
- * (payload per chunk frame and the relay's page size, default 64, up to
- * 1023: the bare source writes blocks of that size too; for choosing the
+ * Deno has no such flag, so its relay runs unprofiled), `--chunk-bytes N`
+ * (payload per chunk frame and the relay's page size, default 65536, up to
+ * 1048572: the bare source writes blocks of that size too; for choosing the
  * chunk size by measurement).
  *
  * Per runtime, each repetition runs the bare relay then the Foresight relay,
@@ -64,7 +64,7 @@ const { values } = parseArgs({
     mode: { type: "string", default: "bare" },
     port: { type: "string", default: "0" },
     profile: { type: "string" },
-    "chunk-kib": { type: "string", default: "64" },
+    "chunk-bytes": { type: "string", default: "65536" },
   },
 });
 
@@ -81,14 +81,14 @@ function whole(name: string, text: string | undefined, min: number): number {
   return n;
 }
 
-/** `--chunk-kib` in bytes: 1 KiB up to 1 MiB, what a frame can carry after its file id. */
+/** `--chunk-bytes`: 1 up to what a 1 MiB frame body holds after its 4-byte file id. */
 function chunkBytes(): number {
-  const kib = whole("chunk-kib", values["chunk-kib"], 1);
-  if (kib > 1023) {
-    console.error(`relay: --chunk-kib ${kib} is over 1023 (a frame body holds at most 1 MiB)`);
+  const n = whole("chunk-bytes", values["chunk-bytes"], 1);
+  if (n > 1_048_572) {
+    console.error(`relay: --chunk-bytes ${n} is over 1048572 (a frame body holds at most 1 MiB)`);
     process.exit(2);
   }
-  return kib * 1024;
+  return n;
 }
 
 /** The package root: the nearest folder above this file with a package.json. */
@@ -210,8 +210,8 @@ async function trio(
     mode,
     "--bytes",
     String(values.bytes),
-    "--chunk-kib",
-    `${chunkBytes() / 1024}`,
+    "--chunk-bytes",
+    `${chunkBytes()}`,
   ];
   const extra = ["--capacity-mib", String(values["capacity-mib"])];
   const children: Child[] = [];
@@ -293,7 +293,7 @@ async function drive(): Promise<void> {
   }
   console.log(
     `relay benchmark: ${total} B (${ids.length} files of 3–5 MiB) per run, ${reps} repetitions, ` +
-      `relay capacity ${values["capacity-mib"]} MiB, chunks of ${chunkBytes() / 1024} KiB, ` +
+      `relay capacity ${values["capacity-mib"]} MiB, chunks of ${chunkBytes()} B, ` +
       `driver on ${detectRuntime()}`,
   );
   const rows: string[] = [];

@@ -18,7 +18,7 @@
  *
  * `chunkBytes` (default 64 KiB) sets the bare source's writes, the chunk
  * payload of both senders and the relay's page size: what the benchmark's
- * `--chunk-kib` sweeps.
+ * `--chunk-bytes` sweeps.
  *
  * @module
  */
