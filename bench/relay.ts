@@ -11,14 +11,22 @@
  *
  * Flags: `--runtime node|deno|bun|all` (default all), `--bytes N` (default
  * 2^30, rounded up to whole files of 3–5 MiB), `--reps N` (default 3),
- * `--capacity-mib N` (what the relay may hold, default 25, a canonical cache).
+ * `--capacity-mib N` (what the relay may hold, default 25, a canonical cache),
+ * `--profile DIR` (the relay process of each run writes a CPU profile there,
+ * `relay-<runtime>-<mode>-<rep>.cpuprofile`, with Node's and Bun's `--cpu-prof`;
+ * Deno has no such flag, so its relay runs unprofiled), `--chunk-bytes N`
+ * (payload per chunk frame and the relay's page size, default 65536, up to
+ * 1048572: the bare source writes blocks of that size too; for choosing the
+ * chunk size by measurement).
  *
  * Per runtime, each repetition runs the bare relay then the Foresight relay,
  * back to back. Printed: the medians in MB/s (10^6 B/s of file payload, timed
  * at the sink from the first byte in to the last), the ratio foresight/bare
- * (with its range over the repetitions), the relay process's peak RSS, and
- * per run the CPU seconds of each process (on a 2-core machine the three
- * share the cores, so CPU per byte is what bounds throughput). The sink
+ * (with its range over the repetitions), the relay process's peak RSS, the
+ * CPU seconds per GiB of payload of each process (median over the
+ * repetitions), and per run the CPU seconds of each process (on a 2-core
+ * machine the three share the cores, so CPU per byte is what bounds
+ * throughput, and it is far less sensitive to other load than MB/s). The sink
  * checks the byte count (and, for Foresight, every byte). Node children run
  * the esbuild bundle `node_modules/.cache/foresight-bench/relay.mjs` (built
  * here first; see bench/run.mjs); Deno children run
@@ -30,7 +38,7 @@
 import process from "node:process";
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { dirname, join, resolve as resolvePath } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { detectRuntime, loadAdapter } from "../net/select.ts";
@@ -55,6 +63,8 @@ const { values } = parseArgs({
     role: { type: "string" },
     mode: { type: "string", default: "bare" },
     port: { type: "string", default: "0" },
+    profile: { type: "string" },
+    "chunk-bytes": { type: "string", default: "65536" },
   },
 });
 
@@ -66,6 +76,16 @@ function whole(name: string, text: string | undefined, min: number): number {
   const n = Number(text);
   if (!Number.isSafeInteger(n) || n < min) {
     console.error(`relay: --${name} ${text} is not an integer >= ${min}`);
+    process.exit(2);
+  }
+  return n;
+}
+
+/** `--chunk-bytes`: 1 up to what a 1 MiB frame body holds after its 4-byte file id. */
+function chunkBytes(): number {
+  const n = whole("chunk-bytes", values["chunk-bytes"], 1);
+  if (n > 1_048_572) {
+    console.error(`relay: --chunk-bytes ${n} is over 1048572 (a frame body holds at most 1 MiB)`);
     process.exit(2);
   }
   return n;
@@ -90,12 +110,13 @@ async function role(name: string): Promise<void> {
   const ready = (a: Address) => console.log(`READY ${a.port}`);
   const to = () => ({ host: "127.0.0.1", port: whole("port", values.port, 1) });
   let result: RoleResult;
+  const chunk = chunkBytes();
   if (name === "source") {
-    result = await runSource(adapter, mode, to(), whole("bytes", values.bytes, 1));
+    result = await runSource(adapter, mode, to(), whole("bytes", values.bytes, 1), chunk);
   } else if (name === "sink") result = await runSink(adapter, mode, ready);
   else {
     const capacity = whole("capacity-mib", values["capacity-mib"], 6) * 1_048_576;
-    result = await runRelay(adapter, mode, to(), capacity, ready);
+    result = await runRelay(adapter, mode, to(), capacity, ready, chunk);
   }
   rss.stop();
   const cpu = process.cpuUsage();
@@ -104,16 +125,29 @@ async function role(name: string): Promise<void> {
   process.exit(0);
 }
 
-/** The command line that starts this script as `args` on `runtime`. */
-function command(root: string, runtime: RuntimeName, args: string[]): string[] {
+/** The runtime flags that write a CPU profile named `name` into `--profile`, if asked for. */
+function profiling(runtime: RuntimeName, name: string | undefined): string[] {
+  const dir = values.profile;
+  if (dir === undefined || name === undefined || runtime === "deno") return [];
+  return ["--cpu-prof", `--cpu-prof-dir=${resolvePath(dir)}`, `--cpu-prof-name=${name}.cpuprofile`];
+}
+
+/**
+ * The command line that starts this script as `args` on `runtime`, writing
+ * a CPU profile named `profile` when `--profile` is given.
+ */
+function command(root: string, runtime: RuntimeName, args: string[], profile?: string): string[] {
   const bin = (name: string) => join(root, "node_modules", ".bin", name);
+  const prof = profiling(runtime, profile);
   switch (runtime) {
-    case "node":
-      return [detectRuntime() === "node" ? process.execPath : "node", join(root, BUNDLE), ...args];
+    case "node": {
+      const node = detectRuntime() === "node" ? process.execPath : "node";
+      return [node, ...prof, join(root, BUNDLE), ...args];
+    }
     case "deno":
       return [bin("deno"), "run", "-A", join(root, "bench", "relay.ts"), ...args];
     case "bun":
-      return [bin("bun"), "run", join(root, "bench", "relay.ts"), ...args];
+      return [bin("bun"), ...prof, "run", join(root, "bench", "relay.ts"), ...args];
   }
 }
 
@@ -165,8 +199,20 @@ interface Measure {
 }
 
 /** Runs one source → relay → sink trio. */
-async function trio(root: string, runtime: RuntimeName, mode: Mode): Promise<Measure> {
-  const common = ["--mode", mode, "--bytes", String(values.bytes)];
+async function trio(
+  root: string,
+  runtime: RuntimeName,
+  mode: Mode,
+  rep: number,
+): Promise<Measure> {
+  const common = [
+    "--mode",
+    mode,
+    "--bytes",
+    String(values.bytes),
+    "--chunk-bytes",
+    `${chunkBytes()}`,
+  ];
   const extra = ["--capacity-mib", String(values["capacity-mib"])];
   const children: Child[] = [];
   const timer = setTimeout(() => {
@@ -178,7 +224,12 @@ async function trio(root: string, runtime: RuntimeName, mode: Mode): Promise<Mea
     const sinkPort = await sink.ready;
     if (sinkPort < 0) await sink.result;
     const relay = start(
-      command(root, runtime, ["--role", "relay", ...common, ...extra, "--port", `${sinkPort}`]),
+      command(
+        root,
+        runtime,
+        ["--role", "relay", ...common, ...extra, "--port", `${sinkPort}`],
+        `relay-${runtime}-${mode}-${rep}`,
+      ),
       root,
       "relay",
     );
@@ -242,19 +293,20 @@ async function drive(): Promise<void> {
   }
   console.log(
     `relay benchmark: ${total} B (${ids.length} files of 3–5 MiB) per run, ${reps} repetitions, ` +
-      `relay capacity ${values["capacity-mib"]} MiB, driver on ${detectRuntime()}`,
+      `relay capacity ${values["capacity-mib"]} MiB, chunks of ${chunkBytes()} B, ` +
+      `driver on ${detectRuntime()}`,
   );
   const rows: string[] = [];
   for (const runtime of runtimes) {
     const got: Record<Mode, Measure[]> = { bare: [], foresight: [] };
     for (let rep = 1; rep <= reps; rep++) {
       for (const mode of ["bare", "foresight"] as const) {
-        const m = await trio(root, runtime, mode);
+        const m = await trio(root, runtime, mode, rep);
         got[mode].push(m);
         console.log(
           `  ${runtime} rep ${rep} ${mode.padEnd(9)} ${m.mbps.toFixed(0).padStart(6)} MB/s` +
             `  relay peak RSS ${mib(m.relayRss).padStart(6)} MiB` +
-            `  CPU s source/relay/sink ${m.cpu.map((c) => c.toFixed(1)).join("/")}`,
+            `  CPU s source/relay/sink ${m.cpu.map((c) => c.toFixed(2)).join("/")}`,
         );
       }
     }
@@ -263,19 +315,25 @@ async function drive(): Promise<void> {
     const rss = (mode: Mode) => mib(Math.max(...got[mode].map((m) => m.relayRss)));
     const ratios = got.foresight.map((m, i) => m.mbps / got.bare[i]!.mbps);
     const range = `${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}`;
+    // CPU seconds per GiB of payload, per process (source/relay/sink), median over the reps.
+    const perGib = (mode: Mode) =>
+      [0, 1, 2].map((i) => median(got[mode].map((m) => m.cpu[i]! / (m.bytes / 2 ** 30))).toFixed(2))
+        .join("/");
     rows.push(
       `${runtime.padEnd(7)} ${bare.toFixed(0).padStart(9)} ${fs.toFixed(0).padStart(14)} ` +
         `${(fs / bare).toFixed(3).padStart(8)} ${range.padStart(11)}   ${rss("bare").padStart(8)} ${
           rss("foresight").padStart(13)
-        }`,
+        }   ${perGib("bare").padStart(14)}   ${perGib("foresight").padStart(14)}`,
     );
   }
   console.log(
     "\nmedians of payload MB/s (10^6 B/s); f/bare = ratio of the medians, per-rep range beside it;" +
-      " peak RSS of the relay process (max over reps)",
+      " peak RSS of the relay process (max over reps); CPU s per GiB of payload of source/relay/sink" +
+      " (median over reps, process start included)",
   );
   console.log(
-    "runtime  bare MB/s  foresight MB/s  f/bare  per-rep f/b   bare MiB  foresight MiB",
+    "runtime  bare MB/s  foresight MB/s  f/bare  per-rep f/b   bare MiB  foresight MiB" +
+      "   bare CPU s/GiB   fs. CPU s/GiB",
   );
   for (const row of rows) console.log(row);
 }

@@ -16,6 +16,10 @@
  * file header that would pass it waits for earlier files to be forwarded,
  * which stops reading from the source (TCP backpressure).
  *
+ * `chunkBytes` (default 64 KiB) sets the bare source's writes, the chunk
+ * payload of both senders and the relay's page size: what the benchmark's
+ * `--chunk-bytes` sweeps.
+ *
  * @module
  */
 
@@ -31,7 +35,7 @@ import { ForesightError } from "../errors.ts";
 /** The two things measured. */
 export type Mode = "bare" | "foresight";
 
-/** Bytes per write of the bare source (and per chunk of the protocol path). */
+/** Bytes per write of the bare source (and per chunk of the protocol path), unless told otherwise. */
 export const BLOCK_BYTES = 65_536;
 /** Seed of the virtual files' content. */
 const SEED = 7;
@@ -97,19 +101,20 @@ export async function runSource(
   mode: Mode,
   to: Address,
   bytes: number,
+  chunkBytes: number = BLOCK_BYTES,
 ): Promise<RoleResult> {
   const { ids, total } = planFiles(bytes);
   const conn = await adapter.connect(to);
   if (mode === "bare") {
-    const block = new Uint8Array(BLOCK_BYTES).fill(0x5a);
+    const block = new Uint8Array(chunkBytes).fill(0x5a);
     for (let sent = 0; sent < total;) {
-      const n = Math.min(BLOCK_BYTES, total - sent);
-      await conn.write(n === BLOCK_BYTES ? block : block.subarray(0, n));
+      const n = Math.min(chunkBytes, total - sent);
+      await conn.write(n === chunkBytes ? block : block.subarray(0, n));
       sent += n;
     }
   } else {
     const files = new FileSource({ seed: SEED });
-    const peer = new Peer(conn, { log: silentLogger });
+    const peer = new Peer(conn, { log: silentLogger, chunkBytes });
     for (const id of ids) {
       const size = files.size(id);
       await peer.sendFile(
@@ -142,7 +147,7 @@ async function relayForesight(
   pages: PagePool,
 ): Promise<number> {
   const origin = new Peer(up, { log: silentLogger });
-  const client = new Peer(down, { log: silentLogger });
+  const client = new Peer(down, { log: silentLogger, chunkBytes: pages.pageBytes });
   const sending = new Set<Promise<void>>();
   let held = 0;
   let failure: unknown;
@@ -202,10 +207,11 @@ export async function runRelay(
   to: Address,
   capacity: number,
   onReady: (address: Address) => void,
+  chunkBytes: number = BLOCK_BYTES,
 ): Promise<RoleResult> {
   const down = await adapter.connect(to);
   const up = await acceptOne(adapter, onReady);
-  const pages = new PagePool();
+  const pages = new PagePool(chunkBytes);
   const bytes = mode === "bare"
     ? await relayBare(up, down)
     : await relayForesight(up, down, capacity, pages);

@@ -29,6 +29,8 @@ export class FileBuffer {
   #filled = 0;
   #failed: Error | null = null;
   #released = false;
+  /** Readers under way ({@link read}): pages go back to the pool once none is left. */
+  #readers = 0;
   #wake: (() => void)[] = [];
 
   /**
@@ -82,13 +84,21 @@ export class FileBuffer {
     this.#notify();
   }
 
-  /** Gives the pages back to the pool; readers must have finished. Safe to call twice. */
+  /**
+   * Gives the pages back to the pool, once the readers under way have stopped
+   * (they throw at their next page: a view they yielded may still be in a
+   * socket's hands until then). Safe to call twice.
+   */
   release(): void {
     if (this.#released) return;
     this.#released = true;
+    if (this.#readers === 0) this.#givePages();
+    this.fail(new ForesightError("INTERNAL", "Cannot read file: its buffer was released"));
+  }
+
+  #givePages(): void {
     for (const page of this.#pages) this.#pool.give(page);
     this.#pages.length = 0;
-    this.fail(new ForesightError("INTERNAL", "Cannot read file: its buffer was released"));
   }
 
   #notify(): void {
@@ -103,7 +113,7 @@ export class FileBuffer {
     while (from < to) {
       const page = this.#pages[Math.floor(from / pageBytes)];
       // Released while a reader was between two pages (a cache evicted it).
-      if (page === undefined) {
+      if (page === undefined || this.#released) {
         throw new ForesightError("INTERNAL", "Cannot read file: it was evicted meanwhile");
       }
       const at = from % pageBytes;
@@ -114,20 +124,30 @@ export class FileBuffer {
   }
 
   /**
-   * Yields the whole file as views of its pages, waiting for bytes not yet
-   * stored. The views are valid until {@link release}.
+   * Yields the whole file as views of its pages, one per page, each once the
+   * page is full (the last once the file is complete), waiting for bytes not
+   * yet stored: every reader gets the same views, so a sender may write the
+   * same frame header into each page's headroom (`headroomOf`). The views
+   * stay valid until the reader stops, even past {@link release}.
    */
   async *read(): AsyncGenerator<Uint8Array> {
+    const pageBytes = this.#pool.pageBytes;
     let at = 0;
-    while (at < this.size) {
-      if (this.#failed) throw this.#failed;
-      if (this.#filled === at) {
-        await new Promise<void>((resolve) => this.#wake.push(resolve));
-        continue;
+    this.#readers++;
+    try {
+      while (at < this.size) {
+        if (this.#failed) throw this.#failed;
+        const filled = this.#filled;
+        const end = filled === this.size ? filled : filled - filled % pageBytes;
+        if (end <= at) {
+          await new Promise<void>((resolve) => this.#wake.push(resolve));
+          continue;
+        }
+        yield* this.#views(at, end);
+        at = end;
       }
-      const end = this.#filled;
-      yield* this.#views(at, end);
-      at = end;
+    } finally {
+      if (--this.#readers === 0 && this.#released) this.#givePages();
     }
   }
 

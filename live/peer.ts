@@ -18,24 +18,21 @@
 
 import { type Conn, LENT_BYTES } from "../net/types.ts";
 import type { Pacer } from "../core/pacer.ts";
+import { chunkFrame, chunkScratch } from "./chunk_frame.ts";
 import type { Logger } from "../core/log.ts";
 import { sharedStallWatch, type StallWatch } from "./stall_watch.ts";
 import { FRAME_MS, IDLE_MS, WRITE_STALL_MS } from "./limits.ts";
 import { ForesightError, isForesightError } from "../errors.ts";
 import {
   CHUNK_BYTES,
+  CHUNK_PIECES,
   decodeMessage,
   DEFAULT_MAX_BODY,
   encodeMessage,
   FrameDecoder,
   HEADER_BYTES,
   type Message,
-  MessageType,
-  writeHeader,
 } from "../protocol/mod.ts";
-
-/** Bytes before a chunk's payload: frame header and file id. */
-const CHUNK_FRAME_OVERHEAD = HEADER_BYTES + 4;
 
 /** The encoded `ping` frame (sent as is, never changed). */
 const PING = encodeMessage({ type: "ping" });
@@ -76,6 +73,11 @@ export interface PeerOptions {
   readonly idleMs?: number;
   /** Whose timer enforces these limits (default: {@link sharedStallWatch}, on the real clock). */
   readonly watch?: StallWatch;
+  /**
+   * Payload bytes per `chunk` frame sent (default `CHUNK_BYTES`, 64 KiB; the
+   * receiver's `maxBody` must hold it and its 4-byte file id). For benchmarks.
+   */
+  readonly chunkBytes?: number;
 }
 
 /**
@@ -122,6 +124,7 @@ export class Peer {
   readonly conn: Conn;
   #pacer: Pacer | undefined;
   readonly #maxBody: number;
+  readonly #chunkBytes: number;
   readonly #log: Logger;
   #tail: Promise<void> = Promise.resolve();
   #closed = false;
@@ -132,7 +135,7 @@ export class Peer {
   readonly #stalls: StallWatch;
   /** The decoder of {@link messages}, once it runs. */
   #decoder: FrameDecoder | undefined;
-  /** Frames decoded so far: names the pending frame for the stall watch. */
+  /** Frames complete so far: names the pending frame for the stall watch. */
   #framesRead = 0;
   /** True while {@link messages} waits for the peer's next bytes. */
   #awaitingBytes = false;
@@ -153,6 +156,13 @@ export class Peer {
     this.conn = conn;
     this.#pacer = options.pacer;
     this.#maxBody = lendableMaxBody(options.maxBody ?? DEFAULT_MAX_BODY);
+    const chunkBytes = this.#chunkBytes = options.chunkBytes ?? CHUNK_BYTES;
+    if (!(Number.isInteger(chunkBytes) && chunkBytes >= 1 && chunkBytes <= MAX_LENT_BODY - 4)) {
+      throw new ForesightError(
+        "CONFIG",
+        `Cannot send chunks of ${chunkBytes} bytes: not an integer in 1..${MAX_LENT_BODY - 4}`,
+      );
+    }
     this.#log = options.log;
     this.#idleMs = options.idleMs ?? IDLE_MS;
     const stalls = this.#stalls = options.watch ?? sharedStallWatch();
@@ -328,10 +338,9 @@ export class Peer {
         header = { ...header, due };
       }
       await this.#write(encodeMessage(header));
-      // One frame buffer per connection, reused: a write resolves only once the
-      // runtime has taken every byte, so the next chunk may overwrite it.
-      const frame = this.#frame ??= new Uint8Array(CHUNK_FRAME_OVERHEAD + CHUNK_BYTES);
-      const view = new DataView(frame.buffer);
+      // Reused: a write resolves only once the runtime has taken every byte.
+      const step = this.#chunkBytes;
+      const scratch = this.#frame ??= chunkScratch(step);
       // When the body's last bytes arrived to be sent, if it made this wait
       // for them (a cache forwarding a push that is late): see Pacer.finish.
       let availableAt: number | undefined;
@@ -341,13 +350,10 @@ export class Peer {
           const got = pacer.now();
           if (got - asked > 1) availableAt = got;
         }
-        for (let at = 0; at < part.length; at += CHUNK_BYTES) {
-          const piece = part.subarray(at, Math.min(part.length, at + CHUNK_BYTES));
+        for (let at = 0; at < part.length; at += step) {
+          const piece = part.subarray(at, Math.min(part.length, at + step));
           if (pacer) await pacer.take(piece.length);
-          writeHeader(frame, 0, MessageType.chunk, 4 + piece.length);
-          view.setUint32(HEADER_BYTES, header.file);
-          frame.set(piece, CHUNK_FRAME_OVERHEAD);
-          await this.#write(frame.subarray(0, CHUNK_FRAME_OVERHEAD + piece.length));
+          await this.#write(chunkFrame(header.file, piece, scratch));
           this.#payloadSent += piece.length;
         }
         if (pacer) asked = pacer.now();
@@ -362,11 +368,14 @@ export class Peer {
    * closes the connection, logs the reason and ends the iteration by throwing;
    * so does a frame that stalls (`TIMEOUT`, see {@link PeerOptions.frameMs})
    * and, with keepalive on, a peer that sends nothing ({@link PeerOptions.idleMs}).
-   * `ping` messages are consumed here, never yielded.
+   * `ping` messages are consumed here, never yielded. A `chunk` frame that
+   * spans reads is yielded as one `chunk` message per read it spans (views of
+   * the adapter's lent read buffers, like every chunk within one read).
    * Call it once.
    */
   async *messages(): AsyncGenerator<Message> {
-    const decoder = new FrameDecoder({ maxBody: this.#maxBody });
+    // A chunk comes out as one message per read it spans (views, never copied).
+    const decoder = new FrameDecoder({ maxBody: this.#maxBody, streamed: CHUNK_PIECES });
     this.#decoder = decoder;
     try {
       // #awaitingBytes is true exactly while the loop waits for the next
@@ -379,7 +388,7 @@ export class Peer {
         let msgs: Message[];
         try {
           const frames = decoder.push(chunk);
-          this.#framesRead += frames.length;
+          this.#framesRead = decoder.completed;
           msgs = new Array(frames.length);
           for (let i = 0; i < frames.length; i++) msgs[i] = decodeMessage(frames[i]!);
         } catch (e) {

@@ -15,6 +15,7 @@ import {
   FrameDecoder,
   type FrameDecoderOptions,
   HEADER_BYTES,
+  type StreamedFrames,
   writeHeader,
 } from "./frame.ts";
 import type { Message } from "./control_message.ts";
@@ -52,6 +53,16 @@ function describe(issues: readonly v.BaseIssue<unknown>[]): string {
   const path = v.getDotPath(issue);
   return path === null ? issue.message : `field "${path}": ${issue.message}`;
 }
+
+/**
+ * Decoder option that hands `chunk` frames over in pieces as their bytes
+ * arrive, each with the file id as its prefix: {@link decodeMessage} makes
+ * each piece a `chunk` message of the same file, so a payload that spans
+ * reads is never copied into one body.
+ *
+ * @example `new FrameDecoder({ streamed: CHUNK_PIECES })`
+ */
+export const CHUNK_PIECES: StreamedFrames = { type: MessageType.chunk, prefix: FILE_ID_BYTES };
 
 /**
  * Encodes a `chunk` message in one allocation: header, 4-byte file id, payload.
@@ -138,6 +149,19 @@ export function encodeMessage(msg: Message, limits: MessageLimits = {}): Uint8Ar
 export function decodeMessage(frame: Frame, limits: MessageLimits = {}): Message {
   const { type, body } = frame;
   if (type === CHUNK) {
+    const prefix = frame.prefix;
+    if (prefix !== undefined) {
+      // A piece of a chunk that arrives in pieces (see CHUNK_PIECES): the file id is its prefix.
+      if (prefix.length !== FILE_ID_BYTES) {
+        throw new ForesightError(
+          "PROTOCOL",
+          `Cannot decode chunk: prefix of ${prefix.length} bytes is not the ${FILE_ID_BYTES}-byte file id`,
+        );
+      }
+      const file = ((prefix[0]! << 24) | (prefix[1]! << 16) | (prefix[2]! << 8) | prefix[3]!) >>> 0;
+      checkFile(file, "decode");
+      return { type: "chunk", file, data: body };
+    }
     if (body.length < FILE_ID_BYTES) {
       throw new ForesightError(
         "PROTOCOL",

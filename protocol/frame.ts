@@ -41,8 +41,32 @@ const MAX_U32 = 0xffff_ffff;
 export interface Frame {
   /** The type byte (0..255). */
   type: number;
-  /** The body bytes; may be a view into a chunk passed to {@link FrameDecoder.push}. */
+  /**
+   * The body bytes; may be a view into a chunk passed to {@link FrameDecoder.push}.
+   * For a frame of the streamed type ({@link FrameDecoderOptions.streamed}): one
+   * piece of the body after its prefix.
+   */
   body: Uint8Array;
+  /**
+   * Only for a frame of the streamed type: the body's first `prefix` bytes,
+   * the same for every piece of the frame (a view, or a copy when it arrived split).
+   */
+  prefix?: Uint8Array;
+}
+
+/**
+ * Frames of one type that a {@link FrameDecoder} hands over in pieces, as
+ * their bytes arrive, instead of copying a body that spans pushed chunks.
+ * @example `const streamed: StreamedFrames = { type: 0x0b, prefix: 4 };`
+ */
+export interface StreamedFrames {
+  /** The type byte of the frames streamed. */
+  readonly type: number;
+  /**
+   * Body bytes every piece carries as {@link Frame.prefix} (e.g. a chunk's
+   * file id); a frame whose body is shorter is decoded whole, as usual.
+   */
+  readonly prefix: number;
 }
 
 /**
@@ -52,6 +76,8 @@ export interface Frame {
 export interface FrameDecoderOptions {
   /** Largest body accepted, in bytes (default {@link DEFAULT_MAX_BODY}). */
   maxBody?: number;
+  /** Frames handed over in pieces as they arrive (default: none, every frame whole). */
+  streamed?: StreamedFrames;
 }
 
 /**
@@ -111,8 +137,11 @@ export function encodeFrame(type: number, body: Uint8Array): Uint8Array {
  * it arrived in, so what it holds grows with the bytes received, never with a
  * length merely announced (checked against the limit first); a body is copied
  * once, when complete. A frame that lies wholly inside one pushed chunk is
- * returned as a zero-copy view (so do not reuse a chunk after pushing it). After it throws, the stream is out of sync: every later `push`
- * throws the same error.
+ * returned as a zero-copy view (so do not reuse a chunk after pushing it).
+ * Frames of the {@link FrameDecoderOptions.streamed} type are not held at
+ * all: each push returns the piece of their body it carries, as a view, with
+ * the body's prefix, so a payload is never copied here. After it throws, the
+ * stream is out of sync: every later `push` throws the same error.
  *
  * @example
  * ```ts
@@ -121,12 +150,16 @@ export function encodeFrame(type: number, body: Uint8Array): Uint8Array {
  * decoder.push(bytes.subarray(0, 4)); // [] — header still incomplete
  * decoder.push(bytes.subarray(4));    // [{ type: 5, body: [1, 2, 3] }]
  * decoder.idle;                       // true
+ * const pieces = new FrameDecoder({ streamed: { type: 5, prefix: 1 } });
+ * pieces.push(bytes.subarray(0, 7)); // [{ type: 5, prefix: [1], body: [2] }]
+ * pieces.push(bytes.subarray(7));    // [{ type: 5, prefix: [1], body: [3] }]
  * ```
  */
 export class FrameDecoder {
   readonly #maxBody: number;
-  /** Header bytes of the pending frame, while fewer than HEADER_BYTES have arrived. */
-  readonly #head = new Uint8Array(HEADER_BYTES);
+  readonly #streamed: StreamedFrames | undefined;
+  /** Header bytes (and a streamed frame's prefix) of the pending frame, while they arrive. */
+  readonly #head: Uint8Array;
   #headFill = 0;
   /** Type and body of the pending frame, once its header is complete. */
   #type = 0;
@@ -134,11 +167,17 @@ export class FrameDecoder {
   #parts: Uint8Array[] | null = null;
   #bodyLength = 0;
   #bodyFill = 0;
+  /** A streamed frame's prefix still arriving into #head: its body length, else -1. */
+  #prefixOf = -1;
+  /** The prefix of the streamed frame whose body is arriving, or null. */
+  #prefix: Uint8Array | null = null;
   #error: ForesightError | null = null;
+  #completed = 0;
 
   /**
-   * @param options `maxBody`: the largest body accepted, 0..2^32-1
-   * @throws {ForesightError} `CONFIG` when `maxBody` is out of range
+   * @param options `maxBody`: the largest body accepted, 0..2^32-1;
+   *   `streamed`: frames handed over in pieces
+   * @throws {ForesightError} `CONFIG` when `maxBody` or `streamed` is out of range
    */
   constructor(options: FrameDecoderOptions = {}) {
     const maxBody = options.maxBody ?? DEFAULT_MAX_BODY;
@@ -148,11 +187,26 @@ export class FrameDecoder {
         `Cannot create frame decoder: maxBody ${maxBody} is not an integer in 0..${MAX_U32}`,
       );
     }
+    const streamed = options.streamed;
+    if (
+      streamed !== undefined &&
+      !(Number.isInteger(streamed.type) && streamed.type >= 0 && streamed.type <= 0xff &&
+        Number.isInteger(streamed.prefix) && streamed.prefix >= 0 && streamed.prefix <= 64)
+    ) {
+      throw new ForesightError(
+        "CONFIG",
+        `Cannot create frame decoder: streamed type ${streamed.type} is not a byte ` +
+          `or its prefix ${streamed.prefix} is not an integer in 0..64`,
+      );
+    }
     this.#maxBody = maxBody;
+    this.#streamed = streamed;
+    this.#head = new Uint8Array(HEADER_BYTES + (streamed?.prefix ?? 0));
   }
 
-  /** Bytes held for the pending partial frame (header included). */
+  /** Bytes of the pending partial frame received so far (header included). */
   get buffered(): number {
+    if (this.#prefix !== null) return HEADER_BYTES + this.#prefix.length + this.#bodyFill;
     return this.#parts === null ? this.#headFill : HEADER_BYTES + this.#bodyFill;
   }
 
@@ -162,16 +216,24 @@ export class FrameDecoder {
    * With {@link buffered}, what a timeout can report ("12 of 65545 bytes").
    */
   get frameBytes(): number | undefined {
+    if (this.#prefixOf >= 0) return HEADER_BYTES + this.#prefixOf;
+    if (this.#prefix !== null) return HEADER_BYTES + this.#prefix.length + this.#bodyLength;
     return this.#parts === null ? undefined : HEADER_BYTES + this.#bodyLength;
   }
 
   /** True when no partial frame is pending; false at EOF means the stream was truncated. */
   get idle(): boolean {
-    return this.#parts === null && this.#headFill === 0;
+    return this.#parts === null && this.#prefix === null && this.#headFill === 0;
+  }
+
+  /** Frames complete so far: a streamed frame counts once, with its last piece. */
+  get completed(): number {
+    return this.#completed;
   }
 
   /**
-   * Consumes `chunk` and returns the frames it completes, in order.
+   * Consumes `chunk` and returns the frames it completes (and the pieces of
+   * streamed frames it carries), in order.
    *
    * @param chunk the next bytes of the stream
    * @returns the complete frames (possibly none)
@@ -184,43 +246,86 @@ export class FrameDecoder {
     const end = chunk.length;
     let at = 0;
     while (at < end) {
-      if (this.#parts !== null) {
-        // Continue a pending body: keep views of what arrived (memory grows
-        // with the bytes received, never with the length announced), and
-        // copy them once into the body when it is complete.
+      const prefix = this.#prefix;
+      if (prefix !== null) {
+        // A streamed body: hand over the piece this chunk carries, as a view.
         const take = Math.min(this.#bodyLength - this.#bodyFill, end - at);
-        this.#parts.push(chunk.subarray(at, at + take));
+        frames.push({ type: this.#type, prefix, body: chunk.subarray(at, at + take) });
         this.#bodyFill += take;
         at += take;
         if (this.#bodyFill === this.#bodyLength) {
-          const body = new Uint8Array(this.#bodyLength);
-          let fill = 0;
-          for (const part of this.#parts) {
-            body.set(part, fill);
-            fill += part.length;
-          }
-          frames.push({ type: this.#type, body });
-          this.#parts = null;
+          this.#prefix = null;
+          this.#completed++;
         }
+      } else if (this.#parts !== null) {
+        at = this.#continue(chunk, at, end, frames);
       } else if (this.#headFill === 0 && end - at >= HEADER_BYTES) {
         // Fast path: the whole header is in this chunk.
         const length = this.#start(chunk, at);
-        at += HEADER_BYTES;
-        at = this.#begin(chunk, at, end, length, frames);
-      } else {
-        // Collect a header split across chunks.
-        const take = Math.min(HEADER_BYTES - this.#headFill, end - at);
-        this.#head.set(chunk.subarray(at, at + take), this.#headFill);
-        this.#headFill += take;
-        at += take;
-        if (this.#headFill === HEADER_BYTES) {
-          this.#headFill = 0;
-          const length = this.#start(this.#head, 0);
-          at = this.#begin(chunk, at, end, length, frames);
+        const p = this.#prefixBytes(length);
+        if (p < 0) {
+          at = this.#begin(chunk, at + HEADER_BYTES, end, length, frames);
+        } else if (end - at >= HEADER_BYTES + p) {
+          const head = chunk.subarray(at + HEADER_BYTES, at + HEADER_BYTES + p);
+          at = this.#stream(head, chunk, at + HEADER_BYTES + p, length - p, frames);
+        } else {
+          this.#prefixOf = length;
+          this.#head.set(chunk.subarray(at, end));
+          this.#headFill = end - at;
+          at = end;
         }
+      } else {
+        at = this.#collect(chunk, at, end, frames);
       }
     }
     return frames;
+  }
+
+  /** Continues a pending body from `chunk[at]`; returns the new read position. */
+  #continue(chunk: Uint8Array, at: number, end: number, frames: Frame[]): number {
+    // Keep views of what arrived (memory grows with the bytes received, never
+    // with the length announced), and copy them once into the body when it is complete.
+    const parts = this.#parts!;
+    const take = Math.min(this.#bodyLength - this.#bodyFill, end - at);
+    parts.push(chunk.subarray(at, at + take));
+    this.#bodyFill += take;
+    if (this.#bodyFill === this.#bodyLength) {
+      const body = new Uint8Array(this.#bodyLength);
+      let fill = 0;
+      for (const part of parts) {
+        body.set(part, fill);
+        fill += part.length;
+      }
+      frames.push({ type: this.#type, body });
+      this.#parts = null;
+      this.#completed++;
+    }
+    return at + take;
+  }
+
+  /** Collects a header (and a streamed frame's prefix) split across chunks. */
+  #collect(chunk: Uint8Array, at: number, end: number, frames: Frame[]): number {
+    const need = HEADER_BYTES + (this.#prefixOf >= 0 ? this.#head.length - HEADER_BYTES : 0);
+    const take = Math.min(need - this.#headFill, end - at);
+    this.#head.set(chunk.subarray(at, at + take), this.#headFill);
+    this.#headFill += take;
+    at += take;
+    if (this.#headFill < need) return at;
+    if (this.#prefixOf >= 0) {
+      const length = this.#prefixOf;
+      this.#prefixOf = -1;
+      this.#headFill = 0;
+      // A copy: the pieces of this frame outlive the next header collected here.
+      const head = this.#head.slice(HEADER_BYTES);
+      return this.#stream(head, chunk, at, length - head.length, frames);
+    }
+    const length = this.#start(this.#head, 0);
+    if (this.#prefixBytes(length) >= 0) {
+      this.#prefixOf = length; // go on collecting its prefix
+      return at;
+    }
+    this.#headFill = 0;
+    return this.#begin(chunk, at, end, length, frames);
   }
 
   /** Reads and checks the header at `bytes[at]`; returns the body length. */
@@ -238,10 +343,36 @@ export class FrameDecoder {
     return length;
   }
 
+  /** The prefix length when the frame just started streams, else -1. */
+  #prefixBytes(length: number): number {
+    const s = this.#streamed;
+    return s !== undefined && s.type === this.#type && length >= s.prefix ? s.prefix : -1;
+  }
+
+  /** Starts a streamed body of `rest` bytes after its prefix at `chunk[at]`. */
+  #stream(
+    prefix: Uint8Array,
+    chunk: Uint8Array,
+    at: number,
+    rest: number,
+    frames: Frame[],
+  ): number {
+    if (rest === 0) {
+      frames.push({ type: this.#type, prefix, body: chunk.subarray(at, at) });
+      this.#completed++;
+      return at;
+    }
+    this.#prefix = prefix;
+    this.#bodyLength = rest;
+    this.#bodyFill = 0;
+    return at;
+  }
+
   /** Starts a body of `length` bytes at `chunk[at]`; returns the new read position. */
   #begin(chunk: Uint8Array, at: number, end: number, length: number, frames: Frame[]): number {
     if (end - at >= length) {
       frames.push({ type: this.#type, body: chunk.subarray(at, at + length) });
+      this.#completed++;
       return at + length;
     }
     this.#parts = [chunk.subarray(at, end)];

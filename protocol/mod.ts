@@ -23,6 +23,7 @@ export {
   FrameDecoder,
   type FrameDecoderOptions,
   HEADER_BYTES,
+  type StreamedFrames,
   writeHeader,
 } from "./frame.ts";
 export {
@@ -65,6 +66,7 @@ export type {
   WelcomeMessage,
 } from "./control_message.ts";
 export {
+  CHUNK_PIECES,
   decodeMessage,
   encodeChunk,
   encodeMessage,

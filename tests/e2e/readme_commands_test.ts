@@ -249,7 +249,8 @@ const HOW: Record<string, How> = {
   // --bytes 1: one file (3–5 MiB) through each relay.
   "node bench/relay.mjs": {
     run: "node bench/relay.mjs --runtime node --bytes 1 --reps 1",
-    check: matches(/^node +\d+ +\d+ +[\d.]+ /m),
+    // The ratio, then CPU s per GiB of source/relay/sink, bare and foresight.
+    check: matches(/^node +\d+ +\d+ +[\d.]+ .* [\d.]+\/[\d.]+\/[\d.]+ +[\d.]+\/[\d.]+\/[\d.]+$/m),
   },
   "npx bun bench/relay.ts": {
     run: "npx bun bench/relay.ts --bytes 1 --reps 1",

@@ -32,6 +32,12 @@ describe("a frame that stalls mid-way", () => {
 
     const t0 = performance.now();
     await stalled.remote.write(frame.subarray(0, 12));
+    // A chunk is handed over as its bytes arrive: the 3 payload bytes first.
+    for (let got = 0; got < 3;) {
+      const piece = (await within(stalledMsgs.next(), 5_000, "the first piece")).value;
+      assert.ok(piece?.type === "chunk" && piece.file === 3, "a piece of the chunk");
+      got += piece.data.length;
+    }
     const outcome = await within(stalledMsgs.next(), 5_000, "the stalled read").then(
       (r) => ({ ok: true as const, r }),
       (e: Error & { code?: string }) => ({ ok: false as const, e }),
