@@ -113,6 +113,7 @@ export async function runCache(options: CacheOptions): Promise<CacheSummary> {
 
 /** The end, however it came: parked requests are dropped (what is still owed is logged), every connection closed. */
 async function closeAll(st: CacheState, listener: Listener, origin: Peer): Promise<void> {
+  st.gate.open();
   void drive(st, { type: "stopped" });
   await listener.close();
   origin.close();

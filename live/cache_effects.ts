@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { CacheEffect, CacheInput } from "../engine/cache.ts";
+import type { CacheEffect, CacheInput, CacheRequested } from "../engine/cache.ts";
 import type { CacheState } from "./cache_state.ts";
 
 /**
@@ -20,7 +20,30 @@ import type { CacheState } from "./cache_state.ts";
  * ```
  */
 export function drive(st: CacheState, input: CacheInput): Promise<void> {
-  return carry(st, st.engine.handle(input, st.clock.now()));
+  // A closed connection's held requests go with it.
+  if (input.type === "connClosed") st.gate.drop(input.conn);
+  const started = carry(st, st.engine.handle(input, st.clock.now()));
+  releaseHeld(st);
+  return started;
+}
+
+/**
+ * A client's request: to the engine now, or held until the cache has seen
+ * what comes before it in the model (live/request_gate.ts).
+ *
+ * @throws {ForesightError} synchronously, what the engine throws on bad input
+ * @example
+ * ```ts
+ * request(st, { type: "requested", conn: 3, client: 1, file: 42, at: 1_000 });
+ * ```
+ */
+export function request(st: CacheState, input: CacheRequested): void {
+  if (st.gate.admit(input)) void drive(st, input);
+}
+
+/** Hands the engine the held requests that may go now. */
+export function releaseHeld(st: CacheState): void {
+  for (const r of st.gate.release()) void drive(st, r);
 }
 
 /**
@@ -46,10 +69,14 @@ export function carry(st: CacheState, effects: readonly CacheEffect[]): Promise<
       case "toOrigin": {
         const sent = st.origin!.send(e.message);
         if (e.message.type === "start") started = sent;
-        else sent.catch(() => {});
+        else {
+          st.gate.refillAsked(e.message.file, e.message.at ?? st.clock.now());
+          sent.catch(() => {});
+        }
         break;
       }
       case "hit":
+        st.gate.hitBegan(e.conn);
         streamHit(st, e.conn, e.file, e.at).catch((err) => st.conns.get(e.conn)?.close(err));
         break;
       case "miss": {
@@ -80,6 +107,8 @@ async function streamHit(
 ): Promise<void> {
   const peer = st.conns.get(conn);
   const buffer = st.buffers.get(file)!;
+  /** When the transfer was due to end on the shaped link. */
+  let due: number | undefined;
   try {
     if (peer === undefined || peer.isClosed) {
       // Gone before the hit could start: its other requests are dropped.
@@ -87,17 +116,22 @@ async function streamHit(
       return;
     }
     // A file still arriving cannot be forwarded faster than it comes.
-    await peer.sendFile(
+    due = await peer.sendFile(
       { type: "hit", file, size: buffer.size },
       buffer.read(),
       at,
       st.pushEnds.get(file),
+      (d) => {
+        st.gate.hitDue(conn, d);
+        releaseHeld(st);
+      },
     );
     st.summary.bytesToClients += buffer.size;
   } catch (e) {
     peer?.close(e as Error);
     void drive(st, { type: "connClosed", conn });
   } finally {
-    void drive(st, { type: "served", conn, file });
+    st.gate.hitEnded(conn);
+    void drive(st, { type: "served", conn, file, due });
   }
 }

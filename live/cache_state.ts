@@ -16,6 +16,7 @@ import { PagePool } from "../core/page_pool.ts";
 import type { Phase, RoleView } from "../core/role_view.ts";
 import { CacheEngine } from "../engine/cache.ts";
 import type { Peer } from "./peer.ts";
+import { RequestGate } from "./request_gate.ts";
 
 /** What a cache reports when it ends. */
 export interface CacheSummary {
@@ -49,6 +50,8 @@ export interface CacheState {
   /** When each push ends on the origin's link (clock time, its header's `due`): a hit forwarded meanwhile cannot end sooner. */
   readonly pushEnds: Map<number, number>;
   readonly pages: PagePool;
+  /** Client requests held until the cache has seen what comes before them in the model. */
+  readonly gate: RequestGate;
   readonly summary: CacheSummary;
   /** Receives what the engine reports. */
   readonly onEvent: ((event: EngineEvent) => void) | undefined;
@@ -80,6 +83,7 @@ export function cacheState(
     buffers: new Map(),
     pushEnds: new Map(),
     pages: new PagePool(),
+    gate: new RequestGate(),
     summary: {
       ok: false,
       index: -1,
