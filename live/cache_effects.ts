@@ -76,7 +76,6 @@ export function carry(st: CacheState, effects: readonly CacheEffect[]): Promise<
         break;
       }
       case "hit":
-        st.gate.hitBegan(e.conn);
         streamHit(st, e.conn, e.file, e.at).catch((err) => st.conns.get(e.conn)?.close(err));
         break;
       case "miss": {
@@ -121,17 +120,12 @@ async function streamHit(
       buffer.read(),
       at,
       st.pushEnds.get(file),
-      (d) => {
-        st.gate.hitDue(conn, d);
-        releaseHeld(st);
-      },
     );
     st.summary.bytesToClients += buffer.size;
   } catch (e) {
     peer?.close(e as Error);
     void drive(st, { type: "connClosed", conn });
   } finally {
-    st.gate.hitEnded(conn);
     void drive(st, { type: "served", conn, file, due });
   }
 }

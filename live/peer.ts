@@ -289,17 +289,15 @@ export class Peer {
    * request for it was made (see {@link Pacer.take}); `readyAt`, when the
    * body's last byte is there to send at the earliest (a cache forwarding a
    * file still arriving: the end of its push), so the transfer cannot end
-   * before then, as the simulator's link model has it. `onDue` learns when
-   * the transfer is due to end as soon as it begins (paced links only).
-   * Resolves, once the transfer is over, with when it was due to end (the
-   * clock's time; now when unpaced).
+   * before then, as the simulator's link model has it. Resolves, once the
+   * transfer is over, with when it was due to end (the clock's time; now
+   * when unpaced).
    */
   sendFile(
     header: FileHeader,
     body: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
     cause?: number,
     readyAt?: number,
-    onDue?: (due: number) => void,
   ): Promise<number> {
     return this.#locked(async () => {
       const pacer = this.#pacer;
@@ -309,7 +307,6 @@ export class Peer {
         // next request can be dated from then (see Pacer.begin).
         due = Math.max(pacer.due(pacer.begin(cause), header.size), readyAt ?? -Infinity);
         header = { ...header, due };
-        onDue?.(due);
       }
       await this.#write(encodeMessage(header));
       // One frame buffer per connection, reused: a write resolves only once the

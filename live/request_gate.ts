@@ -2,15 +2,18 @@
  * Holds a client's request at a live cache until the cache has seen what
  * comes before it in the model. A request is dated (`at`) when its client
  * decided it; the cache's own events are dated too — a push begins when the
- * origin's link frees, a hit ends when it was due to — but they reach the
- * cache by their own paths: a push's header behind the bytes before it, a
- * hit's end when the pacer says so. A request that arrives first would be
- * decided on a state the model has not reached yet (a miss for the very file
- * the cache asks for at that instant). So a request waits while the cache
- * expects, at or before its `at`: the answer to a refill it asked for (no
- * earlier than the ask and the end of the push arriving), or the end of a
- * hit it is sending. Those are already due, so the wait is short; nothing
+ * origin's link frees — but a push's header reaches the cache behind the
+ * bytes before it. A request that arrives first would be decided on a state
+ * the model has not reached yet (a miss for the very file the cache asks for
+ * at that instant). So a request waits while the cache expects, at or before
+ * its `at`, the answer to a refill it asked for (no earlier than the ask and
+ * the end of the push arriving): already due, so the wait is short. Nothing
  * waits on a request, and the stop releases everything.
+ *
+ * A hit ending on another connection frees room too, but waiting for it
+ * would serialise the clients whenever the run lags behind the model (every
+ * hit in flight is then due): only a connection's own hit is waited for, by
+ * the engine, which answers a connection's requests in order.
  *
  * @module
  */
@@ -32,8 +35,6 @@ import type { CacheRequested } from "../engine/cache.ts";
 export class RequestGate {
   /** Refills asked for and not answered: file → when asked. */
   readonly #refills = new Map<number, number>();
-  /** Hits being sent: connection → when due to end (undefined until the pacer said). */
-  readonly #hits = new Map<number, number | undefined>();
   /** When the push last begun ends on the origin's link. */
   #pushEnd = -Infinity;
   readonly #held: CacheRequested[] = [];
@@ -58,21 +59,6 @@ export class RequestGate {
   /** The origin declined the refill of `file`. */
   declined(file: number): void {
     this.#refills.delete(file);
-  }
-
-  /** A hit began on `conn`; its due is not known yet. */
-  hitBegan(conn: number): void {
-    this.#hits.set(conn, undefined);
-  }
-
-  /** The hit on `conn` is due to end at `due`. */
-  hitDue(conn: number, due: number): void {
-    if (this.#hits.has(conn)) this.#hits.set(conn, due);
-  }
-
-  /** The hit on `conn` ended (the engine was told). */
-  hitEnded(conn: number): void {
-    this.#hits.delete(conn);
   }
 
   /** From now on nothing is held (the cache stops). */
@@ -109,7 +95,6 @@ export class RequestGate {
     for (let i = this.#held.length - 1; i >= 0; i--) {
       if (this.#held[i]!.conn === conn) this.#held.splice(i, 1);
     }
-    this.#hits.delete(conn);
   }
 
   #mustWait(r: CacheRequested): boolean {
@@ -117,9 +102,6 @@ export class RequestGate {
     const at = r.at;
     for (const asked of this.#refills.values()) {
       if (Math.max(asked, this.#pushEnd) <= at) return true;
-    }
-    for (const [conn, due] of this.#hits) {
-      if (conn !== r.conn && (due === undefined || due <= at)) return true;
     }
     return false;
   }

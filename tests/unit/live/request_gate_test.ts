@@ -42,22 +42,6 @@ describe("RequestGate", () => {
     assert.equal(gate.release().length, 1);
   });
 
-  it("holds a request while another connection's hit due by then has not ended", () => {
-    const gate = new RequestGate();
-    gate.hitBegan(2);
-    assert.equal(gate.admit(req(1, 8, 50)), false, "the hit's due is not known yet");
-    gate.hitDue(2, 80);
-    assert.equal(gate.release().length, 1, "due after the request");
-    assert.equal(gate.admit(req(1, 9, 90)), false, "due before this one");
-    assert.equal(
-      gate.admit(req(2, 9, 90)),
-      true,
-      "its own connection's hit is ordered by the engine",
-    );
-    gate.hitEnded(2);
-    assert.equal(gate.release().length, 1);
-  });
-
   it("keeps each connection's order, drops a closed connection's requests, and opens at the stop", () => {
     const gate = new RequestGate();
     gate.refillAsked(7, 100);
