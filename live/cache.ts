@@ -22,6 +22,7 @@ import { serveClient } from "./cache_clients.ts";
 import { drive } from "./cache_effects.ts";
 import { CacheUpstream } from "./cache_upstream.ts";
 import type { EngineEvent } from "../protocol/role_event.ts";
+import { type InputRecord, recordInputs } from "../engine/input_trace.ts";
 
 /** Options of {@link runCache}. */
 export interface CacheOptions {
@@ -48,6 +49,12 @@ export interface CacheOptions {
    * keepalive `ping`) before it is closed (default `IDLE_MS`, 30 s).
    */
   readonly idleMs?: number;
+  /**
+   * Receives every input the engine handles, with its time and effects
+   * (engine/input_trace.ts; `--trace-inputs`): for comparing a run with its
+   * simulation. None (the default) costs nothing.
+   */
+  readonly traceInputs?: (record: InputRecord) => void;
 }
 
 export type { CacheSummary } from "./cache_state.ts";
@@ -70,6 +77,7 @@ export async function runCache(options: CacheOptions): Promise<CacheSummary> {
   const { adapter, log } = options;
   const clock = options.clock ?? realClock;
   const st = cacheState(log, clock, options.onEvent);
+  if (options.traceInputs) recordInputs(st.engine, options.traceInputs);
   // Clients may connect as soon as we listen; they wait for the welcome until we know the scenario.
   let ready!: () => void;
   const isReady = new Promise<void>((r) => (ready = r));

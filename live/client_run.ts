@@ -16,6 +16,7 @@ import { requestList, type Scenario } from "../core/scenario.ts";
 import { FileSource } from "../core/virtual_files.ts";
 import { ForesightError } from "../errors.ts";
 import { ClientEngine } from "../engine/client.ts";
+import { recordInputs } from "../engine/input_trace.ts";
 import {
   type CacheAddress,
   type Message,
@@ -121,6 +122,7 @@ export class ClientRun {
     const list = requestList(s.seed, this.summary.index, s.files, s.requests);
     this.summary.requested = list.length;
     const engine = new ClientEngine({ scenario: s, list, size: (f) => files.size(f) });
+    if (this.#o.traceInputs) recordInputs(engine, this.#o.traceInputs);
     const caches = await this.#cacheList(msgs);
     const places = new ClientPlaces({
       adapter: this.#o.adapter,

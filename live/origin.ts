@@ -14,6 +14,7 @@ import { type Clock, realClock } from "../core/clock.ts";
 import type { Scenario } from "../core/scenario.ts";
 import type { Phase, RoleView } from "../core/role_view.ts";
 import type { FileSource } from "../core/virtual_files.ts";
+import type { InputRecord } from "../engine/input_trace.ts";
 import type { EngineEvent } from "../protocol/role_event.ts";
 import type { OriginEngine, OriginSummary } from "../engine/origin.ts";
 import { gate } from "./connection_gate.ts";
@@ -45,6 +46,12 @@ export interface OriginOptions {
    * keepalive `ping`) before it is closed (default `IDLE_MS`, 30 s).
    */
   readonly idleMs?: number;
+  /**
+   * Receives every input the engine handles, with its time and effects
+   * (engine/input_trace.ts; `--trace-inputs`): for comparing a run with its
+   * simulation. None (the default) costs nothing.
+   */
+  readonly traceInputs?: (record: InputRecord) => void;
 }
 
 export type { OriginSummary } from "../engine/origin.ts";

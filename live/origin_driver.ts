@@ -18,6 +18,7 @@ import { FileSource } from "../core/virtual_files.ts";
 import { ForesightError } from "../errors.ts";
 import { PROTOCOL_VERSION } from "../protocol/mod.ts";
 import type { EngineEvent } from "../protocol/role_event.ts";
+import { type InputRecord, recordInputs } from "../engine/input_trace.ts";
 import { type OriginEffect, OriginEngine, type OriginInput, type Party } from "../engine/origin.ts";
 import { Peer } from "./peer.ts";
 import { HANDSHAKE_MS } from "./limits.ts";
@@ -36,6 +37,12 @@ export interface OriginDriverOptions {
   readonly secret?: string;
   /** How long a connection, past its handshake, may bring nothing before it is closed. */
   readonly idleMs?: number;
+  /**
+   * Receives every input the engine handles, with its time and effects
+   * (engine/input_trace.ts; `--trace-inputs`): for comparing a run with its
+   * simulation. None (the default) costs nothing.
+   */
+  readonly traceInputs?: (record: InputRecord) => void;
 }
 
 /** A connection bound to a place. */
@@ -76,6 +83,7 @@ export class OriginDriver {
     this.#o = options;
     const files = this.files = new FileSource({ seed: options.scenario.seed });
     this.engine = new OriginEngine(options.scenario, (f) => files.size(f));
+    if (options.traceInputs) recordInputs(this.engine, options.traceInputs);
     this.ended = new Promise<void>((r) => (this.#resolveEnd = r));
   }
 

@@ -30,6 +30,7 @@ import {
 } from "./common.ts";
 import { type Flags, flagsHelp, type FlagSpecs, resolveFlags } from "./flags.ts";
 import { startRoleAdmin } from "./role_admin.ts";
+import { InputTraceFile } from "./input_trace_file.ts";
 
 const originFlag = {
   origin: {
@@ -88,6 +89,17 @@ const indexFlag = {
   },
 } as const;
 
+const traceFlag = {
+  "trace-inputs": {
+    type: "string",
+    arg: "FILE",
+    defaultText: "none",
+    help: "write every input this role's engine handled, with its time and effects, to FILE " +
+      "as JSON lines (compare with the simulator: bench/trace_diff.ts)",
+    config: v.string(),
+  },
+} as const;
+
 const FLAGS = {
   data: {
     listen: {
@@ -101,6 +113,7 @@ const FLAGS = {
     ...secretFlag,
     ...maxConnectionsFlag,
     ...idleFlag,
+    ...traceFlag,
     ...adminFlags,
     ...runtimeFlag,
     ...commonFlags,
@@ -126,6 +139,7 @@ const FLAGS = {
     ...maxConnectionsFlag,
     ...connectDeadlineFlag,
     ...idleFlag,
+    ...traceFlag,
     ...adminFlags,
     ...runtimeFlag,
     ...commonFlags,
@@ -136,6 +150,7 @@ const FLAGS = {
     ...secretFlag,
     ...connectDeadlineFlag,
     ...idleFlag,
+    ...traceFlag,
     ...adminFlags,
     ...runtimeFlag,
     ...commonFlags,
@@ -203,6 +218,11 @@ function secret(flags: Flags): string | undefined {
   return typeof s === "string" && s !== "" ? s : undefined;
 }
 
+function traceOf(flags: Flags): string | undefined {
+  const path = flags.values["trace-inputs"];
+  return typeof path === "string" && path !== "" ? path : undefined;
+}
+
 function index(flags: Flags): number | undefined {
   const raw = flags.values.index;
   return raw === undefined ? undefined : wholeFrom(raw, flags.from("index"), 0);
@@ -224,6 +244,7 @@ export function dataMain(argv: string[]): Promise<never> {
     const adapter = await adapterFor(flags.values);
     const listen = parseAddress(String(flags.values.listen), "listen");
     const admin = await startRoleAdmin("data", flags, log, { files: () => scenario.files });
+    const trace = new InputTraceFile("data", traceOf(flags));
     try {
       const summary = await runOrigin({
         scenario,
@@ -241,7 +262,9 @@ export function dataMain(argv: string[]): Promise<never> {
           1,
         ),
         idleMs: wholeFrom(flags.values["idle-ms"], flags.from("idle-ms"), 1),
+        traceInputs: trace.record,
       });
+      trace.write(0, scenario);
       return { ...summary, scenario };
     } finally {
       await admin.stop();
@@ -270,8 +293,9 @@ export function cacheMain(argv: string[]): Promise<never> {
       advertise: values.advertise ? parseAddress(String(values.advertise), "advertise") : undefined,
     };
     const admin = await startRoleAdmin("cache", flags, log, { index: at });
+    const trace = new InputTraceFile("cache", traceOf(flags));
     try {
-      return await runCache({
+      const summary = await runCache({
         adapter,
         log,
         ...options,
@@ -286,7 +310,10 @@ export function cacheMain(argv: string[]): Promise<never> {
           1,
         ),
         idleMs: wholeFrom(values["idle-ms"], flags.from("idle-ms"), 1),
+        traceInputs: trace.record,
       });
+      trace.write(summary.index);
+      return summary;
     } finally {
       await admin.stop();
     }
@@ -309,8 +336,9 @@ export function clientMain(argv: string[]): Promise<never> {
     const at = index(flags);
     const origin = parseAddress(String(flags.values.origin), "origin");
     const admin = await startRoleAdmin("client", flags, log, { index: at });
+    const trace = new InputTraceFile("client", traceOf(flags));
     try {
-      return await runClient({
+      const summary = await runClient({
         adapter,
         log,
         origin,
@@ -324,7 +352,10 @@ export function clientMain(argv: string[]): Promise<never> {
           1,
         ),
         idleMs: wholeFrom(flags.values["idle-ms"], flags.from("idle-ms"), 1),
+        traceInputs: trace.record,
       });
+      trace.write(summary.index);
+      return summary;
     } finally {
       await admin.stop();
     }

@@ -22,6 +22,8 @@ export interface RoleArgsSettings {
   readonly logFormat: "pretty" | "json";
   /** Every role's `--idle-ms` (none: the roles' own). */
   readonly idleMs?: number;
+  /** A folder for every role's `--trace-inputs` file (`data-0.jsonl`, `cache-1.jsonl`, …). */
+  readonly traceInputs?: string;
 }
 
 /**
@@ -86,6 +88,9 @@ export function roleArgs(role: Role, index: number, s: RoleArgsSettings): string
     "--log-format",
     s.logFormat,
     ...(s.idleMs === undefined ? [] : ["--idle-ms", String(s.idleMs)]),
+    ...(s.traceInputs === undefined
+      ? []
+      : ["--trace-inputs", `${s.traceInputs}/${role}-${index}.jsonl`]),
   ];
 }
 

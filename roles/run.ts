@@ -11,6 +11,7 @@
  */
 
 import process from "node:process";
+import { mkdirSync } from "node:fs";
 import type { Scenario } from "../core/scenario.ts";
 import type { RoleEvent } from "../protocol/role_event.ts";
 import { buildReport, type RunReport } from "../report/run_report.ts";
@@ -67,6 +68,8 @@ export interface RunOptions {
   stopGraceMs?: number;
   /** Every role's `--idle-ms` (default: the roles' own, 30 s). */
   idleMs?: number;
+  /** A folder (made if missing) for every role's `--trace-inputs` file; none: no traces. */
+  traceInputs?: string;
   /** The waits of the lost-role decisions (default: WATCH_TIMES of roles/run_watch.ts). */
   watchTimes?: Partial<WatchTimes>;
 }
@@ -99,6 +102,7 @@ export interface RunOptions {
  */
 export async function runScenario(scenario: Scenario, opts: RunOptions): Promise<RunReport> {
   const t0 = performance.now();
+  if (opts.traceInputs !== undefined) mkdirSync(opts.traceInputs, { recursive: true });
   const session = new RunSession(scenario, sessionSettings(scenario, opts));
   process.on("SIGINT", session.interrupt);
   process.on("SIGTERM", session.interrupt);
@@ -143,6 +147,7 @@ function sessionSettings(scenario: Scenario, opts: RunOptions): RunSessionSettin
     logLevel: opts.logLevel,
     logFormat: opts.logFormat ?? "pretty",
     idleMs: opts.idleMs,
+    traceInputs: opts.traceInputs,
     // The roles get every setting as a flag: FORESIGHT_* variables meant for this command stay here.
     env: roleEnv(opts.secret),
     writeLog: opts.writeLog ?? ((text: string) => void process.stderr.write(text)),

@@ -174,6 +174,7 @@ async function runWith(
       logFormat: o.logFormat,
       timeoutS: o.timeoutS,
       idleMs: o.idleMs,
+      traceInputs: o.traceInputs,
       adminPort: o.adminPort,
       secret,
       writeLog,

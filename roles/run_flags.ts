@@ -84,6 +84,14 @@ export const RUN_FLAGS = {
       "is closed, so a stopped or silent role is dropped (and then stopped by the run)",
     config: v.pipe(v.number(), v.safeInteger(), v.minValue(1)),
   },
+  "trace-inputs": {
+    type: "string",
+    arg: "DIR",
+    defaultText: "none",
+    help: "every role writes the inputs its engine handled to DIR/<role>-<n>.jsonl " +
+      "(compare with the simulator: bench/trace_diff.ts DIR)",
+    config: v.string(),
+  },
   timeout: {
     type: "string",
     default: "1800",
@@ -135,6 +143,8 @@ export interface RunSettings {
   readonly secret: string | undefined;
   /** The report as JSON on stdout. */
   readonly json: boolean;
+  /** The folder for the roles' input traces, if any. */
+  readonly traceInputs: string | undefined;
 }
 
 /**
@@ -197,5 +207,8 @@ export function runSettings(flags: Flags): RunSettings {
     report: typeof values.report === "string" && values.report !== "" ? values.report : undefined,
     secret: typeof values.secret === "string" && values.secret !== "" ? values.secret : undefined,
     json: values.json === true,
+    traceInputs: typeof values["trace-inputs"] === "string" && values["trace-inputs"] !== ""
+      ? values["trace-inputs"]
+      : undefined,
   };
 }
