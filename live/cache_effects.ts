@@ -41,7 +41,16 @@ export function request(st: CacheState, input: CacheRequested): void {
   if (st.gate.admit(input)) void drive(st, input);
 }
 
-/** Hands the engine the held requests that may go now. */
+/**
+ * Hands the engine the held requests that may go now (after anything the
+ * gate waits for: a push began, a refill was declined).
+ *
+ * @example
+ * ```ts
+ * st.gate.declined(7);
+ * releaseHeld(st);
+ * ```
+ */
 export function releaseHeld(st: CacheState): void {
   for (const r of st.gate.release()) void drive(st, r);
 }
