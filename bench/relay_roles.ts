@@ -168,7 +168,7 @@ async function relayForesight(
       held += size;
       const forward: Promise<void> = client
         .sendFile({ type: "hit", file: msg.file, size }, buffer.read())
-        .catch((e) => void (failure ??= e))
+        .then(() => {}, (e) => void (failure ??= e))
         .finally(() => {
           buffer.release();
           held -= size;

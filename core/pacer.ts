@@ -55,7 +55,7 @@ export class Pacer {
    * @param bytesPerSecond link rate; `Infinity` disables pacing
    * @param clock time source
    * @param slackMs how far behind schedule a sender may be and still catch up
-   * @param maxCreditMs the most a transfer's cause may lie in the past
+   * @param maxCreditMs the most a transfer's cause may lie in the past (or the future)
    * @param meter counts each transfer's shaped and taken time (see {@link finish})
    * @throws {ForesightError} CONFIG when the rate is not positive
    */
@@ -95,16 +95,20 @@ export class Pacer {
    * messages take no time in the model, so the transfer is scheduled from
    * then rather than from now, making up the request's trip (by at most
    * `maxCreditMs`). Without a cause, the transfer follows the link's
-   * schedule like any other bytes. Call {@link take} for its bytes next.
+   * schedule like any other bytes. A cause in the future (a request dated
+   * from the modelled end of a transfer whose bytes came early) starts the
+   * transfer then, at most `maxCreditMs` ahead. Call {@link take} for its
+   * bytes next.
    */
   begin(cause?: number): number {
     if (this.#bytesPerMs === Infinity) return this.#clock.now();
     const now = this.#clock.now();
     // When the model starts it: once the link is free, not before its cause.
     const wanted = cause === undefined ? undefined : Math.max(this.#freeAt, cause);
+    const credit = this.#maxCreditMs;
     this.#freeAt = cause === undefined
       ? this.#startAt(now)
-      : Math.max(this.#freeAt, Math.min(now, Math.max(cause, now - this.#maxCreditMs)));
+      : Math.max(this.#freeAt, Math.min(now + credit, Math.max(cause, now - credit)));
     this.#anchored = true;
     const lateMs = wanted === undefined ? 0 : Math.max(0, this.#freeAt - wanted);
     this.#transfer = { start: this.#freeAt, lateMs, bytes: this.#bytes };

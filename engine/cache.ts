@@ -79,6 +79,8 @@ export class CacheEngine {
   readonly #began = new Map<number, number>();
   /** Per client: the files it was served here (a release forgoes the others). */
   readonly #servedTo = new Map<number, Set<number>>();
+  /** Per file: when this cache asked the origin for it (a refill not yet answered). */
+  readonly #asked = new Map<number, number>();
   /** Per file: the requests parked until its push begins or is declined. */
   readonly #parked = new Map<number, Request[]>();
   readonly #conns = new Map<number, Conn>();
@@ -138,11 +140,16 @@ export class CacheEngine {
       case "pushBegan":
         this.#pushBegan(input);
         break;
-      case "declined":
+      case "declined": {
         this.#must("take a miss from the origin").declined(input.file, input.next);
-        this.#refill();
+        // The origin answers a refill at once in the model: the next one is
+        // asked as of the declined one (live, the miss came behind a push).
+        const asked = this.#asked.get(input.file);
+        this.#asked.delete(input.file);
+        this.#refill(asked);
         this.#wake(input.file);
         break;
+      }
       case "started":
         this.#start(input);
         break;
@@ -231,7 +238,9 @@ export class CacheEngine {
     }
     policy.pushed(input.file, input.size, input.count, input.next);
     this.#began.set(input.file, input.began);
-    this.#refill();
+    this.#asked.delete(input.file);
+    // The header arrives as the push begins, in the model.
+    this.#refill(input.began);
     this.#wake(input.file);
   }
 
@@ -289,7 +298,8 @@ export class CacheEngine {
 
   #served(input: CacheServed): void {
     this.#must("end serving file", input.file).served(input.file);
-    this.#refill();
+    // The room a hit frees is there when its transfer was due to end.
+    this.#refill(input.due);
     const conn = this.#conns.get(input.conn);
     if (conn?.current?.file === input.file && !conn.parked) {
       conn.current = undefined;
@@ -383,12 +393,18 @@ export class CacheEngine {
     }
   }
 
-  /** Asks the origin for the file the policy wants next, if any; never during the warm-up. */
-  #refill(): void {
+  /**
+   * Asks the origin for the file the policy wants next, if any; never during
+   * the warm-up. `at`: when, in the model, the event that allows it happened
+   * (never later than now).
+   */
+  #refill(at?: number): void {
     if (this.#stopped || !this.#warm) return;
-    const want = this.#policy!.refill(this.#now);
+    const when = at === undefined ? this.#now : Math.min(at, this.#now);
+    const want = this.#policy!.refill(when);
     if (want !== null) {
-      this.#effect({ kind: "toOrigin", message: { type: "request", file: want, at: this.#now } });
+      this.#asked.set(want, when);
+      this.#effect({ kind: "toOrigin", message: { type: "request", file: want, at: when } });
     }
   }
 }

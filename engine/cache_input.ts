@@ -56,11 +56,16 @@ export interface CacheRequested {
   readonly file: number;
   readonly at?: number;
 }
-/** A hit on `conn` was sent in full, or abandoned. */
+/**
+ * A hit on `conn` was sent in full, or abandoned. `due`: when its transfer
+ * was due to end on the shaped link (the driver's time); the eviction and
+ * refill it allows are dated then, as the model has them.
+ */
 export interface CacheServed {
   readonly type: "served";
   readonly conn: number;
   readonly file: number;
+  readonly due?: number;
 }
 /** Connection `conn` is gone: drop its parked and queued requests. */
 export interface CacheConnClosed {

@@ -222,9 +222,13 @@ export class ClientEngine {
     }
     st.policy.received(input.file, input.source);
     // The sender said when the transfer was due to end; the bytes came
-    // early or late by delays the model does not have. Decide as of then
-    // (never later than now).
-    this.#pump(Math.min(now, o.due ?? Infinity), out);
+    // early or late by delays the model does not have. Decide as of then,
+    // early bytes included: a pacer sends each chunk at the start of its
+    // slot, so the last one lands up to a slot before the modelled end, and
+    // a request dated from its arrival would come before the sender's own
+    // end of the transfer (a cache's eviction and refill), as it never does
+    // in the model.
+    this.#pump(o.due ?? now, out);
   }
 
   /** A source answered a miss: the policy picks another source for the file. */

@@ -23,6 +23,7 @@ import { drive } from "./cache_effects.ts";
 import { CacheUpstream } from "./cache_upstream.ts";
 import type { Shaping } from "../core/pacer.ts";
 import type { EngineEvent } from "../protocol/role_event.ts";
+import { type InputRecord, recordInputs } from "../engine/input_trace.ts";
 
 /** Options of {@link runCache}. */
 export interface CacheOptions {
@@ -57,6 +58,12 @@ export interface CacheOptions {
   readonly demand?: { readonly text: string; readonly source: string };
   /** `"none"`: links to clients are not paced here (shaped outside, e.g. by the kernel); default `"pacer"`. */
   readonly shaping?: Shaping;
+  /**
+   * Receives every input the engine handles, with its time and effects
+   * (engine/input_trace.ts; `--trace-inputs`): for comparing a run with its
+   * simulation. None (the default) costs nothing.
+   */
+  readonly traceInputs?: (record: InputRecord) => void;
 }
 
 export type { CacheSummary } from "./cache_state.ts";
@@ -79,6 +86,7 @@ export async function runCache(options: CacheOptions): Promise<CacheSummary> {
   const { adapter, log } = options;
   const clock = options.clock ?? realClock;
   const st = cacheState(log, clock, options.onEvent, options.shaping);
+  if (options.traceInputs) recordInputs(st.engine, options.traceInputs);
   // Clients may connect as soon as we listen; they wait for the welcome until we know the scenario.
   let ready!: () => void;
   const isReady = new Promise<void>((r) => (ready = r));
@@ -123,6 +131,7 @@ export async function runCache(options: CacheOptions): Promise<CacheSummary> {
 
 /** The end, however it came: parked requests are dropped (what is still owed is logged), every connection closed. */
 async function closeAll(st: CacheState, listener: Listener, origin: Peer): Promise<void> {
+  st.gate.open();
   void drive(st, { type: "stopped" });
   await listener.close();
   origin.close();

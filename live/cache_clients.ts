@@ -15,7 +15,7 @@ import { Peer } from "./peer.ts";
 import { HANDSHAKE_MS } from "./limits.ts";
 import { handshake } from "./handshake.ts";
 import type { CacheState } from "./cache_state.ts";
-import { drive } from "./cache_effects.ts";
+import { drive, request } from "./cache_effects.ts";
 
 /**
  * Serves one client connection until it closes or the cache stops; clients
@@ -86,7 +86,7 @@ export async function serveClient(
       // The engine answers one request at a time per connection, in order;
       // reading goes on meanwhile, so a client that leaves is noticed even
       // while its request is parked.
-      void drive(st, {
+      request(st, {
         type: "requested",
         conn: connId,
         client: hello.index,

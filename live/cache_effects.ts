@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { CacheEffect, CacheInput } from "../engine/cache.ts";
+import type { CacheEffect, CacheInput, CacheRequested } from "../engine/cache.ts";
 import type { CacheState } from "./cache_state.ts";
 
 /**
@@ -20,7 +20,39 @@ import type { CacheState } from "./cache_state.ts";
  * ```
  */
 export function drive(st: CacheState, input: CacheInput): Promise<void> {
-  return carry(st, st.engine.handle(input, st.clock.now()));
+  // A closed connection's held requests go with it.
+  if (input.type === "connClosed") st.gate.drop(input.conn);
+  const started = carry(st, st.engine.handle(input, st.clock.now()));
+  releaseHeld(st);
+  return started;
+}
+
+/**
+ * A client's request: to the engine now, or held until the cache has seen
+ * what comes before it in the model (live/request_gate.ts).
+ *
+ * @throws {ForesightError} synchronously, what the engine throws on bad input
+ * @example
+ * ```ts
+ * request(st, { type: "requested", conn: 3, client: 1, file: 42, at: 1_000 });
+ * ```
+ */
+export function request(st: CacheState, input: CacheRequested): void {
+  if (st.gate.admit(input)) void drive(st, input);
+}
+
+/**
+ * Hands the engine the held requests that may go now (after anything the
+ * gate waits for: a push began, a refill was declined).
+ *
+ * @example
+ * ```ts
+ * st.gate.declined(7);
+ * releaseHeld(st);
+ * ```
+ */
+export function releaseHeld(st: CacheState): void {
+  for (const r of st.gate.release()) void drive(st, r);
 }
 
 /**
@@ -46,7 +78,10 @@ export function carry(st: CacheState, effects: readonly CacheEffect[]): Promise<
       case "toOrigin": {
         const sent = st.origin!.send(e.message);
         if (e.message.type === "start") started = sent;
-        else sent.catch(() => {});
+        else {
+          st.gate.refillAsked(e.message.file, e.message.at ?? st.clock.now());
+          sent.catch(() => {});
+        }
         break;
       }
       case "hit":
@@ -81,6 +116,8 @@ async function streamHit(
 ): Promise<void> {
   const peer = st.conns.get(conn);
   const buffer = st.buffers.get(file)!;
+  /** When the transfer was due to end on the shaped link. */
+  let due: number | undefined;
   try {
     if (peer === undefined || peer.isClosed) {
       // Gone before the hit could start: its other requests are dropped.
@@ -89,7 +126,7 @@ async function streamHit(
     }
     // A file still arriving cannot be forwarded faster than it comes.
     const sha256 = st.digests.get(file);
-    await peer.sendFile(
+    due = await peer.sendFile(
       { type: "hit", file, size: buffer.size, ...(sha256 === undefined ? {} : { sha256 }) },
       buffer.read(),
       at,
@@ -100,6 +137,6 @@ async function streamHit(
     peer?.close(e as Error);
     void drive(st, { type: "connClosed", conn });
   } finally {
-    void drive(st, { type: "served", conn, file });
+    void drive(st, { type: "served", conn, file, due });
   }
 }

@@ -18,6 +18,7 @@ import { LinkMeter, type LinkShaping } from "../core/link_meter.ts";
 import type { Phase, RoleView } from "../core/role_view.ts";
 import { CacheEngine } from "../engine/cache.ts";
 import type { Peer } from "./peer.ts";
+import { RequestGate } from "./request_gate.ts";
 
 /** What a cache reports when it ends. */
 export interface CacheSummary {
@@ -57,6 +58,8 @@ export interface CacheState {
   readonly pages: PagePool;
   /** Counts what the links to the clients carried against their shaped rate. */
   readonly meter: LinkMeter;
+  /** Client requests held until the cache has seen what comes before them in the model. */
+  readonly gate: RequestGate;
   readonly summary: CacheSummary;
   /** Receives what the engine reports. */
   readonly onEvent: ((event: EngineEvent) => void) | undefined;
@@ -95,6 +98,7 @@ export function cacheState(
     digests: new Map(),
     pages: new PagePool(),
     meter,
+    gate: new RequestGate(),
     summary: {
       ok: false,
       index: -1,

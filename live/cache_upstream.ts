@@ -26,7 +26,7 @@ import type { Peer } from "./peer.ts";
 import { JOIN_MS } from "./limits.ts";
 import { awaitWelcome } from "./handshake.ts";
 import type { CacheState } from "./cache_state.ts";
-import { carry, drive } from "./cache_effects.ts";
+import { carry, drive, releaseHeld } from "./cache_effects.ts";
 
 /** How a cache introduces itself to the origin. */
 export interface CacheHello {
@@ -150,6 +150,7 @@ export class CacheUpstream {
           this.#chunkArrived(msg);
           break;
         case "miss":
+          st.gate.declined(msg.file);
           void drive(st, { type: "declined", file: msg.file, next: msg.next ?? null });
           break;
         case "start":
@@ -160,6 +161,7 @@ export class CacheUpstream {
           break;
         case "stop":
           st.log.log("info", "origin says stop", { reason: msg.reason });
+          st.gate.open();
           void drive(st, { type: "stopped" });
           return;
         default:
@@ -195,6 +197,7 @@ export class CacheUpstream {
     const began = msg.due === undefined
       ? st.clock.now()
       : msg.due - msg.size / wireRate(s.rateOriginCache, s.scale) * 1000;
+    st.gate.pushBegan(msg.file, msg.due);
     const effects = st.engine.handle(
       {
         type: "pushBegan",
@@ -216,6 +219,7 @@ export class CacheUpstream {
     st.summary.pushedFiles++;
     if (msg.size > 0) this.#arriving = { file: msg.file, buffer };
     void carry(st, effects);
+    releaseHeld(st);
   }
 
   /** A chunk of the push arriving: stored; the last one completes it. */

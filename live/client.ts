@@ -16,6 +16,7 @@ import type { RoleView } from "../core/role_view.ts";
 import type { EngineEvent } from "../protocol/role_event.ts";
 import type { FileSink } from "../core/file_sink.ts";
 import type { Sha256 } from "../core/sha256.ts";
+import type { InputRecord } from "../engine/input_trace.ts";
 import { ClientRun } from "./client_run.ts";
 
 /** Options of {@link runClient}. */
@@ -57,6 +58,12 @@ export interface ClientOptions {
    * keepalive `ping`) before it is closed (default `IDLE_MS`, 30 s).
    */
   readonly idleMs?: number;
+  /**
+   * Receives every input the engine handles, with its time and effects
+   * (engine/input_trace.ts; `--trace-inputs`): for comparing a run with its
+   * simulation. None (the default) costs nothing.
+   */
+  readonly traceInputs?: (record: InputRecord) => void;
 }
 
 /** What a client reports when it ends. */

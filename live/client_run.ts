@@ -21,6 +21,7 @@ import { webSha256 } from "../core/sha256.ts";
 import { parseDemand } from "../core/demand.ts";
 import { ForesightError } from "../errors.ts";
 import { ClientEngine } from "../engine/client.ts";
+import { recordInputs } from "../engine/input_trace.ts";
 import {
   type CacheAddress,
   type Message,
@@ -137,6 +138,7 @@ export class ClientRun {
     const kept = await this.#kept(wanted, catalogue, check);
     const list = wanted.filter((f) => !kept.has(f));
     const engine = new ClientEngine({ scenario: s, list, size: (f) => catalogue.size(f) });
+    if (this.#o.traceInputs) recordInputs(engine, this.#o.traceInputs);
     const caches = await this.#cacheList(msgs);
     const places = new ClientPlaces({
       adapter: this.#o.adapter,

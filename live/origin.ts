@@ -17,6 +17,7 @@ import type { FileStore } from "../core/file_store.ts";
 import { SyntheticStore } from "../core/synthetic_store.ts";
 import { FileSource } from "../core/virtual_files.ts";
 import { ForesightError } from "../errors.ts";
+import type { InputRecord } from "../engine/input_trace.ts";
 import type { EngineEvent } from "../protocol/role_event.ts";
 import type { OriginSummary } from "../engine/origin.ts";
 import type { LinkShaping } from "../core/link_meter.ts";
@@ -59,6 +60,12 @@ export interface OriginOptions {
   readonly idleMs?: number;
   /** `"none"`: links are not paced here (shaped outside, e.g. by the kernel); default `"pacer"`. */
   readonly shaping?: Shaping;
+  /**
+   * Receives every input the engine handles, with its time and effects
+   * (engine/input_trace.ts; `--trace-inputs`): for comparing a run with its
+   * simulation. None (the default) costs nothing.
+   */
+  readonly traceInputs?: (record: InputRecord) => void;
 }
 
 export type { OriginSummary } from "../engine/origin.ts";

@@ -18,6 +18,7 @@ import { type Scenario, wireRate } from "../core/scenario.ts";
 import { ForesightError } from "../errors.ts";
 import { PROTOCOL_VERSION, type WelcomeMessage } from "../protocol/mod.ts";
 import type { EngineEvent } from "../protocol/role_event.ts";
+import { type InputRecord, recordInputs } from "../engine/input_trace.ts";
 import { type OriginEffect, OriginEngine, type OriginInput, type Party } from "../engine/origin.ts";
 import { Peer } from "./peer.ts";
 import { HANDSHAKE_MS } from "./limits.ts";
@@ -40,6 +41,12 @@ export interface OriginDriverOptions {
   readonly idleMs?: number;
   /** `"none"`: send unpaced, as fast as the network takes it (links shaped outside); default `"pacer"`. */
   readonly shaping?: Shaping;
+  /**
+   * Receives every input the engine handles, with its time and effects
+   * (engine/input_trace.ts; `--trace-inputs`): for comparing a run with its
+   * simulation. None (the default) costs nothing.
+   */
+  readonly traceInputs?: (record: InputRecord) => void;
 }
 
 /** How many times the origin sends a client the same file again (a client asks twice at most). */
@@ -90,6 +97,7 @@ export class OriginDriver {
     this.#o = options;
     const files = this.files = options.files;
     this.engine = new OriginEngine(options.scenario, (f) => files.size(f));
+    if (options.traceInputs) recordInputs(this.engine, options.traceInputs);
     this.ended = new Promise<void>((r) => (this.#resolveEnd = r));
   }
 

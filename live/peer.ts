@@ -320,14 +320,16 @@ export class Peer {
    * request for it was made (see {@link Pacer.take}); `readyAt`, when the
    * body's last byte is there to send at the earliest (a cache forwarding a
    * file still arriving: the end of its push), so the transfer cannot end
-   * before then, as the simulator's link model has it.
+   * before then, as the simulator's link model has it. Resolves, once the
+   * transfer is over, with when it was due to end (the clock's time; now
+   * when unpaced).
    */
   sendFile(
     header: FileHeader,
     body: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
     cause?: number,
     readyAt?: number,
-  ): Promise<void> {
+  ): Promise<number> {
     return this.#locked(async () => {
       const pacer = this.#pacer;
       let due = 0;
@@ -359,7 +361,9 @@ export class Peer {
         if (pacer) asked = pacer.now();
       }
       // The link is busy until the transfer ends; so is this connection.
-      if (pacer) await pacer.finish(due, availableAt);
+      if (!pacer) return this.#stalls.clock.now();
+      await pacer.finish(due, availableAt);
+      return due;
     });
   }
 

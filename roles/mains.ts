@@ -36,6 +36,7 @@ import { startRoleAdmin } from "./role_admin.ts";
 import { cacheDemandFlag, dirFlag, openDir, outFlag, pathFlag, wantFlag } from "./store_flags.ts";
 import { DirSink } from "../store/dir_sink.ts";
 import { nodeSha256 } from "../store/node_sha256.ts";
+import { InputTraceFile } from "./input_trace_file.ts";
 
 const originFlag = {
   origin: {
@@ -114,6 +115,17 @@ const indexFlag = {
   },
 } as const;
 
+const traceFlag = {
+  "trace-inputs": {
+    type: "string",
+    arg: "FILE",
+    defaultText: "none",
+    help: "write every input this role's engine handled, with its time and effects, to FILE " +
+      "as JSON lines (compare with the simulator: bench/trace_diff.ts)",
+    config: v.string(),
+  },
+} as const;
+
 const FLAGS = {
   data: {
     listen: {
@@ -130,6 +142,7 @@ const FLAGS = {
     ...idleFlag,
     ...shapingFlag,
     ...clockOffsetFlag,
+    ...traceFlag,
     ...adminFlags,
     ...runtimeFlag,
     ...commonFlags,
@@ -158,6 +171,7 @@ const FLAGS = {
     ...idleFlag,
     ...shapingFlag,
     ...clockOffsetFlag,
+    ...traceFlag,
     ...adminFlags,
     ...runtimeFlag,
     ...commonFlags,
@@ -171,6 +185,7 @@ const FLAGS = {
     ...connectDeadlineFlag,
     ...idleFlag,
     ...clockOffsetFlag,
+    ...traceFlag,
     ...adminFlags,
     ...runtimeFlag,
     ...commonFlags,
@@ -271,6 +286,11 @@ function clock(flags: Flags): Clock {
   return offsetClock(realClock, ms);
 }
 
+function traceOf(flags: Flags): string | undefined {
+  const path = flags.values["trace-inputs"];
+  return typeof path === "string" && path !== "" ? path : undefined;
+}
+
 function index(flags: Flags): number | undefined {
   const raw = flags.values.index;
   return raw === undefined ? undefined : wholeFrom(raw, flags.from("index"), 0);
@@ -296,6 +316,7 @@ export function dataMain(argv: string[]): Promise<never> {
     const adapter = await adapterFor(flags.values);
     const listen = parseAddress(String(flags.values.listen), "listen");
     const admin = await startRoleAdmin("data", flags, log, { files: () => scenario.files });
+    const trace = new InputTraceFile("data", traceOf(flags));
     try {
       const summary = await runOrigin({
         scenario,
@@ -316,7 +337,9 @@ export function dataMain(argv: string[]): Promise<never> {
           1,
         ),
         idleMs: wholeFrom(flags.values["idle-ms"], flags.from("idle-ms"), 1),
+        traceInputs: trace.record,
       });
+      trace.write(0, scenario);
       return { ...summary, scenario };
     } finally {
       await admin.stop();
@@ -349,8 +372,9 @@ export function cacheMain(argv: string[]): Promise<never> {
       ? undefined
       : { text: readText(demandPath, "--demand"), source: demandPath };
     const admin = await startRoleAdmin("cache", flags, log, { index: at });
+    const trace = new InputTraceFile("cache", traceOf(flags));
     try {
-      return await runCache({
+      const summary = await runCache({
         adapter,
         log,
         ...options,
@@ -368,7 +392,10 @@ export function cacheMain(argv: string[]): Promise<never> {
           1,
         ),
         idleMs: wholeFrom(values["idle-ms"], flags.from("idle-ms"), 1),
+        traceInputs: trace.record,
       });
+      trace.write(summary.index);
+      return summary;
     } finally {
       await admin.stop();
     }
@@ -396,8 +423,9 @@ export function clientMain(argv: string[]): Promise<never> {
       ? undefined
       : { text: readText(wantPath, "--want"), source: wantPath };
     const admin = await startRoleAdmin("client", flags, log, { index: at });
+    const trace = new InputTraceFile("client", traceOf(flags));
     try {
-      return await runClient({
+      const summary = await runClient({
         adapter,
         log,
         origin,
@@ -415,7 +443,10 @@ export function clientMain(argv: string[]): Promise<never> {
           1,
         ),
         idleMs: wholeFrom(flags.values["idle-ms"], flags.from("idle-ms"), 1),
+        traceInputs: trace.record,
       });
+      trace.write(summary.index);
+      return summary;
     } finally {
       await admin.stop();
     }

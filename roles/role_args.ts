@@ -29,6 +29,8 @@ export interface RoleArgsSettings {
   readonly out?: string;
   /** Every client's `--want` (a demand file; each takes its index's list) and every cache's `--demand`, if set. */
   readonly want?: string;
+  /** A folder for every role's `--trace-inputs` file (`data-0.jsonl`, `cache-1.jsonl`, …). */
+  readonly traceInputs?: string;
 }
 
 /**
@@ -97,6 +99,9 @@ export function roleArgs(role: Role, index: number, s: RoleArgsSettings): string
     ...(role === "client" && s.out !== undefined ? ["--out", join(s.out, `client-${index}`)] : []),
     ...(role === "client" && s.want !== undefined ? ["--want", s.want] : []),
     ...(role === "cache" && s.want !== undefined ? ["--demand", s.want] : []),
+    ...(s.traceInputs === undefined
+      ? []
+      : ["--trace-inputs", `${s.traceInputs}/${role}-${index}.jsonl`]),
   ];
 }
 

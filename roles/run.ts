@@ -11,6 +11,7 @@
  */
 
 import process from "node:process";
+import { mkdirSync } from "node:fs";
 import type { Scenario } from "../core/scenario.ts";
 import type { RoleEvent } from "../protocol/role_event.ts";
 import { buildReport, type RunReport } from "../report/run_report.ts";
@@ -73,6 +74,8 @@ export interface RunOptions {
   out?: string;
   /** A demand file every client is handed as its `--want` (each takes its index's list). */
   want?: string;
+  /** A folder (made if missing) for every role's `--trace-inputs` file; none: no traces. */
+  traceInputs?: string;
   /** The waits of the lost-role decisions (default: WATCH_TIMES of roles/run_watch.ts). */
   watchTimes?: Partial<WatchTimes>;
 }
@@ -105,6 +108,7 @@ export interface RunOptions {
  */
 export async function runScenario(scenario: Scenario, opts: RunOptions): Promise<RunReport> {
   const t0 = performance.now();
+  if (opts.traceInputs !== undefined) mkdirSync(opts.traceInputs, { recursive: true });
   const session = new RunSession(scenario, sessionSettings(scenario, opts));
   process.on("SIGINT", session.interrupt);
   process.on("SIGTERM", session.interrupt);
@@ -159,6 +163,7 @@ export function sessionSettings(scenario: Scenario, opts: RunOptions): RunSessio
     dir: opts.dir,
     out: opts.out,
     want: opts.want,
+    traceInputs: opts.traceInputs,
     // The roles get every setting as a flag: FORESIGHT_* variables meant for this command stay here.
     env: roleEnv(opts.secret),
     writeLog: opts.writeLog ?? ((text: string) => void process.stderr.write(text)),

@@ -212,6 +212,7 @@ async function runWith(
       dir: o.dir,
       out: o.out,
       want: o.demand,
+      traceInputs: o.traceInputs,
       adminPort: o.adminPort,
       secret,
       writeLog,

@@ -128,6 +128,14 @@ export const RUN_FLAGS = {
       "is closed, so a stopped or silent role is dropped (and then stopped by the run)",
     config: v.pipe(v.number(), v.safeInteger(), v.minValue(1)),
   },
+  "trace-inputs": {
+    type: "string",
+    arg: "DIR",
+    defaultText: "none",
+    help: "every role writes the inputs its engine handled to DIR/<role>-<n>.jsonl " +
+      "(compare with the simulator: bench/trace_diff.ts DIR)",
+    config: v.string(),
+  },
   timeout: {
     type: "string",
     default: "1800",
@@ -188,6 +196,8 @@ export interface RunSettings {
   readonly out: string | undefined;
   /** Each client's list (`--demand`), if not drawn from the seed. */
   readonly demand: string | undefined;
+  /** The folder for the roles' input traces, if any. */
+  readonly traceInputs: string | undefined;
 }
 
 /**
@@ -262,5 +272,8 @@ export function runSettings(flags: Flags): RunSettings {
     dir: pathFlag(values.dir),
     out: pathFlag(values.out),
     demand: pathFlag(values.demand),
+    traceInputs: typeof values["trace-inputs"] === "string" && values["trace-inputs"] !== ""
+      ? values["trace-inputs"]
+      : undefined,
   };
 }

@@ -43,6 +43,8 @@ const FUZZ = "--cases 1000 --connections 32 --no-checks";
 
 /** A generated folder of real sizes and its demand, compared (sizes only: sparse files). */
 const TREE = "/tmp/foresight-tree";
+/** Where the README's trace comparison writes its traces. */
+const TRACES = "/tmp/foresight-traces";
 const TREE_COMPARE = `npx bun bench/make_tree.ts --out ${TREE} --sparse && ` +
   `npx foresight sim --dir ${TREE}/files --demand ${TREE}/demand.csv --compare`;
 
@@ -246,6 +248,18 @@ const HOW: Record<string, How> = {
       /^kernel \(tc HTB\) +same +[\d.]+ +[\d.]+ +[\d.]+ +[\d.]+ +true$/m,
     ),
   },
+  "npx foresight run --policy seed --trace-inputs DIR [scenario flags] && npx bun bench/trace_diff.ts DIR":
+    {
+      run: [
+        `rm -rf ${TRACES} && npx foresight run --policy seed ${SMALL} --trace-inputs ${TRACES} > /dev/null`,
+        `npx bun bench/trace_diff.ts ${TRACES}`,
+      ],
+      check: matches(
+        /^2 caches × 4 clients, 300 files \/ 30 requests, seed 1, policy seed, scale 50$/m,
+        /^client 3: sim ends [\d.]+ s, live [\d.]+ s \([\d.]+\); \d+ of 30 files answered otherwise$/m,
+        /^cache 1: sim \d+ misses, live \d+; /m,
+      ),
+    },
   // --bytes 1: one file (3–5 MiB) through each relay.
   "node bench/relay.mjs": {
     run: "node bench/relay.mjs --runtime node --bytes 1 --reps 1",

@@ -107,6 +107,32 @@ describe("CacheEngine", () => {
     assert.equal(cache.parked, 0);
   });
 
+  it("dates a refill from the model's moment: a push's start, a hit's due, a declined refill's ask", () => {
+    const { step, push } = engine("seed", 8);
+    push(1, 1, 5);
+    step({ type: "started" }, 10); // asks for 5 at 10
+    // The header of 5 arrived at 14; its push began at 12: the next refill is asked as of 12.
+    assert.deepEqual(
+      acts(step({ type: "pushBegan", file: 5, size: kib(5), count: 1, next: 3, began: 12 }, 14)),
+      [],
+    );
+    step({ type: "requested", conn: 1, client: 0, file: 5, at: 15 }, 15);
+    // 3 KiB do not fit before 5 is evicted: the hit was due to end at 16, the refill is asked as of then.
+    assert.deepEqual(acts(step({ type: "served", conn: 1, file: 5, due: 16 }, 17)), [
+      { kind: "evict", file: 5 },
+      { kind: "toOrigin", message: { type: "request", file: 3, at: 16 } },
+    ]);
+    // Declined at 20 (the miss came behind a push): the next refill is asked as of 16, as the model answers at once.
+    assert.deepEqual(acts(step({ type: "declined", file: 3, next: 4 }, 20)), [
+      { kind: "toOrigin", message: { type: "request", file: 4, at: 16 } },
+    ]);
+    // A request made at 18 came after that ask in the model: it waits for 4.
+    assert.deepEqual(
+      acts(step({ type: "requested", conn: 2, client: 1, file: 4, at: 18 }, 21)),
+      [],
+    );
+  });
+
   it("foresight waits for a push it was routed to, even before the refill is asked", () => {
     const { step, push } = engine("foresight");
     assert.deepEqual(acts(step({ type: "requested", conn: 1, client: 0, file: 4, at: 2 })), []);

@@ -104,11 +104,12 @@ describe("ClientEngine", () => {
     assert.equal(e.counters.misses, 1);
   });
 
-  it("decides after a file as of its due time, never later than now", () => {
-    const e = engineOf([2, 4, 6]);
+  it("decides after a file as of its due time, whether its bytes came late or early", () => {
+    const e = engineOf([2, 4, 6, 8]);
     e.handle({ type: "started" }, 0);
-    assert.deepEqual(requests(serve(e, 0, 2, 10, 8)), [[0, 4, 8]]);
-    assert.deepEqual(requests(serve(e, 0, 4, 20, 50)), [[0, 6, 21]]);
+    assert.deepEqual(requests(serve(e, 0, 2, 10, 8)), [[0, 4, 8]], "late: dated back to the due");
+    assert.deepEqual(requests(serve(e, 0, 4, 20, 50)), [[0, 6, 50]], "early: dated at the due");
+    assert.deepEqual(requests(serve(e, 0, 6, 60)), [[0, 8, 61]], "no due: dated now");
   });
 
   it("fetches a lost cache's files from the origin and tells the origin", () => {
