@@ -103,8 +103,9 @@ function fetches(recs: Rec[], t: (x: number) => number): Map<number, Fetch> {
     }
     const f = m.get(r.input.file);
     if (r.input.type === "missed") f!.path += " → miss";
-    if (r.input.type === "fileBegan") f!.path += ` → ${r.input.kind}`;
-    if (r.input.type === "fileEnded") f!.end = t(r.now);
+    // Live: a header then an end; simulated: one `file` input, both at once.
+    if (r.input.type === "fileBegan" || r.input.type === "file") f!.path += ` → ${r.input.kind}`;
+    if (r.input.type === "fileEnded" || r.input.type === "file") f!.end = t(r.now);
   }
   return m;
 }

@@ -248,12 +248,11 @@ const HOW: Record<string, How> = {
       /^kernel \(tc HTB\) +same +[\d.]+ +[\d.]+ +[\d.]+ +[\d.]+ +true$/m,
     ),
   },
-  "npx foresight run --policy seed --trace-inputs DIR [scenario flags] && npx bun bench/trace_diff.ts DIR":
+  "npx foresight run --policy seed --trace-inputs /tmp/foresight-traces [scenario flags] && npx bun bench/trace_diff.ts /tmp/foresight-traces":
     {
-      run: [
-        `rm -rf ${TRACES} && npx foresight run --policy seed ${SMALL} --trace-inputs ${TRACES} > /dev/null`,
+      // One shell line, as the README has it (each role's trace file is written anew).
+      run: `npx foresight run --policy seed ${SMALL} --trace-inputs ${TRACES} > /dev/null && ` +
         `npx bun bench/trace_diff.ts ${TRACES}`,
-      ],
       check: matches(
         /^2 caches × 4 clients, 300 files \/ 30 requests, seed 1, policy seed, scale 50$/m,
         /^client 3: sim ends [\d.]+ s, live [\d.]+ s \([\d.]+\); \d+ of 30 files answered otherwise$/m,
