@@ -97,24 +97,31 @@ interface RunLog {
   readonly note: (msg: string, fields: Record<string, unknown>, text: string) => void;
 }
 
+/** One line the run itself says: a JSON info record, or `text` after "foresight run: ". */
+function noteLine(
+  format: RunSettings["logFormat"],
+  msg: string,
+  fields: Record<string, unknown>,
+  text: string,
+): string {
+  if (format !== "json") return `foresight run: ${text}\n`;
+  return JSON.stringify({
+    t: new Date().toISOString(),
+    level: "info",
+    role: "run",
+    msg,
+    ...fields,
+  }) +
+    "\n";
+}
+
 function runLog(o: RunSettings, progress: Progress): RunLog {
   // Log lines go above the progress block when both share a terminal.
   const shared = progress.live && process.stderr.isTTY === true;
   const writeLog = (text: string) =>
     shared ? progress.above(() => process.stderr.write(text)) : void process.stderr.write(text);
   const note = (msg: string, fields: Record<string, unknown>, text: string) =>
-    writeLog(
-      o.logFormat === "json"
-        ? JSON.stringify({
-          t: new Date().toISOString(),
-          level: "info",
-          role: "run",
-          msg,
-          ...fields,
-        }) +
-          "\n"
-        : `foresight run: ${text}\n`,
-    );
+    writeLog(noteLine(o.logFormat, msg, fields, text));
   return { writeLog, note };
 }
 
@@ -245,18 +252,7 @@ async function chooseScale(
   caught: () => NodeJS.Signals | undefined,
 ): Promise<ScaleChoice | undefined> {
   const tell = (msg: string, fields: Record<string, unknown>, text: string) =>
-    process.stderr.write(
-      o.logFormat === "json"
-        ? JSON.stringify({
-          t: new Date().toISOString(),
-          level: "info",
-          role: "run",
-          msg,
-          ...fields,
-        }) +
-          "\n"
-        : `foresight run: ${text}\n`,
-    );
+    process.stderr.write(noteLine(o.logFormat, msg, fields, text));
   tell(
     "choosing the scale",
     {},
