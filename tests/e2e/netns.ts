@@ -176,40 +176,12 @@ export function createHosts(count: number): Hosts {
           [...dev, "qdisc", "add", "dev", "eth0", "root", "handle", "1:", "htb", "default", "1"],
           "shape",
         );
-        run([
-          ...dev,
-          "class",
-          "add",
-          "dev",
-          "eth0",
-          "parent",
-          "1:",
-          "classid",
-          "1:1",
-          "htb",
-          "rate",
-          "10gbit",
-        ], "shape");
+        run(htbClass(dev, "1:1", "10gbit"), "shape");
         next = 10;
       }
       classes.set(from.ns, next + 1);
       const rate = `${Math.round(bytesPerSecond * 8)}bit`;
-      run([
-        ...dev,
-        "class",
-        "add",
-        "dev",
-        "eth0",
-        "parent",
-        "1:",
-        "classid",
-        `1:${next}`,
-        "htb",
-        "rate",
-        rate,
-        "ceil",
-        rate,
-      ], "shape");
+      run([...htbClass(dev, `1:${next}`, rate), "ceil", rate], "shape");
       run([
         ...dev,
         "filter",
@@ -274,4 +246,22 @@ export function createHosts(count: number): Hosts {
     throw e;
   }
   return net;
+}
+
+/** `tc … class add` of an HTB class `classid` under the root qdisc of `eth0`, at `rate`. */
+function htbClass(dev: readonly string[], classid: string, rate: string): string[] {
+  return [
+    ...dev,
+    "class",
+    "add",
+    "dev",
+    "eth0",
+    "parent",
+    "1:",
+    "classid",
+    classid,
+    "htb",
+    "rate",
+    rate,
+  ];
 }

@@ -15,7 +15,7 @@ import { callbackSink } from "../../../core/file_sink.ts";
 import type { FileStore, StoredFile } from "../../../core/file_store.ts";
 import { hashParts, webSha256 } from "../../../core/sha256.ts";
 import { ForesightError } from "../../../errors.ts";
-import type { Address } from "../../../net/types.ts";
+import type { Address, NetAdapter } from "../../../net/types.ts";
 
 /** Files in memory; `faults` may spoil the n-th read of a file, or fail its check. */
 class MemoryStore implements FileStore {
@@ -99,14 +99,13 @@ function bigEntries(n: number): [string, Uint8Array][] {
   return Array.from({ length: n }, (_, i) => [`f${i}`, new Uint8Array(100_000 + 7_919 * i)]);
 }
 
-/** An origin over `store`, a cache, and a client wanting `want`; the files the callback got. */
-async function serve(store: MemoryStore, want: string[]) {
-  const adapter = await loadAdapter();
+/** An origin over `store` on a free loopback port, once it listens: its address and its run. */
+async function startOrigin(adapter: NetAdapter, store: MemoryStore, s: Scenario) {
   let origin!: Address;
   let listening!: () => void;
   const ready = new Promise<void>((r) => (listening = r));
   const originRun = runOrigin({
-    scenario: scenario(store.list().length),
+    scenario: s,
     store,
     adapter,
     log: silentLogger,
@@ -114,6 +113,13 @@ async function serve(store: MemoryStore, want: string[]) {
     onListening: (a) => (origin = a, listening()),
   });
   await ready;
+  return { origin, originRun };
+}
+
+/** An origin over `store`, a cache, and a client wanting `want`; the files the callback got. */
+async function serve(store: MemoryStore, want: string[]) {
+  const adapter = await loadAdapter();
+  const { origin, originRun } = await startOrigin(adapter, store, scenario(store.list().length));
   const cache = runCache({
     adapter,
     origin,
@@ -147,19 +153,8 @@ describe("an origin over one's own store, a client with a callback", () => {
   it("a cache plans its room with the store's sizes: a tight cache refills and never overflows", async () => {
     const store = new MemoryStore(bigEntries(40));
     const adapter = await loadAdapter();
-    let origin!: Address;
-    let listening!: () => void;
-    const ready = new Promise<void>((r) => (listening = r));
     const s = { ...scenario(40), clients: 2, requests: 30, capacityKiB: 600 };
-    const originRun = runOrigin({
-      scenario: s,
-      store,
-      adapter,
-      log: silentLogger,
-      listen: { host: "127.0.0.1", port: 0 },
-      onListening: (a) => (origin = a, listening()),
-    });
-    await ready;
+    const { origin, originRun } = await startOrigin(adapter, store, s);
     const cache = runCache({
       adapter,
       origin,
