@@ -2,213 +2,36 @@
  * The three roles' main functions: flags in, a running role, a summary out.
  * `roles/data.ts`, `roles/cache.ts` and `roles/client.ts` call these; so does
  * `foresight data|cache|client`. Each role also serves its admin API on
- * `--admin-port` and prints a stats event every `--stats-ms`.
+ * `--admin-port` and prints a stats event every `--stats-ms`. Their flags:
+ * roles/role_flags.ts.
  *
  * @module
  */
 
-import process from "node:process";
 import { readFileSync } from "node:fs";
-import * as v from "valibot";
 import { runOrigin } from "../live/origin.ts";
 import { runCache } from "../live/cache.ts";
 import { runClient } from "../live/client.ts";
-import { CONNECT_DEADLINE_MS, DEFAULT_MAX_CONNECTIONS, IDLE_MS } from "../live/limits.ts";
 import type { Logger, LogLevel } from "../core/log.ts";
 import { type Clock, offsetClock, realClock } from "../core/clock.ts";
 import type { Shaping } from "../core/pacer.ts";
 import { ForesightError } from "../errors.ts";
 import {
   adapterFor,
-  adminFlags,
-  commonFlags,
   emitEvent,
   parseAddress,
   runMain,
-  runtimeFlag,
-  scenarioFlags,
   scenarioFrom,
   stderrLogger,
   wholeFrom,
 } from "./common.ts";
-import { type Flags, flagsHelp, type FlagSpecs, resolveFlags } from "./flags.ts";
+import type { Flags } from "./flags.ts";
 import { startRoleAdmin } from "./role_admin.ts";
-import { cacheDemandFlag, dirFlag, openDir, outFlag, pathFlag, wantFlag } from "./store_flags.ts";
+import { resolveRoleFlags } from "./role_flags.ts";
+import { openDir, pathFlag } from "./store_flags.ts";
 import { DirSink } from "../store/dir_sink.ts";
 import { nodeSha256 } from "../store/node_sha256.ts";
 import { InputTraceFile } from "./input_trace_file.ts";
-
-const originFlag = {
-  origin: {
-    type: "string",
-    default: "127.0.0.1:9000",
-    arg: "host:port",
-    help: "the origin's address",
-    config: v.string(),
-  },
-} as const;
-const secretFlag = {
-  secret: {
-    type: "string",
-    arg: "S",
-    defaultText: "none: anyone may join",
-    help: "shared secret every cache and client proves at the handshake (HMAC); prefer " +
-      "FORESIGHT_SECRET, as flags show in the process list",
-    config: v.string(),
-  },
-} as const;
-const maxConnectionsFlag = {
-  "max-connections": {
-    type: "string",
-    arg: "N",
-    default: String(DEFAULT_MAX_CONNECTIONS),
-    help: "most connections open at once; more are refused",
-    config: v.pipe(v.number(), v.safeInteger(), v.minValue(1)),
-  },
-} as const;
-const connectDeadlineFlag = {
-  "connect-deadline-ms": {
-    type: "string",
-    arg: "MS",
-    default: String(CONNECT_DEADLINE_MS),
-    help: "give up reaching the origin (or a cache) after MS milliseconds of retrying",
-    config: v.pipe(v.number(), v.safeInteger(), v.minValue(1)),
-  },
-} as const;
-const idleFlag = {
-  "idle-ms": {
-    type: "string",
-    arg: "MS",
-    default: String(IDLE_MS),
-    help: "close a connection (after its handshake) on which nothing, not even a keepalive " +
-      "ping, arrived for MS milliseconds; pings go out after MS/3 of silence",
-    config: v.pipe(v.number(), v.safeInteger(), v.minValue(1)),
-  },
-} as const;
-const shapingFlag = {
-  shaping: {
-    type: "string",
-    arg: "pacer|none",
-    default: "pacer",
-    help: "pacer: pace each link this role sends files on at its rate × scale; none: send " +
-      "as fast as the network takes it (shape the links outside, e.g. with tc)",
-    config: v.picklist(["pacer", "none"]),
-  },
-} as const;
-const clockOffsetFlag = {
-  "clock-offset-ms": {
-    type: "string",
-    arg: "MS",
-    default: "0",
-    help: "diagnostic: run this role's clock MS milliseconds ahead (negative: behind), as if " +
-      "its machine's clock were off",
-    config: v.pipe(v.number(), v.safeInteger()),
-  },
-} as const;
-const indexFlag = {
-  index: {
-    type: "string",
-    arg: "N",
-    defaultText: "the origin picks",
-    help: "ask for this index",
-    config: v.pipe(v.number(), v.safeInteger(), v.minValue(0)),
-  },
-} as const;
-
-const traceFlag = {
-  "trace-inputs": {
-    type: "string",
-    arg: "FILE",
-    defaultText: "none",
-    help: "write every input this role's engine handled, with its time and effects, to FILE " +
-      "as JSON lines (compare with the simulator: bench/trace_diff.ts)",
-    config: v.string(),
-  },
-} as const;
-
-const FLAGS = {
-  data: {
-    listen: {
-      type: "string",
-      default: "127.0.0.1:9000",
-      arg: "host:port",
-      help: "where to listen (port 0 picks one)",
-      config: v.string(),
-    },
-    ...scenarioFlags,
-    ...dirFlag,
-    ...secretFlag,
-    ...maxConnectionsFlag,
-    ...idleFlag,
-    ...shapingFlag,
-    ...clockOffsetFlag,
-    ...traceFlag,
-    ...adminFlags,
-    ...runtimeFlag,
-    ...commonFlags,
-  },
-  cache: {
-    ...originFlag,
-    listen: {
-      type: "string",
-      default: "127.0.0.1:0",
-      arg: "host:port",
-      help: "where clients connect (port 0 picks one)",
-      config: v.string(),
-    },
-    advertise: {
-      type: "string",
-      arg: "host:port",
-      defaultText: "the listen address",
-      help: "the address clients are given",
-      config: v.string(),
-    },
-    ...indexFlag,
-    ...cacheDemandFlag,
-    ...secretFlag,
-    ...maxConnectionsFlag,
-    ...connectDeadlineFlag,
-    ...idleFlag,
-    ...shapingFlag,
-    ...clockOffsetFlag,
-    ...traceFlag,
-    ...adminFlags,
-    ...runtimeFlag,
-    ...commonFlags,
-  },
-  client: {
-    ...originFlag,
-    ...indexFlag,
-    ...outFlag,
-    ...wantFlag,
-    ...secretFlag,
-    ...connectDeadlineFlag,
-    ...idleFlag,
-    ...clockOffsetFlag,
-    ...traceFlag,
-    ...adminFlags,
-    ...runtimeFlag,
-    ...commonFlags,
-  },
-} as const satisfies Record<string, FlagSpecs>;
-
-const TITLE = {
-  data: "foresight data — the origin (data server)",
-  cache: "foresight cache — a cache server",
-  client: "foresight client — a client",
-};
-
-/**
- * The `--help` text of a role.
- *
- * @example
- * ```ts
- * console.log(roleUsage("cache"));
- * ```
- */
-export function roleUsage(role: keyof typeof FLAGS): string {
-  return `${TITLE[role]}\n\nusage: foresight ${role} [flags]\n\n${flagsHelp(FLAGS[role])}`;
-}
 
 /**
  * The logger a role's flags ask for.
@@ -217,7 +40,7 @@ export function roleUsage(role: keyof typeof FLAGS): string {
  *
  * @example
  * ```ts
- * loggerFrom("data", resolveFlags(["--log-format", "json"], FLAGS.data)).log("info", "hi");
+ * loggerFrom("data", resolveRoleFlags("data", ["--log-format", "json"])).log("info", "hi");
  * ```
  */
 export function loggerFrom(role: string, flags: Flags): Logger {
@@ -237,15 +60,6 @@ export function loggerFrom(role: string, flags: Flags): Logger {
     );
   }
   return stderrLogger(role, level as LogLevel, format);
-}
-
-function resolve(role: keyof typeof FLAGS, argv: string[]): Flags {
-  const flags = resolveFlags(argv, FLAGS[role]);
-  if (flags.values.help) {
-    process.stdout.write(roleUsage(role) + "\n");
-    process.exit(0);
-  }
-  return flags;
 }
 
 function readText(path: string, flag: string): string {
@@ -306,7 +120,7 @@ function index(flags: Flags): number | undefined {
  */
 export function dataMain(argv: string[]): Promise<never> {
   return runMain("data", async () => {
-    const flags = resolve("data", argv);
+    const flags = resolveRoleFlags("data", argv);
     const log = loggerFrom("data", flags);
     const dir = pathFlag(flags.values.dir);
     const asked = scenarioFrom(flags.values, flags.from);
@@ -357,7 +171,7 @@ export function dataMain(argv: string[]): Promise<never> {
  */
 export function cacheMain(argv: string[]): Promise<never> {
   return runMain("cache", async () => {
-    const flags = resolve("cache", argv);
+    const flags = resolveRoleFlags("cache", argv);
     const { values } = flags;
     const log = loggerFrom("cache", flags);
     const adapter = await adapterFor(values);
@@ -412,7 +226,7 @@ export function cacheMain(argv: string[]): Promise<never> {
  */
 export function clientMain(argv: string[]): Promise<never> {
   return runMain("client", async () => {
-    const flags = resolve("client", argv);
+    const flags = resolveRoleFlags("client", argv);
     const log = loggerFrom("client", flags);
     const adapter = await adapterFor(flags.values);
     const at = index(flags);
