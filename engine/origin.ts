@@ -14,7 +14,7 @@ import type { Scenario } from "../core/scenario.ts";
 import { ForesightError } from "../errors.ts";
 import type { ControlMessage } from "../protocol/control_message.ts";
 import type { EngineEvent } from "../protocol/role_event.ts";
-import { lose, loseClient } from "./origin_faults.ts";
+import { cutLink, lose, loseClient } from "./origin_faults.ts";
 import { join, toClient } from "./origin_join.ts";
 import {
   allCaches,
@@ -131,7 +131,7 @@ export class OriginEngine {
         this.#serve(input.client, input.file, input.at);
         break;
       case "link-lost":
-        this.#cutLink(input.client, input.cache, input.generation);
+        cutLink(this, input.client, input.cache, input.generation);
         break;
       case "done":
         if (st.finished || st.done.has(input.client)) break;
@@ -402,38 +402,5 @@ export class OriginEngine {
     this.st.carriedAt[client]!.delete(file);
     this.send(this.#cacheParty[cache]!, { type: "release", client, files: [file] });
     return true;
-  }
-
-  // ---- faults ----
-
-  /**
-   * A client cannot reach a cache any more, which lives on: that cache
-   * forgoes what it owed the client, later pushes leave it out, and the
-   * origin serves it that cache's files. A `lost` about an earlier cache in
-   * that place changes nothing.
-   */
-  #cutLink(client: number, cache: number, generation: number): void {
-    const slot = this.st.caches[cache];
-    if (!slot || slot.lost || slot.generation !== generation || slot.abandoned.has(client)) return;
-    slot.abandoned.add(client);
-    this.summary.cutLinks++;
-    this.log("warn", "a client lost its cache; the origin serves it that cache's files", {
-      client,
-      cache,
-    });
-    this.report({ event: "link-cut", client, cache });
-    this.release(cache, client);
-  }
-
-  /**
-   * Tells `cache` that `client` will not fetch there the files whose pushes
-   * carried its requests: the cache forgoes those it has not served it yet.
-   */
-  release(cache: number, client: number): void {
-    const slot = this.st.caches[cache];
-    if (!slot || slot.lost) return;
-    const files: number[] = [];
-    for (const [f, members] of slot.members) if (members.includes(client)) files.push(f);
-    this.send(this.#cacheParty[cache]!, { type: "release", client, files });
   }
 }

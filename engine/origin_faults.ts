@@ -1,7 +1,8 @@
 /**
  * What the origin engine does when a role fails, in any phase of the run: a
  * cache lost (its files come back to the origin), a client lost (its demand
- * is released).
+ * is released), a link between a client and a cache cut (the origin serves
+ * that client the cache's files).
  *
  * @module
  */
@@ -65,7 +66,43 @@ export function loseClient(origin: OriginEngine, index: number, reason: string):
     if (!st.servedTo[index]!.has(f) && !st.carried[index]!.has(f)) st.ledger.cancel(f);
   }
   for (let c = 0; c < st.caches.length; c++) {
-    if (!st.caches[c]?.abandoned.has(index)) origin.release(c, index);
+    if (!st.caches[c]?.abandoned.has(index)) release(origin, c, index);
   }
   return true;
+}
+
+/**
+ * A client cannot reach a cache any more, which lives on: that cache
+ * forgoes what it owed the client, later pushes leave it out, and the
+ * origin serves it that cache's files. A `lost` about an earlier cache in
+ * that place changes nothing.
+ */
+export function cutLink(
+  origin: OriginEngine,
+  client: number,
+  cache: number,
+  generation: number,
+): void {
+  const slot = origin.st.caches[cache];
+  if (!slot || slot.lost || slot.generation !== generation || slot.abandoned.has(client)) return;
+  slot.abandoned.add(client);
+  origin.summary.cutLinks++;
+  origin.log("warn", "a client lost its cache; the origin serves it that cache's files", {
+    client,
+    cache,
+  });
+  origin.report({ event: "link-cut", client, cache });
+  release(origin, cache, client);
+}
+
+/**
+ * Tells `cache` that `client` will not fetch there the files whose pushes
+ * carried its requests: the cache forgoes those it has not served it yet.
+ */
+export function release(origin: OriginEngine, cache: number, client: number): void {
+  const slot = origin.st.caches[cache];
+  if (!slot || slot.lost) return;
+  const files: number[] = [];
+  for (const [f, members] of slot.members) if (members.includes(client)) files.push(f);
+  origin.send(origin.party("cache", cache), { type: "release", client, files });
 }
