@@ -23,15 +23,8 @@ import {
   MessageType,
   writeHeader,
 } from "../protocol/mod.ts";
-import {
-  anyMessage,
-  badBodyFrame,
-  concat,
-  encodeAll,
-  frames,
-  mutate,
-  mutation,
-} from "./fuzz_inputs.ts";
+import { anyMessage, badBodyFrame, concat } from "./fuzz_inputs.ts";
+import { encodeAll, frames, mutate, mutation } from "./fuzz_mutations.ts";
 
 /** One decoder case. */
 export interface DecoderCase {

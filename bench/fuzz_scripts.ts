@@ -19,16 +19,8 @@ import {
   PROTOCOL_VERSION,
   writeHeader,
 } from "../protocol/mod.ts";
-import {
-  anyMessage,
-  badBodyFrame,
-  badValue,
-  concat,
-  encodeAll,
-  messageArbs,
-  mutate,
-  mutation,
-} from "./fuzz_inputs.ts";
+import { anyMessage, badBodyFrame, badValue, concat, messageArbs } from "./fuzz_inputs.ts";
+import { encodeAll, mutate, mutation } from "./fuzz_mutations.ts";
 
 /** One fuzz connection. */
 export interface Script {
