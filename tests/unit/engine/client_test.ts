@@ -1,10 +1,10 @@
 /**
- * The client engine driven by hand: no sockets, a manual `now`.
+ * The client engine driven by hand: no sockets, a manual `now` (under random
+ * faults: client_schedule_test.ts).
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import fc from "fast-check";
-import { CANONICAL, type PolicyName, type Scenario } from "../../../core/scenario.ts";
+import { CANONICAL, type Scenario } from "../../../core/scenario.ts";
 import { ORIGIN_SOURCE, type Source } from "../../../core/policy.ts";
 import { type ClientEffect, ClientEngine } from "../../../engine/client.ts";
 import { isForesightError } from "../../../errors.ts";
@@ -310,129 +310,5 @@ describe("ClientEngine", () => {
     assert.deepEqual(requests(serve(seed, 0, 2, 1)), [[1, 3, 2]]);
     const none = engineOf([3, 2], { policy: "nocache" });
     assert.deepEqual(requests(none.handle({ type: "started" }, 0)), [[O, 2, 0]]);
-  });
-});
-
-/** A world that answers the engine's effects as a random schedule says; see the property below. */
-function runWorld(
-  policy: PolicyName,
-  caches: number,
-  list: number[],
-  tape: number[],
-): void {
-  const e = new ClientEngine({ scenario: scenario({ policy, caches }), list });
-  /** Per source: the file asked and whether its transfer began (the world's view). */
-  const asked = new Map<Source, { file: number; began: boolean }>();
-  /** Per cache place: "up", "down", or joining (with the generation being joined). */
-  const place = Array.from({ length: caches }, () => ({ state: "up", generation: 0 }));
-  const joins: { cache: number; generation: number }[] = [];
-  let maxGeneration = 0;
-  let finishedCount = 0;
-  const got = new Set<number>();
-  let now = 0;
-  const apply = (effects: ClientEffect[]) => {
-    for (const fx of effects) {
-      switch (fx.kind) {
-        case "request":
-          assert.ok(!asked.has(fx.source), `two requests outstanding on source ${fx.source}`);
-          assert.ok(fx.source === O || place[fx.source]!.state === "up", "asked a source not up");
-          assert.ok(!got.has(fx.file), `file ${fx.file} asked again`);
-          assert.ok(
-            ![...asked.values()].some((a) => a.file === fx.file),
-            `file ${fx.file} asked of two sources at once`,
-          );
-          asked.set(fx.source, { file: fx.file, began: false });
-          break;
-        case "drop":
-          if (place[fx.source]!.generation === fx.generation) {
-            asked.delete(fx.source);
-            place[fx.source]!.state = "down";
-          }
-          break;
-        case "join":
-          place[fx.cache] = { state: "joining", generation: fx.generation };
-          joins.push({ cache: fx.cache, generation: fx.generation });
-          break;
-        case "adopt":
-          place[fx.cache] = { state: "up", generation: fx.generation };
-          break;
-        case "finished":
-          finishedCount++;
-          break;
-      }
-    }
-  };
-  apply(e.handle({ type: "started" }, now));
-  let t = 0;
-  for (let step = 0; step < 100_000 && !e.finished; step++) {
-    now++;
-    const faulty = t < tape.length;
-    const roll = faulty ? tape[t++]! : 0;
-    const sources = [...asked.keys()];
-    const upCaches = place.flatMap((p, k) => p.state === "up" ? [k] : []);
-    const action = roll % 6;
-    if (faulty && action === 4 && upCaches.length > 0) {
-      const k = upCaches[roll % upCaches.length]!;
-      apply(e.handle({ type: "sourceLost", source: k, reason: "fault" }, now));
-    } else if (faulty && action === 5 && caches > 0) {
-      const k = roll % caches;
-      const files = list.filter((f) => f % caches === k && roll % (f + 2) !== 0);
-      apply(e.handle({
-        type: "rejoin",
-        cache: k,
-        generation: ++maxGeneration,
-        host: "h",
-        port: k,
-        files,
-      }, now));
-    } else if (joins.length > 0 && (!faulty || action === 3 || sources.length === 0)) {
-      const j = joins.splice(roll % joins.length, 1)[0]!;
-      const fail = faulty && roll % 2 === 1;
-      apply(e.handle(
-        fail ? { type: "joinFailed", ...j, reason: "refused" } : { type: "joined", ...j },
-        now,
-      ));
-    } else if (sources.length > 0) {
-      const source = sources[roll % sources.length]!;
-      const a = asked.get(source)!;
-      if (a.began) {
-        asked.delete(source);
-        got.add(a.file);
-        apply(e.handle({ type: "fileEnded", source, file: a.file, ok: true }, now));
-      } else if (faulty && action < 2) {
-        asked.delete(source);
-        apply(e.handle({ type: "missed", source, file: a.file }, now));
-      } else {
-        a.began = true;
-        apply(e.handle({
-          type: "fileBegan",
-          source,
-          file: a.file,
-          size: a.file * 1024,
-          kind: source === O ? "file" : "hit",
-        }, now));
-      }
-    } else if (!faulty) {
-      assert.fail("the engine waits for nothing and has not finished");
-    }
-  }
-  assert.ok(e.finished, "the engine finished");
-  assert.equal(finishedCount, 1);
-  assert.deepEqual([...got].sort((a, b) => a - b), [...new Set(list)].sort((a, b) => a - b));
-  assert.equal(e.counters.files, new Set(list).size);
-}
-
-describe("ClientEngine under random faults", () => {
-  it("never asks one source twice at once, and finishes once every request is answered", () => {
-    fc.assert(
-      fc.property(
-        fc.constantFrom<PolicyName>("foresight", "seed", "nocache", "lru"),
-        fc.integer({ min: 0, max: 3 }),
-        fc.uniqueArray(fc.integer({ min: 1, max: 40 }), { maxLength: 25, size: "medium" }),
-        fc.array(fc.nat({ max: 1_000 }), { maxLength: 200, size: "medium" }),
-        (policy, caches, list, tape) => runWorld(policy, caches, list, tape),
-      ),
-      { numRuns: 300 },
-    );
   });
 });
