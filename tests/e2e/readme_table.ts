@@ -64,7 +64,7 @@ export const HOW: Record<string, How> = {
   // Quick start per runtime: the commands quick_start_test.ts does not run, run here as one
   // cluster (a Bun origin, a Node and a Deno cache, a Deno and a Bun client).
   "node dist/data.js --listen 127.0.0.1:9000": {
-    by: "tests/e2e/admin_test.ts",
+    by: "tests/e2e/cli_manners_test.ts",
     grep: [/join\(root, "dist", "data\.js"\),[^)]*"--listen"/],
   },
   "deno task data": {
