@@ -177,6 +177,138 @@ function rstOf(socket: Socket): boolean {
   return false;
 }
 
+/** What a proxy counts over all its connections. */
+interface ProxyCounts {
+  readonly sockets: Set<Socket>;
+  readonly resets: ResetInfo[];
+  resolveFirst: (r: ResetInfo) => void;
+  accepted: number;
+  armed: boolean;
+  /** Connections being cut or cut (`resets` fills in 50 ms later). */
+  cuts: number;
+  toServer: number;
+  toClient: number;
+  flipped: number;
+  held: number;
+}
+
+/** One proxied connection's state. */
+interface Proxied {
+  readonly id: number;
+  readonly cursor: FrameCursor;
+  /** Server→client bytes on this connection. */
+  down: number;
+  cutting: boolean;
+  holding: boolean;
+}
+
+/**
+ * What of the server's bytes `d` goes on to the client (a stall holds the rest
+ * back, a flip changes bytes) and where to cut the connection (-1: nowhere).
+ */
+function downstream(
+  d: Buffer,
+  c: Proxied,
+  options: ProxyOptions,
+  n: ProxyCounts,
+): { d: Buffer; cutAt: number } {
+  const r = options.reset;
+  const may = r !== undefined && n.armed && n.cuts < (r.times ?? 1);
+  if (options.stall !== undefined) {
+    const before = c.cursor.filesBegun;
+    c.cursor.scan(d, undefined);
+    const k = options.stall.files - before; // the (files+1)-th file begins at fileStarts[k]
+    const start = k >= 0 ? c.cursor.fileStarts[k] : undefined;
+    if (start !== undefined) {
+      c.holding = true;
+      n.held++;
+      d = d.subarray(0, Math.max(0, start));
+    }
+  } else if (options.flip !== undefined) {
+    c.cursor.scan(d, undefined);
+    if (c.cursor.flips.length > 0) {
+      d = Buffer.from(d); // a copy: the socket's buffer is not ours to change
+      for (const i of c.cursor.flips) d[i] = d[i]! ^ 0xff;
+      n.flipped += c.cursor.flips.length;
+    }
+  } else if (r?.midFile) {
+    // Followed from the first byte, armed or not, to stay in step with the frames.
+    const at = c.cursor.scan(d, may ? r.afterBytes : undefined);
+    if (may) return { d, cutAt: at };
+  } else if (may && c.down + d.length >= r.afterBytes) {
+    return { d, cutAt: Math.max(0, r.afterBytes - c.down) };
+  }
+  return { d, cutAt: -1 };
+}
+
+/** Sends the client `part`, the bytes before the cut, then resets both sides. */
+function cut(client: Socket, upstream: Socket, part: Buffer, c: Proxied, n: ProxyCounts): void {
+  c.cutting = true;
+  n.cuts++;
+  upstream.pause();
+  c.down += part.length;
+  n.toClient += part.length;
+  const info = { connection: c.id, toClientBytes: c.down, filesBegun: c.cursor.filesBegun };
+  // Let the bytes before the cut reach the client, then RST both sides.
+  client.write(part, () => {
+    setTimeout(() => {
+      const rst = rstOf(client);
+      rstOf(upstream);
+      const done: ResetInfo = { ...info, rst };
+      n.resets.push(done);
+      if (n.resets.length === 1) n.resolveFirst(done);
+    }, 50);
+  });
+}
+
+/** Relays one accepted `client` to the target, both ways, as `options` say. */
+function relay(client: Socket, options: ProxyOptions, n: ProxyCounts): void {
+  const upstream = new Socket();
+  n.sockets.add(client);
+  n.sockets.add(upstream);
+  const c: Proxied = {
+    id: n.accepted++,
+    cursor: new FrameCursor(),
+    down: 0,
+    cutting: false,
+    holding: false,
+  };
+  c.cursor.flipFiles = options.flip?.files ?? 0;
+  const gone = () => {
+    n.sockets.delete(client);
+    n.sockets.delete(upstream);
+  };
+  // Either side closing or failing closes the other (a RST stays a RST).
+  client.on("error", () => upstream.destroy());
+  upstream.on("error", () => client.destroy());
+  client.on("close", () => (upstream.destroy(), gone()));
+  upstream.on("close", () => (client.destroy(), gone()));
+  client.on("end", () => upstream.end());
+  upstream.on("end", () => client.end());
+
+  client.on("data", (d: Buffer) => {
+    if (c.cutting) return;
+    n.toServer += d.length;
+    if (!upstream.write(d)) {
+      client.pause();
+      upstream.once("drain", () => client.resume());
+    }
+  });
+  upstream.on("data", (bytes: Buffer) => {
+    if (c.cutting || c.holding) return;
+    const { d, cutAt } = downstream(bytes, c, options, n);
+    if (cutAt >= 0) return cut(client, upstream, d.subarray(0, cutAt), c, n);
+    c.down += d.length;
+    n.toClient += d.length;
+    if (!client.write(d)) {
+      upstream.pause();
+      client.once("drain", () => upstream.resume());
+    }
+  });
+  client.pause();
+  upstream.connect(options.target.port, options.target.host, () => client.resume());
+}
+
 /**
  * Starts a proxy to `options.target` on 127.0.0.1 at a port the system picks.
  *
@@ -187,107 +319,20 @@ function rstOf(socket: Socket): boolean {
  * ```
  */
 export async function startProxy(options: ProxyOptions): Promise<TcpProxy> {
-  const sockets = new Set<Socket>();
-  const resets: ResetInfo[] = [];
-  let resolveFirst!: (r: ResetInfo) => void;
-  const firstReset = new Promise<ResetInfo>((r) => (resolveFirst = r));
-  let accepted = 0;
-  let armed = options.reset?.armed ?? true;
-  let cuts = 0; // connections being cut or cut (resets fills in 50 ms later)
-  let toServer = 0;
-  let toClient = 0;
-  let flipped = 0;
-  let held = 0;
-  const resetTimes = options.reset?.times ?? 1;
-
-  const server: Server = createServer((client) => {
-    const id = accepted++;
-    const upstream = new Socket();
-    sockets.add(client);
-    sockets.add(upstream);
-    const cursor = new FrameCursor();
-    cursor.flipFiles = options.flip?.files ?? 0;
-    let down = 0; // server→client bytes on this connection
-    let cutting = false;
-    let holding = false;
-    const gone = () => {
-      sockets.delete(client);
-      sockets.delete(upstream);
-    };
-    // Either side closing or failing closes the other (a RST stays a RST).
-    client.on("error", () => upstream.destroy());
-    upstream.on("error", () => client.destroy());
-    client.on("close", () => (upstream.destroy(), gone()));
-    upstream.on("close", () => (client.destroy(), gone()));
-    client.on("end", () => upstream.end());
-    upstream.on("end", () => client.end());
-
-    client.on("data", (d: Buffer) => {
-      if (cutting) return;
-      toServer += d.length;
-      if (!upstream.write(d)) {
-        client.pause();
-        upstream.once("drain", () => client.resume());
-      }
-    });
-    upstream.on("data", (d: Buffer) => {
-      if (cutting) return;
-      const r = options.reset;
-      const may = r !== undefined && armed && cuts < resetTimes;
-      let cutAt = -1;
-      if (holding) return;
-      if (options.stall !== undefined) {
-        const before = cursor.filesBegun;
-        cursor.scan(d, undefined);
-        const k = options.stall.files - before; // the (files+1)-th file begins at fileStarts[k]
-        const start = k >= 0 ? cursor.fileStarts[k] : undefined;
-        if (start !== undefined) {
-          holding = true;
-          held++;
-          d = d.subarray(0, Math.max(0, start));
-        }
-      } else if (options.flip !== undefined) {
-        cursor.scan(d, undefined);
-        if (cursor.flips.length > 0) {
-          d = Buffer.from(d); // a copy: the socket's buffer is not ours to change
-          for (const i of cursor.flips) d[i] = d[i]! ^ 0xff;
-          flipped += cursor.flips.length;
-        }
-      } else if (r?.midFile) {
-        // Followed from the first byte, armed or not, to stay in step with the frames.
-        const at = cursor.scan(d, may ? r.afterBytes : undefined);
-        if (may) cutAt = at;
-      } else if (may && down + d.length >= r.afterBytes) cutAt = Math.max(0, r.afterBytes - down);
-      if (cutAt >= 0) {
-        cutting = true;
-        cuts++;
-        upstream.pause();
-        const part = d.subarray(0, cutAt);
-        down += part.length;
-        toClient += part.length;
-        const info = { connection: id, toClientBytes: down, filesBegun: cursor.filesBegun };
-        // Let the bytes before the cut reach the client, then RST both sides.
-        client.write(part, () => {
-          setTimeout(() => {
-            const rst = rstOf(client);
-            rstOf(upstream);
-            const done: ResetInfo = { ...info, rst };
-            resets.push(done);
-            if (resets.length === 1) resolveFirst(done);
-          }, 50);
-        });
-        return;
-      }
-      down += d.length;
-      toClient += d.length;
-      if (!client.write(d)) {
-        upstream.pause();
-        client.once("drain", () => upstream.resume());
-      }
-    });
-    client.pause();
-    upstream.connect(options.target.port, options.target.host, () => client.resume());
-  });
+  const n: ProxyCounts = {
+    sockets: new Set(),
+    resets: [],
+    resolveFirst: () => {},
+    accepted: 0,
+    armed: options.reset?.armed ?? true,
+    cuts: 0,
+    toServer: 0,
+    toClient: 0,
+    flipped: 0,
+    held: 0,
+  };
+  const firstReset = new Promise<ResetInfo>((r) => (n.resolveFirst = r));
+  const server: Server = createServer((client) => relay(client, options, n));
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(0, "127.0.0.1", () => resolve());
@@ -297,15 +342,15 @@ export async function startProxy(options: ProxyOptions): Promise<TcpProxy> {
   return {
     host: "127.0.0.1",
     port: addr.port,
-    connections: () => accepted,
-    bytes: () => ({ toServer, toClient }),
-    resets,
-    flipped: () => flipped,
-    held: () => held,
+    connections: () => n.accepted,
+    bytes: () => ({ toServer: n.toServer, toClient: n.toClient }),
+    resets: n.resets,
+    flipped: () => n.flipped,
+    held: () => n.held,
     firstReset,
-    arm: () => void (armed = true),
+    arm: () => void (n.armed = true),
     close() {
-      for (const s of sockets) s.destroy();
+      for (const s of n.sockets) s.destroy();
       return new Promise((resolve) => server.close(() => resolve()));
     },
   };

@@ -20,7 +20,7 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { loadAdapter } from "../../../net/select.ts";
 import type { Address, Conn, Listener, NetAdapter } from "../../../net/types.ts";
-import { runOrigin } from "../../../live/origin.ts";
+import { type OriginSummary, runOrigin } from "../../../live/origin.ts";
 import { type CacheSummary, runCache } from "../../../live/cache.ts";
 import { type ClientSummary, runClient } from "../../../live/client.ts";
 import { CANONICAL, type PolicyName, type Scenario } from "../../../core/scenario.ts";
@@ -107,11 +107,58 @@ const scheduleArb: fc.Arbitrary<Schedule> = fc.record({
   }),
 });
 
-/** What a schedule must leave behind (see the module doc). */
-async function runSchedule(
-  inner: NetAdapter,
-  { policy, seed, faults }: Schedule,
-): Promise<void> {
+/** A lost role the origin must name, with the phase it was lost in. */
+interface Lost {
+  role: string;
+  index: number;
+  phase: string;
+}
+
+/** The roles of one run, each on a killable adapter, and what the faults struck. */
+class Roles {
+  readonly #roles = new Map<string, ReturnType<typeof killable>>();
+  readonly #struck = new Set<Fault>();
+  /** Cache places to start a new cache in once the origin has lost the old one. */
+  readonly pendingRestarts = new Set<number>();
+  readonly expectLost: Lost[] = [];
+  readonly killedNames = new Set<string>();
+
+  constructor(readonly inner: NetAdapter) {}
+
+  /** A new role's adapter, killable by its name. */
+  adapter(name: string): NetAdapter {
+    const r = killable(this.inner);
+    this.#roles.set(name, r);
+    return r.adapter;
+  }
+
+  /** Kills the role `f` names (once each; a cache: its latest run), noted in `phase`. */
+  strike(f: Fault, phase: Exclude<When, "joined">): void {
+    if (this.#struck.has(f)) return;
+    this.#struck.add(f);
+    const name = f.role === "cache"
+      ? [...this.#roles.keys()].filter((n) => n.startsWith(`cache${f.index}:`)).at(-1)!
+      : `client${f.index}`;
+    if (this.killedNames.has(name)) return;
+    this.killedNames.add(name);
+    this.#roles.get(name)!.kill();
+    // A loss after the stop is none; a client that said done is not lost.
+    if (phase !== "stopping") this.expectLost.push({ role: f.role, index: f.index, phase });
+    if (f.restart && f.role === "cache" && phase !== "stopping") this.pendingRestarts.add(f.index);
+  }
+}
+
+/** What a run of a schedule ended with. */
+interface Ended {
+  s: Scenario;
+  o: OriginSummary;
+  clientSums: ClientSummary[];
+  cacheSums: CacheSummary[];
+  roles: Roles;
+}
+
+/** Runs the roles of a schedule, each fault injected in the origin's event of its phase. */
+async function playSchedule(inner: NetAdapter, { policy, seed, faults }: Schedule): Promise<Ended> {
   const s: Scenario = {
     ...CANONICAL,
     files: 80,
@@ -123,18 +170,9 @@ async function runSchedule(
     seed,
     policy,
   };
-  const roles = new Map<string, ReturnType<typeof killable>>();
-  /** Cache places to start a new cache in once the origin has lost the old one. */
-  const pendingRestarts = new Set<number>();
-  const role = (name: string) => {
-    const r = killable(inner);
-    roles.set(name, r);
-    return r.adapter;
-  };
+  const roles = new Roles(inner);
   const caches: Promise<CacheSummary>[] = [];
   const clients: (Promise<ClientSummary> | undefined)[] = [];
-  const expectLost: { role: string; index: number; phase: string }[] = [];
-  const killedNames = new Set<string>();
   let origin!: Address;
   let listening!: () => void;
   const ready = new Promise<void>((r) => (listening = r));
@@ -143,38 +181,32 @@ async function runSchedule(
 
   const startCache = (k: number) =>
     caches.push(runCache({
-      adapter: role(`cache${k}:${caches.length}`),
+      adapter: roles.adapter(`cache${k}:${caches.length}`),
       origin,
       listen: { host: "127.0.0.1", port: 0 },
       index: k,
       log: silentLogger,
     }));
   const startClient = (i: number) =>
-    clients[i] = runClient({ adapter: role(`client${i}`), origin, index: i, log: silentLogger });
+    clients[i] = runClient({
+      adapter: roles.adapter(`client${i}`),
+      origin,
+      index: i,
+      log: silentLogger,
+    });
   const startLast = () => {
     if (lastStarted) return;
     lastStarted = true;
     startClient(CLIENTS - 1);
   };
-  const struck = new Set<Fault>();
-  const strike = (f: Fault, phase: Exclude<When, "joined">) => {
-    if (struck.has(f)) return; // once each
-    struck.add(f);
-    const name = f.role === "cache"
-      ? [...roles.keys()].filter((n) => n.startsWith(`cache${f.index}:`)).at(-1)!
-      : `client${f.index}`;
-    if (killedNames.has(name)) return;
-    killedNames.add(name);
-    roles.get(name)!.kill();
-    // A loss after the stop is none; a client that said done is not lost.
-    if (phase !== "stopping") expectLost.push({ role: f.role, index: f.index, phase });
-    if (f.restart && f.role === "cache" && phase !== "stopping") pendingRestarts.add(f.index);
-  };
   const due = (when: When) => faults.filter((f) => f.when === when);
+  const strikeAll = (when: Exclude<When, "joined">, pick = (_f: Fault) => true) => {
+    for (const f of due(when)) if (pick(f)) roles.strike(f, when);
+  };
 
   const originRun = runOrigin({
     scenario: s,
-    adapter: role("origin"),
+    adapter: roles.adapter("origin"),
     log: silentLogger,
     listen: { host: "127.0.0.1", port: 0 },
     onListening: (a) => {
@@ -184,27 +216,23 @@ async function runSchedule(
     onEvent: (e) => {
       if (e.event === "register") {
         for (const f of due("joined")) {
-          if (f.role === e.role && f.index === e.index) strike(f, "registering");
+          if (f.role === e.role && f.index === e.index) roles.strike(f, "registering");
         }
       } else if (e.event === "list" && ++lists === CLIENTS - 1) {
         // Every list but the held-back client's is in: still registering.
-        for (const f of due("registering")) strike(f, "registering");
+        strikeAll("registering");
         if (due("registering").length === 0) startLast();
-      } else if (e.event === "phase" && e.phase === "warming") {
-        for (const f of due("warming")) strike(f, "warming");
-      } else if (e.event === "phase" && e.phase === "running") {
-        for (const f of due("running")) strike(f, "running");
+      } else if (e.event === "phase" && (e.phase === "warming" || e.phase === "running")) {
+        strikeAll(e.phase);
       } else if (e.event === "done") {
         // The client that said done: it has every file and waits for the stop.
-        for (const f of due("stopping")) {
-          if (f.role === "client" && f.index === e.client) strike(f, "stopping");
-        }
+        strikeAll("stopping", (f) => f.role === "client" && f.index === e.client);
       } else if (e.event === "phase" && e.phase === "stopping") {
-        for (const f of due("stopping")) if (f.role === "cache") strike(f, "stopping");
+        strikeAll("stopping", (f) => f.role === "cache");
       } else if (e.event === "cache-lost" || e.event === "client-lost") {
         if (due("registering").length > 0 || due("joined").length > 0) startLast();
         const k = e.index as number;
-        if (e.event === "cache-lost" && pendingRestarts.delete(k)) startCache(k);
+        if (e.event === "cache-lost" && roles.pendingRestarts.delete(k)) startCache(k);
       }
     },
   });
@@ -215,10 +243,17 @@ async function runSchedule(
   const o = await originRun;
   const clientSums = await Promise.all(clients.map((c) => c!));
   const cacheSums = await Promise.all(caches);
+  return { s, o, clientSums, cacheSums, roles };
+}
+
+/** What a schedule must leave behind (see the module doc). */
+async function runSchedule(inner: NetAdapter, schedule: Schedule): Promise<void> {
+  const { s, o, clientSums, cacheSums, roles } = await playSchedule(inner, schedule);
+  const { faults, policy } = schedule;
+  const { expectLost, killedNames } = roles;
   const story = JSON.stringify({ faults, o, expectLost });
   assert.equal(o.ok, true, story);
-  const sortLost = (xs: { role: string; index: number; phase: string }[]) =>
-    xs.map((l) => `${l.role}${l.index}@${l.phase}`).sort();
+  const sortLost = (xs: readonly Lost[]) => xs.map((l) => `${l.role}${l.index}@${l.phase}`).sort();
   assert.deepEqual(sortLost(o.lost), sortLost(expectLost), story);
   for (const [i, c] of clientSums.entries()) {
     if (killedNames.has(`client${i}`)) continue;
