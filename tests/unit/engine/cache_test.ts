@@ -1,40 +1,12 @@
+/**
+ * The cache engine driven by hand: no sockets, a manual `now` (under random
+ * operations: cache_schedule_test.ts).
+ */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import fc from "fast-check";
-import { type CacheEffect, CacheEngine, type CacheInput } from "../../../engine/cache.ts";
-import { CANONICAL, type PolicyName, type Scenario } from "../../../core/scenario.ts";
+import { CacheEngine } from "../../../engine/cache.ts";
+import { acts, engine, kib, scenario } from "./cache_setup.ts";
 import { isForesightError } from "../../../errors.ts";
-
-const kib = (n: number) => n * 1024;
-
-/** 20 files, one cache of `capacityKiB`, two clients. */
-function scenario(policy: PolicyName, capacityKiB = 20): Scenario {
-  return { ...CANONICAL, files: 20, caches: 1, clients: 2, requests: 5, capacityKiB, policy };
-}
-
-/** A registered engine under `policy`, and a `step` that feeds it at an advancing clock. */
-function engine(policy: PolicyName, capacityKiB?: number) {
-  const cache = new CacheEngine();
-  let now = 0;
-  const step = (input: CacheInput, at = now + 1): CacheEffect[] => {
-    now = at;
-    return cache.handle(input, now);
-  };
-  step({
-    type: "registered",
-    index: 0,
-    scenario: scenario(policy, capacityKiB),
-    port: 9001,
-    lists: [[1, 2, 3, 4, 5], [2, 4, 6, 8, 10]],
-  });
-  const push = (file: number, count: number, next: number | null = null, began?: number) =>
-    step({ type: "pushBegan", file, size: kib(file), count, next, began: began ?? now + 1 });
-  return { cache, step, push };
-}
-
-/** The effects but logs and reports. */
-const acts = (effects: CacheEffect[]) =>
-  effects.filter((e) => e.kind !== "log" && e.kind !== "report");
 
 describe("CacheEngine", () => {
   it("reports its registration with the port clients reach it on", () => {
@@ -241,124 +213,5 @@ describe("CacheEngine", () => {
     ]);
     assert.equal(cache.misses, 1);
     assert.equal(cache.hits, 1);
-  });
-
-  it("never exceeds its capacity nor makes a count negative, whatever happens", () => {
-    const op = fc.oneof(
-      fc.record({
-        op: fc.constant("push" as const),
-        file: fc.integer({ min: 1, max: 10 }),
-        count: fc.integer({ min: 0, max: 3 }),
-      }),
-      fc.record({
-        op: fc.constant("request" as const),
-        conn: fc.integer({ min: 1, max: 6 }),
-        file: fc.integer({ min: 1, max: 10 }),
-      }),
-      fc.record({ op: fc.constant("served" as const), pick: fc.nat() }),
-      fc.record({
-        op: fc.constant("release" as const),
-        client: fc.integer({ min: 0, max: 1 }),
-        files: fc.uniqueArray(fc.integer({ min: 1, max: 10 }), { maxLength: 6 }),
-      }),
-      fc.record({ op: fc.constant("decline" as const), file: fc.integer({ min: 1, max: 10 }) }),
-      fc.record({ op: fc.constant("close" as const), conn: fc.integer({ min: 1, max: 6 }) }),
-      fc.record({ op: fc.constant("start" as const) }),
-    );
-    fc.assert(
-      fc.property(
-        fc.constantFrom<PolicyName>("seed", "foresight", "lru", "belady"),
-        fc.integer({ min: 5, max: 40 }),
-        fc.array(op, { maxLength: 120, size: "max" }),
-        (policy, capKiB, ops) => {
-          const { cache, step } = engine(policy, capKiB);
-          /** Hits streaming: conn → file. */
-          const streaming = new Map<number, number>();
-          /** Connections closed so far; a closed one's slot gets a fresh id. */
-          const closed = new Set<number>();
-          const ids = new Map<number, number>();
-          let nextId = 100;
-          const id = (slot: number) => ids.get(slot) ?? slot;
-          for (const o of ops) {
-            let out: CacheEffect[] = [];
-            switch (o.op) {
-              case "push": {
-                const store = cache.store!;
-                if (store.get(o.file) || !store.fits(kib(o.file))) {
-                  assert.throws(() =>
-                    step({
-                      type: "pushBegan",
-                      file: o.file,
-                      size: kib(o.file),
-                      count: o.count,
-                      next: null,
-                      began: 0,
-                    })
-                  );
-                  continue;
-                }
-                out = step({
-                  type: "pushBegan",
-                  file: o.file,
-                  size: kib(o.file),
-                  count: policy === "lru" || policy === "belady" ? 0 : o.count,
-                  next: null,
-                  began: 0,
-                });
-                break;
-              }
-              case "request":
-                out = step({
-                  type: "requested",
-                  conn: id(o.conn),
-                  client: o.conn % 2,
-                  file: o.file,
-                });
-                break;
-              case "served": {
-                const live = [...streaming];
-                if (live.length === 0) continue;
-                const [conn, file] = live[o.pick % live.length]!;
-                streaming.delete(conn);
-                out = step({ type: "served", conn, file });
-                break;
-              }
-              case "release":
-                out = step({ type: "released", client: o.client, files: o.files });
-                break;
-              case "decline":
-                out = step({ type: "declined", file: o.file, next: null });
-                break;
-              case "close":
-                closed.add(id(o.conn));
-                out = step({ type: "connClosed", conn: id(o.conn) });
-                ids.set(o.conn, nextId++);
-                break;
-              case "start":
-                if (cache.warm) continue;
-                out = step({ type: "started" });
-                break;
-            }
-            for (const e of out) {
-              if (e.kind === "hit" || e.kind === "miss") {
-                assert.ok(!closed.has(e.conn), `no answer on closed connection ${e.conn}`);
-                assert.ok(!streaming.has(e.conn), `one answer at a time on ${e.conn}`);
-              }
-              if (e.kind === "hit") streaming.set(e.conn, e.file);
-            }
-            const store = cache.store!;
-            let used = 0;
-            for (const e of store.entries()) {
-              assert.ok(e.count >= 0, `file ${e.file} count ${e.count}`);
-              assert.ok(e.readers >= 0);
-              used += e.size;
-            }
-            assert.equal(used, store.used);
-            assert.ok(store.used <= store.capacity, `${store.used} of ${store.capacity}`);
-          }
-        },
-      ),
-      { numRuns: 300 },
-    );
   });
 });
