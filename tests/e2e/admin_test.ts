@@ -139,6 +139,70 @@ async function probeCaches(
   }));
 }
 
+/** What /health, /stats and /metrics of every role said mid-run. */
+function assertStatsAndMetrics(seen: Seen): void {
+  // /health and /stats
+  assert.equal(seen.phases.data, "running");
+  for (let c = 0; c < small.caches; c++) {
+    assert.match(seen.phases[`cache${c}`]!, /^(running|warming)$/);
+    assert.equal(seen.stats[`cache${c}`]!.capacityBytes, small.capacityKiB * 1024);
+    assert.equal(seen.stats[`cache${c}`]!.index, c);
+  }
+  assert.equal(typeof seen.stats.data!.bytesToCaches, "number");
+  assert.ok((seen.stats.data!.bytesToCaches as number) > 0, "the warm-up pushed bytes");
+  assert.equal(seen.stats.client0!.index, 0);
+  assert.equal((seen.stats.data!.process as { rssBytes: number }).rssBytes > 0, true);
+
+  // /metrics
+  assert.match(
+    seen.metrics.data!,
+    /^foresight_link_sent_bytes_total\{link="origin_to_cache"\} \d+$/m,
+  );
+  assert.match(seen.metrics.data!, /^# TYPE foresight_link_sent_bytes_total counter$/m);
+  assert.match(seen.metrics.cache1!, /^foresight_cache_used_bytes\{cache="1"\} \d+$/m);
+  assert.match(
+    seen.metrics.cache1!,
+    new RegExp(
+      `^foresight_cache_capacity_bytes\\{cache="1"\\} ${small.capacityKiB * 1024}$`,
+      "m",
+    ),
+  );
+  assert.match(
+    seen.metrics.client0!,
+    /^foresight_client_received_files_total\{client="0"\} \d+$/m,
+  );
+  assert.match(seen.metrics.data!, /^foresight_phase\{role="data",phase="running"\} 1$/m);
+}
+
+/** What /files said: real bytes and ranges from the origin, bad ids refused, hits and misses from the caches. */
+function assertFiles(seen: Seen): void {
+  // /files on the origin: real bytes, ranges, bad ids
+  const files = new FileSource({ seed: small.seed });
+  assert.equal(seen.originFile!.status, 200);
+  assert.deepEqual(seen.originFile!.bytes, files.slice(7, 0, 7 * 1024));
+  assert.equal(seen.originFile!.range.status, 206);
+  assert.equal(seen.originFile!.range.cr, "bytes 1000-1999/7168");
+  assert.deepEqual(seen.originFile!.range.bytes, files.slice(7, 1000, 1000));
+  assert.deepEqual(seen.badIds.map((b) => b.status), [400, 400, 400]);
+  for (const b of seen.badIds) {
+    assert.match(String(b.body.error), /id must be an integer 1\.\.300/);
+  }
+  assert.deepEqual(seen.unsatisfiable, { status: 416, cr: "bytes */7168" });
+
+  // /files on the caches: a held file is a HIT with the right bytes; others 404 MISS
+  assert.equal(seen.cacheHits.length, small.caches, "each cache served a file it holds");
+  for (const h of seen.cacheHits) {
+    assert.equal(h.xcache, "HIT");
+    assert.deepEqual(
+      h.bytes,
+      files.slice(h.id, 0, h.id * 1024),
+      `cache ${h.cache} file ${h.id}`,
+    );
+  }
+  assert.deepEqual(seen.cacheMiss, { status: 404, xcache: "MISS" });
+  assert.equal(seen.clientFiles, 404, "a client serves no files");
+}
+
 describe("admin API of every role, mid-run", () => {
   for (const runtime of ["node", "deno", "bun"]) {
     it(`answers /health /stats /metrics /files on ${runtime}, without disturbing the run`, async () => {
@@ -187,63 +251,8 @@ describe("admin API of every role, mid-run", () => {
       );
       assert.equal(seen.doneBeforeEnd, true, "the probes finished while the run went on");
 
-      // /health and /stats
-      assert.equal(seen.phases.data, "running");
-      for (let c = 0; c < small.caches; c++) {
-        assert.match(seen.phases[`cache${c}`]!, /^(running|warming)$/);
-        assert.equal(seen.stats[`cache${c}`]!.capacityBytes, small.capacityKiB * 1024);
-        assert.equal(seen.stats[`cache${c}`]!.index, c);
-      }
-      assert.equal(typeof seen.stats.data!.bytesToCaches, "number");
-      assert.ok((seen.stats.data!.bytesToCaches as number) > 0, "the warm-up pushed bytes");
-      assert.equal(seen.stats.client0!.index, 0);
-      assert.equal((seen.stats.data!.process as { rssBytes: number }).rssBytes > 0, true);
-
-      // /metrics
-      assert.match(
-        seen.metrics.data!,
-        /^foresight_link_sent_bytes_total\{link="origin_to_cache"\} \d+$/m,
-      );
-      assert.match(seen.metrics.data!, /^# TYPE foresight_link_sent_bytes_total counter$/m);
-      assert.match(seen.metrics.cache1!, /^foresight_cache_used_bytes\{cache="1"\} \d+$/m);
-      assert.match(
-        seen.metrics.cache1!,
-        new RegExp(
-          `^foresight_cache_capacity_bytes\\{cache="1"\\} ${small.capacityKiB * 1024}$`,
-          "m",
-        ),
-      );
-      assert.match(
-        seen.metrics.client0!,
-        /^foresight_client_received_files_total\{client="0"\} \d+$/m,
-      );
-      assert.match(seen.metrics.data!, /^foresight_phase\{role="data",phase="running"\} 1$/m);
-
-      // /files on the origin: real bytes, ranges, bad ids
-      const files = new FileSource({ seed: small.seed });
-      assert.equal(seen.originFile!.status, 200);
-      assert.deepEqual(seen.originFile!.bytes, files.slice(7, 0, 7 * 1024));
-      assert.equal(seen.originFile!.range.status, 206);
-      assert.equal(seen.originFile!.range.cr, "bytes 1000-1999/7168");
-      assert.deepEqual(seen.originFile!.range.bytes, files.slice(7, 1000, 1000));
-      assert.deepEqual(seen.badIds.map((b) => b.status), [400, 400, 400]);
-      for (const b of seen.badIds) {
-        assert.match(String(b.body.error), /id must be an integer 1\.\.300/);
-      }
-      assert.deepEqual(seen.unsatisfiable, { status: 416, cr: "bytes */7168" });
-
-      // /files on the caches: a held file is a HIT with the right bytes; others 404 MISS
-      assert.equal(seen.cacheHits.length, small.caches, "each cache served a file it holds");
-      for (const h of seen.cacheHits) {
-        assert.equal(h.xcache, "HIT");
-        assert.deepEqual(
-          h.bytes,
-          files.slice(h.id, 0, h.id * 1024),
-          `cache ${h.cache} file ${h.id}`,
-        );
-      }
-      assert.deepEqual(seen.cacheMiss, { status: 404, xcache: "MISS" });
-      assert.equal(seen.clientFiles, 404, "a client serves no files");
+      assertStatsAndMetrics(seen);
+      assertFiles(seen);
     });
   }
 });

@@ -7,7 +7,7 @@ import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type BrowserContext, chromium } from "playwright-core";
+import { type BrowserContext, chromium, type Page } from "playwright-core";
 import { packageRoot } from "../../roles/run.ts";
 import type { RunReport } from "../../report/run_report.ts";
 import { assertBound } from "./bound_check.ts";
@@ -93,6 +93,116 @@ function startRun(
   return { proc, url, done };
 }
 
+/** Records every value each bar shows, to see that it moved while the run went on. */
+async function recordBarValues(page: Page): Promise<void> {
+  await page.addInitScript(() => {
+    const w = window as unknown as { seen: string[] };
+    w.seen = [];
+    new MutationObserver((records) => {
+      for (const r of records) {
+        const v = (r.target as Element).getAttribute?.("aria-valuenow");
+        if (v !== null && v !== undefined) w.seen.push(v);
+      }
+    }).observe(document, {
+      attributes: true,
+      subtree: true,
+      attributeFilter: ["aria-valuenow"],
+    });
+  });
+}
+
+/** The page during the run and once it is done: bars, charts, hits, files; a screenshot. */
+async function assertLivePage(page: Page): Promise<void> {
+  assert.equal(await page.title(), "Foresight — live run");
+  const bars = page.locator('[role="progressbar"]');
+  await bars.nth(3).waitFor({ timeout: 30_000 });
+  assert.equal(await bars.count(), 4, "one bar per client");
+  await page.waitForFunction(
+    () => document.getElementById("phase")?.textContent === "done",
+    null,
+    { timeout: 60_000 },
+  );
+  const values = await bars.evaluateAll((els) => els.map((e) => e.getAttribute("aria-valuenow")));
+  assert.deepEqual(values, ["100.0", "100.0", "100.0", "100.0"], "every client reached 100 %");
+  assert.deepEqual(
+    await bars.evaluateAll((els) => els.map((e) => e.getAttribute("data-client"))),
+    ["0", "1", "2", "3"],
+  );
+  const seen = await page.evaluate(() => (window as unknown as { seen: string[] }).seen);
+  assert.ok(
+    seen.some((v) => Number(v) > 0 && Number(v) < 100),
+    `the bars moved through intermediate values: ${seen.slice(0, 20).join(", ")}`,
+  );
+  assert.equal(await page.locator("#chart-links svg path").count(), 3, "a line per link");
+  assert.ok(await page.locator("#chart-caches svg path").count() >= 2, "a line per cache");
+  assert.equal(await page.locator("#chart-clients svg path").count(), 4, "a line per client");
+  assert.match(await page.locator("#hits").innerText(), /^\d+\.\d %$/);
+  assert.match(await page.locator("#files").innerText(), /^240 \/ 240$/);
+  assert.match(await page.locator("#footer").innerText(), /The run is over/);
+  await page.waitForTimeout(400); // the bars' width transition
+  const shot = join(artifacts, "dashboard.png");
+  await page.screenshot({ path: shot, fullPage: true });
+  assert.ok(statSync(shot).size > 20_000, "a screenshot with content");
+}
+
+type Bound = ReturnType<typeof assertBound>;
+
+/** The page's final state shows the report's bound and ratio. */
+async function assertFinalPage(page: Page, report: RunReport, bound: Bound): Promise<void> {
+  assert.equal(await page.locator("#bound").innerText(), `${bound.seconds.toFixed(1)} s`);
+  assert.equal(await page.locator("#bound-s").innerText(), "exact fluid LP");
+  assert.equal(await page.locator("#ratio").innerText(), bound.ratio!.toFixed(3));
+  assert.equal(
+    await page.locator("#ratio-s").innerText(),
+    `makespan ${report.simSeconds.toFixed(1)} s ÷ lower bound`,
+  );
+}
+
+/** The report files of the same run: report.json, report.md and the three charts. */
+function assertReportFiles(reportDir: string, report: RunReport, bound: Bound): void {
+  const json = JSON.parse(readFileSync(join(reportDir, "report.json"), "utf8"));
+  assert.equal(json.ok, true);
+  assert.equal(json.clients.length, 4);
+  assert.ok(json.timeline.samples.length > 5, "the time series is in report.json");
+  assert.deepEqual(json.lowerBound, report.lowerBound, "report.json has the bound");
+  const md = readFileSync(join(reportDir, "report.md"), "utf8");
+  assert.match(md, /^# Foresight run — OK$/m);
+  assert.ok(
+    md.includes(`| lower bound | ${bound.seconds.toFixed(1)} s (exact fluid LP) |\n`),
+    "report.md has the bound",
+  );
+  assert.ok(
+    md.includes(`| makespan ÷ lower bound | ${bound.ratio!.toFixed(3)} |\n`),
+    "report.md has makespan ÷ bound",
+  );
+  assert.match(md, /^\| client \| files \| verified \|/m);
+  assert.match(md, /!\[Throughput per link\]\(links\.svg\)/);
+  for (
+    const [file, title] of [
+      ["links.svg", "Throughput per link"],
+      ["caches.svg", "Cache occupancy"],
+      ["clients.svg", "Client completion"],
+    ]
+  ) {
+    const svg = readFileSync(join(reportDir, file!), "utf8");
+    assert.match(svg, /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+    assert.match(svg, new RegExp(title!));
+    assert.ok((svg.match(/<path /g) ?? []).length >= 2, `${file} has lines`);
+  }
+}
+
+/** Looks at the report's charts as a reader would (artifacts beside the screenshot). */
+async function screenshotCharts(context: BrowserContext, reportDir: string): Promise<void> {
+  const charts = await context.newPage();
+  await charts.setViewportSize({ width: 760, height: 900 });
+  await charts.setContent(
+    ["links.svg", "caches.svg", "clients.svg"].map((f) => readFileSync(join(reportDir, f), "utf8"))
+      .join("<br>"),
+  );
+  await charts.screenshot({ path: join(artifacts, "report-charts.png"), fullPage: true });
+  await charts.close();
+}
+
 describe("foresight run --dashboard in a real browser", () => {
   let context: BrowserContext;
   let profile: string;
@@ -119,111 +229,18 @@ describe("foresight run --dashboard in a real browser", () => {
     try {
       const url = await run.url;
       const page = context.pages()[0] ?? await context.newPage();
-      // Record every value each bar shows, to see that it moved while the run went on.
-      await page.addInitScript(() => {
-        const w = window as unknown as { seen: string[] };
-        w.seen = [];
-        new MutationObserver((records) => {
-          for (const r of records) {
-            const v = (r.target as Element).getAttribute?.("aria-valuenow");
-            if (v !== null && v !== undefined) w.seen.push(v);
-          }
-        }).observe(document, {
-          attributes: true,
-          subtree: true,
-          attributeFilter: ["aria-valuenow"],
-        });
-      });
+      await recordBarValues(page);
       await page.goto(url);
-      assert.equal(await page.title(), "Foresight — live run");
-      const bars = page.locator('[role="progressbar"]');
-      await bars.nth(3).waitFor({ timeout: 30_000 });
-      assert.equal(await bars.count(), 4, "one bar per client");
-      await page.waitForFunction(
-        () => document.getElementById("phase")?.textContent === "done",
-        null,
-        { timeout: 60_000 },
-      );
-      const values = await bars.evaluateAll((els) =>
-        els.map((e) => e.getAttribute("aria-valuenow"))
-      );
-      assert.deepEqual(values, ["100.0", "100.0", "100.0", "100.0"], "every client reached 100 %");
-      assert.deepEqual(
-        await bars.evaluateAll((els) => els.map((e) => e.getAttribute("data-client"))),
-        ["0", "1", "2", "3"],
-      );
-      const seen = await page.evaluate(() => (window as unknown as { seen: string[] }).seen);
-      assert.ok(
-        seen.some((v) => Number(v) > 0 && Number(v) < 100),
-        `the bars moved through intermediate values: ${seen.slice(0, 20).join(", ")}`,
-      );
-      assert.equal(await page.locator("#chart-links svg path").count(), 3, "a line per link");
-      assert.ok(await page.locator("#chart-caches svg path").count() >= 2, "a line per cache");
-      assert.equal(await page.locator("#chart-clients svg path").count(), 4, "a line per client");
-      assert.match(await page.locator("#hits").innerText(), /^\d+\.\d %$/);
-      assert.match(await page.locator("#files").innerText(), /^240 \/ 240$/);
-      assert.match(await page.locator("#footer").innerText(), /The run is over/);
-      await page.waitForTimeout(400); // the bars' width transition
-      const shot = join(artifacts, "dashboard.png");
-      await page.screenshot({ path: shot, fullPage: true });
-      assert.ok(statSync(shot).size > 20_000, "a screenshot with content");
-
+      await assertLivePage(page);
       const { code, stdout } = await run.done;
       assert.equal(code, 0);
       const report = JSON.parse(stdout.trim().split("\n").at(-1)!) as RunReport;
       assert.equal(report.ok, true);
       const bound = assertBound(report);
       assert.equal(bound.exact, true);
-      // The page's final state shows the same bound and ratio.
-      assert.equal(await page.locator("#bound").innerText(), `${bound.seconds.toFixed(1)} s`);
-      assert.equal(await page.locator("#bound-s").innerText(), "exact fluid LP");
-      assert.equal(await page.locator("#ratio").innerText(), bound.ratio!.toFixed(3));
-      assert.equal(
-        await page.locator("#ratio-s").innerText(),
-        `makespan ${report.simSeconds.toFixed(1)} s ÷ lower bound`,
-      );
-
-      // The report files of the same run.
-      const json = JSON.parse(readFileSync(join(reportDir, "report.json"), "utf8"));
-      assert.equal(json.ok, true);
-      assert.equal(json.clients.length, 4);
-      assert.ok(json.timeline.samples.length > 5, "the time series is in report.json");
-      assert.deepEqual(json.lowerBound, report.lowerBound, "report.json has the bound");
-      const md = readFileSync(join(reportDir, "report.md"), "utf8");
-      assert.match(md, /^# Foresight run — OK$/m);
-      assert.ok(
-        md.includes(`| lower bound | ${bound.seconds.toFixed(1)} s (exact fluid LP) |\n`),
-        "report.md has the bound",
-      );
-      assert.ok(
-        md.includes(`| makespan ÷ lower bound | ${bound.ratio!.toFixed(3)} |\n`),
-        "report.md has makespan ÷ bound",
-      );
-      assert.match(md, /^\| client \| files \| verified \|/m);
-      assert.match(md, /!\[Throughput per link\]\(links\.svg\)/);
-      for (
-        const [file, title] of [
-          ["links.svg", "Throughput per link"],
-          ["caches.svg", "Cache occupancy"],
-          ["clients.svg", "Client completion"],
-        ]
-      ) {
-        const svg = readFileSync(join(reportDir, file!), "utf8");
-        assert.match(svg, /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
-        assert.match(svg, new RegExp(title!));
-        assert.ok((svg.match(/<path /g) ?? []).length >= 2, `${file} has lines`);
-      }
-      // Look at the report's charts as a reader would (artifacts beside the screenshot).
-      const charts = await context.newPage();
-      await charts.setViewportSize({ width: 760, height: 900 });
-      await charts.setContent(
-        ["links.svg", "caches.svg", "clients.svg"].map((f) =>
-          readFileSync(join(reportDir, f), "utf8")
-        )
-          .join("<br>"),
-      );
-      await charts.screenshot({ path: join(artifacts, "report-charts.png"), fullPage: true });
-      await charts.close();
+      await assertFinalPage(page, report, bound);
+      assertReportFiles(reportDir, report, bound);
+      await screenshotCharts(context, reportDir);
     } finally {
       run.proc.kill();
     }

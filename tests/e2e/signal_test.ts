@@ -11,7 +11,7 @@ import type { RunReport } from "../../report/run_report.ts";
 import { runClient } from "../../live/client.ts";
 import { nodeAdapter } from "../../net/node.ts";
 import { silentLogger } from "../../core/log.ts";
-import { alive, childPids, cleanup, startRun, waitForChildren } from "./cli_run.ts";
+import { alive, childPids, cleanup, type Rec, startRun, waitForChildren } from "./cli_run.ts";
 
 /** 4 clients × 60 files at scale 0.3: about 10 wall seconds of running after the warm-up. */
 const SLOW = [
@@ -28,6 +28,36 @@ const SLOW = [
 ];
 const PROCESSES = 1 + 2 + 4;
 const TOTAL = 4 * 60;
+
+/** A report of a run interrupted by `signal`: partial counts, no ratio, every process stopped. */
+function assertInterrupted(r: RunReport, signal: string, at: Rec): void {
+  assert.equal(r.interrupted, signal);
+  assert.equal(r.ok, false);
+  assert.ok(r.errors.includes(`interrupted by ${signal}`), r.errors.join("; "));
+  assert.equal(r.clients.length, 4, "every client's line, from its latest stats");
+  // As of each client's latest stats event (one every 100 ms).
+  const verified = r.clients.reduce((a, c) => a + c.verified, 0);
+  assert.ok(
+    verified > 0 && verified < TOTAL,
+    `verified ${verified} of ${TOTAL}, ${at.filesDone} done at the last progress line`,
+  );
+  for (const c of r.clients) {
+    assert.equal(c.corrupt, 0);
+    assert.ok(c.verified <= 60 && c.files >= c.verified);
+  }
+  assert.ok(r.clients.some((c) => c.partial === true), "lines marked partial");
+  assert.equal(r.caches.length, 2);
+  assert.ok(r.links.originToCache > 0 && r.wallSeconds > 0);
+  assert.equal(r.processes.length, PROCESSES);
+  // The bound, if it was known by then, but no ratio: the run has no makespan.
+  if (r.lowerBound) {
+    assert.equal(r.lowerBound.ratio, null);
+    assert.equal(r.lowerBound.noRatio, `the run was interrupted by ${signal}`);
+  }
+  for (const p of r.processes) {
+    assert.notEqual(p.exitCode, 0, `${p.role} ${p.index} ran to its end`);
+  }
+}
 
 describe("foresight run interrupted", () => {
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
@@ -82,32 +112,7 @@ describe("foresight run interrupted", () => {
             ? JSON.parse(run.stdout().trim().split("\n").at(-1)!) as RunReport
             : undefined;
           for (const r of printed ? [report, printed] : [report]) {
-            assert.equal(r.interrupted, signal);
-            assert.equal(r.ok, false);
-            assert.ok(r.errors.includes(`interrupted by ${signal}`), r.errors.join("; "));
-            assert.equal(r.clients.length, 4, "every client's line, from its latest stats");
-            // As of each client's latest stats event (one every 100 ms).
-            const verified = r.clients.reduce((a, c) => a + c.verified, 0);
-            assert.ok(
-              verified > 0 && verified < TOTAL,
-              `verified ${verified} of ${TOTAL}, ${at.filesDone} done at the last progress line`,
-            );
-            for (const c of r.clients) {
-              assert.equal(c.corrupt, 0);
-              assert.ok(c.verified <= 60 && c.files >= c.verified);
-            }
-            assert.ok(r.clients.some((c) => c.partial === true), "lines marked partial");
-            assert.equal(r.caches.length, 2);
-            assert.ok(r.links.originToCache > 0 && r.wallSeconds > 0);
-            assert.equal(r.processes.length, PROCESSES);
-            // The bound, if it was known by then, but no ratio: the run has no makespan.
-            if (r.lowerBound) {
-              assert.equal(r.lowerBound.ratio, null);
-              assert.equal(r.lowerBound.noRatio, `the run was interrupted by ${signal}`);
-            }
-            for (const p of r.processes) {
-              assert.notEqual(p.exitCode, 0, `${p.role} ${p.index} ran to its end`);
-            }
+            assertInterrupted(r, signal, at);
           }
           if (printed) assert.deepEqual(printed.clients, report.clients);
           else assert.match(run.stdout(), new RegExp(`: INTERRUPTED \\(${signal}\\)\\n`));

@@ -27,6 +27,16 @@ import { CANONICAL, type PolicyName, type Scenario } from "../../../core/scenari
 import { silentLogger } from "../../../core/log.ts";
 
 const CLIENTS = 3;
+/** Two caches, three clients, 12 of 80 files each, fast: a schedule's scenario but its seed and policy. */
+const SMALL: Scenario = {
+  ...CANONICAL,
+  files: 80,
+  caches: 2,
+  clients: CLIENTS,
+  requests: 12,
+  capacityKiB: 400,
+  scale: 500,
+};
 
 /** An adapter whose sockets can all be cut at once: a role killed, in-process. */
 function killable(inner: NetAdapter): { adapter: NetAdapter; kill(): void } {
@@ -159,17 +169,7 @@ interface Ended {
 
 /** Runs the roles of a schedule, each fault injected in the origin's event of its phase. */
 async function playSchedule(inner: NetAdapter, { policy, seed, faults }: Schedule): Promise<Ended> {
-  const s: Scenario = {
-    ...CANONICAL,
-    files: 80,
-    caches: 2,
-    clients: CLIENTS,
-    requests: 12,
-    capacityKiB: 400,
-    scale: 500,
-    seed,
-    policy,
-  };
+  const s: Scenario = { ...SMALL, seed, policy };
   const roles = new Roles(inner);
   const caches: Promise<CacheSummary>[] = [];
   const clients: (Promise<ClientSummary> | undefined)[] = [];
