@@ -83,6 +83,84 @@ export function shapeLinks(net: Hosts, s: Scenario): void {
   }
 }
 
+/** One role to start: on which host, with which arguments. */
+interface Launch {
+  role: RoleName;
+  index: number;
+  host: number;
+  args: string[];
+}
+
+/** Every role of `s` on `net`, the origin first, each on its own host. */
+function launches(net: Hosts, s: Scenario, options: HostsRunOptions): Launch[] {
+  const shaping = options.shaping === "kernel" ? ["--shaping", "none"] : [];
+  // "=": a negative value would read as a flag.
+  const offset = (ms: number | undefined) => [`--clock-offset-ms=${ms ?? 0}`];
+  const off = options.clockOffsets ?? {};
+  const origin = `${net.hosts[0]!.address}:${ORIGIN_PORT}`;
+  const all: Launch[] = [{
+    role: "data",
+    index: 0,
+    host: 0,
+    args: [...scenarioArgs(s), "--listen", origin, ...shaping, ...offset(off.data)],
+  }];
+  for (let i = 0; i < s.caches; i++) {
+    const at = `${net.hosts[1 + i]!.address}:${CACHE_PORT}`;
+    all.push({
+      role: "cache",
+      index: i,
+      host: 1 + i,
+      args: [
+        ...["--origin", origin, "--listen", at, "--advertise", at, "--index", String(i)],
+        ...shaping,
+        ...offset(off.caches?.[i]),
+      ],
+    });
+  }
+  for (let j = 0; j < s.clients; j++) {
+    all.push({
+      role: "client",
+      index: j,
+      host: 1 + s.caches + j,
+      args: ["--origin", origin, "--index", String(j), ...offset(off.clients?.[j])],
+    });
+  }
+  return all;
+}
+
+/** A started role, and the command it stands for. */
+interface Started {
+  role: RoleName;
+  index: number;
+  r: Role;
+  command: string;
+}
+
+/** What the roles ended with: ok when every role exited 0, ok, and every client verified all. */
+async function ended(s: Scenario, started: Started[], t0: number): Promise<HostsRun> {
+  const exits = await Promise.all(started.map(({ r }) => r.exit));
+  const roles = started.map(({ role, index, r, command }, i) => ({
+    role,
+    index,
+    exit: exits[i]!,
+    summary: summaryOf(r),
+    command,
+  }));
+  const clients = roles.filter((r) => r.role === "client");
+  const ok = roles.every((r) => r.exit === 0 && r.summary?.ok === true) &&
+    clients.every((c) => c.summary?.verified === s.requests && c.summary?.corrupt === 0);
+  return {
+    ok,
+    simSeconds: Math.max(...clients.map((c) => Number(c.summary?.finishSimSeconds ?? NaN))),
+    wallSeconds: (performance.now() - t0) / 1000,
+    roles,
+    story: () =>
+      started.map(({ role, index, r }) =>
+        `${role} ${index}: ${JSON.stringify(summaryOf(r))}\n${r.stderr()}`
+      ).join("\n"),
+  };
+}
+
 /**
  * Runs `scenario` on `net` (which needs {@link hostsFor} hosts) until every
  * role has exited, or the timeout kills them.
@@ -108,14 +186,9 @@ export async function runOnHosts(
   if (options.shaping === "kernel") shapeLinks(net, s);
   const node = roleCommand(packageRoot(), "node", "data")[0]!;
   const common = ["--log-level", options.logLevel ?? "warn", "--stats-ms", "0"];
-  const shaping = options.shaping === "kernel" ? ["--shaping", "none"] : [];
-  // "=": a negative value would read as a flag.
-  const offset = (ms: number | undefined) => [`--clock-offset-ms=${ms ?? 0}`];
-  const off = options.clockOffsets ?? {};
-  const origin = `${net.hosts[0]!.address}:${ORIGIN_PORT}`;
   const t0 = performance.now();
-  const started: { role: RoleName; index: number; r: Role; command: string }[] = [];
-  const start = (role: RoleName, index: number, host: number, args: string[]) => {
+  const started: Started[] = [];
+  const start = ({ role, index, host, args }: Launch) => {
     const script = roleCommand(packageRoot(), "node", role).slice(1);
     const argv = net.command(net.hosts[host]!, [node, ...script, ...args, ...common]);
     const r = startProcess(role, argv);
@@ -132,59 +205,10 @@ export async function runOnHosts(
     for (const { r } of started) r.proc.kill("SIGKILL");
   }, options.timeoutMs ?? 120_000);
   try {
-    const data = start("data", 0, 0, [
-      ...scenarioArgs(s),
-      "--listen",
-      origin,
-      ...shaping,
-      ...offset(off.data),
-    ]);
-    await data.waitFor((e) => e.event === "listening", 30_000);
-    for (let i = 0; i < s.caches; i++) {
-      const at = `${net.hosts[1 + i]!.address}:${CACHE_PORT}`;
-      start("cache", i, 1 + i, [
-        "--origin",
-        origin,
-        "--listen",
-        at,
-        "--advertise",
-        at,
-        "--index",
-        String(i),
-        ...shaping,
-        ...offset(off.caches?.[i]),
-      ]);
-    }
-    for (let j = 0; j < s.clients; j++) {
-      start("client", j, 1 + s.caches + j, [
-        "--origin",
-        origin,
-        "--index",
-        String(j),
-        ...offset(off.clients?.[j]),
-      ]);
-    }
-    const exits = await Promise.all(started.map(({ r }) => r.exit));
-    const roles = started.map(({ role, index, r, command }, i) => ({
-      role,
-      index,
-      exit: exits[i]!,
-      summary: summaryOf(r),
-      command,
-    }));
-    const clients = roles.filter((r) => r.role === "client");
-    const ok = roles.every((r) => r.exit === 0 && r.summary?.ok === true) &&
-      clients.every((c) => c.summary?.verified === s.requests && c.summary?.corrupt === 0);
-    return {
-      ok,
-      simSeconds: Math.max(...clients.map((c) => Number(c.summary?.finishSimSeconds ?? NaN))),
-      wallSeconds: (performance.now() - t0) / 1000,
-      roles,
-      story: () =>
-        started.map(({ role, index, r }) =>
-          `${role} ${index}: ${JSON.stringify(summaryOf(r))}\n${r.stderr()}`
-        ).join("\n"),
-    };
+    const [origin, ...others] = launches(net, s, options);
+    await start(origin!).waitFor((e) => e.event === "listening", 30_000);
+    for (const l of others) start(l);
+    return await ended(s, started, t0);
   } finally {
     clearTimeout(timer);
     for (const { r } of started) {

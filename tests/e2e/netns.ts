@@ -168,41 +168,7 @@ export function createHosts(count: number): Hosts {
   const net: Hosts = {
     hosts,
     bridge,
-    shape(from, to, bytesPerSecond) {
-      const dev = ["tc", "-n", from.ns];
-      let next = classes.get(from.ns);
-      if (next === undefined) {
-        run(
-          [...dev, "qdisc", "add", "dev", "eth0", "root", "handle", "1:", "htb", "default", "1"],
-          "shape",
-        );
-        run(htbClass(dev, "1:1", "10gbit"), "shape");
-        next = 10;
-      }
-      classes.set(from.ns, next + 1);
-      const rate = `${Math.round(bytesPerSecond * 8)}bit`;
-      run([...htbClass(dev, `1:${next}`, rate), "ceil", rate], "shape");
-      run([
-        ...dev,
-        "filter",
-        "add",
-        "dev",
-        "eth0",
-        "parent",
-        "1:",
-        "protocol",
-        "ip",
-        "prio",
-        "1",
-        "u32",
-        "match",
-        "ip",
-        "dst",
-        `${to.address}/32`,
-        "flowid",
-        `1:${next}`,
-      ], "shape");
-    },
+    shape: (from, to, bytesPerSecond) => shapeLink(classes, from, to, bytesPerSecond),
     command: (host, argv) => ["ip", "netns", "exec", host.ns, ...argv],
     teardown() {
       if (down) return;
@@ -219,33 +185,83 @@ export function createHosts(count: number): Hosts {
       const ns = `${tag}${i}`;
       run(["ip", "netns", "add", ns], "make a host");
       made.push(ns);
-      const address = `198.18.0.${i + 1}`;
-      run([
-        "ip",
-        "-n",
-        bridge,
-        "link",
-        "add",
-        `p${i}`,
-        "type",
-        "veth",
-        "peer",
-        "name",
-        "eth0",
-        "netns",
-        ns,
-      ], "link a host");
-      run(["ip", "-n", bridge, "link", "set", `p${i}`, "master", "br0", "up"], "link a host");
-      run(["ip", "-n", ns, "addr", "add", `${address}/24`, "dev", "eth0"], "address a host");
-      run(["ip", "-n", ns, "link", "set", "eth0", "up"], "start a host's link");
-      run(["ip", "-n", ns, "link", "set", "lo", "up"], "start a host's loopback");
-      hosts.push({ ns, address });
+      hosts.push(linkHost(bridge, ns, i));
     }
   } catch (e) {
     net.teardown();
     throw e;
   }
   return net;
+}
+
+/**
+ * Shapes what `from` sends `to` at `bytesPerSecond` (an HTB class per peer,
+ * under a root qdisc made at the first; `classes`: each namespace's next class).
+ */
+function shapeLink(
+  classes: Map<string, number>,
+  from: Host,
+  to: Host,
+  bytesPerSecond: number,
+): void {
+  const dev = ["tc", "-n", from.ns];
+  let next = classes.get(from.ns);
+  if (next === undefined) {
+    run(
+      [...dev, "qdisc", "add", "dev", "eth0", "root", "handle", "1:", "htb", "default", "1"],
+      "shape",
+    );
+    run(htbClass(dev, "1:1", "10gbit"), "shape");
+    next = 10;
+  }
+  classes.set(from.ns, next + 1);
+  const rate = `${Math.round(bytesPerSecond * 8)}bit`;
+  run([...htbClass(dev, `1:${next}`, rate), "ceil", rate], "shape");
+  run([
+    ...dev,
+    "filter",
+    "add",
+    "dev",
+    "eth0",
+    "parent",
+    "1:",
+    "protocol",
+    "ip",
+    "prio",
+    "1",
+    "u32",
+    "match",
+    "ip",
+    "dst",
+    `${to.address}/32`,
+    "flowid",
+    `1:${next}`,
+  ], "shape");
+}
+
+/** Links namespace `ns` to the bridge as host `i` (198.18.0.(i+1)) and brings its links up. */
+function linkHost(bridge: string, ns: string, i: number): Host {
+  const address = `198.18.0.${i + 1}`;
+  run([
+    "ip",
+    "-n",
+    bridge,
+    "link",
+    "add",
+    `p${i}`,
+    "type",
+    "veth",
+    "peer",
+    "name",
+    "eth0",
+    "netns",
+    ns,
+  ], "link a host");
+  run(["ip", "-n", bridge, "link", "set", `p${i}`, "master", "br0", "up"], "link a host");
+  run(["ip", "-n", ns, "addr", "add", `${address}/24`, "dev", "eth0"], "address a host");
+  run(["ip", "-n", ns, "link", "set", "eth0", "up"], "start a host's link");
+  run(["ip", "-n", ns, "link", "set", "lo", "up"], "start a host's loopback");
+  return { ns, address };
 }
 
 /** `tc … class add` of an HTB class `classid` under the root qdisc of `eth0`, at `rate`. */
