@@ -10,8 +10,6 @@ import fc from "fast-check";
 import { CANONICAL } from "../core/scenario.ts";
 import {
   encodeFrame,
-  encodeMessage,
-  HEADER_BYTES,
   MAX_FILE_ID,
   type Message,
   MessageType,
