@@ -60,7 +60,7 @@ const metric = (name: string, type: Metric["type"], help: string, k: string): Me
 
 /** Each role's metrics, by the stats field they read. */
 const METRICS: Record<RoleView["role"], readonly Metric[]> = {
-  data: [
+  origin: [
     sent("origin_to_cache", "bytesToCaches", "bytes"),
     sent("origin_to_client", "bytesToClients", "bytes"),
     sent("origin_to_cache", "filesToCaches", "files"),
@@ -232,7 +232,7 @@ function numberText(n: number): string {
  * ```
  */
 export function prometheusText(role: RoleView["role"], stats: Stats, phase: Phase): string {
-  const own: Record<string, string> = typeof stats.index === "number" && role !== "data"
+  const own: Record<string, string> = typeof stats.index === "number" && role !== "origin"
     ? { [role]: String(stats.index) }
     : {};
   const families = new Map<string, { type: string; help: string; samples: string[] }>();

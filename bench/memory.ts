@@ -38,7 +38,7 @@ import { scenarioFlags, scenarioFrom } from "../roles/common.ts";
 import { packageRoot, roleCommand, runScenario, runtimeOf } from "../roles/run.ts";
 import { mib } from "./peak_rss.ts";
 
-type Role = "data" | "cache" | "client";
+type Role = "origin" | "cache" | "client";
 type Runtime = "node" | "deno" | "bun";
 
 const { values } = parseArgs({
@@ -91,7 +91,7 @@ async function deadPort(): Promise<number> {
 async function idlePeak(runtime: Runtime, role: Role): Promise<number | undefined> {
   const [cmd, ...rest] = roleCommand(packageRoot(), runtime, role);
   const port = await deadPort();
-  const args = role === "data"
+  const args = role === "origin"
     ? ["--listen", "127.0.0.1:0"]
     : ["--origin", `127.0.0.1:${port}`, "--connect-deadline-ms", "600000"];
   if (role === "cache") args.push("--listen", "127.0.0.1:0");
@@ -121,7 +121,7 @@ console.log(
 const summary: string[] = [];
 for (const choice of choices) {
   const load0 = loadavg()[0]!;
-  const roles: Role[] = ["data", "cache", "client"];
+  const roles: Role[] = ["origin", "cache", "client"];
   const idle = new Map<Role, number | undefined>();
   for (const role of roles) {
     idle.set(role, await idlePeak(runtimeOf(choice, role), role));
@@ -152,7 +152,7 @@ for (const choice of choices) {
     const added = base === undefined ? undefined : p.peakRssBytes - base;
     const page = p.role === "cache" ? pages.get(p.index) : undefined;
     console.log(
-      `${(p.role + (p.role === "data" ? "" : p.index)).padEnd(10)} ${p.runtime.padEnd(7)} ${
+      `${(p.role + (p.role === "origin" ? "" : p.index)).padEnd(10)} ${p.runtime.padEnd(7)} ${
         mib(p.peakRssBytes).padStart(9)
       } ${(base === undefined ? "?" : mib(base)).padStart(9)} ${
         (added === undefined ? "?" : mib(added)).padStart(10)
@@ -175,5 +175,5 @@ for (const choice of choices) {
   );
 }
 console.log("\nlargest peak RSS per role in MiB (and what it adds to its idle process)");
-console.log("runtime           data          cache         client");
+console.log("runtime         origin          cache         client");
 for (const row of summary) console.log(row);

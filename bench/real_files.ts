@@ -133,7 +133,7 @@ function line(
       r.simSeconds.toFixed(1).padStart(7)
     } s  moved ${moved.toFixed(0).padStart(6)} MiB  hashed ${hashed?.mib ?? "?"} MiB in ${
       hashed?.seconds ?? "?"
-    } s  peak RSS MiB: origin ${rss("data")}, caches ${rss("cache")}, clients ${
+    } s  peak RSS MiB: origin ${rss("origin")}, caches ${rss("cache")}, clients ${
       rss("client")
     }${extra}\n`,
   );
@@ -191,7 +191,7 @@ const big = await run(
   undefined,
   Math.max(scale, 200),
 );
-const originRss = big.report.processes.find((p) => p.role === "data")!.peakRssBytes / MiB;
+const originRss = big.report.processes.find((p) => p.role === "origin")!.peakRssBytes / MiB;
 if (originRss >= 128) failed = true;
 line(
   `a ${values.gib} GiB file to one client`,

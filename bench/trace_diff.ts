@@ -12,7 +12,7 @@
  *   npx bun bench/trace_diff.ts /tmp/t --files 20           # the first 20 files that differ
  *   npx bun bench/trace_diff.ts /tmp/t --window 5.6,5.9     # every input of both in that span
  *
- * The scenario is read from the origin's trace (`data-0.jsonl`); the
+ * The scenario is read from the origin's trace (`origin-0.jsonl`); the
  * simulation runs here with the same engines, recorded the same way.
  *
  * @module
@@ -53,7 +53,7 @@ function readLive(dir: string): { traces: Traces; s: Scenario; toSim: (ms: numbe
       JSON.parse(l)
     );
     if (header.trace !== "foresight-inputs") continue;
-    const key = header.role === "data" ? "origin" : `${header.role}${header.index}`;
+    const key = header.role === "origin" ? "origin" : `${header.role}${header.index}`;
     traces[key] = recs;
     if (header.scenario) s = header.scenario;
   }

@@ -19,8 +19,8 @@ export interface FileAccess {
 
 /** What a role shows of itself. */
 export interface RoleView {
-  /** "data", "cache" or "client". */
-  readonly role: "data" | "cache" | "client";
+  /** "origin", "cache" or "client". */
+  readonly role: "origin" | "cache" | "client";
   /** Its phase now. */
   phase(): Phase;
   /** A JSON-safe snapshot of its counters (numbers, strings, arrays, plain objects). */

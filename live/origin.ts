@@ -143,7 +143,7 @@ function originView(driver: OriginDriver): RoleView {
   const { st, summary } = engine;
   const phase = (): Phase => engine.phase;
   return {
-    role: "data",
+    role: "origin",
     phase,
     stats: () => ({
       phase: phase(),

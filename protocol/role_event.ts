@@ -96,12 +96,12 @@ export type EngineEvent =
   | ProgressEvent;
 
 /** Which role printed an event. */
-export type RoleName = "data" | "cache" | "client";
+export type RoleName = "origin" | "cache" | "client";
 
 /** The origin listens on `host:port` (printed by its main before anything else). */
 export interface ListeningEvent {
   event: "listening";
-  role: "data";
+  role: "origin";
   host: string;
   port: number;
 }
@@ -158,7 +158,7 @@ export type RoleEventOf<E extends RoleEvent["event"]> = Having<RoleEvent, E>;
 
 const Num = v.number();
 const Phase = v.picklist(["registering", "warming", "running", "stopping"]);
-const Role = v.picklist(["data", "cache", "client"]);
+const Role = v.picklist(["origin", "cache", "client"]);
 
 // deno-fmt-ignore
 const roleEventUnion = v.variant("event", [
@@ -178,7 +178,7 @@ const roleEventUnion = v.variant("event", [
     event: v.literal("progress"), index: Num, files: Num, of: Num, bytes: Num, hits: Num,
     misses: Num, simSeconds: Num,
   }),
-  v.object({ event: v.literal("listening"), role: v.literal("data"), host: v.string(), port: Num }),
+  v.object({ event: v.literal("listening"), role: v.literal("origin"), host: v.string(), port: Num }),
   v.object({
     event: v.literal("admin"), role: Role, index: v.optional(Num), host: v.string(), port: Num,
   }),

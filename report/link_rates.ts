@@ -67,7 +67,7 @@ export class ShapingTally {
   record(who: { role: string; index: number }, counters: Readonly<Record<string, unknown>>): void {
     const key = `${who.role} ${who.index}`;
     const seen = this.#latest.get(key) ?? {};
-    if (who.role === "data") {
+    if (who.role === "origin") {
       seen.originToCache = shapingFrom(counters.shapingToCaches) ?? seen.originToCache;
       seen.originToClient = shapingFrom(counters.shapingToClients) ?? seen.originToClient;
     } else if (who.role === "cache") {

@@ -195,7 +195,7 @@ function processesSection(r: AnyReport): string[] {
     ...table(
       ["process", "runtime", "peak RSS", "exit code"],
       r.processes.map((p) => [
-        `${p.role}${p.role === "data" ? "" : ` ${p.index}`}`,
+        `${p.role}${p.role === "origin" ? "" : ` ${p.index}`}`,
         p.runtime,
         p.peakRssBytes > 0 ? formatBytes(p.peakRssBytes) : "unknown",
         p.exitCode === null && p.signal ? p.signal : String(p.exitCode),

@@ -111,7 +111,7 @@ export function buildReport(
   });
   const clients = clientLines(summaries, marks, scenario.requests);
   const caches = cacheLines(summaries, marks);
-  const origin = summaries.find((s) => s.role === "data");
+  const origin = summaries.find((s) => s.role === "origin");
   const files = clients.reduce((a, c) => a + c.files, 0);
   const bytes = clients.reduce((a, c) => a + c.bytes, 0);
   // A hit is what the cache policy counts as one (a pull-through fetch is a miss even though
@@ -296,7 +296,7 @@ export function renderReport(r: RunReport): string {
     ...cacheTable(r),
     `  processes (peak RSS): ` +
     r.processes.map((p) =>
-      `${p.role}${p.role === "data" ? "" : p.index}/${p.runtime} ${
+      `${p.role}${p.role === "origin" ? "" : p.index}/${p.runtime} ${
         p.peakRssBytes > 0 ? mib(p.peakRssBytes) : "?"
       } MiB exit ${p.exitCode ?? p.signal ?? "?"}`
     ).join(", "),

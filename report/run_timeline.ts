@@ -152,7 +152,7 @@ export class RunTimeline {
     this.#last = Math.max(this.#last, now - this.#t0);
     const kind = e.event;
     if (kind === "stats" || kind === "summary") this.#shaping.record(who, e);
-    if (who.role === "data") {
+    if (who.role === "origin") {
       if (kind === "start") this.#start ??= now - this.#t0;
       if (kind === "stats" || kind === "summary") {
         this.#originToClient = num(e.bytesToClients, this.#originToClient);

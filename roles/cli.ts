@@ -5,7 +5,7 @@
  */
 
 import process from "node:process";
-import { cacheMain, clientMain, dataMain } from "./mains.ts";
+import { cacheMain, clientMain, originMain } from "./mains.ts";
 import { runMainCli } from "./run_cli.ts";
 import { ForesightError } from "../errors.ts";
 
@@ -36,7 +36,7 @@ switch (command) {
     process.exit(await (await import("./sim.ts")).simMainCli(rest));
     break;
   case "data":
-    await dataMain(rest);
+    await originMain(rest);
     break;
   case "cache":
     await cacheMain(rest);

@@ -13,6 +13,7 @@ import * as v from "valibot";
 import { ForesightError } from "../errors.ts";
 import type { FlagSpecs } from "./flags.ts";
 import type { RoleEvent, RoleName } from "../protocol/role_event.ts";
+import { ROLE_COMMAND } from "./role_command.ts";
 
 export { scenarioFlags, scenarioFrom, scenarioHelp } from "./scenario_flags.ts";
 
@@ -60,7 +61,7 @@ export function stderrLogger(
  *
  * @example
  * ```ts
- * emitEvent({ event: "listening", role: "data", host: "127.0.0.1", port: 9000 }); // {"event":"listening",...}
+ * emitEvent({ event: "listening", role: "origin", host: "127.0.0.1", port: 9000 }); // {"event":"listening",...}
  * ```
  */
 export function emitEvent(event: RoleEvent): void {
@@ -224,7 +225,7 @@ export function rssSampler(): { peak(): number; stop(): void } {
  *
  * @example
  * ```ts
- * await runMain("data", async () => ({ ok: true })); // prints the summary event, exits 0
+ * await runMain("origin", async () => ({ ok: true })); // prints the summary event, exits 0
  * ```
  */
 export async function runMain(
@@ -246,7 +247,7 @@ export async function runMain(
   } catch (e) {
     rss.stop();
     const code = e instanceof ForesightError ? e.code : "INTERNAL";
-    process.stderr.write(`foresight ${role}: ${(e as Error).message}\n`);
+    process.stderr.write(`foresight ${ROLE_COMMAND[role]}: ${(e as Error).message}\n`);
     emitEvent({
       event: "summary",
       role,

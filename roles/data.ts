@@ -1,10 +1,10 @@
 /**
- * Entry point of the data role: `deno task data`, `bun run roles/data.ts`,
+ * Entry point of the origin (its command is `data`): `deno task data`, `bun run roles/data.ts`,
  * `node dist/data.js`. Flags: `--help`.
  *
  * @module
  */
 import process from "node:process";
-import { dataMain } from "./mains.ts";
+import { originMain } from "./mains.ts";
 
-await dataMain(process.argv.slice(2));
+await originMain(process.argv.slice(2));

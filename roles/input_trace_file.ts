@@ -31,7 +31,7 @@ export class InputTraceFile {
   readonly #lines: string[] = [];
 
   /**
-   * @param role the role's name (data, cache, client)
+   * @param role the role's name (origin, cache, client)
    * @param path where to write, or undefined for no trace
    */
   constructor(role: string, path: string | undefined) {

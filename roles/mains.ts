@@ -40,7 +40,7 @@ import { InputTraceFile } from "./input_trace_file.ts";
  *
  * @example
  * ```ts
- * loggerFrom("data", resolveRoleFlags("data", ["--log-format", "json"])).log("info", "hi");
+ * loggerFrom("origin", resolveRoleFlags("origin", ["--log-format", "json"])).log("info", "hi");
  * ```
  */
 export function loggerFrom(role: string, flags: Flags): Logger {
@@ -115,13 +115,13 @@ function index(flags: Flags): number | undefined {
  *
  * @example
  * ```ts
- * await dataMain(["--listen", "127.0.0.1:0", "--admin-port", "0"]);
+ * await originMain(["--listen", "127.0.0.1:0", "--admin-port", "0"]);
  * ```
  */
-export function dataMain(argv: string[]): Promise<never> {
-  return runMain("data", async () => {
-    const flags = resolveRoleFlags("data", argv);
-    const log = loggerFrom("data", flags);
+export function originMain(argv: string[]): Promise<never> {
+  return runMain("origin", async () => {
+    const flags = resolveRoleFlags("origin", argv);
+    const log = loggerFrom("origin", flags);
     const dir = pathFlag(flags.values.dir);
     const asked = scenarioFrom(flags.values, flags.from);
     const { store, scenario } = dir === undefined
@@ -129,8 +129,8 @@ export function dataMain(argv: string[]): Promise<never> {
       : await openDir(dir, asked, log);
     const adapter = await adapterFor(flags.values);
     const listen = parseAddress(String(flags.values.listen), "listen");
-    const admin = await startRoleAdmin("data", flags, log, { files: () => scenario.files });
-    const trace = new InputTraceFile("data", traceOf(flags));
+    const admin = await startRoleAdmin("origin", flags, log, { files: () => scenario.files });
+    const trace = new InputTraceFile("origin", traceOf(flags));
     try {
       const summary = await runOrigin({
         scenario,
@@ -141,7 +141,7 @@ export function dataMain(argv: string[]): Promise<never> {
         clock: clock(flags),
         shaping: shaping(flags),
         onListening: (a) =>
-          emitEvent({ event: "listening", role: "data", host: a.host, port: a.port }),
+          emitEvent({ event: "listening", role: "origin", host: a.host, port: a.port }),
         onEvent: emitEvent,
         onView: admin.attach,
         secret: secret(flags),

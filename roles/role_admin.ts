@@ -53,7 +53,7 @@ function lateView(role: RoleView["role"]): { view: RoleView; set(v: RoleView): v
  * @throws {ForesightError} CONFIG for a bad flag or a port that cannot be bound
  * @example
  * ```ts
- * const admin = await startRoleAdmin("data", flags, log, { files: () => scenario.files });
+ * const admin = await startRoleAdmin("origin", flags, log, { files: () => scenario.files });
  * try {
  *   await runOrigin({ ...options, onView: admin.attach });
  * } finally {

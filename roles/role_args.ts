@@ -29,7 +29,7 @@ export interface RoleArgsSettings {
   readonly out?: string;
   /** Every client's `--want` (a demand file; each takes its index's list) and every cache's `--demand`, if set. */
   readonly want?: string;
-  /** A folder for every role's `--trace-inputs` file (`data-0.jsonl`, `cache-1.jsonl`, …). */
+  /** A folder for every role's `--trace-inputs` file (`origin-0.jsonl`, `cache-1.jsonl`, …). */
   readonly traceInputs?: string;
 }
 
@@ -95,7 +95,7 @@ export function roleArgs(role: Role, index: number, s: RoleArgsSettings): string
     "--log-format",
     s.logFormat,
     ...(s.idleMs === undefined ? [] : ["--idle-ms", String(s.idleMs)]),
-    ...(role === "data" && s.dir !== undefined ? ["--dir", s.dir] : []),
+    ...(role === "origin" && s.dir !== undefined ? ["--dir", s.dir] : []),
     ...(role === "client" && s.out !== undefined ? ["--out", join(s.out, `client-${index}`)] : []),
     ...(role === "client" && s.want !== undefined ? ["--want", s.want] : []),
     ...(role === "cache" && s.want !== undefined ? ["--demand", s.want] : []),
@@ -108,7 +108,7 @@ export function roleArgs(role: Role, index: number, s: RoleArgsSettings): string
 function adminPortArgs(role: Role, index: number, s: RoleArgsSettings): string[] {
   if (s.adminPort === undefined) return [];
   if (s.adminPort === 0) return ["--admin-port", "0"];
-  const offset = role === "data" ? 0 : role === "cache" ? 1 + index : 1 + s.caches + index;
+  const offset = role === "origin" ? 0 : role === "cache" ? 1 + index : 1 + s.caches + index;
   return ["--admin-port", String(s.adminPort + offset)];
 }
 

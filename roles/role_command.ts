@@ -1,6 +1,7 @@
 /**
  * The command line that starts each role on each runtime, from the package
- * root: `dist/<role>.js` on Node, `roles/<role>.ts` on Deno and Bun.
+ * root: `dist/<command>.js` on Node, `roles/<command>.ts` on Deno and Bun
+ * (the command of each role: {@link ROLE_COMMAND}).
  *
  * @module
  */
@@ -14,7 +15,22 @@ import { ForesightError } from "../errors.ts";
 /** A runtime a role runs on. */
 export type Runtime = "node" | "deno" | "bun";
 /** A role of a run. */
-export type Role = "data" | "cache" | "client";
+export type Role = "origin" | "cache" | "client";
+
+/**
+ * The command that starts each role, and the name of its entry point: the
+ * origin's is `data` (`foresight data`, `roles/data.ts`, `dist/data.js`,
+ * `deno task data`); everywhere else (events, logs, admin API, reports) the
+ * role is `origin`.
+ */
+export const ROLE_COMMAND = {
+  origin: "data",
+  cache: "cache",
+  client: "client",
+} as const satisfies Record<
+  Role,
+  string
+>;
 
 /** The runtimes `--runtime` accepts: one for every role, or mixed. */
 export const RUNTIME_CHOICES = ["node", "deno", "bun", "mixed"] as const;
@@ -57,9 +73,10 @@ function bin(root: string, name: string): string {
  * ```
  */
 export function roleCommand(root: string, runtime: Runtime, role: Role, write = false): string[] {
+  const command = ROLE_COMMAND[role];
   switch (runtime) {
     case "node": {
-      const entry = join(root, "dist", `${role}.js`);
+      const entry = join(root, "dist", `${command}.js`);
       if (!existsSync(entry)) {
         throw new ForesightError(
           "CONFIG",
@@ -81,10 +98,10 @@ export function roleCommand(root: string, runtime: Runtime, role: Role, write = 
         "--allow-sys",
         // A client writes its verified files when given --out.
         ...(write ? ["--allow-write"] : []),
-        join(root, "roles", `${role}.ts`),
+        join(root, "roles", `${command}.ts`),
       ];
     case "bun":
-      return [bin(root, "bun"), "run", join(root, "roles", `${role}.ts`)];
+      return [bin(root, "bun"), "run", join(root, "roles", `${command}.ts`)];
   }
 }
 
@@ -99,7 +116,7 @@ export function roleCommand(root: string, runtime: Runtime, role: Role, write = 
  * ```
  */
 export function runtimeOf(choice: string, role: Role): Runtime {
-  if (choice === "mixed") return role === "data" ? "deno" : role === "cache" ? "bun" : "node";
+  if (choice === "mixed") return role === "origin" ? "deno" : role === "cache" ? "bun" : "node";
   if (choice === "node" || choice === "deno" || choice === "bun") return choice;
   throw new ForesightError(
     "CONFIG",

@@ -11,6 +11,7 @@ import { CONNECT_DEADLINE_MS, DEFAULT_MAX_CONNECTIONS, IDLE_MS } from "../live/l
 import { adminFlags, commonFlags, runtimeFlag, scenarioFlags } from "./common.ts";
 import { type Flags, flagsHelp, type FlagSpecs, resolveFlags } from "./flags.ts";
 import { cacheDemandFlag, dirFlag, outFlag, wantFlag } from "./store_flags.ts";
+import { ROLE_COMMAND } from "./role_command.ts";
 
 const originFlag = {
   origin: {
@@ -105,7 +106,7 @@ export type RoleName = keyof typeof ROLE_FLAGS;
 
 /** Each role's flags. */
 export const ROLE_FLAGS = {
-  data: {
+  origin: {
     listen: {
       type: "string",
       default: "127.0.0.1:9000",
@@ -171,7 +172,7 @@ export const ROLE_FLAGS = {
 } as const satisfies Record<string, FlagSpecs>;
 
 const TITLE = {
-  data: "foresight data — the origin (data server)",
+  origin: "foresight data — the origin (data server)",
   cache: "foresight cache — a cache server",
   client: "foresight client — a client",
 };
@@ -185,7 +186,9 @@ const TITLE = {
  * ```
  */
 export function roleUsage(role: RoleName): string {
-  return `${TITLE[role]}\n\nusage: foresight ${role} [flags]\n\n${flagsHelp(ROLE_FLAGS[role])}`;
+  return `${TITLE[role]}\n\nusage: foresight ${ROLE_COMMAND[role]} [flags]\n\n${
+    flagsHelp(ROLE_FLAGS[role])
+  }`;
 }
 
 /** The flags of `role` from `argv`, the environment and `--config`; `--help` prints the usage and exits. */

@@ -60,7 +60,7 @@ export interface RoleProcessHooks {
  * @returns the process, with its summary and latest stats as they arrive
  * @example
  * ```ts
- * const origin = spawnRole({ role: "data", index: 0, runtime: "node" }, argv, hooks);
+ * const origin = spawnRole({ role: "origin", index: 0, runtime: "node" }, argv, hooks);
  * console.log(await origin.exit, origin.summary?.ok);
  * ```
  */
@@ -120,7 +120,7 @@ function readEvents(child: RoleProcess, hooks: RoleProcessHooks): void {
 /** Passes the role's stderr on, whole lines at a time, tagged or as JSON records. */
 function forwardLog(child: RoleProcess, hooks: RoleProcessHooks): void {
   const { role, index, runtime } = child;
-  const tag = `[${role}${role === "data" ? "" : index}/${runtime}] `;
+  const tag = `[${role}${role === "origin" ? "" : index}/${runtime}] `;
   const forward = (lines: string[]) => {
     const text = lines.filter((l) => l).map((l) =>
       hooks.logFormat === "json" ? jsonLogLine(l, { role, index, runtime }) : tag + l

@@ -154,10 +154,10 @@ function onRoleEvent(
     if (e.event === "admin") {
       log.log("info", "admin API", { role: who.role, index: who.index, port: e.port });
     }
-    if (e.event === "listening" && who.role === "data") {
+    if (e.event === "listening" && who.role === "origin") {
       log.log("info", "origin listening", { host: o.host, port: e.port });
     }
-    if (e.event === "start" && who.role === "data") bound.start();
+    if (e.event === "start" && who.role === "origin") bound.start();
   };
 }
 

@@ -238,7 +238,7 @@ export function runSettings(flags: Flags): RunSettings {
     );
   }
   const runtime = String(values.runtime);
-  runtimeOf(runtime, "data");
+  runtimeOf(runtime, "origin");
   const timeoutS = Number(values.timeout);
   if (!(timeoutS > 0)) {
     throw new ForesightError(

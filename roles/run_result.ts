@@ -60,7 +60,7 @@ export async function runResult(
       ...(lost ? { lost } : {}),
     });
     if (code === 0 || lost || (stoppedByRun && c.signal !== null)) continue;
-    if (c.role === "data" && watch.originFailed) continue;
+    if (c.role === "origin" && watch.originFailed) continue;
     all.push(
       `${c.role} ${c.index} exited ${code ?? `on ${c.signal}`}${
         c.summary?.error ? `: ${c.summary.error}` : ""

@@ -96,7 +96,7 @@ export class RunSession {
    */
   async launch(flags: readonly string[]): Promise<void> {
     const { host } = this.#s;
-    const origin = this.#start("data", 0, [...flags, "--listen", `${host}:0`]);
+    const origin = this.#start("origin", 0, [...flags, "--listen", `${host}:0`]);
     await Promise.race([this.#listening, origin.exit]);
     if (this.#interrupted !== undefined) {
       // Stopped while the origin started: nothing more to launch.
@@ -186,11 +186,11 @@ export class RunSession {
   /** A role's event: the origin's address, the origin's drops noted and watched; then onEvent. */
   #onEvent(child: RoleProcess, e: RoleEvent): void {
     const { role, index } = child;
-    if (e.event === "listening" && role === "data") {
+    if (e.event === "listening" && role === "origin") {
       this.#originAddr = { host: this.#s.host, port: e.port };
       this.#onListening();
     }
-    if (role === "data") {
+    if (role === "origin") {
       if (e.event === "cache-lost" || e.event === "client-lost") {
         const lost = e.event.slice(0, -5);
         this.#note("warn", `the origin dropped ${lost} ${e.index} while ${e.phase}`, {

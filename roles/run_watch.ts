@@ -18,7 +18,7 @@
 import type { RoleEvent } from "../protocol/role_event.ts";
 
 /** A role of a run. */
-export type WatchedRole = "data" | "cache" | "client";
+export type WatchedRole = "origin" | "cache" | "client";
 
 /** A cache or client the run lost. */
 export interface LostMark {
@@ -86,7 +86,7 @@ const how = (code: number | null, signal: string | null) =>
  * ```ts
  * const watch = new RunWatch(4);
  * watch.started({ role: "client", index: 1 });
- * watch.event({ role: "data", index: 0 }, { event: "client-lost", index: 1, phase: "running" }, 1000);
+ * watch.event({ role: "origin", index: 0 }, { event: "client-lost", index: 1, phase: "running" }, 1000);
  * watch.tick(3000);
  * watch.poll(); // { type: "kill", role: "client", index: 1, signal: "SIGKILL", … }
  * ```
@@ -127,7 +127,7 @@ export class RunWatch {
 
   /** An event a role printed, at `now` (ms). Only the origin's matter. */
   event(who: { role: WatchedRole }, e: RoleEvent, now: number): void {
-    if (who.role !== "data") return;
+    if (who.role !== "origin") return;
     if (e.event === "stats") this.#originPhase = e.phase;
     if (e.event === "done") this.#done.add(e.client);
     if (e.event !== "cache-lost" && e.event !== "client-lost") return;
@@ -158,7 +158,7 @@ export class RunWatch {
     w.killAt = undefined;
     w.exit = { code, signal, afterStop: this.#stopped };
     if (this.#stopped) return;
-    if (who.role === "data") {
+    if (who.role === "origin") {
       this.#originEnded = true;
       if (code === 0) {
         this.#stopSoon(now + this.#times.originEndedMs, "the origin ended");
@@ -187,7 +187,7 @@ export class RunWatch {
     for (const w of this.#roles.values()) {
       if (w.killAt !== undefined && w.killAt <= now) {
         w.killAt = undefined;
-        if (w.running && w.role !== "data") {
+        if (w.running && w.role !== "origin") {
           this.#actions.push({
             type: "kill",
             role: w.role,
@@ -290,7 +290,7 @@ export class RunWatch {
    * never is: without it, the run fails).
    */
   lost(role: WatchedRole, index: number): LostMark | undefined {
-    if (role === "data") return undefined;
+    if (role === "origin") return undefined;
     const w = this.#roles.get(`${role}:${index}`);
     if (!w) return undefined;
     if (w.dropped) return w.dropped;

@@ -103,7 +103,7 @@ async function runTrial(scenario: Scenario, options: CalibrationOptions): Promis
       writeLog: () => {},
       onEvent: (who, e) => {
         if (e.event === "stats" || e.event === "summary") tally.record(who, e);
-        if (e.event === "start" && who.role === "data" && started === undefined) {
+        if (e.event === "start" && who.role === "origin" && started === undefined) {
           started = performance.now();
           cut = setTimeout(() => {
             cutAt = performance.now();

@@ -75,7 +75,7 @@ async function probeRoles(ports: Map<string, number>, seen: Seen): Promise<void>
 }
 
 async function probeOrigin(ports: Map<string, number>, s: Scenario, seen: Seen): Promise<void> {
-  const origin = ports.get("data")!;
+  const origin = ports.get("origin")!;
   const whole = await get(origin, "/files/7");
   const part = await get(origin, "/files/7", { headers: { range: "bytes=1000-1999" } });
   seen.originFile = {
@@ -171,7 +171,7 @@ function assertStatsAndMetrics(seen: Seen): void {
     seen.metrics.client0!,
     /^foresight_client_received_files_total\{client="0"\} \d+$/m,
   );
-  assert.match(seen.metrics.data!, /^foresight_phase\{role="data",phase="running"\} 1$/m);
+  assert.match(seen.metrics.data!, /^foresight_phase\{role="origin",phase="running"\} 1$/m);
 }
 
 /** What /files said: real bytes and ranges from the origin, bad ids refused, hits and misses from the caches. */
@@ -227,10 +227,10 @@ describe("admin API of every role, mid-run", () => {
         onEvent: (who, e) => {
           if (e.event === "admin") {
             assert.equal(e.role, who.role);
-            ports.set(`${who.role}${who.role === "data" ? "" : who.index}`, e.port);
+            ports.set(`${who.role}${who.role === "origin" ? "" : who.index}`, e.port);
             pids.set(`${who.role}${who.index}`, who.pid);
           }
-          if (e.event === "start" && who.role === "data") {
+          if (e.event === "start" && who.role === "origin") {
             const pinned = pids.get("client3")!;
             probing = freeze(pinned)
               .then(() => probe(ports, small, seen, () => ended))
@@ -238,7 +238,7 @@ describe("admin API of every role, mid-run", () => {
               .finally(() => thaw(pinned));
             probing.catch(() => {}); // awaited once the run is over
           }
-          if (e.event === "summary" && who.role === "data") ended = true;
+          if (e.event === "summary" && who.role === "origin") ended = true;
         },
       });
       assert.ok(probing, "the run started");

@@ -10,6 +10,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { packageRoot } from "../../roles/run.ts";
+import { ROLE_COMMAND } from "../../roles/role_command.ts";
 
 const cli = join(packageRoot(), "dist", "cli.js");
 /** A JSON record `foresight run` printed (a log record, a progress line, the report). */
@@ -153,13 +154,13 @@ export async function cleanup(run: Run): Promise<void> {
  * The process id of `role` `index` among the children of the run `pid`
  * (from each child's command line: the role's entry file and its `--index`).
  */
-export function rolePid(pid: number, role: "data" | "cache" | "client", index = 0): number {
+export function rolePid(pid: number, role: "origin" | "cache" | "client", index = 0): number {
   const found = childPids(pid).find((p) => {
     try {
       const argv = readFileSync(`/proc/${p}/cmdline`, "utf8").split("\0");
       const i = argv.indexOf("--index");
-      return argv.some((a) => new RegExp(`\\b${role}\\.(js|ts)$`).test(a)) &&
-        (role === "data" || argv[i + 1] === String(index));
+      return argv.some((a) => new RegExp(`\\b${ROLE_COMMAND[role]}\\.(js|ts)$`).test(a)) &&
+        (role === "origin" || argv[i + 1] === String(index));
     } catch {
       return false;
     }
@@ -174,7 +175,7 @@ export function rolePid(pid: number, role: "data" | "cache" | "client", index = 
  */
 export async function waitForPhase(run: Run, phase: string, ms = 30_000): Promise<void> {
   const admin = await run.waitFor(
-    (r) => r.msg === "admin API" && r.role === "data",
+    (r) => r.msg === "admin API" && r.role === "origin",
     "the origin's admin port",
     ms,
   );

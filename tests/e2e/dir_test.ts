@@ -160,7 +160,7 @@ function flags(s: Scenario): string[] {
 
 /** An origin over the tree, cache 1, and cache 0 listening at `cache0` (a proxy may front it). */
 async function origin(s: Scenario, root: string): Promise<{ data: Role; at: string }> {
-  const data = startRole("data", ["--dir", root, ...flags(s), "--listen", "127.0.0.1:0"]);
+  const data = startRole("origin", ["--dir", root, ...flags(s), "--listen", "127.0.0.1:0"]);
   const port = (await within(data.waitFor((e) => e.event === "listening"), 20_000, "listening"))
     .port;
   return { data, at: `127.0.0.1:${port}` };

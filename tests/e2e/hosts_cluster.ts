@@ -16,6 +16,7 @@ import type { Scenario } from "../../core/scenario.ts";
 import { wireRate } from "../../core/scenario.ts";
 import { scenarioArgs } from "../../roles/role_args.ts";
 import { packageRoot, roleCommand } from "../../roles/run.ts";
+import { ROLE_COMMAND } from "../../roles/role_command.ts";
 import { type Event, type Role, type RoleName, startProcess, summaryOf } from "./roles.ts";
 import { type Hosts, WIRE_OVERHEAD } from "./netns.ts";
 
@@ -27,7 +28,7 @@ export interface HostsRunOptions {
   readonly shaping: HostShaping;
   /** `--clock-offset-ms` by role: the origin's, each cache's, each client's (default 0). */
   readonly clockOffsets?: {
-    readonly data?: number;
+    readonly origin?: number;
     readonly caches?: readonly number[];
     readonly clients?: readonly number[];
   };
@@ -99,10 +100,10 @@ function launches(net: Hosts, s: Scenario, options: HostsRunOptions): Launch[] {
   const off = options.clockOffsets ?? {};
   const origin = `${net.hosts[0]!.address}:${ORIGIN_PORT}`;
   const all: Launch[] = [{
-    role: "data",
+    role: "origin",
     index: 0,
     host: 0,
-    args: [...scenarioArgs(s), "--listen", origin, ...shaping, ...offset(off.data)],
+    args: [...scenarioArgs(s), "--listen", origin, ...shaping, ...offset(off.origin)],
   }];
   for (let i = 0; i < s.caches; i++) {
     const at = `${net.hosts[1 + i]!.address}:${CACHE_PORT}`;
@@ -184,7 +185,7 @@ export async function runOnHosts(
     throw new Error(`Cannot run on ${net.hosts.length} hosts: the scenario needs ${hostsFor(s)}`);
   }
   if (options.shaping === "kernel") shapeLinks(net, s);
-  const node = roleCommand(packageRoot(), "node", "data")[0]!;
+  const node = roleCommand(packageRoot(), "node", "origin")[0]!;
   const common = ["--log-level", options.logLevel ?? "warn", "--stats-ms", "0"];
   const t0 = performance.now();
   const started: Started[] = [];
@@ -192,7 +193,7 @@ export async function runOnHosts(
     const script = roleCommand(packageRoot(), "node", role).slice(1);
     const argv = net.command(net.hosts[host]!, [node, ...script, ...args, ...common]);
     const r = startProcess(role, argv);
-    const command = ["node", `dist/${role}.js`, ...args].join(" ");
+    const command = ["node", `dist/${ROLE_COMMAND[role]}.js`, ...args].join(" ");
     started.push({ role, index, r, command });
     options.onStart?.(r.proc.pid!);
     // A role that fails leaves the others waiting for it: end the run.

@@ -71,7 +71,7 @@ describe("across hosts", { skip: why === undefined ? false : `skipped: ${why}` }
     const command = (role: string, index: number) =>
       run.roles.find((r) => r.role === role && r.index === index)!.command;
     assert.match(
-      command("data", 0),
+      command("origin", 0),
       /^node dist\/data\.js .*--listen 198\.18\.0\.1:9000 --shaping none/,
     );
     assert.match(

@@ -57,7 +57,7 @@ describe("the README's quick start", () => {
     const { dir, env } = denoOnPath();
     const roles: Role[] = [];
     try {
-      const origin = startProcess("data", [
+      const origin = startProcess("origin", [
         "deno",
         "task",
         "data",

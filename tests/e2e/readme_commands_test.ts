@@ -129,14 +129,14 @@ describe("the README's commands, run with small arguments", () => {
   );
   // The origin first, then the others in the table's order; each runtime is the command's program.
   const cluster = [
-    ...roles.filter((r) => r.role === "data"),
-    ...roles.filter((r) => r.role !== "data"),
+    ...roles.filter((r) => r.role === "origin"),
+    ...roles.filter((r) => r.role !== "origin"),
   ];
   it(`the quick start's ${cluster.map((r) => r.shown).join(", ")} run a scenario together`, async () => {
-    assert.equal(roles.filter((r) => r.role === "data").length, 1, "one origin in the table");
+    assert.equal(roles.filter((r) => r.role === "origin").length, 1, "one origin in the table");
     const started: Role[] = [];
     try {
-      const data = startProcess("data", ["bash", "-c", cluster[0]!.run], env);
+      const data = startProcess("origin", ["bash", "-c", cluster[0]!.run], env);
       started.push(data);
       const { port } = await data.waitFor((e) => e.event === "listening", 60_000);
       for (const r of cluster.slice(1)) {

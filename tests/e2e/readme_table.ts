@@ -18,7 +18,7 @@ export type How =
   /** Run here (each command, in order): exit 0, then `check` on its stdout. */
   | { run: string | string[]; check: (stdout: string) => void }
   /** One role of the quick-start cluster run here (`$ORIGIN`: the origin's address). */
-  | { role: "data" | "cache" | "client"; run: string }
+  | { role: "origin" | "cache" | "client"; run: string }
   /** `a && b` whose steps the table lists on their own. */
   | { steps: string[] };
 
@@ -72,7 +72,7 @@ export const HOW: Record<string, How> = {
     grep: [/"deno",\s*"task",\s*"data",\s*"--listen"/],
   },
   "bun run roles/data.ts": {
-    role: "data",
+    role: "origin",
     run: `bun run roles/data.ts --listen 127.0.0.1:0 ${SMALL} --clients 2`,
   },
   "node dist/cache.js --origin 127.0.0.1:9000": {
@@ -175,7 +175,7 @@ export const HOW: Record<string, How> = {
   },
   "foresight data --dir PATH": {
     by: "tests/e2e/dir_test.ts",
-    grep: [/startRole\("data", \["--dir", root,/],
+    grep: [/startRole\("origin", \["--dir", root,/],
   },
   "foresight client --out DIR --want FILE": {
     by: "tests/e2e/dir_test.ts",

@@ -20,7 +20,7 @@ import { type ProxyOptions, startProxy, type TcpProxy } from "./tcp_proxy.ts";
 /** A JSON event a role printed on stdout. */
 export type Event = Record<string, any>;
 /** The three roles. */
-export type RoleName = "data" | "cache" | "client";
+export type RoleName = "origin" | "cache" | "client";
 
 /** A running role process. */
 export interface Role {
@@ -315,7 +315,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
   let port: number;
   const late = options.originLateMs !== undefined || options.originWhen !== undefined;
   if (!late) {
-    origin = start("data", [...flags, "--listen", "127.0.0.1:0"]);
+    origin = start("origin", [...flags, "--listen", "127.0.0.1:0"]);
     port = (await origin.waitFor((e) => e.event === "listening")).port;
   } else {
     port = await freePort();
@@ -352,7 +352,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
   if (origin === undefined) {
     await (options.originWhen?.([...caches, ...clients.filter((r) => r !== undefined)]) ??
       new Promise((r) => setTimeout(r, options.originLateMs)));
-    origin = start("data", [...flags, "--listen", at]);
+    origin = start("origin", [...flags, "--listen", at]);
   }
   return { origin, caches, clients, at, proxy, flags, logLevel };
 }

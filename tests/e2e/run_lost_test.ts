@@ -37,7 +37,7 @@ function startAt(scale: number, more: string[]): Run {
 
 /** The origin's log record `msg` (relayed by the run). */
 const originSays = (run: Run, msg: string) =>
-  run.waitFor((r) => r.role === "data" && r.msg === msg, `the origin's "${msg}"`);
+  run.waitFor((r) => r.role === "origin" && r.msg === msg, `the origin's "${msg}"`);
 
 /** How many TCP sockets process `pid` has open (its socket fds found in /proc/net/tcp{,6}). */
 function tcpSockets(pid: number): number {
@@ -314,7 +314,7 @@ describe("foresight run losing a role", () => {
     try {
       const pids = await waitForChildren(run.proc.pid!, PROCESSES);
       await originSays(run, "all caches warm: starting clients");
-      const origin = rolePid(run.proc.pid!, "data");
+      const origin = rolePid(run.proc.pid!, "origin");
       const sent = performance.now();
       process.kill(origin, "SIGKILL");
       const exit = await run.done;
@@ -329,7 +329,7 @@ describe("foresight run losing a role", () => {
       assert.equal(r.ok, false);
       assert.equal(r.errors[0], message);
       assert.deepEqual(r.processes.filter((p) => p.lost), [], "the origin is no lost role");
-      assert.equal(r.processes.find((p) => p.role === "data")!.signal, "SIGKILL");
+      assert.equal(r.processes.find((p) => p.role === "origin")!.signal, "SIGKILL");
     } finally {
       await cleanup(run);
     }

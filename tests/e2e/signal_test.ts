@@ -186,7 +186,7 @@ describe("foresight run without --secret", () => {
 
       // The origin's admin API: /health for anyone, /stats only with the secret.
       const admin = await run.waitFor(
-        (r) => r.msg === "admin API" && r.role === "data",
+        (r) => r.msg === "admin API" && r.role === "origin",
         "the origin's admin port",
       );
       const url = `http://127.0.0.1:${admin.port}`;

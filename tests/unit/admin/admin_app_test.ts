@@ -11,7 +11,7 @@ async function bytes(r: Response): Promise<Uint8Array> {
 }
 
 describe(`admin API on ${httpRuntime()}`, () => {
-  const origin = fakeView("data", {
+  const origin = fakeView("origin", {
     bytesToCaches: 4096,
     bytesToClients: 1024,
     filesToCaches: 2,
@@ -52,7 +52,7 @@ describe(`admin API on ${httpRuntime()}`, () => {
     let h = await (await fetch(`${o}/health`)).json();
     assert.deepEqual(h, {
       status: "ok",
-      role: "data",
+      role: "origin",
       phase: "registering",
       registered: false,
       started: false,
@@ -95,7 +95,7 @@ describe(`admin API on ${httpRuntime()}`, () => {
       "none measured",
     );
     assert.match(text, /^foresight_origin_clients_done 1$/m);
-    assert.match(text, /^foresight_phase\{role="data",phase="stopping"\} 1$/m);
+    assert.match(text, /^foresight_phase\{role="origin",phase="stopping"\} 1$/m);
     const cacheText = await (await fetch(`${k}/metrics`)).text();
     assert.match(cacheText, /^foresight_cache_used_bytes\{cache="1"\} 6144$/m);
     assert.match(cacheText, /^foresight_cache_capacity_bytes\{cache="1"\} 10240$/m);

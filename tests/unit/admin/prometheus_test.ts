@@ -4,7 +4,7 @@ import { prometheusText } from "../../../admin/prometheus.ts";
 
 describe("prometheusText", () => {
   it("writes HELP and TYPE once per family, then each label set", () => {
-    const text = prometheusText("data", { bytesToCaches: 10, bytesToClients: 20 }, "running");
+    const text = prometheusText("origin", { bytesToCaches: 10, bytesToClients: 20 }, "running");
     const lines = text.trimEnd().split("\n");
     const family = lines.filter((l) => l.includes("foresight_link_sent_bytes_total"));
     assert.deepEqual(family, [

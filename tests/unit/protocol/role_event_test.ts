@@ -36,7 +36,7 @@ const SAMPLES = {
     misses: 1,
     simSeconds: 12.5,
   },
-  listening: { event: "listening", role: "data", host: "127.0.0.1", port: 9000 },
+  listening: { event: "listening", role: "origin", host: "127.0.0.1", port: 9000 },
   admin: { event: "admin", role: "cache", index: 0, host: "127.0.0.1", port: 8081 },
   stats: { event: "stats", role: "cache", phase: "running", usedBytes: 4096, held: [1, 2] },
   summary: {
@@ -102,7 +102,7 @@ describe("RoleEventSchema", () => {
   it("refuses a field of the wrong type or out of its choices", () => {
     assert.equal(v.is(RoleEventSchema, { ...SAMPLES.progress, files: "4" }), false);
     assert.equal(v.is(RoleEventSchema, { ...SAMPLES.phase, phase: "sleeping" }), false);
-    assert.equal(v.is(RoleEventSchema, { ...SAMPLES.register, role: "data" }), false);
+    assert.equal(v.is(RoleEventSchema, { ...SAMPLES.register, role: "origin" }), false);
     assert.equal(v.is(RoleEventSchema, { ...SAMPLES.listening, role: "cache" }), false);
     assert.equal(v.is(RoleEventSchema, { ...SAMPLES.stats, role: "proxy" }), false);
   });

@@ -86,7 +86,7 @@ describe("svg helpers", () => {
     const s = { ...CANONICAL, caches: 2, clients: 3, requests: 10, capacityKiB: 100, scale: 5 };
     const tl = new RunTimeline(s, 0);
     tl.tick(0);
-    tl.record({ role: "data", index: 0 }, { event: "start", at: 0 }, 0.5);
+    tl.record({ role: "origin", index: 0 }, { event: "start", at: 0 }, 0.5);
     for (let i = 1; i <= 8; i++) {
       const t = i * 0.25;
       tl.record(

@@ -24,7 +24,7 @@ const shaping = (shapedMs: number, takenMs: number, transfers = 10) => ({
 function summaries(): Summary[] {
   return [
     {
-      role: "data",
+      role: "origin",
       index: 0,
       ok: true,
       shapingToCaches: shaping(6100, 10_000),
@@ -80,7 +80,7 @@ describe("link rates", () => {
   it("does not judge a class that carried too little work, nor warn when every class held", () => {
     const rates = linkRates([
       {
-        role: "data",
+        role: "origin",
         index: 0,
         ok: true,
         shapingToCaches: shaping((MIN_TAKEN_MS - 1) / 10, MIN_TAKEN_MS - 1, 1),

@@ -17,7 +17,7 @@ function report(extra: [Partial<Summary>, Partial<Summary>]) {
   }));
   summaries.push({ role: "cache", index: 0, ok: true, capacityBytes: 1024, peakBytes: 512 });
   summaries.push({ role: "cache", index: 1, ok: true, capacityBytes: 1024, peakBytes: 512 });
-  summaries.push({ role: "data", index: 0, ok: true });
+  summaries.push({ role: "origin", index: 0, ok: true });
   const processes = summaries.map((s) => ({
     role: s.role,
     index: s.index,

@@ -39,7 +39,7 @@ export function runReport(
   for (const index of [0, 1]) {
     summaries.push({ role: "cache", index, ok: true, capacityBytes: 1024, peakBytes: 512 });
   }
-  summaries.push({ role: "data", index: 0, ok: true });
+  summaries.push({ role: "origin", index: 0, ok: true });
   const processes = summaries.map((s) => ({
     role: s.role,
     index: s.index,

@@ -12,7 +12,7 @@ const SETTINGS = { caches: 2, statsMs: 100, logLevel: "warn", logFormat: "pretty
 
 describe("roleArgs", () => {
   it("gives no admin port without one, and every role port 0 with 0", () => {
-    assert.deepEqual(roleArgs("data", 0, SETTINGS), [
+    assert.deepEqual(roleArgs("origin", 0, SETTINGS), [
       "--stats-ms",
       "100",
       "--log-level",
@@ -27,9 +27,9 @@ describe("roleArgs", () => {
   });
 
   it("gives the origin N, cache i N+1+i and client j N+1+caches+j", () => {
-    const port = (role: "data" | "cache" | "client", index: number) =>
+    const port = (role: "origin" | "cache" | "client", index: number) =>
       roleArgs(role, index, { ...SETTINGS, adminPort: 9000 })[1];
-    assert.equal(port("data", 0), "9000");
+    assert.equal(port("origin", 0), "9000");
     assert.equal(port("cache", 1), "9002");
     assert.equal(port("client", 0), "9003");
   });

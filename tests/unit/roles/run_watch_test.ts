@@ -6,7 +6,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { RunWatch, type WatchAction, type WatchTimes } from "../../../roles/run_watch.ts";
 
-const ORIGIN = { role: "data", index: 0 } as const;
+const ORIGIN = { role: "origin", index: 0 } as const;
 const TIMES: WatchTimes = {
   dropGraceMs: 2000,
   unnoticedMs: 5000,
@@ -99,7 +99,7 @@ describe("RunWatch", () => {
 
   it("a role that ended and that the origin does not drop: the run cannot finish, everyone stops", () => {
     const w = watched();
-    w.event(ORIGIN, { event: "stats", role: "data", phase: "registering" }, 0);
+    w.event(ORIGIN, { event: "stats", role: "origin", phase: "registering" }, 0);
     w.exited({ role: "client", index: 3 }, 2, null, 1000);
     assert.equal(w.nextTimeout(), 6000);
     assert.deepEqual(at(w, 5999), []);
