@@ -15,6 +15,7 @@
  * | write | 10 s for one write to be taken by a peer that stops reading | every connection (`PeerOptions.stallMs`) |
  * | frame | 10 s for the rest of a frame once its first bytes arrived | every connection (`PeerOptions.frameMs`) |
  * | idle | 30 s with nothing received, after the handshake; `ping` goes out after a third of it without a write | every connection (`PeerOptions.idleMs`, `--idle-ms`, `FORESIGHT_IDLE_MS`) |
+ * | again | a file whose copy came wrong is asked of the origin again 2 times at most, and sent again as often | client, origin |
  *
  * @module
  */
@@ -54,3 +55,9 @@ export const FRAME_MS = 10_000;
  * coarse stall timer: cut off between this and about this plus a sixth.
  */
 export const IDLE_MS = 30_000;
+/**
+ * How many times a client asks the origin again for a file whose copies came
+ * wrong (`request` with `again`), and so how many times the origin sends a
+ * client the same file again; one more is refused (`PROTOCOL`).
+ */
+export const MAX_AGAIN = 2;

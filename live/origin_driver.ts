@@ -21,7 +21,7 @@ import type { EngineEvent } from "../protocol/role_event.ts";
 import { type InputRecord, recordInputs } from "../engine/input_trace.ts";
 import { type OriginEffect, OriginEngine, type OriginInput, type Party } from "../engine/origin.ts";
 import { Peer } from "./peer.ts";
-import { HANDSHAKE_MS } from "./limits.ts";
+import { HANDSHAKE_MS, MAX_AGAIN } from "./limits.ts";
 import { handshake } from "./handshake.ts";
 import type { OriginFiles } from "./origin_files.ts";
 import { type Admitted, admitted, joinInput, originInput } from "./origin_input.ts";
@@ -48,9 +48,6 @@ export interface OriginDriverOptions {
    */
   readonly traceInputs?: (record: InputRecord) => void;
 }
-
-/** How many times the origin sends a client the same file again (a client asks twice at most). */
-const MAX_AGAIN = 2;
 
 /** A connection bound to a place. */
 interface Bound {

@@ -10,9 +10,7 @@
 import type { Logger } from "../core/log.ts";
 import { ForesightError } from "../errors.ts";
 import type { RefuseMessage } from "../protocol/mod.ts";
-
-/** How many times a client asks the origin for a file whose copies came wrong. */
-export const MAX_AGAIN = 2;
+import { MAX_AGAIN } from "./limits.ts";
 
 /** What {@link WrongCopies} needs. */
 export interface WrongCopiesOptions {

@@ -1,6 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { MAX_AGAIN, WrongCopies } from "../../../live/wrong_copies.ts";
+import { MAX_AGAIN } from "../../../live/limits.ts";
+import { WrongCopies } from "../../../live/wrong_copies.ts";
 import { silentLogger } from "../../../core/log.ts";
 import { isForesightError } from "../../../errors.ts";
 
