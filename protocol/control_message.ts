@@ -34,15 +34,16 @@ export interface HelloMessage {
 }
 
 /**
- * 0x02, the origin's answer to `hello`: the sender's index and the run's scenario.
+ * 0x02, the server's answer to `hello` (the origin's, or a cache's to a client): an index and
+ * the run's scenario.
  * @example `const msg: WelcomeMessage = { type: "welcome", v: 1, index: 0, scenario: CANONICAL };`
  */
 export interface WelcomeMessage {
   /** Discriminant. */
   type: "welcome";
-  /** Protocol version of the origin. */
+  /** Protocol version of the server (the origin, or a cache to a client). */
   v: number;
-  /** The index the origin gave the sender. */
+  /** The index the origin gave the sender (from a cache: the cache's own). */
   index: number;
   /** Every parameter of the run. */
   scenario: Scenario;
