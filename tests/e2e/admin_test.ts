@@ -142,23 +142,23 @@ async function probeCaches(
 /** What /health, /stats and /metrics of every role said mid-run. */
 function assertStatsAndMetrics(seen: Seen): void {
   // /health and /stats
-  assert.equal(seen.phases.data, "running");
+  assert.equal(seen.phases.origin, "running");
   for (let c = 0; c < small.caches; c++) {
     assert.match(seen.phases[`cache${c}`]!, /^(running|warming)$/);
     assert.equal(seen.stats[`cache${c}`]!.capacityBytes, small.capacityKiB * 1024);
     assert.equal(seen.stats[`cache${c}`]!.index, c);
   }
-  assert.equal(typeof seen.stats.data!.bytesToCaches, "number");
-  assert.ok((seen.stats.data!.bytesToCaches as number) > 0, "the warm-up pushed bytes");
+  assert.equal(typeof seen.stats.origin!.bytesToCaches, "number");
+  assert.ok((seen.stats.origin!.bytesToCaches as number) > 0, "the warm-up pushed bytes");
   assert.equal(seen.stats.client0!.index, 0);
-  assert.equal((seen.stats.data!.process as { rssBytes: number }).rssBytes > 0, true);
+  assert.equal((seen.stats.origin!.process as { rssBytes: number }).rssBytes > 0, true);
 
   // /metrics
   assert.match(
-    seen.metrics.data!,
+    seen.metrics.origin!,
     /^foresight_link_sent_bytes_total\{link="origin_to_cache"\} \d+$/m,
   );
-  assert.match(seen.metrics.data!, /^# TYPE foresight_link_sent_bytes_total counter$/m);
+  assert.match(seen.metrics.origin!, /^# TYPE foresight_link_sent_bytes_total counter$/m);
   assert.match(seen.metrics.cache1!, /^foresight_cache_used_bytes\{cache="1"\} \d+$/m);
   assert.match(
     seen.metrics.cache1!,
@@ -171,7 +171,7 @@ function assertStatsAndMetrics(seen: Seen): void {
     seen.metrics.client0!,
     /^foresight_client_received_files_total\{client="0"\} \d+$/m,
   );
-  assert.match(seen.metrics.data!, /^foresight_phase\{role="origin",phase="running"\} 1$/m);
+  assert.match(seen.metrics.origin!, /^foresight_phase\{role="origin",phase="running"\} 1$/m);
 }
 
 /** What /files said: real bytes and ranges from the origin, bad ids refused, hits and misses from the caches. */

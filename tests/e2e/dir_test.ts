@@ -120,7 +120,7 @@ describe("foresight run --dir --out", () => {
     assert.deepEqual([...new Set(r.processes.map((p) => `${p.role}:${p.runtime}`))].sort(), [
       "cache:bun",
       "client:node",
-      "data:deno",
+      "origin:deno",
     ]);
     for (let i = 0; i < s.clients; i++) assertOut(join(base, "out-mixed", `client-${i}`), s, i);
   });
@@ -159,17 +159,17 @@ function flags(s: Scenario): string[] {
 }
 
 /** An origin over the tree, cache 1, and cache 0 listening at `cache0` (a proxy may front it). */
-async function origin(s: Scenario, root: string): Promise<{ data: Role; at: string }> {
-  const data = startRole("origin", ["--dir", root, ...flags(s), "--listen", "127.0.0.1:0"]);
-  const port = (await within(data.waitFor((e) => e.event === "listening"), 20_000, "listening"))
+async function startOrigin(s: Scenario, root: string): Promise<{ origin: Role; at: string }> {
+  const origin = startRole("origin", ["--dir", root, ...flags(s), "--listen", "127.0.0.1:0"]);
+  const port = (await within(origin.waitFor((e) => e.event === "listening"), 20_000, "listening"))
     .port;
-  return { data, at: `127.0.0.1:${port}` };
+  return { origin, at: `127.0.0.1:${port}` };
 }
 
 describe("integrity of real files in flight and on disk", () => {
   it("a byte flipped between a cache and a client: the copy is discarded, fetched again from the origin, and kept right", async () => {
     const s = { ...scenario(), clients: 2 };
-    const { data, at } = await origin(s, tree.root);
+    const { origin, at } = await startOrigin(s, tree.root);
     const cachePort = await freePort();
     const proxy = await startProxy({
       target: { host: "127.0.0.1", port: cachePort },
@@ -201,7 +201,7 @@ describe("integrity of real files in flight and on disk", () => {
     ];
     try {
       const codes = await within(
-        Promise.all([data, ...roles].map((r) => r.exit)),
+        Promise.all([origin, ...roles].map((r) => r.exit)),
         60_000,
         "every exit",
       );
@@ -226,7 +226,7 @@ describe("integrity of real files in flight and on disk", () => {
 
   it("a file changed on disk after the origin listed it: refused by name, failed (not corrupt), the run still ends", async () => {
     const s = { ...scenario(), clients: 1 };
-    const { data, at } = await origin(s, tree.root);
+    const { origin, at } = await startOrigin(s, tree.root);
     // Client 0's first file, changed once the origin has listed and hashed the folder.
     const victim = names[requestList(s.seed, 0, s.files, s.requests)[0]! - 1]!;
     const path = join(tree.root, victim);
@@ -239,7 +239,7 @@ describe("integrity of real files in flight and on disk", () => {
         startRole("client", ["--origin", at, "--index", "0"]),
       ];
       const codes = await within(
-        Promise.all([data, ...roles].map((r) => r.exit)),
+        Promise.all([origin, ...roles].map((r) => r.exit)),
         60_000,
         "every exit",
       );
@@ -266,7 +266,7 @@ describe("integrity of real files in flight and on disk", () => {
     writeFileSync(want, JSON.stringify([list.reverse()]));
     // The first run cannot finish: every connection to the client holds files
     // back after its second (so it has 2..6 of its 20), and it is killed then.
-    const first = await origin(s, tree.root);
+    const first = await startOrigin(s, tree.root);
     const [o, c0, c1] = await Promise.all(
       [first.at, "", ""].map(async (at) => {
         const port = at === "" ? await freePort() : Number(at.split(":")[1]);
@@ -290,20 +290,22 @@ describe("integrity of real files in flight and on disk", () => {
       await within(client.waitFor(hasFiles(2)), 60_000, "two files in");
       client.proc.kill("SIGKILL");
       await client.exit;
-      for (const r of [first.data, ...caches]) await within(r.exit, 30_000, "the first run's end");
+      for (const r of [first.origin, ...caches]) {
+        await within(r.exit, 30_000, "the first run's end");
+      }
     } finally {
       await Promise.all([o!, c0!, c1!].map((p) => p.proxy.close()));
     }
     const kept = filesUnder(out).filter((n) => !n.includes(".foresight-part"));
     assert.ok(kept.length >= 2 && kept.length <= 6, `kept ${kept.length}`);
 
-    const again = await origin(s, tree.root);
+    const again = await startOrigin(s, tree.root);
     const roles = [
       ...[0, 1].map((k) => startRole("cache", ["--origin", again.at, "--index", String(k)])),
       startRole("client", ["--origin", again.at, "--index", "0", "--out", out, "--want", want]),
     ];
     const codes = await within(
-      Promise.all([again.data, ...roles].map((r) => r.exit)),
+      Promise.all([again.origin, ...roles].map((r) => r.exit)),
       60_000,
       "every exit",
     );

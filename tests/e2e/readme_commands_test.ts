@@ -136,9 +136,9 @@ describe("the README's commands, run with small arguments", () => {
     assert.equal(roles.filter((r) => r.role === "origin").length, 1, "one origin in the table");
     const started: Role[] = [];
     try {
-      const data = startProcess("origin", ["bash", "-c", cluster[0]!.run], env);
-      started.push(data);
-      const { port } = await data.waitFor((e) => e.event === "listening", 60_000);
+      const origin = startProcess("origin", ["bash", "-c", cluster[0]!.run], env);
+      started.push(origin);
+      const { port } = await origin.waitFor((e) => e.event === "listening", 60_000);
       for (const r of cluster.slice(1)) {
         const run = r.run.replace("$ORIGIN", `127.0.0.1:${port}`);
         started.push(startProcess(r.role, ["bash", "-c", run], env));
@@ -153,7 +153,7 @@ describe("the README's commands, run with small arguments", () => {
         assert.equal(summaryOf(r)?.verified, 30, "every file of every client verified");
         assert.equal(summaryOf(r)?.corrupt, 0);
       }
-      assert.equal(summaryOf(data)?.ok, true);
+      assert.equal(summaryOf(origin)?.ok, true);
     } finally {
       for (const r of started) killGroup(r.proc);
     }

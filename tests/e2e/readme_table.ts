@@ -137,7 +137,7 @@ export const HOW: Record<string, How> = {
       /^ {2}lower bound [\d.]+ s \(exact fluid LP\); makespan ÷ bound [\d.]+$/m,
       /hit ratio [\d.]+ %/,
       /^ {2}links: origin→cache /m,
-      /^ {2}processes \(peak RSS\): data\/deno [\d.]+ MiB exit 0, cache0\/bun .* client0\/node /m,
+      /^ {2}processes \(peak RSS\): origin\/deno [\d.]+ MiB exit 0, cache0\/bun .* client0\/node /m,
     ),
   },
   "foresight run --scale auto": { by: "tests/e2e/run_test.ts", grep: [/"--scale", "auto"\]/] },

@@ -91,7 +91,7 @@ describe("foresight run, small scenario", () => {
             "client:node",
             "client:node",
             "client:node",
-            "data:deno",
+            "origin:deno",
           ],
         );
       }

@@ -7,7 +7,7 @@ import { progress, stats, summary } from "../protocol/fake_events.ts";
 const s: Scenario = { ...CANONICAL, caches: 2, clients: 2, requests: 10, scale: 10 };
 const cache = (index: number) => ({ role: "cache", index });
 const client = (index: number) => ({ role: "client", index });
-const data = { role: "origin", index: 0 };
+const origin = { role: "origin", index: 0 };
 
 describe("RunTimeline", () => {
   it("turns cumulative link bytes into rates per simulated second over its window", () => {
@@ -27,7 +27,7 @@ describe("RunTimeline", () => {
 
   it("prefers the caches' received bytes for origin → cache, and the origin's for origin → client", () => {
     const tl = new RunTimeline(s, 0);
-    tl.record(data, stats("origin", { bytesToCaches: 5000, bytesToClients: 700 }), 0.1);
+    tl.record(origin, stats("origin", { bytesToCaches: 5000, bytesToClients: 700 }), 0.1);
     assert.equal(tl.snapshot().links.originToCache.bytes, 5000, "until a cache reports");
     tl.record(cache(0), stats("cache", { pushedBytes: 1000 }), 0.2);
     tl.record(cache(1), stats("cache", { pushedBytes: 2000 }), 0.2);
@@ -40,7 +40,7 @@ describe("RunTimeline", () => {
     const tl = new RunTimeline(s, 0);
     tl.record(cache(0), stats("cache", { usedBytes: 10 }), 1);
     tl.tick(1);
-    tl.record(data, { event: "start", at: 0 }, 2);
+    tl.record(origin, { event: "start", at: 0 }, 2);
     tl.record(cache(0), stats("cache", { usedBytes: 20 }), 3);
     tl.tick(3);
     assert.equal(tl.started, true);
@@ -82,13 +82,13 @@ describe("RunTimeline", () => {
   it("follows the origin's phase, then done or failed", () => {
     const tl = new RunTimeline(s, 0);
     assert.equal(tl.snapshot().phase, "launching");
-    tl.record(data, stats("origin", { phase: "warming" }), 1);
+    tl.record(origin, stats("origin", { phase: "warming" }), 1);
     assert.equal(tl.snapshot().phase, "warming");
-    tl.record(data, stats("origin", { phase: "running" }), 2);
+    tl.record(origin, stats("origin", { phase: "running" }), 2);
     assert.equal(tl.snapshot().phase, "running");
     tl.finish(false, 3);
     assert.equal(tl.snapshot().phase, "failed");
-    tl.record(data, stats("origin", { phase: "stopping" }), 4);
+    tl.record(origin, stats("origin", { phase: "stopping" }), 4);
     assert.equal(tl.snapshot().phase, "failed", "a late event does not reopen a finished run");
   });
 
