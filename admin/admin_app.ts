@@ -8,7 +8,7 @@
  */
 
 import { Hono } from "hono";
-import type { RoleView } from "../core/role_view.ts";
+import type { RoleView } from "../core/run/role_view.ts";
 import { ForesightError } from "../errors.ts";
 import { healthOf } from "./health.ts";
 import { PROMETHEUS_CONTENT_TYPE, prometheusText } from "./prometheus.ts";

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { FileAccess } from "../core/role_view.ts";
+import type { FileAccess } from "../core/run/role_view.ts";
 import { byteRange } from "./byte_range.ts";
 import { partsStream } from "./parts_stream.ts";
 

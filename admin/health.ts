@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { Phase, RoleView } from "../core/role_view.ts";
+import type { Phase, RoleView } from "../core/run/role_view.ts";
 
 /** What `GET /health` answers. */
 export interface Health {

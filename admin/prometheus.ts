@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { Phase, RoleView } from "../core/role_view.ts";
+import type { Phase, RoleView } from "../core/run/role_view.ts";
 
 /** The `Content-Type` of the exposition format. */
 export const PROMETHEUS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
@@ -37,7 +37,7 @@ const received = (link: string, k: string, what: "bytes" | "files"): Metric => (
   labels: { link },
   value: key(k),
 });
-/** Achieved against shaped on a kind of link: seconds shaped and taken (core/link_meter.ts). */
+/** Achieved against shaped on a kind of link: seconds shaped and taken (core/links/link_meter.ts). */
 const shaping = (link: string, k: string): Metric[] =>
   (["shaped", "taken"] as const).map((which) => ({
     name: `foresight_link_${which}_seconds_total`,

@@ -17,7 +17,7 @@
 
 import process from "node:process";
 import { parseArgs } from "node:util";
-import { CANONICAL, type Scenario } from "../core/scenario.ts";
+import { CANONICAL, type Scenario } from "../core/run/scenario.ts";
 import { exactScenarioBound } from "../sim/highs_solver.ts";
 import { boundInput, type LowerBound, lowerBound } from "../sim/lower_bound.ts";
 import { simulate } from "../sim/simulator.ts";

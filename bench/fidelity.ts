@@ -30,7 +30,7 @@ import { randomSecret, runScenario } from "../roles/run.ts";
 import { calibrateScale } from "../roles/scale_auto.ts";
 import { ratesText } from "../report/link_rates.ts";
 import { simulate } from "../sim/simulator.ts";
-import { CANONICAL, POLICIES, type PolicyName, type Scenario } from "../core/scenario.ts";
+import { CANONICAL, POLICIES, type PolicyName, type Scenario } from "../core/run/scenario.ts";
 
 const { values } = parseArgs({
   args: process.argv.slice(2),

@@ -13,8 +13,8 @@
 
 import process from "node:process";
 import type { Address, Conn, NetAdapter } from "../net/types.ts";
-import { silentLogger } from "../core/log.ts";
-import { CANONICAL, requestList, type Scenario } from "../core/scenario.ts";
+import { silentLogger } from "../core/run/log.ts";
+import { CANONICAL, requestList, type Scenario } from "../core/run/scenario.ts";
 import {
   DEFAULT_MAX_BODY,
   encodeMessage,

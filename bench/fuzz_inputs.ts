@@ -7,7 +7,7 @@
  */
 
 import fc from "fast-check";
-import { CANONICAL } from "../core/scenario.ts";
+import { CANONICAL } from "../core/run/scenario.ts";
 import {
   encodeFrame,
   MAX_FILE_ID,

@@ -7,7 +7,7 @@
  */
 
 import fc from "fast-check";
-import type { Scenario } from "../core/scenario.ts";
+import type { Scenario } from "../core/run/scenario.ts";
 import {
   decodeMessage,
   encodeFrame,

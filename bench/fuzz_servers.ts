@@ -21,9 +21,9 @@
 
 import fc from "fast-check";
 import type { Address, Conn, NetAdapter } from "../net/types.ts";
-import type { Logger, LogLevel } from "../core/log.ts";
-import { silentLogger } from "../core/log.ts";
-import { CANONICAL, POLICIES, requestList, type Scenario } from "../core/scenario.ts";
+import type { Logger, LogLevel } from "../core/run/log.ts";
+import { silentLogger } from "../core/run/log.ts";
+import { CANONICAL, POLICIES, requestList, type Scenario } from "../core/run/scenario.ts";
 import { type OriginSummary, runOrigin } from "../live/origin.ts";
 import { type CacheSummary, runCache } from "../live/cache.ts";
 import { Peer } from "../live/peer.ts";

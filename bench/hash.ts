@@ -26,10 +26,10 @@
 import process from "node:process";
 import { parseArgs } from "node:util";
 import { nodeSha256 } from "../store/node_sha256.ts";
-import { hashParts, toHex, webSha256 } from "../core/sha256.ts";
+import { hashParts, toHex, webSha256 } from "../core/files/sha256.ts";
 import { DEFAULT_PART_BYTES } from "../store/dir_store.ts";
 import { detectRuntime } from "../net/select.ts";
-import { FileSource } from "../core/virtual_files.ts";
+import { FileSource } from "../core/files/virtual_files.ts";
 
 const { values } = parseArgs({
   args: process.argv.slice(2),

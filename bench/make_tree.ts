@@ -21,7 +21,7 @@ import { closeSync, mkdirSync, openSync, rmSync, writeSync } from "node:fs";
 import { ftruncateSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
-import { requestList, rng } from "../core/scenario.ts";
+import { requestList, rng } from "../core/run/scenario.ts";
 
 const { values } = parseArgs({
   args: process.argv.slice(2),

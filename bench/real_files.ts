@@ -34,8 +34,8 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { CANONICAL, type Scenario } from "../core/scenario.ts";
-import { parseDemand } from "../core/demand.ts";
+import { CANONICAL, type Scenario } from "../core/run/scenario.ts";
+import { parseDemand } from "../core/demand/demand.ts";
 import { packageRoot, runScenario } from "../roles/run.ts";
 import { DirStore } from "../store/dir_store.ts";
 import type { RunReport } from "../report/run_report.ts";

@@ -26,10 +26,10 @@
 import type { Address, Conn, NetAdapter } from "../net/types.ts";
 import { Peer } from "../live/peer.ts";
 import { fileParts } from "../live/file_parts.ts";
-import { silentLogger } from "../core/log.ts";
-import { FileBuffer } from "../core/file_buffer.ts";
-import { PagePool } from "../core/page_pool.ts";
-import { FileSource } from "../core/virtual_files.ts";
+import { silentLogger } from "../core/run/log.ts";
+import { FileBuffer } from "../core/cache/file_buffer.ts";
+import { PagePool } from "../core/cache/page_pool.ts";
+import { FileSource } from "../core/files/virtual_files.ts";
 import { ForesightError } from "../errors.ts";
 
 /** The two things measured. */

@@ -23,7 +23,7 @@ import { mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { CANONICAL, POLICIES, type Scenario } from "../core/scenario.ts";
+import { CANONICAL, POLICIES, type Scenario } from "../core/run/scenario.ts";
 import { scenarioBound } from "../sim/lower_bound.ts";
 import { simulate } from "../sim/simulator.ts";
 

@@ -23,7 +23,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { SimRun } from "../sim/sim_run.ts";
 import { type InputRecord, recordInputs } from "../engine/input_trace.ts";
-import { requestList, type Scenario } from "../core/scenario.ts";
+import { requestList, type Scenario } from "../core/run/scenario.ts";
 
 const { values, positionals } = parseArgs({
   args: process.argv.slice(2),

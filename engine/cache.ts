@@ -21,10 +21,10 @@
  * @module
  */
 
-import type { CacheStore } from "../core/cache_store.ts";
-import { makeCachePolicy } from "../core/policy_registry.ts";
-import type { CachePolicy } from "../core/policy.ts";
-import { requestList, type Scenario } from "../core/scenario.ts";
+import type { CacheStore } from "../core/cache/cache_store.ts";
+import { makeCachePolicy } from "../core/policies/policy_registry.ts";
+import type { CachePolicy } from "../core/policies/policy.ts";
+import { requestList, type Scenario } from "../core/run/scenario.ts";
 import { ForesightError } from "../errors.ts";
 import type {
   CacheEffect,

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { Scenario } from "../core/scenario.ts";
+import type { Scenario } from "../core/run/scenario.ts";
 import type { RequestMessage, StartMessage } from "../protocol/control_message.ts";
 import type { CommonEffect } from "./effect.ts";
 

@@ -11,9 +11,14 @@
  * @module
  */
 
-import { makeClientPolicy } from "../core/policy_registry.ts";
-import { type Busy, type ClientPolicy, ORIGIN_SOURCE, type Source } from "../core/policy.ts";
-import type { Scenario } from "../core/scenario.ts";
+import { makeClientPolicy } from "../core/policies/policy_registry.ts";
+import {
+  type Busy,
+  type ClientPolicy,
+  ORIGIN_SOURCE,
+  type Source,
+} from "../core/policies/policy.ts";
+import type { Scenario } from "../core/run/scenario.ts";
 import { ForesightError } from "../errors.ts";
 import type {
   ClientCounters,

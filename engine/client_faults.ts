@@ -8,7 +8,7 @@
  * @module
  */
 
-import type { Source } from "../core/policy.ts";
+import type { Source } from "../core/policies/policy.ts";
 import { ForesightError } from "../errors.ts";
 import type {
   ClientEffect,

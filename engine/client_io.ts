@@ -9,7 +9,7 @@
  * @module
  */
 
-import type { Source } from "../core/policy.ts";
+import type { Source } from "../core/policies/policy.ts";
 import type { CommonEffect } from "./effect.ts";
 
 /**

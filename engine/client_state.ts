@@ -7,9 +7,9 @@
  * @module
  */
 
-import type { LogFields, LogLevel } from "../core/log.ts";
-import type { ClientPolicy } from "../core/policy.ts";
-import { SourceMap } from "../core/source_map.ts";
+import type { LogFields, LogLevel } from "../core/run/log.ts";
+import type { ClientPolicy } from "../core/policies/policy.ts";
+import { SourceMap } from "../core/collections/source_map.ts";
 import type { ClientCounters, ClientEffect, RejoinInput } from "./client_io.ts";
 
 /** A cache place: who holds it (`generation`) and whether this client can use it. */

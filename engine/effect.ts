@@ -15,7 +15,7 @@
  * @module
  */
 
-import type { LogFields, LogLevel } from "../core/log.ts";
+import type { LogFields, LogLevel } from "../core/run/log.ts";
 import type { EngineEvent } from "../protocol/role_event.ts";
 
 /** An event to report (progress display, dashboard, report, tests). */

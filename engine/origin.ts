@@ -7,10 +7,10 @@
  * @module
  */
 
-import { ORIGIN_OWNER } from "../core/demand_ledger.ts";
-import { makeOriginPolicy } from "../core/policy_registry.ts";
-import type { Phase } from "../core/role_view.ts";
-import type { Scenario } from "../core/scenario.ts";
+import { ORIGIN_OWNER } from "../core/demand/demand_ledger.ts";
+import { makeOriginPolicy } from "../core/policies/policy_registry.ts";
+import type { Phase } from "../core/run/role_view.ts";
+import type { Scenario } from "../core/run/scenario.ts";
 import { ForesightError } from "../errors.ts";
 import type { ControlMessage } from "../protocol/control_message.ts";
 import type { EngineEvent } from "../protocol/role_event.ts";

@@ -6,10 +6,10 @@
  * @module
  */
 
-import { DemandLedger } from "../core/demand_ledger.ts";
-import { FileSet } from "../core/file_set.ts";
-import { ORIGIN_SOURCE, type OriginPolicy, type Source } from "../core/policy.ts";
-import { type Scenario, shardOf } from "../core/scenario.ts";
+import { DemandLedger } from "../core/demand/demand_ledger.ts";
+import { FileSet } from "../core/collections/file_set.ts";
+import { ORIGIN_SOURCE, type OriginPolicy, type Source } from "../core/policies/policy.ts";
+import { type Scenario, shardOf } from "../core/run/scenario.ts";
 import type { LostRole, RunPhase } from "./origin_types.ts";
 
 /** A cache place's occupant. */

@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { DemandLedger } from "../core/demand_ledger.ts";
+import type { DemandLedger } from "../core/demand/demand_ledger.ts";
 import type { ControlMessage } from "../protocol/mod.ts";
 import type { RunPhase } from "../protocol/role_event.ts";
 import type { CommonEffect } from "./effect.ts";

@@ -10,9 +10,9 @@
  */
 
 import type { Address, Listener, NetAdapter } from "../net/types.ts";
-import type { Logger } from "../core/log.ts";
-import { type Clock, realClock } from "../core/clock.ts";
-import type { RoleView } from "../core/role_view.ts";
+import type { Logger } from "../core/run/log.ts";
+import { type Clock, realClock } from "../core/run/clock.ts";
+import type { RoleView } from "../core/run/role_view.ts";
 import { Peer } from "./peer.ts";
 import { gate } from "./connection_gate.ts";
 import { CONNECT_DEADLINE_MS, DEFAULT_MAX_CONNECTIONS } from "./limits.ts";
@@ -21,7 +21,7 @@ import { type CacheState, cacheState, type CacheSummary, cacheView } from "./cac
 import { serveClient } from "./cache_clients.ts";
 import { drive } from "./cache_effects.ts";
 import { CacheUpstream } from "./cache_upstream.ts";
-import type { Shaping } from "../core/pacer.ts";
+import type { Shaping } from "../core/links/pacer.ts";
 import type { EngineEvent } from "../protocol/role_event.ts";
 import { type InputRecord, recordInputs } from "../engine/input_trace.ts";
 

@@ -7,8 +7,8 @@
  */
 
 import type { Conn } from "../net/types.ts";
-import { Pacer } from "../core/pacer.ts";
-import { wireRate } from "../core/scenario.ts";
+import { Pacer } from "../core/links/pacer.ts";
+import { wireRate } from "../core/run/scenario.ts";
 import { ForesightError } from "../errors.ts";
 import { PROTOCOL_VERSION } from "../protocol/mod.ts";
 import { Peer } from "./peer.ts";

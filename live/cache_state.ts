@@ -9,13 +9,13 @@
  */
 
 import type { EngineEvent } from "../protocol/role_event.ts";
-import type { Clock } from "../core/clock.ts";
-import type { Shaping } from "../core/pacer.ts";
-import type { Logger } from "../core/log.ts";
-import type { FileBuffer } from "../core/file_buffer.ts";
-import { PagePool } from "../core/page_pool.ts";
-import { LinkMeter, type LinkShaping } from "../core/link_meter.ts";
-import type { Phase, RoleView } from "../core/role_view.ts";
+import type { Clock } from "../core/run/clock.ts";
+import type { Shaping } from "../core/links/pacer.ts";
+import type { Logger } from "../core/run/log.ts";
+import type { FileBuffer } from "../core/cache/file_buffer.ts";
+import { PagePool } from "../core/cache/page_pool.ts";
+import { LinkMeter, type LinkShaping } from "../core/links/link_meter.ts";
+import type { Phase, RoleView } from "../core/run/role_view.ts";
 import { CacheEngine } from "../engine/cache.ts";
 import type { Peer } from "./peer.ts";
 import { RequestGate } from "./request_gate.ts";
@@ -33,7 +33,7 @@ export interface CacheSummary {
   pushedBytes: number;
   evicted: number;
   bytesToClients: number;
-  /** Achieved against shaped on the links to the clients (core/link_meter.ts). */
+  /** Achieved against shaped on the links to the clients (core/links/link_meter.ts). */
   shapingToClients: LinkShaping;
   /** Files still held at the stop, with requests owed. */
   heldAtStop: number;

@@ -9,12 +9,12 @@
  */
 
 import type { Address, RuntimeName } from "../net/types.ts";
-import { FileBuffer } from "../core/file_buffer.ts";
-import { type Scenario, wireRate } from "../core/scenario.ts";
+import { FileBuffer } from "../core/cache/file_buffer.ts";
+import { type Scenario, wireRate } from "../core/run/scenario.ts";
 import { readCatalogue } from "./read_catalogue.ts";
-import { Catalogue } from "../core/catalogue.ts";
-import { parseDemand } from "../core/demand.ts";
-import { FileSource } from "../core/virtual_files.ts";
+import { Catalogue } from "../core/files/catalogue.ts";
+import { parseDemand } from "../core/demand/demand.ts";
+import { FileSource } from "../core/files/virtual_files.ts";
 import { ForesightError } from "../errors.ts";
 import {
   type ChunkMessage,

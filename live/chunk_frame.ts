@@ -5,7 +5,7 @@
  * @module
  */
 
-import { headroomOf } from "../core/page_pool.ts";
+import { headroomOf } from "../core/cache/page_pool.ts";
 import { CHUNK_BYTES, HEADER_BYTES, MessageType, writeHeader } from "../protocol/mod.ts";
 
 /** Bytes before a chunk's payload: frame header and file id. */

@@ -10,12 +10,12 @@
  */
 
 import type { Address, NetAdapter } from "../net/types.ts";
-import type { Logger } from "../core/log.ts";
-import type { Clock } from "../core/clock.ts";
-import type { RoleView } from "../core/role_view.ts";
+import type { Logger } from "../core/run/log.ts";
+import type { Clock } from "../core/run/clock.ts";
+import type { RoleView } from "../core/run/role_view.ts";
 import type { EngineEvent } from "../protocol/role_event.ts";
-import type { FileSink } from "../core/file_sink.ts";
-import type { Sha256 } from "../core/sha256.ts";
+import type { FileSink } from "../core/files/file_sink.ts";
+import type { Sha256 } from "../core/files/sha256.ts";
 import type { InputRecord } from "../engine/input_trace.ts";
 import { ClientRun } from "./client_run.ts";
 

@@ -11,12 +11,12 @@
  */
 
 import type { Address } from "../net/types.ts";
-import type { Clock } from "../core/clock.ts";
-import type { Logger } from "../core/log.ts";
-import { ORIGIN_SOURCE, type Source } from "../core/policy.ts";
-import type { Catalogue } from "../core/catalogue.ts";
-import type { FileCheck } from "../core/file_check.ts";
-import type { FileSink } from "../core/file_sink.ts";
+import type { Clock } from "../core/run/clock.ts";
+import type { Logger } from "../core/run/log.ts";
+import { ORIGIN_SOURCE, type Source } from "../core/policies/policy.ts";
+import type { Catalogue } from "../core/files/catalogue.ts";
+import type { FileCheck } from "../core/files/file_check.ts";
+import type { FileSink } from "../core/files/file_sink.ts";
 import type {
   ClientEffect,
   ClientEngine,

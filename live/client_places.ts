@@ -9,9 +9,9 @@
  */
 
 import type { Address, NetAdapter } from "../net/types.ts";
-import type { Clock } from "../core/clock.ts";
-import type { Logger } from "../core/log.ts";
-import type { Source } from "../core/policy.ts";
+import type { Clock } from "../core/run/clock.ts";
+import type { Logger } from "../core/run/log.ts";
+import type { Source } from "../core/policies/policy.ts";
 import type { StartPlace } from "../engine/client.ts";
 import { type CacheAddress, type Message, PROTOCOL_VERSION } from "../protocol/mod.ts";
 import { Peer } from "./peer.ts";

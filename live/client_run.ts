@@ -8,17 +8,17 @@
  * @module
  */
 
-import { type Clock, realClock } from "../core/clock.ts";
-import type { Logger } from "../core/log.ts";
-import { ORIGIN_SOURCE, type Source } from "../core/policy.ts";
-import type { Phase, RoleView } from "../core/role_view.ts";
-import { requestList, type Scenario } from "../core/scenario.ts";
-import { FileSource } from "../core/virtual_files.ts";
-import { Catalogue } from "../core/catalogue.ts";
+import { type Clock, realClock } from "../core/run/clock.ts";
+import type { Logger } from "../core/run/log.ts";
+import { ORIGIN_SOURCE, type Source } from "../core/policies/policy.ts";
+import type { Phase, RoleView } from "../core/run/role_view.ts";
+import { requestList, type Scenario } from "../core/run/scenario.ts";
+import { FileSource } from "../core/files/virtual_files.ts";
+import { Catalogue } from "../core/files/catalogue.ts";
 import { readCatalogue } from "./read_catalogue.ts";
-import { type FileCheck, fileChecker } from "../core/file_check.ts";
-import { webSha256 } from "../core/sha256.ts";
-import { parseDemand } from "../core/demand.ts";
+import { type FileCheck, fileChecker } from "../core/files/file_check.ts";
+import { webSha256 } from "../core/files/sha256.ts";
+import { parseDemand } from "../core/demand/demand.ts";
 import { ForesightError } from "../errors.ts";
 import { ClientEngine } from "../engine/client.ts";
 import { recordInputs } from "../engine/input_trace.ts";

@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { Source } from "../core/policy.ts";
+import type { Source } from "../core/policies/policy.ts";
 import type { Peer } from "./peer.ts";
 import type { JoinedCache } from "./client_places.ts";
 

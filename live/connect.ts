@@ -6,8 +6,8 @@
  */
 
 import type { Address, Conn, NetAdapter } from "../net/types.ts";
-import type { Logger } from "../core/log.ts";
-import { type Clock, realClock } from "../core/clock.ts";
+import type { Logger } from "../core/run/log.ts";
+import { type Clock, realClock } from "../core/run/clock.ts";
 import { ForesightError, isForesightError } from "../errors.ts";
 import {
   CONNECT_ATTEMPT_MS,

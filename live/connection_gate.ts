@@ -7,7 +7,7 @@
  */
 
 import type { Conn } from "../net/types.ts";
-import type { Logger } from "../core/log.ts";
+import type { Logger } from "../core/run/log.ts";
 import { encodeMessage } from "../protocol/mod.ts";
 
 /**

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { type FileSource, MAX_SLICE } from "../core/virtual_files.ts";
+import { type FileSource, MAX_SLICE } from "../core/files/virtual_files.ts";
 
 /**
  * Yields file `n`'s bytes in views of at most `partBytes` (default as large as the pool allows).

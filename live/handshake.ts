@@ -9,7 +9,7 @@
 import { ForesightError } from "../errors.ts";
 import { type Message, PROTOCOL_VERSION } from "../protocol/mod.ts";
 import { answer, check, newNonce } from "./secret.ts";
-import { type Clock, realClock } from "../core/clock.ts";
+import { type Clock, realClock } from "../core/run/clock.ts";
 
 /** A `hello` message. */
 export type Hello = Extract<Message, { type: "hello" }>;

@@ -8,10 +8,10 @@
  * @module
  */
 
-import type { Catalogue } from "../core/catalogue.ts";
-import type { FileCheck } from "../core/file_check.ts";
-import type { FileSink, SinkWriter } from "../core/file_sink.ts";
-import type { Source } from "../core/policy.ts";
+import type { Catalogue } from "../core/files/catalogue.ts";
+import type { FileCheck } from "../core/files/file_check.ts";
+import type { FileSink, SinkWriter } from "../core/files/file_sink.ts";
+import type { Source } from "../core/policies/policy.ts";
 import { ForesightError } from "../errors.ts";
 import type { ChunkMessage } from "../protocol/mod.ts";
 import type { ClientSummary } from "./client.ts";

@@ -9,23 +9,23 @@
  */
 
 import type { Address, NetAdapter } from "../net/types.ts";
-import type { Logger } from "../core/log.ts";
-import { type Clock, realClock } from "../core/clock.ts";
-import type { Scenario } from "../core/scenario.ts";
-import type { Phase, RoleView } from "../core/role_view.ts";
-import type { FileStore } from "../core/file_store.ts";
-import { SyntheticStore } from "../core/synthetic_store.ts";
-import { FileSource } from "../core/virtual_files.ts";
+import type { Logger } from "../core/run/log.ts";
+import { type Clock, realClock } from "../core/run/clock.ts";
+import type { Scenario } from "../core/run/scenario.ts";
+import type { Phase, RoleView } from "../core/run/role_view.ts";
+import type { FileStore } from "../core/files/file_store.ts";
+import { SyntheticStore } from "../core/files/synthetic_store.ts";
+import { FileSource } from "../core/files/virtual_files.ts";
 import { ForesightError } from "../errors.ts";
 import type { InputRecord } from "../engine/input_trace.ts";
 import type { EngineEvent } from "../protocol/role_event.ts";
 import type { OriginSummary } from "../engine/origin.ts";
-import type { LinkShaping } from "../core/link_meter.ts";
+import type { LinkShaping } from "../core/links/link_meter.ts";
 import { gate } from "./connection_gate.ts";
 import { DEFAULT_MAX_CONNECTIONS } from "./limits.ts";
 import { OriginDriver } from "./origin_driver.ts";
 import { OriginFiles } from "./origin_files.ts";
-import type { Shaping } from "../core/pacer.ts";
+import type { Shaping } from "../core/links/pacer.ts";
 
 /** Options of {@link runOrigin}. */
 export interface OriginOptions {
@@ -72,7 +72,7 @@ export type { OriginSummary } from "../engine/origin.ts";
 
 /** What the live origin reports when it ends: its engine's summary and its links' shaping. */
 export interface LiveOriginSummary extends OriginSummary {
-  /** Achieved against shaped on the links to the caches (core/link_meter.ts). */
+  /** Achieved against shaped on the links to the caches (core/links/link_meter.ts). */
   shapingToCaches: LinkShaping;
   /** Achieved against shaped on the links to the clients. */
   shapingToClients: LinkShaping;
@@ -127,7 +127,7 @@ export async function runOrigin(options: OriginOptions): Promise<LiveOriginSumma
   return { ...driver.engine.end(), ...shaping(driver) };
 }
 
-/** Achieved against shaped on the origin's links (see core/link_meter.ts). */
+/** Achieved against shaped on the origin's links (see core/links/link_meter.ts). */
 function shaping(
   driver: OriginDriver,
 ): Pick<LiveOriginSummary, "shapingToCaches" | "shapingToClients"> {

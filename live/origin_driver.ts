@@ -10,11 +10,11 @@
  */
 
 import type { Conn } from "../net/types.ts";
-import type { Logger } from "../core/log.ts";
-import type { Clock } from "../core/clock.ts";
-import { Pacer, type Shaping } from "../core/pacer.ts";
-import { LinkMeter } from "../core/link_meter.ts";
-import { type Scenario, wireRate } from "../core/scenario.ts";
+import type { Logger } from "../core/run/log.ts";
+import type { Clock } from "../core/run/clock.ts";
+import { Pacer, type Shaping } from "../core/links/pacer.ts";
+import { LinkMeter } from "../core/links/link_meter.ts";
+import { type Scenario, wireRate } from "../core/run/scenario.ts";
 import { ForesightError } from "../errors.ts";
 import { PROTOCOL_VERSION, type WelcomeMessage } from "../protocol/mod.ts";
 import type { EngineEvent } from "../protocol/role_event.ts";

@@ -6,11 +6,11 @@
  * @module
  */
 
-import { Catalogue } from "../core/catalogue.ts";
-import type { FileStore } from "../core/file_store.ts";
-import type { Logger } from "../core/log.ts";
-import { SyntheticStore } from "../core/synthetic_store.ts";
-import { MAX_SLICE } from "../core/virtual_files.ts";
+import { Catalogue } from "../core/files/catalogue.ts";
+import type { FileStore } from "../core/files/file_store.ts";
+import type { Logger } from "../core/run/log.ts";
+import { SyntheticStore } from "../core/files/synthetic_store.ts";
+import { MAX_SLICE } from "../core/files/virtual_files.ts";
 import { ForesightError } from "../errors.ts";
 
 /**

@@ -17,9 +17,9 @@
  */
 
 import { type Conn, LENT_BYTES } from "../net/types.ts";
-import type { Pacer } from "../core/pacer.ts";
+import type { Pacer } from "../core/links/pacer.ts";
 import { chunkFrame, chunkScratch } from "./chunk_frame.ts";
-import type { Logger } from "../core/log.ts";
+import type { Logger } from "../core/run/log.ts";
 import { sharedStallWatch, type StallWatch } from "./stall_watch.ts";
 import { FRAME_MS, IDLE_MS, WRITE_STALL_MS } from "./limits.ts";
 import { ForesightError, isForesightError } from "../errors.ts";

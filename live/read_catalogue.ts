@@ -5,7 +5,7 @@
  * @module
  */
 
-import { type Catalogue, CatalogueAssembler } from "../core/catalogue.ts";
+import { type Catalogue, CatalogueAssembler } from "../core/files/catalogue.ts";
 import { ForesightError } from "../errors.ts";
 import type { Message } from "../protocol/mod.ts";
 import { nextMessage } from "./handshake.ts";

@@ -34,7 +34,7 @@
  * @module
  */
 
-import { type Clock, realClock } from "../core/clock.ts";
+import { type Clock, realClock } from "../core/run/clock.ts";
 
 /** A connection whose writes, and optionally reads, can be watched. */
 export interface Watched {

@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { Logger } from "../core/log.ts";
+import type { Logger } from "../core/run/log.ts";
 import { ForesightError } from "../errors.ts";
 import type { RefuseMessage } from "../protocol/mod.ts";
 import { MAX_AGAIN } from "./limits.ts";

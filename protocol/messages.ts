@@ -28,7 +28,7 @@
  * | 0x16 | refuse  | `{file, code, message}` origin → client: that file cannot be served (e.g. FILE_CHANGED) |
  *
  * `at` and `due` are clock times (epoch ms): when a request was decided, and
- * when a transfer is scheduled to end (see core/pacer.ts).
+ * when a transfer is scheduled to end (see core/links/pacer.ts).
  *
  * Control bodies are UTF-8 JSON objects. Unknown fields are ignored (forward
  * compatibility); known fields are checked strictly: integers, id ranges,

@@ -1,14 +1,19 @@
 /**
  * Achieved against shaped per link class, from what the roles report (the
  * origin's `shapingToCaches` and `shapingToClients`, each cache's
- * `shapingToClients`: see core/link_meter.ts), and the warning a run gets when
+ * `shapingToClients`: see core/links/link_meter.ts), and the warning a run gets when
  * a class falls short: its makespan then says more about the machine than
  * about the policy.
  *
  * @module
  */
 
-import { achievedShare, addShaping, type LinkShaping, shapingFrom } from "../core/link_meter.ts";
+import {
+  achievedShare,
+  addShaping,
+  type LinkShaping,
+  shapingFrom,
+} from "../core/links/link_meter.ts";
 import type { LinkName } from "./run_timeline.ts";
 
 /** The classes in display order (as run_timeline.ts's LINKS, which imports this file). */

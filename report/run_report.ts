@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { Scenario } from "../core/scenario.ts";
+import type { Scenario } from "../core/run/scenario.ts";
 import {
   type CacheReport,
   cacheTable,
@@ -13,7 +13,7 @@ import {
   linksLine,
   mib,
   type ReportBase,
-} from "../core/report_shape.ts";
+} from "../core/run/report_shape.ts";
 import { boundText, type ReportBound } from "./report_bound.ts";
 import { type LinkRates, linkRates, ratesText, shortfallWarning } from "./link_rates.ts";
 import type { ScaleChoice } from "./scale_choice.ts";

@@ -13,7 +13,7 @@
  * @module
  */
 
-import type { Scenario } from "../core/scenario.ts";
+import type { Scenario } from "../core/run/scenario.ts";
 import type { ProgressEvent, RoleEvent } from "../protocol/role_event.ts";
 import { type LinkRates, ShapingTally } from "./link_rates.ts";
 

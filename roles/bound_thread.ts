@@ -10,7 +10,7 @@
  */
 
 import { Worker } from "node:worker_threads";
-import type { Scenario } from "../core/scenario.ts";
+import type { Scenario } from "../core/run/scenario.ts";
 import { ForesightError } from "../errors.ts";
 import type { LowerBound } from "../sim/lower_bound.ts";
 

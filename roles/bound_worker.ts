@@ -7,7 +7,7 @@
  */
 
 import { parentPort, workerData } from "node:worker_threads";
-import type { Scenario } from "../core/scenario.ts";
+import type { Scenario } from "../core/run/scenario.ts";
 import { exactScenarioBound } from "../sim/highs_solver.ts";
 import type { BoundWorkload } from "./bound_thread.ts";
 

@@ -8,7 +8,7 @@
 import process from "node:process";
 import type { Address, NetAdapter, RuntimeName } from "../net/types.ts";
 import { detectRuntime, loadAdapter } from "../net/select.ts";
-import type { LogFields, Logger, LogLevel } from "../core/log.ts";
+import type { LogFields, Logger, LogLevel } from "../core/run/log.ts";
 import * as v from "valibot";
 import { ForesightError } from "../errors.ts";
 import type { FlagSpecs } from "./flags.ts";

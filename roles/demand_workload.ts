@@ -8,11 +8,11 @@
 
 import { readFileSync } from "node:fs";
 import * as v from "valibot";
-import { parseDemand } from "../core/demand.ts";
-import type { FileStore } from "../core/file_store.ts";
-import { checkScenario, type Scenario } from "../core/scenario.ts";
-import { SyntheticStore } from "../core/synthetic_store.ts";
-import { FileSource } from "../core/virtual_files.ts";
+import { parseDemand } from "../core/demand/demand.ts";
+import type { FileStore } from "../core/files/file_store.ts";
+import { checkScenario, type Scenario } from "../core/run/scenario.ts";
+import { SyntheticStore } from "../core/files/synthetic_store.ts";
+import { FileSource } from "../core/files/virtual_files.ts";
 import { ForesightError } from "../errors.ts";
 import { DirStore } from "../store/dir_store.ts";
 import type { FlagSpecs } from "./flags.ts";

@@ -10,7 +10,7 @@
 
 import { writeFileSync } from "node:fs";
 import type { InputRecord } from "../engine/input_trace.ts";
-import type { Scenario } from "../core/scenario.ts";
+import type { Scenario } from "../core/run/scenario.ts";
 import { ForesightError } from "../errors.ts";
 
 /**

@@ -12,9 +12,9 @@ import { readFileSync } from "node:fs";
 import { runOrigin } from "../live/origin.ts";
 import { runCache } from "../live/cache.ts";
 import { runClient } from "../live/client.ts";
-import type { Logger, LogLevel } from "../core/log.ts";
-import { type Clock, offsetClock, realClock } from "../core/clock.ts";
-import type { Shaping } from "../core/pacer.ts";
+import type { Logger, LogLevel } from "../core/run/log.ts";
+import { type Clock, offsetClock, realClock } from "../core/run/clock.ts";
+import type { Shaping } from "../core/links/pacer.ts";
 import { ForesightError } from "../errors.ts";
 import {
   adapterFor,

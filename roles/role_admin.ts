@@ -8,8 +8,8 @@
  */
 
 import process from "node:process";
-import type { RoleView } from "../core/role_view.ts";
-import type { Logger } from "../core/log.ts";
+import type { RoleView } from "../core/run/role_view.ts";
+import type { Logger } from "../core/run/log.ts";
 import { adminApp } from "../admin/admin_app.ts";
 import { serve, type Served } from "../admin/serve.ts";
 import { emitEvent, wholeFrom } from "./common.ts";

@@ -8,7 +8,7 @@
 
 import process from "node:process";
 import { join } from "node:path";
-import type { Scenario } from "../core/scenario.ts";
+import type { Scenario } from "../core/run/scenario.ts";
 import type { Role } from "./role_command.ts";
 
 /** The settings of a run that every role gets as flags. */

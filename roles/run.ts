@@ -12,7 +12,7 @@
 
 import process from "node:process";
 import { mkdirSync } from "node:fs";
-import type { Scenario } from "../core/scenario.ts";
+import type { Scenario } from "../core/run/scenario.ts";
 import type { RoleEvent } from "../protocol/role_event.ts";
 import { buildReport, type RunReport } from "../report/run_report.ts";
 import { roleEnv, scenarioArgs } from "./role_args.ts";

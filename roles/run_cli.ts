@@ -8,7 +8,7 @@
 
 import process from "node:process";
 import { resolve } from "node:path";
-import type { Logger } from "../core/log.ts";
+import type { Logger } from "../core/run/log.ts";
 import type { RoleEvent } from "../protocol/role_event.ts";
 import { RunTimeline } from "../report/run_timeline.ts";
 import { renderReport, type RunReport } from "../report/run_report.ts";

@@ -6,8 +6,8 @@
  */
 
 import * as v from "valibot";
-import type { LogLevel } from "../core/log.ts";
-import type { Scenario } from "../core/scenario.ts";
+import type { LogLevel } from "../core/run/log.ts";
+import type { Scenario } from "../core/run/scenario.ts";
 import { ForesightError } from "../errors.ts";
 import { IDLE_MS } from "../live/limits.ts";
 import { commonFlags, scenarioFlags, scenarioFrom, wholeFrom } from "./common.ts";

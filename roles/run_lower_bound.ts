@@ -7,8 +7,8 @@
  * @module
  */
 
-import type { Logger } from "../core/log.ts";
-import type { Scenario } from "../core/scenario.ts";
+import type { Logger } from "../core/run/log.ts";
+import type { Scenario } from "../core/run/scenario.ts";
 import type { DashboardBound } from "../admin/dashboard_app.ts";
 import {
   boundInWorker,

@@ -8,7 +8,7 @@
  * @module
  */
 
-import type { Scenario } from "../core/scenario.ts";
+import type { Scenario } from "../core/run/scenario.ts";
 import type { RoleEvent } from "../protocol/role_event.ts";
 import { roleArgs, type RoleArgsSettings } from "./role_args.ts";
 import { packageRoot, type Role, roleCommand, runtimeOf } from "./role_command.ts";

@@ -11,7 +11,7 @@
  */
 
 import process from "node:process";
-import type { Scenario } from "../core/scenario.ts";
+import type { Scenario } from "../core/run/scenario.ts";
 import { ShapingTally } from "../report/link_rates.ts";
 import {
   nextStep,

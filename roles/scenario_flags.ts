@@ -12,7 +12,7 @@ import {
   POLICIES,
   type PolicyName,
   type Scenario,
-} from "../core/scenario.ts";
+} from "../core/run/scenario.ts";
 import { ScenarioSchema } from "../protocol/scenario_schema.ts";
 import { ForesightError } from "../errors.ts";
 import { flagsHelp, type FlagSpecs } from "./flags.ts";

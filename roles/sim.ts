@@ -9,7 +9,7 @@
 import process from "node:process";
 import { writeFileSync } from "node:fs";
 import * as v from "valibot";
-import { requestList, type Scenario } from "../core/scenario.ts";
+import { requestList, type Scenario } from "../core/run/scenario.ts";
 import { ForesightError } from "../errors.ts";
 import { compare, renderCompare } from "../sim/compare.ts";
 import { exactScenarioBound, loadHighsSolver } from "../sim/highs_solver.ts";

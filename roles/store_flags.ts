@@ -8,8 +8,8 @@
  */
 
 import * as v from "valibot";
-import type { Logger } from "../core/log.ts";
-import type { Scenario } from "../core/scenario.ts";
+import type { Logger } from "../core/run/log.ts";
+import type { Scenario } from "../core/run/scenario.ts";
 import { ForesightError } from "../errors.ts";
 import { DirStore } from "../store/dir_store.ts";
 import type { FlagSpecs } from "./flags.ts";

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { shardOf } from "../core/scenario.ts";
+import { shardOf } from "../core/run/scenario.ts";
 import type { MinProgram, ProgramRow } from "./lp_program.ts";
 
 /** What the bound reads (rates in bytes per second, sizes in bytes). */

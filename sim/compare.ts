@@ -4,7 +4,7 @@
  * @module
  */
 
-import { POLICIES, type PolicyName, type Scenario } from "../core/scenario.ts";
+import { POLICIES, type PolicyName, type Scenario } from "../core/run/scenario.ts";
 import type { LpSolver } from "./lp_program.ts";
 import { scenarioBound } from "./lower_bound.ts";
 import { simulate } from "./simulator.ts";

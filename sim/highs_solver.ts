@@ -13,7 +13,7 @@ import { ForesightError } from "../errors.ts";
 import { type LpSolver, MAX_SPARSE_VARS, type MinProgram } from "./lp_program.ts";
 
 export { MAX_SPARSE_VARS } from "./lp_program.ts";
-import type { Scenario } from "../core/scenario.ts";
+import type { Scenario } from "../core/run/scenario.ts";
 import { boundInput, type LowerBound, lowerBound, wantsSparseSolver } from "./lower_bound.ts";
 
 type Load = typeof import("highs").default;

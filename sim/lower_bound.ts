@@ -43,7 +43,7 @@
  * @module
  */
 
-import { kibSize, requestList, type Scenario } from "../core/scenario.ts";
+import { kibSize, requestList, type Scenario } from "../core/run/scenario.ts";
 import { type BoundInput, boundProgram, type Classes, classify } from "./bound_program.ts";
 import {
   denseSolver,

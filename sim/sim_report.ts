@@ -7,7 +7,7 @@
 
 import { boundMethod, type LowerBound } from "./lower_bound.ts";
 import type { SimResult } from "./simulator.ts";
-import { cacheTable, linksLine, mib, type ReportBase } from "../core/report_shape.ts";
+import { cacheTable, linksLine, mib, type ReportBase } from "../core/run/report_shape.ts";
 
 /** A simulated run's report; a RunReport with `lowerBound`, `steps` and no processes. */
 export interface SimReport extends ReportBase {

@@ -4,8 +4,8 @@
  * @module
  */
 
-import type { DemandLedger } from "../core/demand_ledger.ts";
-import type { Scenario } from "../core/scenario.ts";
+import type { DemandLedger } from "../core/demand/demand_ledger.ts";
+import type { Scenario } from "../core/run/scenario.ts";
 
 /** One client's figures. */
 export interface SimClient {

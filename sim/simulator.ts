@@ -1,7 +1,7 @@
 /**
  * The discrete-event simulator: runs a scenario in virtual time, driving the
  * very engines the live roles run (engine/origin.ts, engine/cache.ts,
- * engine/client.ts, which call the policies of core/policy_registry.ts): this file
+ * engine/client.ts, which call the policies of core/policies/policy_registry.ts): this file
  * only moves messages and time, with the network model of sim/README.md:
  *
  * - Every directed connection is its own link at its configured rate
@@ -32,7 +32,7 @@
  */
 
 import { ForesightError } from "../errors.ts";
-import { requestList, type Scenario } from "../core/scenario.ts";
+import { requestList, type Scenario } from "../core/run/scenario.ts";
 import { type SimCacheState, SimRun } from "./sim_run.ts";
 import type { SimResult } from "./sim_result.ts";
 

@@ -7,7 +7,7 @@
  */
 
 import { ForesightError } from "../errors.ts";
-import type { CachePolicy } from "../core/policy.ts";
+import type { CachePolicy } from "../core/policies/policy.ts";
 
 /** Counts of a replay. */
 export interface TraceResult {

@@ -10,7 +10,7 @@
 import { readdir, realpath, stat } from "node:fs/promises";
 import { isAbsolute, join, relative, sep } from "node:path";
 import { ForesightError } from "../errors.ts";
-import { fileNameProblem } from "../core/file_name.ts";
+import { fileNameProblem } from "../core/files/file_name.ts";
 
 /** A regular file found under the root, as it was when listed. */
 export interface DiskFile {

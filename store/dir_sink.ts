@@ -9,9 +9,9 @@
 
 import { type FileHandle, mkdir, open, rename, rm, stat } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
-import type { FileSink, SinkWriter } from "../core/file_sink.ts";
-import type { StoredFile } from "../core/file_store.ts";
-import { checkFileName } from "../core/file_name.ts";
+import type { FileSink, SinkWriter } from "../core/files/file_sink.ts";
+import type { StoredFile } from "../core/files/file_store.ts";
+import { checkFileName } from "../core/files/file_name.ts";
 import { ForesightError } from "../errors.ts";
 import { isInside } from "./dir_listing.ts";
 

@@ -8,9 +8,9 @@
 
 import { type FileHandle, open, stat } from "node:fs/promises";
 import { ForesightError } from "../errors.ts";
-import { checkFileName } from "../core/file_name.ts";
-import type { FileStore, StoredFile } from "../core/file_store.ts";
-import { hashParts, keptDigest, type Sha256 } from "../core/sha256.ts";
+import { checkFileName } from "../core/files/file_name.ts";
+import type { FileStore, StoredFile } from "../core/files/file_store.ts";
+import { hashParts, keptDigest, type Sha256 } from "../core/files/sha256.ts";
 import { type DiskFile, listDir, type Refusal } from "./dir_listing.ts";
 import { nodeSha256 } from "./node_sha256.ts";
 

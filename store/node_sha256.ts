@@ -7,7 +7,7 @@
  */
 
 import { createHash } from "node:crypto";
-import type { Sha256 } from "../core/sha256.ts";
+import type { Sha256 } from "../core/files/sha256.ts";
 
 /**
  * A streaming SHA-256 over `node:crypto`'s `createHash`.

@@ -2,8 +2,8 @@
 // HTTP requests while a small run goes on (the CLI's manners: cli_manners_test.ts).
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { CANONICAL, requestList, type Scenario, shardOf } from "../../core/scenario.ts";
-import { FileSource } from "../../core/virtual_files.ts";
+import { CANONICAL, requestList, type Scenario, shardOf } from "../../core/run/scenario.ts";
+import { FileSource } from "../../core/files/virtual_files.ts";
 import { runScenario } from "../../roles/run.ts";
 import { freeze, thaw } from "./roles.ts";
 

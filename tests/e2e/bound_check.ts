@@ -7,7 +7,7 @@
  */
 
 import assert from "node:assert/strict";
-import type { Scenario } from "../../core/scenario.ts";
+import type { Scenario } from "../../core/run/scenario.ts";
 import { CHUNK_BYTES } from "../../protocol/frame.ts";
 import type { RunReport } from "../../report/run_report.ts";
 import { scenarioBound } from "../../sim/lower_bound.ts";

@@ -8,7 +8,7 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { appendFileSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { CANONICAL, requestList, type Scenario } from "../../core/scenario.ts";
+import { CANONICAL, requestList, type Scenario } from "../../core/run/scenario.ts";
 import { runScenario } from "../../roles/run.ts";
 import { scenarioBound } from "../../sim/lower_bound.ts";
 import { DirStore } from "../../store/dir_store.ts";

@@ -18,7 +18,7 @@ import {
 import { createHash } from "node:crypto";
 import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
-import { rng } from "../../core/scenario.ts";
+import { rng } from "../../core/run/scenario.ts";
 
 /** The names (relative, `/`-separated) and sizes of a generated tree. */
 export interface FileTree {

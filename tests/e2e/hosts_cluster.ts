@@ -12,8 +12,8 @@
  * @module
  */
 
-import type { Scenario } from "../../core/scenario.ts";
-import { wireRate } from "../../core/scenario.ts";
+import type { Scenario } from "../../core/run/scenario.ts";
+import { wireRate } from "../../core/run/scenario.ts";
 import { scenarioArgs } from "../../roles/role_args.ts";
 import { packageRoot, roleCommand } from "../../roles/run.ts";
 import { ROLE_COMMAND } from "../../roles/role_command.ts";

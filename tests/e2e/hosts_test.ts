@@ -11,7 +11,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { readFileSync } from "node:fs";
 import { packageRoot } from "../../roles/run.ts";
-import { CANONICAL, type Scenario } from "../../core/scenario.ts";
+import { CANONICAL, type Scenario } from "../../core/run/scenario.ts";
 import { killStragglers, until } from "./roles.ts";
 import { createHosts, hostsUnsupported, NETNS_PREFIX, ourNamespaces } from "./netns.ts";
 import { hostsFor, type HostsRun, type HostsRunOptions, runOnHosts } from "./hosts_cluster.ts";

@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CANONICAL, type Scenario } from "../../core/scenario.ts";
+import { CANONICAL, type Scenario } from "../../core/run/scenario.ts";
 import type { RunReport } from "../../report/run_report.ts";
 import { alive, cleanup, rolePid, type Run, startRun, waitForChildren } from "./cli_run.ts";
 import { freeze, thaw } from "./roles.ts";

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { connect } from "node:net";
 import { join } from "node:path";
-import { CANONICAL, type Scenario } from "../../core/scenario.ts";
+import { CANONICAL, type Scenario } from "../../core/run/scenario.ts";
 import { packageRoot, runScenario } from "../../roles/run.ts";
 import type { RunReport } from "../../report/run_report.ts";
 import { scenarioBound } from "../../sim/lower_bound.ts";

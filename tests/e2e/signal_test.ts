@@ -10,7 +10,7 @@ import { STOP_GRACE_MS } from "../../roles/run.ts";
 import type { RunReport } from "../../report/run_report.ts";
 import { runClient } from "../../live/client.ts";
 import { nodeAdapter } from "../../net/node.ts";
-import { silentLogger } from "../../core/log.ts";
+import { silentLogger } from "../../core/run/log.ts";
 import { alive, childPids, cleanup, type Rec, startRun, waitForChildren } from "./cli_run.ts";
 
 /** 4 clients × 60 files at scale 0.3: about 10 wall seconds of running after the warm-up. */

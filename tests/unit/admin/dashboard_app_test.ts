@@ -6,7 +6,7 @@ import { dashboard } from "../../../admin/dashboard_app.ts";
 import { runCharts } from "../../../report/run_charts.ts";
 import { RunTimeline } from "../../../report/run_timeline.ts";
 import { httpRuntime, serve, type Served } from "../../../admin/serve.ts";
-import { CANONICAL } from "../../../core/scenario.ts";
+import { CANONICAL } from "../../../core/run/scenario.ts";
 import { progress } from "../protocol/fake_events.ts";
 
 /** Reads server-sent events from a response until `count` arrived or the stream ends. */

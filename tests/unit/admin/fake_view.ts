@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { FileAccess, Phase, RoleView } from "../../../core/role_view.ts";
+import type { FileAccess, Phase, RoleView } from "../../../core/run/role_view.ts";
 
 /** Byte `i` of file `id`. */
 export function byteOf(id: number, i: number): number {

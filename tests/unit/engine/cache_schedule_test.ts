@@ -9,7 +9,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import type { CacheEffect, CacheEngine, CacheInput } from "../../../engine/cache.ts";
-import type { PolicyName } from "../../../core/scenario.ts";
+import type { PolicyName } from "../../../core/run/scenario.ts";
 import { engine, kib } from "./cache_setup.ts";
 
 const opArb = fc.oneof(

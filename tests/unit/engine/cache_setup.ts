@@ -5,7 +5,7 @@
  * @module
  */
 import { type CacheEffect, CacheEngine, type CacheInput } from "../../../engine/cache.ts";
-import { CANONICAL, type PolicyName, type Scenario } from "../../../core/scenario.ts";
+import { CANONICAL, type PolicyName, type Scenario } from "../../../core/run/scenario.ts";
 
 export const kib = (n: number) => n * 1024;
 

@@ -7,8 +7,8 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { CANONICAL, type PolicyName } from "../../../core/scenario.ts";
-import { ORIGIN_SOURCE, type Source } from "../../../core/policy.ts";
+import { CANONICAL, type PolicyName } from "../../../core/run/scenario.ts";
+import { ORIGIN_SOURCE, type Source } from "../../../core/policies/policy.ts";
 import { type ClientEffect, ClientEngine } from "../../../engine/client.ts";
 
 const O = ORIGIN_SOURCE;

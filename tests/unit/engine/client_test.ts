@@ -4,8 +4,8 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { CANONICAL, type Scenario } from "../../../core/scenario.ts";
-import { ORIGIN_SOURCE, type Source } from "../../../core/policy.ts";
+import { CANONICAL, type Scenario } from "../../../core/run/scenario.ts";
+import { ORIGIN_SOURCE, type Source } from "../../../core/policies/policy.ts";
 import { type ClientEffect, ClientEngine } from "../../../engine/client.ts";
 import { isForesightError } from "../../../errors.ts";
 

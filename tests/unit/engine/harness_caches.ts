@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { CachePolicy } from "../../../core/policy.ts";
+import type { CachePolicy } from "../../../core/policies/policy.ts";
 import type { ControlMessage } from "../../../protocol/mod.ts";
 import type { OriginInput } from "../../../engine/origin.ts";
 import { pump } from "./harness_clients.ts";

@@ -7,9 +7,9 @@
  * @module
  */
 
-import { makeClientPolicy } from "../../../core/policy_registry.ts";
-import { ORIGIN_SOURCE } from "../../../core/policy.ts";
-import type { ClientPolicy } from "../../../core/policy.ts";
+import { makeClientPolicy } from "../../../core/policies/policy_registry.ts";
+import { ORIGIN_SOURCE } from "../../../core/policies/policy.ts";
+import type { ClientPolicy } from "../../../core/policies/policy.ts";
 import type { CachesMessage, ControlMessage, RejoinMessage } from "../../../protocol/mod.ts";
 import type { OriginInput } from "../../../engine/origin.ts";
 import { type CacheRole, serve } from "./harness_caches.ts";

@@ -2,7 +2,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { CacheEngine } from "../../../engine/cache.ts";
 import { type InputRecord, recordInputs } from "../../../engine/input_trace.ts";
-import { CANONICAL } from "../../../core/scenario.ts";
+import { CANONICAL } from "../../../core/run/scenario.ts";
 
 describe("recordInputs", () => {
   it("records every handle call with its time and effects, and a refused input with its error", () => {

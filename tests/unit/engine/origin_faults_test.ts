@@ -5,7 +5,7 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { ORIGIN_OWNER } from "../../../core/demand_ledger.ts";
+import { ORIGIN_OWNER } from "../../../core/demand/demand_ledger.ts";
 import { pushMembers } from "../../../engine/origin_state.ts";
 import {
   empty,

@@ -28,9 +28,9 @@
  * @module
  */
 
-import { makeCachePolicy } from "../../../core/policy_registry.ts";
-import { ORIGIN_SOURCE } from "../../../core/policy.ts";
-import type { Scenario } from "../../../core/scenario.ts";
+import { makeCachePolicy } from "../../../core/policies/policy_registry.ts";
+import { ORIGIN_SOURCE } from "../../../core/policies/policy.ts";
+import type { Scenario } from "../../../core/run/scenario.ts";
 import { type OriginEffect, OriginEngine, type OriginInput } from "../../../engine/origin.ts";
 import { isForesightError } from "../../../errors.ts";
 import { cacheFromOrigin, type CacheRole, refill, wake } from "./harness_caches.ts";

@@ -5,7 +5,7 @@
  */
 import { routeOf } from "../../../engine/origin_state.ts";
 import { describe, it } from "node:test";
-import type { OriginPolicy } from "../../../core/policy.ts";
+import type { OriginPolicy } from "../../../core/policies/policy.ts";
 import assert from "node:assert/strict";
 import {
   empty,

@@ -9,7 +9,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { CANONICAL, checkScenario, type PolicyName } from "../../../core/scenario.ts";
+import { CANONICAL, checkScenario, type PolicyName } from "../../../core/run/scenario.ts";
 import { type Fault, play } from "./origin_harness.ts";
 
 const runArb = fc.record({

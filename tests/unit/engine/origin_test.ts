@@ -6,7 +6,7 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { ORIGIN_SOURCE } from "../../../core/policy.ts";
+import { ORIGIN_SOURCE } from "../../../core/policies/policy.ts";
 import { isForesightError } from "../../../errors.ts";
 import { PROTOCOL_VERSION } from "../../../protocol/mod.ts";
 import { owedAt, pushMembers, routeOf } from "../../../engine/origin_state.ts";

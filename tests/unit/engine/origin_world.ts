@@ -12,7 +12,7 @@ import {
   checkScenario,
   type PolicyName,
   type Scenario,
-} from "../../../core/scenario.ts";
+} from "../../../core/run/scenario.ts";
 import type { ControlMessage } from "../../../protocol/mod.ts";
 import type { EngineEvent } from "../../../protocol/role_event.ts";
 import { type OriginEffect, OriginEngine, type OriginInput } from "../../../engine/origin.ts";

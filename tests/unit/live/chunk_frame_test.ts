@@ -1,7 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { chunkFrame, chunkScratch } from "../../../live/chunk_frame.ts";
-import { PagePool } from "../../../core/page_pool.ts";
+import { PagePool } from "../../../core/cache/page_pool.ts";
 import { encodeChunk } from "../../../protocol/mod.ts";
 
 describe("chunkFrame", () => {

@@ -1,8 +1,8 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { ManualClock, offsetClock } from "../../../core/clock.ts";
+import { ManualClock, offsetClock } from "../../../core/run/clock.ts";
 import { awaitWelcome } from "../../../live/handshake.ts";
-import { CANONICAL } from "../../../core/scenario.ts";
+import { CANONICAL } from "../../../core/run/scenario.ts";
 import { decodeMessage, encodeMessage, FrameDecoder, type Message } from "../../../protocol/mod.ts";
 import { pair, recorder, within } from "./peer_pair.ts";
 

@@ -23,8 +23,8 @@ import type { Address, Conn, Listener, NetAdapter } from "../../../net/types.ts"
 import { type OriginSummary, runOrigin } from "../../../live/origin.ts";
 import { type CacheSummary, runCache } from "../../../live/cache.ts";
 import { type ClientSummary, runClient } from "../../../live/client.ts";
-import { CANONICAL, type PolicyName, type Scenario } from "../../../core/scenario.ts";
-import { silentLogger } from "../../../core/log.ts";
+import { CANONICAL, type PolicyName, type Scenario } from "../../../core/run/scenario.ts";
+import { silentLogger } from "../../../core/run/log.ts";
 
 const CLIENTS = 3;
 /** Two caches, three clients, 12 of 80 files each, fast: a schedule's scenario but its seed and policy. */

@@ -9,11 +9,11 @@ import { loadAdapter } from "../../../net/select.ts";
 import { runOrigin } from "../../../live/origin.ts";
 import { runCache } from "../../../live/cache.ts";
 import { runClient } from "../../../live/client.ts";
-import { CANONICAL, type Scenario } from "../../../core/scenario.ts";
-import { silentLogger } from "../../../core/log.ts";
-import { callbackSink } from "../../../core/file_sink.ts";
-import type { FileStore, StoredFile } from "../../../core/file_store.ts";
-import { hashParts, webSha256 } from "../../../core/sha256.ts";
+import { CANONICAL, type Scenario } from "../../../core/run/scenario.ts";
+import { silentLogger } from "../../../core/run/log.ts";
+import { callbackSink } from "../../../core/files/file_sink.ts";
+import type { FileStore, StoredFile } from "../../../core/files/file_store.ts";
+import { hashParts, webSha256 } from "../../../core/files/sha256.ts";
 import { ForesightError } from "../../../errors.ts";
 import type { Address, NetAdapter } from "../../../net/types.ts";
 

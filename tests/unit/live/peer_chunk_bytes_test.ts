@@ -3,7 +3,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { decodeMessage, FrameDecoder, type Message } from "../../../protocol/mod.ts";
 import { Peer } from "../../../live/peer.ts";
-import { silentLogger } from "../../../core/log.ts";
+import { silentLogger } from "../../../core/run/log.ts";
 import { isForesightError } from "../../../errors.ts";
 import type { Conn } from "../../../net/types.ts";
 import { pair, recorder, within } from "./peer_pair.ts";

@@ -9,7 +9,7 @@ import { lendableMaxBody, MAX_LENT_BODY, Peer } from "../../../live/peer.ts";
 import { LENT_BYTES } from "../../../net/types.ts";
 import { DEFAULT_MAX_BODY, HEADER_BYTES } from "../../../protocol/mod.ts";
 import { isForesightError } from "../../../errors.ts";
-import { silentLogger } from "../../../core/log.ts";
+import { silentLogger } from "../../../core/run/log.ts";
 import type { Conn } from "../../../net/types.ts";
 
 describe("a frame's maxBody and the adapters' lent bytes", () => {

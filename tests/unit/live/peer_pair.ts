@@ -7,7 +7,7 @@
 
 import { loadAdapter } from "../../../net/select.ts";
 import { Peer, type PeerOptions } from "../../../live/peer.ts";
-import type { Logger, LogLevel } from "../../../core/log.ts";
+import type { Logger, LogLevel } from "../../../core/run/log.ts";
 import type { Conn, Listener } from "../../../net/types.ts";
 
 /** Resolves after `ms`. */

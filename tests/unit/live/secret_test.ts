@@ -5,8 +5,8 @@ import { runOrigin } from "../../../live/origin.ts";
 import { runCache } from "../../../live/cache.ts";
 import { runClient } from "../../../live/client.ts";
 import { answer, check, newNonce } from "../../../live/secret.ts";
-import { CANONICAL, type Scenario } from "../../../core/scenario.ts";
-import { silentLogger } from "../../../core/log.ts";
+import { CANONICAL, type Scenario } from "../../../core/run/scenario.ts";
+import { silentLogger } from "../../../core/run/log.ts";
 import type { Address } from "../../../net/types.ts";
 
 const tiny: Scenario = {

@@ -6,11 +6,11 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { ManualClock } from "../../../core/clock.ts";
+import { ManualClock } from "../../../core/run/clock.ts";
 import { StallWatch, type Watched } from "../../../live/stall_watch.ts";
 import { loadAdapter } from "../../../net/select.ts";
 import { Peer } from "../../../live/peer.ts";
-import { silentLogger } from "../../../core/log.ts";
+import { silentLogger } from "../../../core/run/log.ts";
 import type { Conn } from "../../../net/types.ts";
 import { sleep } from "./peer_pair.ts";
 

@@ -2,7 +2,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { MAX_AGAIN } from "../../../live/limits.ts";
 import { WrongCopies } from "../../../live/wrong_copies.ts";
-import { silentLogger } from "../../../core/log.ts";
+import { silentLogger } from "../../../core/run/log.ts";
 import { isForesightError } from "../../../errors.ts";
 
 function copies() {

@@ -5,7 +5,7 @@ import { barChart } from "../../../report/bar_chart.ts";
 import { cacheChart, clientChart, linkChart } from "../../../report/run_charts.ts";
 import { RunTimeline } from "../../../report/run_timeline.ts";
 import { byteAxis, formatBytes, niceTicks, xmlEscape } from "../../../report/svg_text.ts";
-import { CANONICAL } from "../../../core/scenario.ts";
+import { CANONICAL } from "../../../core/run/scenario.ts";
 import { progress, stats } from "../protocol/fake_events.ts";
 
 /** Every tag opened is closed, in order (a small well-formedness check without a DOM). */

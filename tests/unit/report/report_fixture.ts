@@ -1,6 +1,6 @@
 // A run report built the way `foresight run` builds it (buildReport over role summaries),
 // for the report, Markdown and bound tests.
-import { CANONICAL, type Scenario } from "../../../core/scenario.ts";
+import { CANONICAL, type Scenario } from "../../../core/run/scenario.ts";
 import { buildReport, type RunReport, type Summary } from "../../../report/run_report.ts";
 import type { LowerBound } from "../../../sim/lower_bound.ts";
 

@@ -5,7 +5,7 @@ import { reportBound } from "../../../report/report_bound.ts";
 import { simReport } from "../../../sim/sim_report.ts";
 import { simulate } from "../../../sim/simulator.ts";
 import { scenarioBound } from "../../../sim/lower_bound.ts";
-import { CANONICAL } from "../../../core/scenario.ts";
+import { CANONICAL } from "../../../core/run/scenario.ts";
 import { EXACT, runReport } from "./report_fixture.ts";
 
 describe("reportMarkdown", () => {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { MAX_SAMPLES, RunTimeline } from "../../../report/run_timeline.ts";
-import { CANONICAL, type Scenario } from "../../../core/scenario.ts";
+import { CANONICAL, type Scenario } from "../../../core/run/scenario.ts";
 import { progress, stats, summary } from "../protocol/fake_events.ts";
 
 const s: Scenario = { ...CANONICAL, caches: 2, clients: 2, requests: 10, scale: 10 };

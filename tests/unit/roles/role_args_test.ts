@@ -5,7 +5,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import process from "node:process";
-import { CANONICAL } from "../../../core/scenario.ts";
+import { CANONICAL } from "../../../core/run/scenario.ts";
 import { roleArgs, roleEnv, scenarioArgs } from "../../../roles/role_args.ts";
 
 const SETTINGS = { caches: 2, statsMs: 100, logLevel: "warn", logFormat: "pretty" } as const;

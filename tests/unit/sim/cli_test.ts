@@ -5,7 +5,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { requestListsJson, simMainCli } from "../../../roles/sim.ts";
-import { CANONICAL, requestList } from "../../../core/scenario.ts";
+import { CANONICAL, requestList } from "../../../core/run/scenario.ts";
 
 /** Runs the CLI with stdout and stderr captured. */
 async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {

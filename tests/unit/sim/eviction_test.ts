@@ -1,9 +1,9 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { BeladyEviction } from "../../../core/belady_eviction.ts";
-import { LruEviction } from "../../../core/lru_eviction.ts";
-import { ListsNextUse, TraceNextUse } from "../../../core/next_use.ts";
-import { PullThroughCache } from "../../../core/pull_through_cache.ts";
+import { BeladyEviction } from "../../../core/eviction/belady_eviction.ts";
+import { LruEviction } from "../../../core/eviction/lru_eviction.ts";
+import { ListsNextUse, TraceNextUse } from "../../../core/eviction/next_use.ts";
+import { PullThroughCache } from "../../../core/policies/pull_through_cache.ts";
 import { replayTrace } from "../../../sim/trace.ts";
 
 // The textbook reference string (Silberschatz, Operating System Concepts),

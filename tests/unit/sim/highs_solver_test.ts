@@ -1,7 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { CANONICAL, requestList, type Scenario } from "../../../core/scenario.ts";
+import { CANONICAL, requestList, type Scenario } from "../../../core/run/scenario.ts";
 import { boundProgram, classify } from "../../../sim/bound_program.ts";
 import { exactScenarioBound, loadHighsSolver, MAX_SPARSE_VARS } from "../../../sim/highs_solver.ts";
 import { denseSolver } from "../../../sim/lp_program.ts";

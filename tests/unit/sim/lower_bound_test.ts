@@ -1,7 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { CANONICAL, POLICIES, type PolicyName, type Scenario } from "../../../core/scenario.ts";
+import { CANONICAL, POLICIES, type PolicyName, type Scenario } from "../../../core/run/scenario.ts";
 import { type BoundInput, lowerBound, scenarioBound } from "../../../sim/lower_bound.ts";
 import { maximize, type Row } from "../../../sim/simplex.ts";
 import { simulate } from "../../../sim/simulator.ts";

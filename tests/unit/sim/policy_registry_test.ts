@@ -1,19 +1,19 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { CountedCache } from "../../../core/counted_cache.ts";
-import { CacheStore } from "../../../core/cache_store.ts";
-import { DemandLedger, ORIGIN_OWNER } from "../../../core/demand_ledger.ts";
-import { FlowNetwork } from "../../../core/max_flow.ts";
-import { ParallelClient } from "../../../core/parallel_client.ts";
-import { SequentialClient } from "../../../core/seed_policy.ts";
+import { CountedCache } from "../../../core/policies/counted_cache.ts";
+import { CacheStore } from "../../../core/cache/cache_store.ts";
+import { DemandLedger, ORIGIN_OWNER } from "../../../core/demand/demand_ledger.ts";
+import { FlowNetwork } from "../../../core/routing/max_flow.ts";
+import { ParallelClient } from "../../../core/policies/parallel_client.ts";
+import { SequentialClient } from "../../../core/policies/seed_policy.ts";
 import {
   makeCachePolicy,
   makeClientPolicy,
   makeOriginPolicy,
-} from "../../../core/policy_registry.ts";
-import { planRoutes } from "../../../core/route_plan.ts";
-import { CANONICAL, POLICIES, shardOf } from "../../../core/scenario.ts";
+} from "../../../core/policies/policy_registry.ts";
+import { planRoutes } from "../../../core/routing/route_plan.ts";
+import { CANONICAL, POLICIES, shardOf } from "../../../core/run/scenario.ts";
 import { isForesightError } from "../../../errors.ts";
 import { EventQueue } from "../../../sim/event_queue.ts";
 import { Link } from "../../../sim/link.ts";

@@ -1,6 +1,6 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { CANONICAL, POLICIES, type PolicyName, type Scenario } from "../../../core/scenario.ts";
+import { CANONICAL, POLICIES, type PolicyName, type Scenario } from "../../../core/run/scenario.ts";
 import { simulate } from "../../../sim/simulator.ts";
 import { scenarioBound } from "../../../sim/lower_bound.ts";
 

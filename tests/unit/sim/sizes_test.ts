@@ -7,7 +7,7 @@ import {
   type PolicyName,
   requestList,
   type Scenario,
-} from "../../../core/scenario.ts";
+} from "../../../core/run/scenario.ts";
 import { simulate } from "../../../sim/simulator.ts";
 import { scenarioBound } from "../../../sim/lower_bound.ts";
 import type { SimResult } from "../../../sim/sim_result.ts";

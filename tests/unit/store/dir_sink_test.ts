@@ -4,7 +4,7 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DirSink } from "../../../store/dir_sink.ts";
-import type { StoredFile } from "../../../core/file_store.ts";
+import type { StoredFile } from "../../../core/files/file_store.ts";
 import { isForesightError } from "../../../errors.ts";
 
 const dirs: string[] = [];

@@ -1,0 +1,172 @@
+/**
+ * Link shaping: a pacer that lets bytes onto a link no faster than its rate.
+ *
+ * A token bucket kept as a schedule: the pacer holds the time at which the
+ * link becomes free. Sending `n` bytes reserves the slot `[free, free + n /
+ * rate)` and waits for its start; {@link Pacer.finish} waits for the end of
+ * the transfer. So a transfer of `S` bytes on an otherwise idle link ends
+ * `S / rate` after it began, exactly as the simulator models a link. A sender
+ * that falls a little behind (a busy event loop) may catch up by at most the
+ * slack (the bucket's depth); an idle link earns no credit. A transfer may be
+ * dated from the request that caused it ({@link Pacer.begin}), so a request's
+ * round trip, which takes no time in the model, costs none live either.
+ * Given a {@link LinkMeter}, it reports each transfer's shaped and taken time
+ * (achieved against shaped, see core/links/link_meter.ts).
+ *
+ * @module
+ */
+
+import type { Clock } from "../run/clock.ts";
+import type { LinkMeter } from "./link_meter.ts";
+import { ForesightError } from "../../errors.ts";
+
+/**
+ * Who shapes a role's links: `"pacer"`, the role itself with a {@link Pacer}
+ * per link (the default); `"none"`, nobody in the role, so the links must be
+ * shaped outside it (e.g. by the kernel's traffic control, `bench/hosts.ts`).
+ */
+export type Shaping = "pacer" | "none";
+
+/**
+ * Paces a byte stream at a fixed rate.
+ *
+ * @example
+ * ```ts
+ * const pacer = new Pacer(1_024_000, realClock); // 1000 KiB/s
+ * const start = pacer.begin();
+ * await pacer.take(65_536); // at once: its slot starts now
+ * await pacer.take(65_536); // ~64 ms later
+ * await pacer.finish(pacer.due(start, 131_072)); // ~128 ms after the start
+ * ```
+ */
+export class Pacer {
+  readonly #bytesPerMs: number;
+  readonly #clock: Clock;
+  readonly #slackMs: number;
+  readonly #maxCreditMs: number;
+  #freeAt = -Infinity;
+  #anchored = false;
+  #bytes = 0;
+  readonly #meter: LinkMeter | undefined;
+  /** The transfer under way: where its slot began, how late that was, its bytes. */
+  #transfer: { start: number; lateMs: number; bytes: number } | undefined;
+
+  /**
+   * @param bytesPerSecond link rate; `Infinity` disables pacing
+   * @param clock time source
+   * @param slackMs how far behind schedule a sender may be and still catch up
+   * @param maxCreditMs the most a transfer's cause may lie in the past (or the future)
+   * @param meter counts each transfer's shaped and taken time (see {@link finish})
+   * @throws {ForesightError} CONFIG when the rate is not positive
+   */
+  constructor(
+    bytesPerSecond: number,
+    clock: Clock,
+    slackMs = 20,
+    maxCreditMs = 100,
+    meter?: LinkMeter,
+  ) {
+    if (!(bytesPerSecond > 0)) {
+      throw new ForesightError(
+        "CONFIG",
+        `Cannot pace a link: rate ${bytesPerSecond} B/s is not positive`,
+      );
+    }
+    this.#bytesPerMs = bytesPerSecond / 1000;
+    this.#clock = clock;
+    this.#slackMs = slackMs;
+    this.#maxCreditMs = maxCreditMs;
+    this.#meter = meter;
+  }
+
+  /** The pacer's clock time. */
+  now(): number {
+    return this.#clock.now();
+  }
+
+  /** Bytes let through so far. */
+  get bytes(): number {
+    return this.#bytes;
+  }
+
+  /**
+   * Starts a transfer and returns the time its first byte may go out. `cause`
+   * is when the request that caused it was made (clock time): control
+   * messages take no time in the model, so the transfer is scheduled from
+   * then rather than from now, making up the request's trip (by at most
+   * `maxCreditMs`). Without a cause, the transfer follows the link's
+   * schedule like any other bytes. A cause in the future (a request dated
+   * from the modelled end of a transfer whose bytes came early) starts the
+   * transfer then, at most `maxCreditMs` ahead. Call {@link take} for its
+   * bytes next.
+   */
+  begin(cause?: number): number {
+    if (this.#bytesPerMs === Infinity) return this.#clock.now();
+    const now = this.#clock.now();
+    // When the model starts it: once the link is free, not before its cause.
+    const wanted = cause === undefined ? undefined : Math.max(this.#freeAt, cause);
+    const credit = this.#maxCreditMs;
+    this.#freeAt = cause === undefined
+      ? this.#startAt(now)
+      : Math.max(this.#freeAt, Math.min(now + credit, Math.max(cause, now - credit)));
+    this.#anchored = true;
+    const lateMs = wanted === undefined ? 0 : Math.max(0, this.#freeAt - wanted);
+    this.#transfer = { start: this.#freeAt, lateMs, bytes: this.#bytes };
+    return this.#freeAt;
+  }
+
+  /** When `bytes` bytes from `start` will have gone out at this link's rate. */
+  due(start: number, bytes: number): number {
+    return start + bytes / this.#bytesPerMs;
+  }
+
+  #startAt(now: number): number {
+    // Behind schedule by at most the slack: the link was busy, catch up.
+    // Further behind: the link was idle, and idle time earns no credit.
+    return now - this.#freeAt <= this.#slackMs ? Math.max(this.#freeAt, now - this.#slackMs) : now;
+  }
+
+  /**
+   * Reserves the link for `n` more bytes and waits until their slot begins:
+   * the bytes go out at the start of their slot, so a receiver holds them by
+   * the slot's end despite the event loop's and the network's delays. Use
+   * {@link finish} to end the transfer.
+   */
+  async take(n: number): Promise<void> {
+    this.#bytes += n;
+    if (this.#bytesPerMs === Infinity) return;
+    const now = this.#clock.now();
+    const start = this.#anchored ? this.#freeAt : this.#startAt(now);
+    this.#anchored = false;
+    this.#freeAt = start + n / this.#bytesPerMs;
+    const wait = start - now;
+    if (wait > 0.5) await this.#clock.sleep(wait);
+  }
+
+  /**
+   * Ends a transfer that was due to end at `due` (see {@link begin}, {@link due}):
+   * it ends then, or now if its last bytes went out later (they were not there
+   * yet: a cache forwarding a file still arriving; or the sender was late),
+   * as a fluid link would. The link is busy until then, and so is the caller.
+   *
+   * With a meter, the transfer counts `due - start` shaped and, taken, that
+   * plus how far past `due` its last bytes went out — past `availableAt` when given:
+   * when its last bytes arrived to be sent, so a cache does not count as its
+   * own the time it waited for a late push; how late it started (its cause
+   * further back than the credit) is counted apart.
+   */
+  async finish(due: number, availableAt?: number): Promise<void> {
+    if (this.#bytesPerMs === Infinity) return;
+    const now = this.#clock.now();
+    const t = this.#transfer;
+    if (t && this.#meter) {
+      const shaped = due - t.start;
+      const overrun = Math.max(0, now - Math.max(due, availableAt ?? -Infinity));
+      this.#meter.record(this.#bytes - t.bytes, shaped, shaped + overrun, t.lateMs);
+    }
+    this.#transfer = undefined;
+    this.#freeAt = Math.max(due, now);
+    const wait = this.#freeAt - now;
+    if (wait > 0.5) await this.#clock.sleep(wait);
+  }
+}
