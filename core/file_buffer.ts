@@ -17,7 +17,7 @@ import type { PagePool } from "./page_pool.ts";
  * ```ts
  * const buf = new FileBuffer(8, new PagePool(4));
  * buf.append(new Uint8Array(8));
- * for await (const part of buf.read()) console.log(part.length); // 4, 4
+ * for await (const pages of buf.read()) console.log(pages.map((p) => p.length)); // [4, 4]
  * buf.release();
  * ```
  */
@@ -126,11 +126,12 @@ export class FileBuffer {
   /**
    * Yields the whole file as views of its pages, one per page, each once the
    * page is full (the last once the file is complete), waiting for bytes not
-   * yet stored: every reader gets the same views, so a sender may write the
-   * same frame header into each page's headroom (`headroomOf`). The views
-   * stay valid until the reader stops, even past {@link release}.
+   * yet stored; every page there at once comes in one array (so a sender can
+   * write them together). Every reader gets the same views, so a sender may
+   * write the same frame header into each page's headroom (`headroomOf`).
+   * The views stay valid until the reader stops, even past {@link release}.
    */
-  async *read(): AsyncGenerator<Uint8Array> {
+  async *read(): AsyncGenerator<Uint8Array[]> {
     const pageBytes = this.#pool.pageBytes;
     let at = 0;
     this.#readers++;
@@ -143,7 +144,7 @@ export class FileBuffer {
           await new Promise<void>((resolve) => this.#wake.push(resolve));
           continue;
         }
-        yield* this.#views(at, end);
+        yield [...this.#views(at, end)];
         at = end;
       }
     } finally {

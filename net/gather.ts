@@ -1,0 +1,37 @@
+/**
+ * One buffer out of several, for runtimes whose sockets write one buffer at
+ * a time (Deno, Bun): a write of many small frames costs one system call
+ * instead of one each.
+ *
+ * @module
+ */
+
+/**
+ * Bytes of the buffer a connection reuses for its gathered writes (320 KiB:
+ * a peer's batch of frames, see live/chunk_frame.ts, fits); larger ones get their own.
+ */
+export const GATHER_BYTES = 327_680;
+
+/**
+ * `parts` as one buffer: the only part itself, else a copy of all of them
+ * into the start of `arena` when they fit (the caller's to reuse once the
+ * write is done), else into a fresh buffer.
+ *
+ * @example
+ * ```ts
+ * const arena = new Uint8Array(GATHER_BYTES);
+ * gather([new Uint8Array([1]), new Uint8Array([2, 3])], arena); // [1, 2, 3], a view of arena
+ * ```
+ */
+export function gather(parts: readonly Uint8Array[], arena: Uint8Array): Uint8Array {
+  if (parts.length === 1) return parts[0]!;
+  let total = 0;
+  for (const part of parts) total += part.length;
+  const out = total <= arena.length ? arena.subarray(0, total) : new Uint8Array(total);
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
+}
