@@ -5,7 +5,7 @@
  */
 import { connectWithin } from "./connect_deadline.ts";
 import type { DenoNet, DenoTcpConn, DenoTcpListener } from "./deno_api.ts";
-import { gather, GATHER_BYTES } from "./gather.ts";
+import { GATHER_BYTES, writesOf } from "./gather.ts";
 import { ReadRing } from "./read_ring.ts";
 import { closedError, formatAddress, socketError } from "./socket_error.ts";
 import type { Address, Conn, ConnectOptions, Listener, NetAdapter } from "./types.ts";
@@ -38,6 +38,7 @@ class DenoConn implements Conn {
   #writes: Promise<void> = Promise.resolve();
   /** Where {@link writev} gathers its parts (see net/gather.ts), once it has to. */
   #arena: Uint8Array | undefined;
+  readonly #gatherInto = () => this.#arena ??= new Uint8Array(GATHER_BYTES);
 
   constructor(conn: DenoTcpConn) {
     this.#conn = conn;
@@ -91,12 +92,10 @@ class DenoConn implements Conn {
       return Promise.reject(closedError(`write to ${this.#where}`, this.#error));
     }
     // Gathered once the writes before are done, so one arena serves them all.
-    const written = this.#writes.then(() =>
-      this.#writeAll(
-        parts.length === 1
-          ? parts[0]!
-          : gather(parts, this.#arena ??= new Uint8Array(GATHER_BYTES)),
-      )
+    const written = this.#writes.then(
+      parts.length === 1 ? () => this.#writeAll(parts[0]!) : async () => {
+        for (const bytes of writesOf(parts, this.#gatherInto)) await this.#writeAll(bytes);
+      },
     );
     this.#writes = written.catch(() => {});
     return written;
@@ -192,7 +191,7 @@ function listen(address: Address, onConnection: (conn: Conn) => void): Promise<L
 /**
  * The {@link NetAdapter} for Deno: `Deno.connect`/`Deno.listen`, Nagle off,
  * reads pulled into a ring of lent buffers, writes looped until every byte is taken
- * (a `writev`'s parts gathered into one buffer first).
+ * (a `writev`'s small parts gathered with their neighbours first, see net/gather.ts).
  *
  * @example
  * ```ts
