@@ -32,6 +32,8 @@ export class FileBuffer {
   /** Readers under way ({@link read}): pages go back to the pool once none is left. */
   #readers = 0;
   #wake: (() => void)[] = [];
+  /** A wake of the readers is scheduled. */
+  #waking = false;
 
   /**
    * @param size total bytes
@@ -101,10 +103,20 @@ export class FileBuffer {
     this.#pages.length = 0;
   }
 
+  /**
+   * Wakes the waiting readers once the task storing bytes is over (a
+   * macrotask later), so that every page a read of the socket fills goes to
+   * them at once, and out in one write, instead of one page per wake.
+   */
   #notify(): void {
-    const wake = this.#wake;
-    this.#wake = [];
-    for (const w of wake) w();
+    if (this.#wake.length === 0 || this.#waking) return;
+    this.#waking = true;
+    setImmediate(() => {
+      this.#waking = false;
+      const wake = this.#wake;
+      this.#wake = [];
+      for (const w of wake) w();
+    });
   }
 
   /** Views of the stored bytes in [from, to) (to ≤ filled), one per page touched. */

@@ -6,20 +6,16 @@
 import type { BunHandlers, BunNet, BunSocket, BunTcpListener } from "./bun_api.ts";
 import { ByteQueue } from "./byte_queue.ts";
 import { connectWithin } from "./connect_deadline.ts";
-import { GATHER_BYTES, writesOf } from "./gather.ts";
+import { gather, GATHER_BYTES } from "./gather.ts";
 import { closedError, formatAddress, socketError } from "./socket_error.ts";
 import type { Address, Conn, ConnectOptions, Listener, NetAdapter } from "./types.ts";
 
 /** Only what `bun_api.ts` lists; at run time this is Bun's own global. */
 declare const Bun: BunNet;
 
-/**
- * A write waiting for the kernel: `bytes` left to send, then the buffers of
- * `rest`, or the `parts` of a writev not yet gathered (see net/gather.ts).
- */
+/** A write waiting for the kernel: `bytes` left to send, or the `parts` of a writev not yet gathered. */
 type PendingWrite = {
   bytes: Uint8Array;
-  rest: Uint8Array[] | undefined;
   parts: readonly Uint8Array[] | undefined;
   resolve: () => void;
   reject: (error: Error) => void;
@@ -89,7 +85,7 @@ class BunConn implements Conn {
       return Promise.reject(closedError(`write to ${this.#where}`, this.#error));
     }
     return new Promise((resolve, reject) => {
-      this.#writes.push({ bytes, rest: undefined, parts, resolve, reject });
+      this.#writes.push({ bytes, parts, resolve, reject });
       if (this.#writes.length === 1) this.flush();
     });
   }
@@ -119,8 +115,7 @@ class BunConn implements Conn {
     for (let w = this.#writes[0]; w !== undefined; w = this.#writes[0]) {
       if (w.parts !== undefined) {
         // Gathered only at the head of the queue: the write before is done with the arena.
-        const writes = w.rest = writesOf(w.parts, this.#gatherInto).reverse();
-        w.bytes = writes.pop() ?? EMPTY;
+        w.bytes = gather(w.parts, this.#gatherInto);
         w.parts = undefined;
       }
       const taken = this.#socket.write(w.bytes);
@@ -128,11 +123,6 @@ class BunConn implements Conn {
       if (taken < w.bytes.length) {
         w.bytes = w.bytes.subarray(taken);
         return;
-      }
-      const next = w.rest?.pop();
-      if (next !== undefined) {
-        w.bytes = next;
-        continue;
       }
       this.#writes.shift();
       w.resolve();
@@ -213,8 +203,8 @@ function listen(address: Address, onConnection: (conn: Conn) => void): Promise<L
  * The {@link NetAdapter} for Bun: `Bun.connect`/`Bun.listen` with half-open
  * sockets and Nagle off; pushed data is queued and the socket paused past
  * 1 MiB unread, and collected every 16 MiB (at most once a second); a
- * write's leftover is finished from the `drain` handler; a `writev`'s small
- * parts are gathered with their neighbours (see net/gather.ts).
+ * write's leftover is finished from the `drain` handler; a `writev`'s parts
+ * are gathered into one buffer (see net/gather.ts).
  *
  * @example
  * ```ts

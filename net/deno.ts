@@ -5,7 +5,7 @@
  */
 import { connectWithin } from "./connect_deadline.ts";
 import type { DenoNet, DenoTcpConn, DenoTcpListener } from "./deno_api.ts";
-import { GATHER_BYTES, writesOf } from "./gather.ts";
+import { gather, GATHER_BYTES } from "./gather.ts";
 import { ReadRing } from "./read_ring.ts";
 import { closedError, formatAddress, socketError } from "./socket_error.ts";
 import type { Address, Conn, ConnectOptions, Listener, NetAdapter } from "./types.ts";
@@ -92,11 +92,7 @@ class DenoConn implements Conn {
       return Promise.reject(closedError(`write to ${this.#where}`, this.#error));
     }
     // Gathered once the writes before are done, so one arena serves them all.
-    const written = this.#writes.then(
-      parts.length === 1 ? () => this.#writeAll(parts[0]!) : async () => {
-        for (const bytes of writesOf(parts, this.#gatherInto)) await this.#writeAll(bytes);
-      },
-    );
+    const written = this.#writes.then(() => this.#writeAll(gather(parts, this.#gatherInto)));
     this.#writes = written.catch(() => {});
     return written;
   }
@@ -191,7 +187,7 @@ function listen(address: Address, onConnection: (conn: Conn) => void): Promise<L
 /**
  * The {@link NetAdapter} for Deno: `Deno.connect`/`Deno.listen`, Nagle off,
  * reads pulled into a ring of lent buffers, writes looped until every byte is taken
- * (a `writev`'s small parts gathered with their neighbours first, see net/gather.ts).
+ * (a `writev`'s parts gathered into one buffer first, see net/gather.ts).
  *
  * @example
  * ```ts
