@@ -1,54 +1,99 @@
 /**
- * The bytes of one `chunk` frame to send, built without copying the payload
- * when it is a whole cache page.
+ * `chunk` frames to send, gathered into batches that leave in one write,
+ * built without copying a payload.
  *
  * @module
  */
 
 import { headroomOf } from "../core/cache/page_pool.ts";
-import { CHUNK_BYTES, HEADER_BYTES, MessageType, writeHeader } from "../protocol/mod.ts";
+import { ForesightError } from "../errors.ts";
+import { HEADER_BYTES, MessageType, writeHeader } from "../protocol/mod.ts";
 
 /** Bytes before a chunk's payload: frame header and file id. */
 export const CHUNK_FRAME_OVERHEAD = HEADER_BYTES + 4;
+/** Payload bytes a batch holds before it is full (four 64 KiB chunks). */
+export const BATCH_BYTES = 262_144;
+/** Frames a batch holds before it is full (what bounds a batch of tiny chunks). */
+export const BATCH_FRAMES = 64;
 
-/**
- * A buffer for {@link chunkFrame} to copy a payload of up to `chunkBytes` into: one per connection.
- *
- * @example `const scratch = chunkScratch(); // 65545 bytes`
- */
-export function chunkScratch(chunkBytes: number = CHUNK_BYTES): Uint8Array {
-  return new Uint8Array(CHUNK_FRAME_OVERHEAD + chunkBytes);
+/** Writes a chunk frame's header and file id into `out` at `at`. */
+function writeChunkHead(out: Uint8Array, at: number, file: number, n: number): void {
+  writeHeader(out, at, MessageType.chunk, 4 + n);
+  out[at + HEADER_BYTES] = file >>> 24;
+  out[at + HEADER_BYTES + 1] = (file >>> 16) & 0xff;
+  out[at + HEADER_BYTES + 2] = (file >>> 8) & 0xff;
+  out[at + HEADER_BYTES + 3] = file & 0xff;
 }
 
 /**
- * The `chunk` frame carrying `piece` of `file`. A piece that starts a page of
- * a `PagePool` gets its header written in place, in the page's headroom, and
- * is sent from the page itself (every reader of the page cuts the same pieces,
- * so writes the same header there); any other piece is copied after the
- * header into `scratch`, which the caller must not reuse until the frame is written.
+ * The `chunk` frames of a batch, as the parts of one write (`Conn.writev`).
+ * A piece that starts a page of a `PagePool` gets its header written in
+ * place, in the page's headroom, and goes out with it as one part (every
+ * reader of the page cuts the same pieces, so writes the same header there);
+ * any other piece goes out as is, after a header of its own. No payload is
+ * copied here. Reused batch after batch: {@link clear} it once its write is done.
  *
- * @param piece at most the bytes `scratch` was made for
- * @param scratch from {@link chunkScratch}
  * @example
  * ```ts
- * const frame = chunkFrame(7, new Uint8Array([1, 2]), chunkScratch());
- * // [0x0b, 0, 0, 0, 6, 0, 0, 0, 7, 1, 2]: as encodeChunk(7, [1, 2])
+ * const batch = new ChunkBatch();
+ * batch.add(7, new Uint8Array([1, 2]));
+ * batch.parts; // [[0x0b, 0, 0, 0, 6, 0, 0, 0, 7], [1, 2]]: as encodeChunk(7, [1, 2])
+ * await conn.writev(batch.parts);
+ * batch.clear();
  * ```
  */
-export function chunkFrame(file: number, piece: Uint8Array, scratch: Uint8Array): Uint8Array {
-  const n = piece.length;
-  let frame: Uint8Array;
-  if (headroomOf(piece) >= CHUNK_FRAME_OVERHEAD) {
-    const from = piece.byteOffset - CHUNK_FRAME_OVERHEAD;
-    frame = new Uint8Array(piece.buffer, from, CHUNK_FRAME_OVERHEAD + n);
-  } else {
-    frame = scratch.subarray(0, CHUNK_FRAME_OVERHEAD + n);
-    frame.set(piece, CHUNK_FRAME_OVERHEAD);
+export class ChunkBatch {
+  /** What to write, in order. */
+  readonly parts: Uint8Array[] = [];
+  /** Payload bytes in the batch. */
+  bytes = 0;
+  #frames = 0;
+  /** The headers of pieces without headroom, one slot per frame. */
+  readonly #heads = new Uint8Array(CHUNK_FRAME_OVERHEAD * BATCH_FRAMES);
+
+  /** True when the batch holds no frame. */
+  get empty(): boolean {
+    return this.#frames === 0;
   }
-  writeHeader(frame, 0, MessageType.chunk, 4 + n);
-  frame[HEADER_BYTES] = file >>> 24;
-  frame[HEADER_BYTES + 1] = (file >>> 16) & 0xff;
-  frame[HEADER_BYTES + 2] = (file >>> 8) & 0xff;
-  frame[HEADER_BYTES + 3] = file & 0xff;
-  return frame;
+
+  /** True once the batch holds {@link BATCH_BYTES} or {@link BATCH_FRAMES}: time to write it. */
+  get full(): boolean {
+    return this.bytes >= BATCH_BYTES || this.#frames === BATCH_FRAMES;
+  }
+
+  /**
+   * Adds the `chunk` frame carrying `piece` of `file`; the caller must not
+   * change `piece` until the batch is written.
+   *
+   * @throws {ForesightError} INTERNAL when the batch already holds {@link BATCH_FRAMES} frames
+   */
+  add(file: number, piece: Uint8Array): void {
+    if (this.#frames === BATCH_FRAMES) {
+      throw new ForesightError("INTERNAL", `Cannot add a chunk: the batch holds ${BATCH_FRAMES}`);
+    }
+    const n = piece.length;
+    if (headroomOf(piece) >= CHUNK_FRAME_OVERHEAD) {
+      const frame = new Uint8Array(
+        piece.buffer,
+        piece.byteOffset - CHUNK_FRAME_OVERHEAD,
+        CHUNK_FRAME_OVERHEAD + n,
+      );
+      writeChunkHead(frame, 0, file, n);
+      this.parts.push(frame);
+    } else {
+      const at = this.#frames * CHUNK_FRAME_OVERHEAD;
+      writeChunkHead(this.#heads, at, file, n);
+      this.parts.push(this.#heads.subarray(at, at + CHUNK_FRAME_OVERHEAD));
+      if (n > 0) this.parts.push(piece);
+    }
+    this.#frames++;
+    this.bytes += n;
+  }
+
+  /** Empties the batch for the next one (its write must be done). */
+  clear(): void {
+    this.parts.length = 0;
+    this.bytes = 0;
+    this.#frames = 0;
+  }
 }

@@ -18,7 +18,7 @@
 
 import { type Conn, LENT_BYTES } from "../net/types.ts";
 import type { Pacer } from "../core/links/pacer.ts";
-import { chunkFrame, chunkScratch } from "./chunk_frame.ts";
+import { ChunkBatch } from "./chunk_frame.ts";
 import type { Logger } from "../core/run/log.ts";
 import { sharedStallWatch, type StallWatch } from "./stall_watch.ts";
 import { FRAME_MS, IDLE_MS, WRITE_STALL_MS } from "./limits.ts";
@@ -39,6 +39,14 @@ const PING = encodeMessage({ type: "ping" });
 
 /** The header that opens a file transfer. */
 export type FileHeader = Extract<Message, { type: "file" | "hit" }>;
+
+/**
+ * A file's bytes to send ({@link Peer.sendFile}): parts in order, each
+ * element a part or the parts that are there together (a cache's pages).
+ */
+export type FileBody =
+  | AsyncIterable<Uint8Array | readonly Uint8Array[]>
+  | Iterable<Uint8Array | readonly Uint8Array[]>;
 
 /** Options of a {@link Peer}. */
 export interface PeerOptions {
@@ -129,7 +137,7 @@ export class Peer {
   #tail: Promise<void> = Promise.resolve();
   #closed = false;
   #payloadSent = 0;
-  #frame: Uint8Array | undefined;
+  #batch: ChunkBatch | undefined;
   /** When the write in progress began, on the stall watch's clock. */
   #writingSince: number | undefined;
   readonly #stalls: StallWatch;
@@ -323,13 +331,13 @@ export class Peer {
    * before then, as the simulator's link model has it. Resolves, once the
    * transfer is over, with when it was due to end (the clock's time; now
    * when unpaced).
+   *
+   * Chunks whose slots have begun leave together, up to a batch (see
+   * `ChunkBatch`) per write: an element of `body` (a part, or the parts that
+   * are there together) is sent before the next one is awaited, and a chunk
+   * whose slot lies ahead waits for it after those before it went out.
    */
-  sendFile(
-    header: FileHeader,
-    body: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
-    cause?: number,
-    readyAt?: number,
-  ): Promise<number> {
+  sendFile(header: FileHeader, body: FileBody, cause?: number, readyAt?: number): Promise<number> {
     return this.#locked(async () => {
       const pacer = this.#pacer;
       let due = 0;
@@ -340,24 +348,31 @@ export class Peer {
         header = { ...header, due };
       }
       await this.#write(encodeMessage(header));
-      // Reused: a write resolves only once the runtime has taken every byte.
+      // Reused: a batch's write resolves only once the runtime has taken every byte.
+      const batch = this.#batch ??= new ChunkBatch();
       const step = this.#chunkBytes;
-      const scratch = this.#frame ??= chunkScratch(step);
       // When the body's last bytes arrived to be sent, if it made this wait
       // for them (a cache forwarding a push that is late): see Pacer.finish.
       let availableAt: number | undefined;
       let asked = pacer?.now() ?? 0;
-      for await (const part of body) {
+      for await (const got of body) {
         if (pacer) {
-          const got = pacer.now();
-          if (got - asked > 1) availableAt = got;
+          const now = pacer.now();
+          if (now - asked > 1) availableAt = now;
         }
-        for (let at = 0; at < part.length; at += step) {
-          const piece = part.subarray(at, Math.min(part.length, at + step));
-          if (pacer) await pacer.take(piece.length);
-          await this.#write(chunkFrame(header.file, piece, scratch));
-          this.#payloadSent += piece.length;
+        for (const part of got instanceof Uint8Array ? [got] : got) {
+          for (let at = 0; at < part.length; at += step) {
+            const piece = part.subarray(at, Math.min(part.length, at + step));
+            const wait = pacer ? pacer.reserve(piece.length) : 0;
+            if (wait > 0.5) {
+              if (!batch.empty) await this.#flush(batch);
+              await pacer!.sleep(wait);
+            }
+            batch.add(header.file, piece);
+            if (batch.full) await this.#flush(batch);
+          }
         }
+        if (!batch.empty) await this.#flush(batch);
         if (pacer) asked = pacer.now();
       }
       // The link is busy until the transfer ends; so is this connection.
@@ -365,6 +380,19 @@ export class Peer {
       await pacer.finish(due, availableAt);
       return due;
     });
+  }
+
+  /** Writes the chunks of `batch` in one write, then empties it. */
+  async #flush(batch: ChunkBatch): Promise<void> {
+    this.#writingSince = this.#stalls.clock.now();
+    this.#writes++;
+    try {
+      await this.conn.writev(batch.parts);
+    } finally {
+      this.#writingSince = undefined;
+    }
+    this.#payloadSent += batch.bytes;
+    batch.clear();
   }
 
   /**

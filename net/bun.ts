@@ -6,13 +6,20 @@
 import type { BunHandlers, BunNet, BunSocket, BunTcpListener } from "./bun_api.ts";
 import { ByteQueue } from "./byte_queue.ts";
 import { connectWithin } from "./connect_deadline.ts";
+import { gather, GATHER_BYTES } from "./gather.ts";
 import { closedError, formatAddress, socketError } from "./socket_error.ts";
 import type { Address, Conn, ConnectOptions, Listener, NetAdapter } from "./types.ts";
 
 /** Only what `bun_api.ts` lists; at run time this is Bun's own global. */
 declare const Bun: BunNet;
 
-type PendingWrite = { bytes: Uint8Array; resolve: () => void; reject: (error: Error) => void };
+/** A write waiting for the kernel: `bytes` left to send, or the `parts` of a writev not yet gathered. */
+type PendingWrite = {
+  bytes: Uint8Array;
+  parts: readonly Uint8Array[] | undefined;
+  resolve: () => void;
+  reject: (error: Error) => void;
+};
 
 /**
  * Bun gives every `data` event a fresh buffer (it cannot read into ours, so
@@ -24,6 +31,7 @@ type PendingWrite = { bytes: Uint8Array; resolve: () => void; reject: (error: Er
  */
 const COLLECT_BYTES = 16 * 1_048_576;
 const COLLECT_MS = 1000;
+const EMPTY = new Uint8Array(0);
 let uncollected = 0;
 let collectedAt = 0;
 
@@ -45,6 +53,9 @@ class BunConn implements Conn {
   readonly #socket: BunSocket<BunConn>;
   readonly #where: string;
   readonly #writes: PendingWrite[] = [];
+  /** Where {@link writev} gathers its parts (see net/gather.ts), once it has to. */
+  #arena: Uint8Array | undefined;
+  readonly #gatherInto = () => this.#arena ??= new Uint8Array(GATHER_BYTES);
   #settle: (error: Error | undefined) => void = () => {};
   #shut: (() => void) | undefined;
   #error: Error | undefined;
@@ -61,11 +72,20 @@ class BunConn implements Conn {
   }
 
   write(bytes: Uint8Array): Promise<void> {
+    return this.#queue(bytes, undefined);
+  }
+
+  writev(parts: readonly Uint8Array[]): Promise<void> {
+    if (parts.length === 1) return this.#queue(parts[0]!, undefined);
+    return this.#queue(EMPTY, parts);
+  }
+
+  #queue(bytes: Uint8Array, parts: readonly Uint8Array[] | undefined): Promise<void> {
     if (this.#writeEnded || this.#closing) {
       return Promise.reject(closedError(`write to ${this.#where}`, this.#error));
     }
     return new Promise((resolve, reject) => {
-      this.#writes.push({ bytes, resolve, reject });
+      this.#writes.push({ bytes, parts, resolve, reject });
       if (this.#writes.length === 1) this.flush();
     });
   }
@@ -93,6 +113,11 @@ class BunConn implements Conn {
   /** Writes what is pending; `write` returns the bytes taken, the rest waits for `drain`. */
   flush(): void {
     for (let w = this.#writes[0]; w !== undefined; w = this.#writes[0]) {
+      if (w.parts !== undefined) {
+        // Gathered only at the head of the queue: the write before is done with the arena.
+        w.bytes = gather(w.parts, this.#gatherInto);
+        w.parts = undefined;
+      }
       const taken = this.#socket.write(w.bytes);
       if (taken < 0) return; // closed: the close handler rejects what is pending
       if (taken < w.bytes.length) {
@@ -178,7 +203,8 @@ function listen(address: Address, onConnection: (conn: Conn) => void): Promise<L
  * The {@link NetAdapter} for Bun: `Bun.connect`/`Bun.listen` with half-open
  * sockets and Nagle off; pushed data is queued and the socket paused past
  * 1 MiB unread, and collected every 16 MiB (at most once a second); a
- * write's leftover is finished from the `drain` handler.
+ * write's leftover is finished from the `drain` handler; a `writev`'s parts
+ * are gathered into one buffer (see net/gather.ts).
  *
  * @example
  * ```ts

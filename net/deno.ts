@@ -5,6 +5,7 @@
  */
 import { connectWithin } from "./connect_deadline.ts";
 import type { DenoNet, DenoTcpConn, DenoTcpListener } from "./deno_api.ts";
+import { gather, GATHER_BYTES } from "./gather.ts";
 import { ReadRing } from "./read_ring.ts";
 import { closedError, formatAddress, socketError } from "./socket_error.ts";
 import type { Address, Conn, ConnectOptions, Listener, NetAdapter } from "./types.ts";
@@ -35,6 +36,9 @@ class DenoConn implements Conn {
   #writeEnded = false;
   #writeShut = false;
   #writes: Promise<void> = Promise.resolve();
+  /** Where {@link writev} gathers its parts (see net/gather.ts), once it has to. */
+  #arena: Uint8Array | undefined;
+  readonly #gatherInto = () => this.#arena ??= new Uint8Array(GATHER_BYTES);
 
   constructor(conn: DenoTcpConn) {
     this.#conn = conn;
@@ -80,10 +84,15 @@ class DenoConn implements Conn {
   }
 
   write(bytes: Uint8Array): Promise<void> {
+    return this.writev([bytes]);
+  }
+
+  writev(parts: readonly Uint8Array[]): Promise<void> {
     if (this.#writeEnded || this.#isClosed) {
       return Promise.reject(closedError(`write to ${this.#where}`, this.#error));
     }
-    const written = this.#writes.then(() => this.#writeAll(bytes));
+    // Gathered once the writes before are done, so one arena serves them all.
+    const written = this.#writes.then(() => this.#writeAll(gather(parts, this.#gatherInto)));
     this.#writes = written.catch(() => {});
     return written;
   }
@@ -177,7 +186,8 @@ function listen(address: Address, onConnection: (conn: Conn) => void): Promise<L
 
 /**
  * The {@link NetAdapter} for Deno: `Deno.connect`/`Deno.listen`, Nagle off,
- * reads pulled into a ring of lent buffers, writes looped until every byte is taken.
+ * reads pulled into a ring of lent buffers, writes looped until every byte is taken
+ * (a `writev`'s parts gathered into one buffer first, see net/gather.ts).
  *
  * @example
  * ```ts

@@ -56,19 +56,30 @@ class NodeConn implements Conn {
   }
 
   write(bytes: Uint8Array): Promise<void> {
+    return this.writev([bytes]);
+  }
+
+  writev(parts: readonly Uint8Array[]): Promise<void> {
     const action = `write to ${this.#where}`;
     if (this.#writeEnded || this.#socket.destroyed) {
       return Promise.reject(closedError(action, this.#error));
     }
+    const last = parts.length - 1;
+    if (last < 0) return Promise.resolve();
     // The callback runs once libuv has handed every byte to the kernel, i.e.
-    // never before the 'drain' a `false` return asks for; then `bytes` is free.
+    // never before the 'drain' a `false` return asks for; then `parts` are free.
+    // Corked, the parts leave in one `writev` (a failed one fails every callback).
     return new Promise((resolve, reject) => {
-      this.#socket.write(bytes, (e) => {
+      const socket = this.#socket;
+      if (last > 0) socket.cork();
+      for (let i = 0; i < last; i++) socket.write(parts[i]!);
+      socket.write(parts[last]!, (e) => {
         if (!e) return resolve();
         // Destroyed by close(): no cause beyond the close reason, if any.
         const cause = this.#closing ? undefined : socketError(e, action, "CONN_CLOSED");
         reject(closedError(action, this.#error ?? cause));
       });
+      if (last > 0) socket.uncork();
     });
   }
 

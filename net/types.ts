@@ -42,6 +42,14 @@ export interface Conn {
    * The caller must not reuse `bytes` before the promise settles.
    */
   write(bytes: Uint8Array): Promise<void>;
+  /**
+   * Sends `parts` in order, as {@link write} would their concatenation (same
+   * backpressure, same errors), in as few system calls as the runtime allows:
+   * one `writev` on Node; Deno and Bun, which write one buffer at a time,
+   * copy the parts into one first. The caller must not reuse any part
+   * before the promise settles.
+   */
+  writev(parts: readonly Uint8Array[]): Promise<void>;
   /** Half-closes: no more writes; the peer's read side sees EOF. */
   closeWrite(): Promise<void>;
   /**

@@ -17,7 +17,7 @@ import type { PagePool } from "./page_pool.ts";
  * ```ts
  * const buf = new FileBuffer(8, new PagePool(4));
  * buf.append(new Uint8Array(8));
- * for await (const part of buf.read()) console.log(part.length); // 4, 4
+ * for await (const pages of buf.read()) console.log(pages.map((p) => p.length)); // [4, 4]
  * buf.release();
  * ```
  */
@@ -32,6 +32,8 @@ export class FileBuffer {
   /** Readers under way ({@link read}): pages go back to the pool once none is left. */
   #readers = 0;
   #wake: (() => void)[] = [];
+  /** A wake of the readers is scheduled. */
+  #waking = false;
 
   /**
    * @param size total bytes
@@ -101,10 +103,20 @@ export class FileBuffer {
     this.#pages.length = 0;
   }
 
+  /**
+   * Wakes the waiting readers once the task storing bytes is over (a
+   * macrotask later), so that every page a read of the socket fills goes to
+   * them at once, and out in one write, instead of one page per wake.
+   */
   #notify(): void {
-    const wake = this.#wake;
-    this.#wake = [];
-    for (const w of wake) w();
+    if (this.#wake.length === 0 || this.#waking) return;
+    this.#waking = true;
+    setImmediate(() => {
+      this.#waking = false;
+      const wake = this.#wake;
+      this.#wake = [];
+      for (const w of wake) w();
+    });
   }
 
   /** Views of the stored bytes in [from, to) (to ≤ filled), one per page touched. */
@@ -126,11 +138,12 @@ export class FileBuffer {
   /**
    * Yields the whole file as views of its pages, one per page, each once the
    * page is full (the last once the file is complete), waiting for bytes not
-   * yet stored: every reader gets the same views, so a sender may write the
-   * same frame header into each page's headroom (`headroomOf`). The views
-   * stay valid until the reader stops, even past {@link release}.
+   * yet stored; every page there at once comes in one array (so a sender can
+   * write them together). Every reader gets the same views, so a sender may
+   * write the same frame header into each page's headroom (`headroomOf`).
+   * The views stay valid until the reader stops, even past {@link release}.
    */
-  async *read(): AsyncGenerator<Uint8Array> {
+  async *read(): AsyncGenerator<Uint8Array[]> {
     const pageBytes = this.#pool.pageBytes;
     let at = 0;
     this.#readers++;
@@ -143,7 +156,7 @@ export class FileBuffer {
           await new Promise<void>((resolve) => this.#wake.push(resolve));
           continue;
         }
-        yield* this.#views(at, end);
+        yield [...this.#views(at, end)];
         at = end;
       }
     } finally {

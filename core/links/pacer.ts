@@ -133,14 +133,29 @@ export class Pacer {
    * {@link finish} to end the transfer.
    */
   async take(n: number): Promise<void> {
+    const wait = this.reserve(n);
+    if (wait > 0.5) await this.#clock.sleep(wait);
+  }
+
+  /**
+   * {@link take} without the wait: reserves the link for `n` more bytes and
+   * returns how many ms are left until their slot begins (≤ 0.5: now). A
+   * sender that may send them only then, and waits with {@link sleep}, sends
+   * bytes whose slots have begun together without a promise apiece.
+   */
+  reserve(n: number): number {
     this.#bytes += n;
-    if (this.#bytesPerMs === Infinity) return;
+    if (this.#bytesPerMs === Infinity) return 0;
     const now = this.#clock.now();
     const start = this.#anchored ? this.#freeAt : this.#startAt(now);
     this.#anchored = false;
     this.#freeAt = start + n / this.#bytesPerMs;
-    const wait = start - now;
-    if (wait > 0.5) await this.#clock.sleep(wait);
+    return start - now;
+  }
+
+  /** Resolves after `ms` on the pacer's clock (what {@link reserve} said to wait). */
+  sleep(ms: number): Promise<void> {
+    return this.#clock.sleep(ms);
   }
 
   /**

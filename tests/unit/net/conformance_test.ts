@@ -176,6 +176,43 @@ describe(`net adapter conformance (${detectRuntime()})`, () => {
     },
   );
 
+  check(
+    "writev sends its parts in order, as write would their concatenation, and rejects once closed",
+    async (track) => {
+      const { listener, accepted } = await serve(adapter);
+      track(listener);
+      const conn = track(await adapter.connect({ host: HOST, port: listener.address.port }));
+      const server = track(await accepted());
+      // The reader starts late, so the writer fills the socket buffers and waits.
+      const received = sleep(200).then(() => readAll(server));
+      const data = pattern(24 * MiB);
+      // Batches of 0 to 70 parts of 0 to 100 KiB (some over what Deno and Bun
+      // gather into a reused buffer), with plain writes and empty batches between.
+      let r = 0x6b43a9b5;
+      const next = (n: number) => (r = (Math.imul(r, 1103515245) + 12345) >>> 0) % n;
+      for (let at = 0; at < data.length;) {
+        const parts: Uint8Array[] = [];
+        for (let k = next(71); k > 0 && at < data.length; k--) {
+          const n = Math.min(next(3) === 0 ? 0 : 1 + next(100 * KiB), data.length - at);
+          parts.push(data.slice(at, at + n)); // its own copy, spoiled once the write is done
+          at += n;
+        }
+        if (next(4) === 0) {
+          for (const part of parts) await conn.write(part);
+        } else {
+          await conn.writev(parts);
+        }
+        for (const part of parts) part.fill(0xee); // taken already: must not change what was sent
+      }
+      await conn.writev([]);
+      await conn.closeWrite();
+      const got = await within(15_000, "reader", received);
+      assert.equal(got.byteLength, data.length);
+      assert.equal(await sha256(got), await sha256(data));
+      await assert.rejects(conn.writev([pattern(3), pattern(4)]), isCode("CONN_CLOSED"));
+    },
+  );
+
   // Lent chunks: each must stay as it was until the reader has taken
   // LENT_BYTES more. A reader that naps lets push-based adapters queue up.
   for (

@@ -42,35 +42,47 @@ describe("FileBuffer", () => {
 });
 
 describe("FileBuffer readers", () => {
-  it("a reader gets whole pages as they fill, and the last one once the file is complete", async () => {
+  it("a reader gets whole pages as they fill, together when several are there, and the last one once the file is complete", async () => {
     const pool = new PagePool(16);
     const buf = new FileBuffer(40, pool);
     const reader = buf.read();
     const first = reader.next();
     buf.append(new Uint8Array(10).fill(1));
     buf.append(new Uint8Array(10).fill(2)); // page 1 full, 4 bytes into page 2
-    const page1 = (await first).value!;
-    assert.deepEqual([...page1], [...new Uint8Array(10).fill(1), ...new Uint8Array(6).fill(2)]);
+    const [page1, ...none] = (await first).value!;
+    assert.deepEqual(none, []);
+    assert.deepEqual([...page1!], [...new Uint8Array(10).fill(1), ...new Uint8Array(6).fill(2)]);
     const second = reader.next();
     buf.append(new Uint8Array(20).fill(3)); // pages 2 and 3 (8 bytes): complete
-    assert.equal((await second).value!.length, 16);
-    assert.equal((await reader.next()).value!.length, 8);
+    assert.deepEqual((await second).value!.map((p: Uint8Array) => p.length), [16, 8]);
     assert.equal((await reader.next()).done, true);
-    assert.equal(headroomOf(page1), PAGE_HEADROOM, "each view starts a page, headroom before it");
+    assert.equal(headroomOf(page1!), PAGE_HEADROOM, "each view starts a page, headroom before it");
   });
 
   it("a release while a reader is under way keeps the pages until it stops", async () => {
-    const { pool, buf } = threePages();
+    const pool = new PagePool(16);
+    const buf = new FileBuffer(40, pool);
+    buf.append(new Uint8Array(20));
     const reader = buf.read();
-    const page = (await reader.next()).value!;
+    const [page] = (await reader.next()).value!;
     buf.release();
-    assert.equal(pool.free, 0, "the page the reader holds is not reused yet");
+    assert.equal(pool.free, 0, "the pages the reader holds are not reused yet");
     await assert.rejects(
       reader.next(),
       (e) => isForesightError(e, "INTERNAL") && /released|evicted/.test(e.message),
     );
-    assert.equal(pool.free, 3, "every page is back once the reader stopped");
-    assert.equal(page.length, 16);
+    assert.equal(pool.free, 2, "every page is back once the reader stopped");
+    assert.equal(page!.length, 16);
+  });
+
+  it("a reader that got the whole file before a release ends cleanly and gives the pages back", async () => {
+    const { pool, buf } = threePages();
+    const reader = buf.read();
+    assert.deepEqual((await reader.next()).value!.map((p: Uint8Array) => p.length), [16, 16, 8]);
+    buf.release();
+    assert.equal(pool.free, 0);
+    assert.equal((await reader.next()).done, true);
+    assert.equal(pool.free, 3);
   });
 
   it("pages have headroom before them; views elsewhere and other buffers have none", () => {

@@ -17,6 +17,23 @@ async function tick(clock: ManualClock, steps: number) {
 }
 
 describe("Pacer", () => {
+  it("reserve says how long until each slot begins, as take waits, and sleep waits that on its clock", async () => {
+    const clock = new ManualClock();
+    const pacer = new Pacer(1000, clock); // 1 byte per ms
+    pacer.begin();
+    assert.deepEqual([pacer.reserve(50), pacer.reserve(50), pacer.reserve(100)], [0, 50, 100]);
+    clock.advance(120);
+    assert.equal(pacer.reserve(10), 80, "the fourth slot begins when the third ends, at 200");
+    assert.equal(pacer.bytes, 210);
+    let woke = false;
+    void pacer.sleep(80).then(() => woke = true);
+    await tick(clock, 79);
+    assert.equal(woke, false);
+    await tick(clock, 1);
+    assert.equal(woke, true);
+    assert.equal(new Pacer(Infinity, clock).reserve(1e9), 0, "unpaced: never a wait");
+  });
+
   it("sends each chunk at the start of its slot and settles when the last slot ends", async () => {
     const clock = new ManualClock();
     const pacer = new Pacer(1000, clock); // 1 byte per ms
