@@ -239,12 +239,16 @@ export class OriginEngine {
   #begin(): void {
     const st = this.st;
     const s = st.s;
-    st.listedBy = new Map();
-    for (const [c, list] of st.lists.entries()) {
-      for (const f of list ?? []) {
-        const who = st.listedBy.get(f);
+    // Indexed by id: every listed id is one of the scenario's (the ledger checked it).
+    const listedBy: (number[] | undefined)[] = st.listedBy = new Array(s.files + 1).fill(undefined);
+    for (let c = 0; c < st.lists.length; c++) {
+      const list = st.lists[c];
+      if (list === undefined) continue;
+      for (let i = 0; i < list.length; i++) {
+        const f = list[i]!;
+        const who = listedBy[f];
         if (who) who.push(c);
-        else st.listedBy.set(f, [c]);
+        else listedBy[f] = [c];
       }
     }
     st.policy = makeOriginPolicy(s, {

@@ -52,8 +52,8 @@ export interface OriginState {
   readonly carried: FileSet[];
   /** Per client: each carried file's push, as the cache place and the slot it went to. */
   readonly carriedAt: Map<number, readonly [number, CacheSlot]>[];
-  /** Per file, once the warm-up begins: the clients that listed it (ascending). */
-  listedBy: Map<number, number[]>;
+  /** Per file id, once the warm-up begins: the clients that listed it (ascending), if any. */
+  listedBy: (number[] | undefined)[];
   /** Files whose demand a lost cache held: requests for them are served here. */
   readonly orphaned: Set<number>;
   /** Clients that were sent the cache list. */
@@ -83,7 +83,7 @@ export function originState(s: Scenario, size: (file: number) => number): Origin
     servedTo: Array.from({ length: s.clients }, () => new FileSet(s.files)),
     carried: Array.from({ length: s.clients }, () => new FileSet(s.files)),
     carriedAt: Array.from({ length: s.clients }, () => new Map()),
-    listedBy: new Map(),
+    listedBy: [],
     orphaned: new Set(),
     toldCaches: new Set(),
     routeOf: [],
@@ -128,7 +128,7 @@ export function routeOf(st: OriginState, client: number, file: number): Source |
   const routes = st.routeOf[client];
   // A file this client did not list has no route (a restarted cache's
   // upcoming files are every client's).
-  if (routes === undefined || !st.listedBy.get(file)?.includes(client)) return undefined;
+  if (routes === undefined || !st.listedBy[file]?.includes(client)) return undefined;
   const caches = st.s.caches;
   return routes.get(file) ?? (caches > 0 ? shardOf(file, caches) : ORIGIN_SOURCE);
 }
@@ -150,7 +150,13 @@ export function pushMembers(
   );
   if (most === 0) return { members: [], routed: 0 };
   const members: number[] = [];
-  for (const c of st.listedBy.get(file) ?? []) if (owes(st, c, cache, file)) members.push(c);
+  const listed = st.listedBy[file];
+  if (listed !== undefined) {
+    for (let i = 0; i < listed.length; i++) {
+      const c = listed[i]!;
+      if (owes(st, c, cache, file)) members.push(c);
+    }
+  }
   const routed = members.length;
   if (members.length > most) members.length = most;
   return { members, routed };
