@@ -164,16 +164,21 @@ export class ParallelClient implements ClientPolicy {
    * first poll.
    */
   route(routes: readonly [number, Source][]): void {
-    const mine = new Set(this.#list);
-    const routed = new Set<number>();
+    // As bits (the list ascends: its last id is the largest; a routed file is one of it).
+    const largest = this.#list.length > 0 ? this.#list[this.#list.length - 1]! : 0;
+    const mine = new FileSet(largest);
+    for (let i = 0; i < this.#list.length; i++) mine.add(this.#list[i]!);
+    const routed = new FileSet(largest);
     this.#queues = new SourceMap();
     this.#order = [];
-    for (const [file, source] of routes) {
+    for (let i = 0; i < routes.length; i++) {
+      const [file, source] = routes[i]!;
       if (!mine.has(file) || routed.has(file)) continue;
       routed.add(file);
       this.#queue(source).files.push(file);
     }
-    for (const file of this.#list) {
+    for (let i = 0; i < this.#list.length; i++) {
+      const file = this.#list[i]!;
       if (routed.has(file)) continue;
       this.#queue(this.#caches > 0 ? shardOf(file, this.#caches) : ORIGIN_SOURCE).files.push(file);
     }
@@ -190,8 +195,9 @@ export class ParallelClient implements ClientPolicy {
 }
 
 /**
- * A set of file ids: bits up to the client's largest listed id (what it
- * fetches), a `Set` for any other (a file outside its list, after a rejoin).
+ * A set of file ids (integers): bits up to the client's largest listed id
+ * (what it fetches), a `Set` for any other (a file outside its list, after a
+ * rejoin).
  */
 class Ids {
   readonly #bits: FileSet;
@@ -207,21 +213,18 @@ class Ids {
     return this.#bits.size + this.#other.size;
   }
 
-  #inBits(id: number): boolean {
-    return (id | 0) === id && id >= 0 && id <= this.#largest;
-  }
-
   has(id: number): boolean {
-    return this.#inBits(id) ? this.#bits.has(id) : this.#other.has(id);
+    // The bits hold no id out of their range.
+    return this.#bits.has(id) || (this.#other.size > 0 && this.#other.has(id));
   }
 
   add(id: number): void {
-    if (this.#inBits(id)) this.#bits.add(id);
+    if (id >= 0 && id <= this.#largest) this.#bits.add(id);
     else this.#other.add(id);
   }
 
   delete(id: number): void {
-    if (this.#inBits(id)) this.#bits.delete(id);
+    if (id >= 0 && id <= this.#largest) this.#bits.delete(id);
     else this.#other.delete(id);
   }
 }

@@ -33,8 +33,12 @@ interface Tier {
   m: number;
   files: number[];
   bytes: number;
-  /** Per requesting client: its bytes of the tier. */
-  perClient: Map<number, number>;
+  /** The requesting clients, in the order first met. */
+  who: number[];
+  /** Per client: its bytes of the tier (0 for a client not in `who`). */
+  perClient: Float64Array;
+  /** Per client: 1 when in `who`. */
+  isIn: Uint8Array;
 }
 
 /** How one makespan splits: per cache its marginal tier, per group its direct bytes. */
@@ -68,10 +72,23 @@ export function tieredRouting(input: RoutingInput): { routing: Routing; seconds:
     }
     const tiers = byTier[shardOf(f, caches)]!;
     const t: Tier = tiers.get(who.length) ??
-      { m: who.length, files: [], bytes: 0, perClient: new Map() };
+      {
+        m: who.length,
+        files: [],
+        bytes: 0,
+        who: [],
+        perClient: new Float64Array(clients),
+        isIn: new Uint8Array(clients),
+      };
     t.files.push(f);
     t.bytes += s;
-    for (const c of who) t.perClient.set(c, (t.perClient.get(c) ?? 0) + s);
+    for (const c of who) {
+      if (t.isIn[c] === 0) {
+        t.isIn[c] = 1;
+        t.who.push(c);
+      }
+      t.perClient[c]! += s;
+    }
     tiers.set(who.length, t);
   }
   const tiers = byTier.map((m) => [...m.values()].sort((a, b) => b.m - a.m));
@@ -219,8 +236,9 @@ function split(
   const inflowLeft = new Float64Array(caches);
   const marginal: number[] = [];
   const fitsLinks = (tier: Tier, k: number) => {
-    for (const [c, bytes] of tier.perClient) {
-      if (linkFixed[k * clients + c]! + bytes > rates.cacheClient * t) return false;
+    for (let i = 0; i < tier.who.length; i++) {
+      const c = tier.who[i]!;
+      if (linkFixed[k * clients + c]! + tier.perClient[c]! > rates.cacheClient * t) return false;
     }
     return true;
   };
@@ -230,14 +248,19 @@ function split(
     for (const tier of tiers[k]!) {
       if (m === 0 && tier.m > 1 && tier.bytes <= budget && fitsLinks(tier, k)) {
         budget -= tier.bytes;
-        for (const [c, bytes] of tier.perClient) linkFixed[k * clients + c]! += bytes;
+        for (let i = 0; i < tier.who.length; i++) {
+          const c = tier.who[i]!;
+          linkFixed[k * clients + c]! += tier.perClient[c]!;
+        }
         continue;
       }
       const here = m === 0;
       if (here) m = tier.m;
       // Per client, the tier's bytes summed once (sizes are whole bytes, so
       // the sums are exact: the same as adding file by file).
-      for (const [c, bytes] of tier.perClient) {
+      for (let i = 0; i < tier.who.length; i++) {
+        const c = tier.who[i]!;
+        const bytes = tier.perClient[c]!;
         if (here) flexible[k * clients + c]! += bytes;
         else directFixed[c]! += bytes;
       }

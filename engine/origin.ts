@@ -240,7 +240,9 @@ export class OriginEngine {
     const st = this.st;
     const s = st.s;
     // Indexed by id: every listed id is one of the scenario's (the ledger checked it).
-    const listedBy: (number[] | undefined)[] = st.listedBy = new Array(s.files + 1).fill(undefined);
+    // Pushed one by one: `new Array(n)` of 100,000 or more is a sparse array in JavaScriptCore.
+    const listedBy: (number[] | undefined)[] = st.listedBy = [];
+    for (let f = 0; f <= s.files; f++) listedBy.push(undefined);
     for (let c = 0; c < st.lists.length; c++) {
       const list = st.lists[c];
       if (list === undefined) continue;
