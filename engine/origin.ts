@@ -18,6 +18,7 @@ import { lose, loseClient } from "./origin_faults.ts";
 import { join, toClient } from "./origin_join.ts";
 import {
   allCaches,
+  carriesSome,
   type OriginState,
   originState,
   owedAt,
@@ -260,7 +261,7 @@ export class OriginEngine {
       // A client lost before the warm-up wants nothing.
       lists: st.lists.map((l, i) => st.lostClients.has(i) ? [] : l!),
       size: st.size,
-      wanted: (cache, f) => pushMembers(st, cache, f).members.length > 0,
+      wanted: (cache, f) => carriesSome(st, cache, f),
     });
     const p = st.policy;
     // The policy's routes; a listed file it routes nowhere goes to its shard.

@@ -163,6 +163,22 @@ export function pushMembers(
 }
 
 /**
+ * Whether a push of `file` into `cache` would carry some client's request
+ * (`pushMembers(st, cache, file).members.length > 0`, without making the list).
+ */
+export function carriesSome(st: OriginState, cache: number, file: number): boolean {
+  const most = Math.min(
+    st.policy!.pushCount?.(cache, file) ?? Infinity,
+    st.ledger.outstanding(file),
+  );
+  if (most === 0) return false;
+  const listed = st.listedBy[file];
+  if (listed === undefined) return false;
+  for (let i = 0; i < listed.length; i++) if (owes(st, listed[i]!, cache, file)) return true;
+  return false;
+}
+
+/**
  * The cache that owes `client` a request for `file` (a push there carried it,
  * the cache lives, the client can reach it), if any: the client is sent there.
  */
