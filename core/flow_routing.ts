@@ -18,6 +18,7 @@
 import { FlowNetwork } from "./max_flow.ts";
 import { ORIGIN_SOURCE, type Source } from "./policy.ts";
 import { shardOf } from "./scenario.ts";
+import { sortBySize } from "./size_order.ts";
 
 /** Link rates in bytes per second (any one unit of time). */
 export interface PlanRates {
@@ -92,7 +93,7 @@ export function flowRouting(input: RoutingInput): { routing: Routing; seconds: n
   const { seconds, direct } = balance(g, caches, clients, capacity, input.rates);
   for (let k = 0; k < caches; k++) {
     for (let c = 0; c < clients; c++) {
-      const files = g.files[k * clients + c]!.sort((a, b) => size(b) - size(a) || b - a);
+      const files = sortBySize(g.files[k * clients + c]!, size, "descending", "descending");
       let left = direct[k * clients + c]!;
       for (const f of files) {
         const s = size(f);

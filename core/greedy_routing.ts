@@ -15,6 +15,7 @@
 import type { Routing, RoutingInput } from "./flow_routing.ts";
 import { ORIGIN_SOURCE } from "./policy.ts";
 import { shardOf } from "./scenario.ts";
+import { sortBySize } from "./size_order.ts";
 
 /**
  * The greedy routing.
@@ -30,7 +31,7 @@ export function greedyRouting(input: RoutingInput): Routing {
   const direct = new Float64Array(clients);
   const inflow = new Float64Array(caches).fill(-capacity);
   const link = new Float64Array(caches * clients);
-  const files = [...requesters.keys()].sort((a, b) => size(b) - size(a) || a - b);
+  const files = sortBySize([...requesters.keys()], size, "descending", "ascending");
   // Per requester of the file at hand: whether its cache link would finish it sooner.
   const via: boolean[] = [];
   for (const f of files) {

@@ -32,6 +32,7 @@ import { greedyRouting } from "./greedy_routing.ts";
 import { tieredRouting } from "./tiered_routing.ts";
 import { ORIGIN_SOURCE, type Source } from "./policy.ts";
 import { shardOf } from "./scenario.ts";
+import { sortBySize } from "./size_order.ts";
 
 export type { PlanRates } from "./flow_routing.ts";
 
@@ -226,7 +227,6 @@ type Assessment = ReturnType<typeof assess>;
 
 function assess(source: Routing, input: PlanInput) {
   const { caches, capacity, size, rates } = input;
-  const ascending = (a: number, b: number) => size(a) - size(b) || a - b;
   const counts = new Map<number, number>();
   const viaCache: number[][] = Array.from({ length: caches }, () => []);
   let seconds = 0;
@@ -264,7 +264,7 @@ function assess(source: Routing, input: PlanInput) {
   const warm: number[][] = [];
   const pushes: number[][] = [];
   viaCache.forEach((files, cache) => {
-    const chosen = warmSet(files.sort(ascending), capacity, size);
+    const chosen = warmSet(sortBySize(files, size, "ascending", "ascending"), capacity, size);
     const rest = files.filter((f) => !chosen.has(f));
     let inflow = 0;
     let space = 0;

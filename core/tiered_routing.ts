@@ -27,6 +27,7 @@ import type { Routing, RoutingInput } from "./flow_routing.ts";
 import { FlowNetwork } from "./max_flow.ts";
 import { ORIGIN_SOURCE } from "./policy.ts";
 import { shardOf } from "./scenario.ts";
+import { sortBySize } from "./size_order.ts";
 
 /** One cache's cacheable files by tier (number of requesting clients), highest tier first. */
 interface Tier {
@@ -124,7 +125,7 @@ export function tieredRouting(input: RoutingInput): { routing: Routing; seconds:
     const share = new Float64Array(clients);
     for (const f of marginal.files) share[requesters.get(f)![0]!]! += size(f);
     for (let c = 0; c < clients; c++) share[c]! -= split.direct[k * clients + c]!;
-    for (const f of marginal.files.sort((a, b) => size(b) - size(a) || b - a)) {
+    for (const f of sortBySize(marginal.files, size, "descending", "descending")) {
       const c = requesters.get(f)![0]!;
       if (share[c]! < size(f) / 2) continue;
       routing[c]!.set(f, k);
@@ -149,7 +150,7 @@ function cacheMarginal(
 ): void {
   const { requesters, caches, size } = input;
   const { load, budget, pending, limit } = state;
-  for (const list of pending) list.sort((a, b) => size(b) - size(a) || b - a);
+  for (const list of pending) sortBySize(list, size, "descending", "descending");
   const done = new Set<number>();
   const stuck = new Set<number>();
   while (true) {
