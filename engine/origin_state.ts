@@ -114,9 +114,20 @@ export function allCaches(st: OriginState): boolean {
  * gone, and it can reach that cache.
  */
 export function owes(st: OriginState, client: number, cache: number, file: number): boolean {
-  return !st.lostClients.has(client) && !st.done.has(client) &&
-    !st.servedTo[client]!.has(file) && !st.carried[client]!.has(file) &&
-    routeOf(st, client, file) === cache && !st.caches[cache]!.abandoned.has(client);
+  return st.listedBy[file]?.includes(client) === true && owesListed(st, client, cache, file);
+}
+
+/** {@link owes} for a client known to have listed `file` (one of `st.listedBy[file]`). */
+function owesListed(st: OriginState, client: number, cache: number, file: number): boolean {
+  if (
+    st.servedTo[client]!.has(file) || st.carried[client]!.has(file) ||
+    st.lostClients.has(client) || st.done.has(client)
+  ) return false;
+  const routes = st.routeOf[client];
+  if (routes === undefined) return false;
+  const caches = st.s.caches;
+  const route = routes.get(file) ?? (caches > 0 ? shardOf(file, caches) : ORIGIN_SOURCE);
+  return route === cache && !st.caches[cache]!.abandoned.has(client);
 }
 
 /**
@@ -154,7 +165,7 @@ export function pushMembers(
   if (listed !== undefined) {
     for (let i = 0; i < listed.length; i++) {
       const c = listed[i]!;
-      if (owes(st, c, cache, file)) members.push(c);
+      if (owesListed(st, c, cache, file)) members.push(c);
     }
   }
   const routed = members.length;
@@ -174,7 +185,9 @@ export function carriesSome(st: OriginState, cache: number, file: number): boole
   if (most === 0) return false;
   const listed = st.listedBy[file];
   if (listed === undefined) return false;
-  for (let i = 0; i < listed.length; i++) if (owes(st, listed[i]!, cache, file)) return true;
+  for (let i = 0; i < listed.length; i++) {
+    if (owesListed(st, listed[i]!, cache, file)) return true;
+  }
   return false;
 }
 
