@@ -69,14 +69,15 @@ export function flowRouting(input: RoutingInput): { routing: Routing; seconds: n
     inflowFixed: new Float64Array(caches),
     linkFixed: new Float64Array(caches * clients),
   };
-  for (const [f, who] of requesters) {
+  // forEach, not for-of: a Map's for-of makes an entry array per file.
+  requesters.forEach((who, f) => {
     const s = size(f);
     if (caches === 0 || s > capacity) {
       for (const c of who) {
         g.directFixed[c]! += s;
         routing[c]!.set(f, ORIGIN_SOURCE);
       }
-      continue;
+      return;
     }
     const k = shardOf(f, caches);
     if (who.length > 1) {
@@ -89,7 +90,7 @@ export function flowRouting(input: RoutingInput): { routing: Routing; seconds: n
       g.files[k * clients + who[0]!]!.push(f);
       g.bytes[k * clients + who[0]!]! += s;
     }
-  }
+  });
   const { seconds, direct } = balance(g, caches, clients, capacity, input.rates);
   for (let k = 0; k < caches; k++) {
     for (let c = 0; c < clients; c++) {

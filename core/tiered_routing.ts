@@ -62,14 +62,15 @@ export function tieredRouting(input: RoutingInput): { routing: Routing; seconds:
   const routing: Routing = Array.from({ length: clients }, () => new Map());
   const uncacheable = new Float64Array(clients);
   const byTier: Map<number, Tier>[] = Array.from({ length: caches }, () => new Map());
-  for (const [f, who] of requesters) {
+  // forEach, not for-of: a Map's for-of makes an entry array per file.
+  requesters.forEach((who, f) => {
     const s = size(f);
     if (caches === 0 || s > capacity) {
       for (const c of who) {
         uncacheable[c]! += s;
         routing[c]!.set(f, ORIGIN_SOURCE);
       }
-      continue;
+      return;
     }
     const tiers = byTier[shardOf(f, caches)]!;
     const t: Tier = tiers.get(who.length) ??
@@ -91,7 +92,7 @@ export function tieredRouting(input: RoutingInput): { routing: Routing; seconds:
       t.perClient[c]! += s;
     }
     tiers.set(who.length, t);
-  }
+  });
   const tiers = byTier.map((m) => [...m.values()].sort((a, b) => b.m - a.m));
   const { seconds, split } = bisect(input, tiers, uncacheable);
   const load = Float64Array.from(uncacheable);
@@ -193,11 +194,11 @@ function bisect(
 ): { seconds: number; split: Split } {
   const { requesters, clients, rates } = input;
   const demand = Float64Array.from(uncacheable);
-  for (const [f, who] of requesters) {
+  requesters.forEach((who, f) => {
     if (input.caches > 0 && input.size(f) <= input.capacity) {
       for (const c of who) demand[c]! += input.size(f);
     }
-  }
+  });
   let lo = 0;
   let hi = 0;
   for (let c = 0; c < clients; c++) {
