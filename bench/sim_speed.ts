@@ -10,9 +10,13 @@
  *
  * `--large-only` / `--canonical-only` run one half. `--against REV` extracts
  * that commit's tree (`git archive`) into a temporary folder and times its
- * `simulate` beside today's in the same process, alternating, best of
- * `--runs` (default 3) each, and prints the ratio (today / then: below 1 is
- * faster). Needs git and Bun or Deno (they import TypeScript).
+ * `simulate` beside today's in the same process: `--runs` (default 3) pairs,
+ * the order alternating (today first, then that commit first, …), and prints
+ * the medians and their ratio (today / then: below 1 is faster), of wall time
+ * and of the process's CPU time (which a loaded machine distorts less). A
+ * canonical sample runs the scenario 20 times (one run is a few
+ * milliseconds). The header gives the load average. Needs git and Bun or
+ * Deno (they import TypeScript).
  *
  * @module
  */
@@ -20,7 +24,7 @@
 import process from "node:process";
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, symlinkSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { CANONICAL, POLICIES, type Scenario } from "../core/run/scenario.ts";
@@ -52,10 +56,29 @@ async function simulatorAt(rev: string): Promise<{ simulate: Simulate; cleanup: 
   return { simulate: mod.simulate as Simulate, cleanup: () => rmSync(dir, { recursive: true }) };
 }
 
-function time(sim: Simulate, s: Scenario): { ms: number; makespan: number; steps: number } {
+interface Sample {
+  /** Wall and CPU milliseconds per run of the scenario. */
+  ms: number;
+  cpu: number;
+  makespan: number;
+  steps: number;
+}
+
+/** Runs `s` `reps` times; the time per run. */
+function time(sim: Simulate, s: Scenario, reps: number): Sample {
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
-  const r = sim(s);
-  return { ms: performance.now() - t0, makespan: r.makespan, steps: r.steps };
+  let r = sim(s);
+  for (let i = 1; i < reps; i++) r = sim(s);
+  const ms = (performance.now() - t0) / reps;
+  const c = process.cpuUsage(c0);
+  return { ms, cpu: (c.user + c.system) / 1000 / reps, makespan: r.makespan, steps: r.steps };
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
 function run(name: string, base: Scenario, then?: Simulate): void {
@@ -70,35 +93,41 @@ function run(name: string, base: Scenario, then?: Simulate): void {
   );
   console.log(
     "policy     makespan s  × bound   steps      wall ms   steps/s" +
-      (then ? "     then ms  then makespan  now/then" : ""),
+      (then ? "     then ms  then makespan  now/then  cpu now/then" : ""),
   );
   const runs = Math.max(1, Number(values.runs));
+  const reps = base === CANONICAL ? 20 : 1;
   for (const policy of POLICIES) {
     const s = { ...base, policy };
     if (then) {
-      // Warm both up first (JIT), so neither pays for compiling.
-      simulate(s);
-      then(s);
+      // Warm both up first (JIT), so neither pays for compiling: a sample's worth each.
+      time(simulate, s, reps);
+      time(then, s, reps);
     }
-    let now = time(simulate, s);
-    let old = then ? time(then, s) : undefined;
-    for (let i = 1; i < (then ? runs : 1); i++) {
-      const a = time(simulate, s);
-      if (a.ms < now.ms) now = a;
-      const b = time(then!, s);
-      if (b.ms < old!.ms) old = b;
+    const now: Sample[] = [];
+    const old: Sample[] = [];
+    for (let i = 0; i < (then ? runs : 1); i++) {
+      // Pairs in alternating order, so a drift of the machine's load favours neither.
+      if (i % 2 === 0 || !then) now.push(time(simulate, s, reps));
+      if (then) old.push(time(then, s, reps));
+      if (i % 2 === 1 && then) now.push(time(simulate, s, reps));
+    }
+    const ms = median(now.map((x) => x.ms));
+    const r = now[0]!;
+    let tail = "";
+    if (then) {
+      const oldMs = median(old.map((x) => x.ms));
+      const cpu = median(now.map((x) => x.cpu)) / median(old.map((x) => x.cpu));
+      tail = `  ${oldMs.toFixed(0).padStart(9)}  ${old[0]!.makespan.toFixed(1).padStart(13)}  ${
+        (ms / oldMs).toFixed(3).padStart(8)
+      }  ${cpu.toFixed(3).padStart(12)}`;
     }
     console.log(
-      `${policy.padEnd(9)}  ${now.makespan.toFixed(1).padStart(10)}  ${
-        (now.makespan / bound.seconds).toFixed(4)
-      }  ${String(now.steps).padStart(9)}  ${now.ms.toFixed(0).padStart(8)}  ${
-        Math.round(now.steps / (now.ms / 1000)).toLocaleString("en-US").padStart(9)
-      }` +
-        (old
-          ? `  ${old.ms.toFixed(0).padStart(9)}  ${old.makespan.toFixed(1).padStart(13)}  ${
-            (now.ms / old.ms).toFixed(3).padStart(8)
-          }`
-          : ""),
+      `${policy.padEnd(9)}  ${r.makespan.toFixed(1).padStart(10)}  ${
+        (r.makespan / bound.seconds).toFixed(4)
+      }  ${String(r.steps).padStart(9)}  ${ms.toFixed(0).padStart(8)}  ${
+        Math.round(r.steps / (ms / 1000)).toLocaleString("en-US").padStart(9)
+      }` + tail,
     );
   }
 }
@@ -112,6 +141,7 @@ console.log(
       : "node"
   }${values.against ? `; against ${values.against}` : ""}`,
 );
+console.log(`load average: ${loadavg().map((x) => x.toFixed(2)).join(" ")}`);
 const then = values.against ? await simulatorAt(values.against) : undefined;
 try {
   if (!values["large-only"]) run("canonical", CANONICAL, then?.simulate);

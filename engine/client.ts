@@ -172,7 +172,17 @@ export class ClientEngine {
         }
         break;
     }
-    return out.length === 0 ? NONE : out.splice(0);
+    return this.#take(out);
+  }
+
+  /** The effects gathered in `out` as a fresh list, `out` left empty. */
+  #take(out: ClientEffect[]): ClientEffect[] {
+    const n = out.length;
+    if (n === 0) return NONE;
+    // Copied by hand: `splice(0)` costs several times as much, and most inputs have one effect.
+    const list = n === 1 ? [out[0]!] : out.slice();
+    out.length = 0;
+    return list;
   }
 
   /** The origin said start: the places as found, the rejoins that came early, then the first requests. */

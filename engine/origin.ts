@@ -18,6 +18,7 @@ import { cutLink, lose, loseClient } from "./origin_faults.ts";
 import { join, toClient } from "./origin_join.ts";
 import {
   allCaches,
+  carriesSome,
   type OriginState,
   originState,
   owedAt,
@@ -239,12 +240,18 @@ export class OriginEngine {
   #begin(): void {
     const st = this.st;
     const s = st.s;
-    st.listedBy = new Map();
-    for (const [c, list] of st.lists.entries()) {
-      for (const f of list ?? []) {
-        const who = st.listedBy.get(f);
+    // Indexed by id: every listed id is one of the scenario's (the ledger checked it).
+    // Pushed one by one: `new Array(n)` of 100,000 or more is a sparse array in JavaScriptCore.
+    const listedBy: (number[] | undefined)[] = st.listedBy = [];
+    for (let f = 0; f <= s.files; f++) listedBy.push(undefined);
+    for (let c = 0; c < st.lists.length; c++) {
+      const list = st.lists[c];
+      if (list === undefined) continue;
+      for (let i = 0; i < list.length; i++) {
+        const f = list[i]!;
+        const who = listedBy[f];
         if (who) who.push(c);
-        else st.listedBy.set(f, [c]);
+        else listedBy[f] = [c];
       }
     }
     st.policy = makeOriginPolicy(s, {
@@ -254,7 +261,7 @@ export class OriginEngine {
       // A client lost before the warm-up wants nothing.
       lists: st.lists.map((l, i) => st.lostClients.has(i) ? [] : l!),
       size: st.size,
-      wanted: (cache, f) => pushMembers(st, cache, f).members.length > 0,
+      wanted: (cache, f) => carriesSome(st, cache, f),
     });
     const p = st.policy;
     // The policy's routes; a listed file it routes nowhere goes to its shard.

@@ -52,8 +52,8 @@ export interface OriginState {
   readonly carried: FileSet[];
   /** Per client: each carried file's push, as the cache place and the slot it went to. */
   readonly carriedAt: Map<number, readonly [number, CacheSlot]>[];
-  /** Per file, once the warm-up begins: the clients that listed it (ascending). */
-  listedBy: Map<number, number[]>;
+  /** Per file id, once the warm-up begins: the clients that listed it (ascending), if any. */
+  listedBy: (number[] | undefined)[];
   /** Files whose demand a lost cache held: requests for them are served here. */
   readonly orphaned: Set<number>;
   /** Clients that were sent the cache list. */
@@ -83,7 +83,7 @@ export function originState(s: Scenario, size: (file: number) => number): Origin
     servedTo: Array.from({ length: s.clients }, () => new FileSet(s.files)),
     carried: Array.from({ length: s.clients }, () => new FileSet(s.files)),
     carriedAt: Array.from({ length: s.clients }, () => new Map()),
-    listedBy: new Map(),
+    listedBy: [],
     orphaned: new Set(),
     toldCaches: new Set(),
     routeOf: [],
@@ -114,9 +114,20 @@ export function allCaches(st: OriginState): boolean {
  * gone, and it can reach that cache.
  */
 export function owes(st: OriginState, client: number, cache: number, file: number): boolean {
-  return !st.lostClients.has(client) && !st.done.has(client) &&
-    !st.servedTo[client]!.has(file) && !st.carried[client]!.has(file) &&
-    routeOf(st, client, file) === cache && !st.caches[cache]!.abandoned.has(client);
+  return st.listedBy[file]?.includes(client) === true && owesListed(st, client, cache, file);
+}
+
+/** {@link owes} for a client known to have listed `file` (one of `st.listedBy[file]`). */
+function owesListed(st: OriginState, client: number, cache: number, file: number): boolean {
+  if (
+    st.servedTo[client]!.has(file) || st.carried[client]!.has(file) ||
+    st.lostClients.has(client) || st.done.has(client)
+  ) return false;
+  const routes = st.routeOf[client];
+  if (routes === undefined) return false;
+  const caches = st.s.caches;
+  const route = routes.get(file) ?? (caches > 0 ? shardOf(file, caches) : ORIGIN_SOURCE);
+  return route === cache && !st.caches[cache]!.abandoned.has(client);
 }
 
 /**
@@ -128,7 +139,7 @@ export function routeOf(st: OriginState, client: number, file: number): Source |
   const routes = st.routeOf[client];
   // A file this client did not list has no route (a restarted cache's
   // upcoming files are every client's).
-  if (routes === undefined || !st.listedBy.get(file)?.includes(client)) return undefined;
+  if (routes === undefined || !st.listedBy[file]?.includes(client)) return undefined;
   const caches = st.s.caches;
   return routes.get(file) ?? (caches > 0 ? shardOf(file, caches) : ORIGIN_SOURCE);
 }
@@ -150,10 +161,34 @@ export function pushMembers(
   );
   if (most === 0) return { members: [], routed: 0 };
   const members: number[] = [];
-  for (const c of st.listedBy.get(file) ?? []) if (owes(st, c, cache, file)) members.push(c);
+  const listed = st.listedBy[file];
+  if (listed !== undefined) {
+    for (let i = 0; i < listed.length; i++) {
+      const c = listed[i]!;
+      if (owesListed(st, c, cache, file)) members.push(c);
+    }
+  }
   const routed = members.length;
   if (members.length > most) members.length = most;
   return { members, routed };
+}
+
+/**
+ * Whether a push of `file` into `cache` would carry some client's request
+ * (`pushMembers(st, cache, file).members.length > 0`, without making the list).
+ */
+export function carriesSome(st: OriginState, cache: number, file: number): boolean {
+  const most = Math.min(
+    st.policy!.pushCount?.(cache, file) ?? Infinity,
+    st.ledger.outstanding(file),
+  );
+  if (most === 0) return false;
+  const listed = st.listedBy[file];
+  if (listed === undefined) return false;
+  for (let i = 0; i < listed.length; i++) {
+    if (owesListed(st, listed[i]!, cache, file)) return true;
+  }
+  return false;
 }
 
 /**

@@ -6,9 +6,9 @@
  * @module
  */
 
-import type { EventQueue } from "./event_queue.ts";
+import type { EventQueue, Receiver } from "./event_queue.ts";
 
-/** A file to send over a {@link Link}. */
+/** A file to send over a {@link Link}: a record the link hands back to its {@link LinkSink}. */
 export interface Transfer {
   /** Bytes. */
   readonly size: number;
@@ -16,29 +16,43 @@ export interface Transfer {
    * The earliest moment the last byte can leave (cut-through: a cache cannot
    * finish forwarding a file before the file has finished arriving).
    */
-  readonly readyAt?: number;
-  /** The first byte leaves at `now` (the header arrives); the last will at `finish`. */
-  readonly onStart?: (finish: number) => void;
-  /** The last byte arrived. */
-  readonly onFinish: () => void;
+  readonly readyAt?: number | undefined;
+  /** Tell the sink when the first byte leaves (`began`, a step of its own). */
+  readonly announce?: boolean;
 }
+
+/** Who hears of a link's transfers. */
+export interface LinkSink<T extends Transfer> {
+  /** `t`'s first byte leaves now (its header arrives); its last will at `finish` (announced transfers only). */
+  began(t: T, finish: number): void;
+  /** `t`'s last byte arrived. */
+  delivered(t: T): void;
+}
+
+/** The link's two events. */
+const BEGAN = 0;
+const DELIVERED = 1;
 
 /**
  * A FIFO link at `rate` bytes per second.
  *
  * @example
  * ```ts
- * const link = new Link(agenda, 1024 * 1000);
- * link.send({ size: 2048, onFinish: () => {} }); // finishes 0.002 s later
+ * const link = new Link(agenda, 1024 * 1000, { began() {}, delivered(t) { console.log(t.size) } });
+ * link.send({ size: 2048 }); // delivered 0.002 s later
  * ```
  */
-export class Link {
+export class Link<T extends Transfer = Transfer> implements Receiver {
   /** Bytes per second. */
   readonly rate: number;
   readonly #agenda: EventQueue;
-  readonly #queue: Transfer[] = [];
+  readonly #sink: LinkSink<T>;
+  readonly #queue: T[] = [];
   #head = 0;
-  #busy = false;
+  /** The transfer under way, if any, and when it started and ends. */
+  #current: T | undefined;
+  #startedAt = 0;
+  #finish = 0;
   #bytes = 0;
   #files = 0;
   #busyTime = 0;
@@ -46,10 +60,12 @@ export class Link {
   /**
    * @param agenda the simulator's event queue
    * @param rate bytes per second
+   * @param sink hears when transfers begin and end
    */
-  constructor(agenda: EventQueue, rate: number) {
+  constructor(agenda: EventQueue, rate: number, sink: LinkSink<T>) {
     this.#agenda = agenda;
     this.rate = rate;
+    this.#sink = sink;
   }
 
   /** Bytes delivered so far. */
@@ -66,32 +82,42 @@ export class Link {
   }
 
   /** Queues `t`; it starts at once when the link is idle. */
-  send(t: Transfer): void {
-    if (this.#busy) this.#queue.push(t);
+  send(t: T): void {
+    if (this.#current !== undefined) this.#queue.push(t);
     else this.#start(t);
   }
 
-  #start(t: Transfer): void {
-    this.#busy = true;
+  /** The agenda's events: a transfer began, or ended. */
+  take(code: number, _index: number, arg: unknown): void {
+    if (code === BEGAN) {
+      this.#sink.began(arg as T, this.#finish);
+      return;
+    }
+    const t = this.#current!;
+    this.#current = undefined;
+    this.#bytes += t.size;
+    this.#files++;
+    this.#busyTime += this.#finish - this.#startedAt;
+    // The next queued file goes first, so anything sent on delivery queues behind it.
+    if (this.#head < this.#queue.length) {
+      const next = this.#queue[this.#head]!;
+      this.#queue[this.#head++] = undefined as unknown as T;
+      if (this.#head === this.#queue.length) {
+        this.#queue.length = 0;
+        this.#head = 0;
+      }
+      this.#start(next);
+    }
+    this.#sink.delivered(t);
+  }
+
+  #start(t: T): void {
     const now = this.#agenda.now;
     const finish = Math.max(now + t.size / this.rate, t.readyAt ?? 0);
-    if (t.onStart) this.#agenda.at(now, () => t.onStart!(finish));
-    this.#agenda.at(finish, () => {
-      this.#busy = false;
-      this.#bytes += t.size;
-      this.#files++;
-      this.#busyTime += finish - now;
-      // The next queued file goes first, so anything sent from onFinish queues behind it.
-      if (this.#head < this.#queue.length) {
-        const next = this.#queue[this.#head]!;
-        this.#queue[this.#head++] = undefined as unknown as Transfer;
-        if (this.#head === this.#queue.length) {
-          this.#queue.length = 0;
-          this.#head = 0;
-        }
-        this.#start(next);
-      }
-      t.onFinish();
-    });
+    this.#current = t;
+    this.#startedAt = now;
+    this.#finish = finish;
+    if (t.announce) this.#agenda.post(now, this, BEGAN, 0, t);
+    this.#agenda.post(finish, this, DELIVERED, 0, t);
   }
 }

@@ -14,8 +14,8 @@ import { type OriginEffect, OriginEngine, type OriginInput } from "../engine/ori
 import type { ControlMessage } from "../protocol/control_message.ts";
 import { ORIGIN_SOURCE, type Source } from "../core/policies/policy.ts";
 import { kibSize, type Scenario } from "../core/run/scenario.ts";
-import { EventQueue } from "./event_queue.ts";
-import { Link } from "./link.ts";
+import { EventQueue, type Receiver } from "./event_queue.ts";
+import { Link, type LinkSink, type Transfer } from "./link.ts";
 import type { SimCache, SimClient } from "./sim_result.ts";
 
 /** A simulated cache: its engine, its links, its figures. */
@@ -24,9 +24,27 @@ export interface SimCacheState {
   readonly stats: SimCache;
   /** Files still arriving → the moment their push ends. */
   readonly arriving: Map<number, number>;
-  readonly fromOrigin: Link;
-  readonly toClient: Link[];
+  readonly fromOrigin: Link<SimTransfer>;
+  readonly toClient: Link<SimTransfer>[];
 }
+
+/** What a simulated link carries: a file from the origin to a client, a push, or a hit. */
+export interface SimTransfer extends Transfer {
+  readonly kind: "serve" | "push" | "hit";
+  /** The cache pushed into (push) or serving (hit); -1 for a file from the origin. */
+  readonly cache: number;
+  /** The client served (serve, hit); -1 for a push. */
+  readonly client: number;
+  readonly file: number;
+  /** A push's request count and the origin's next hint. */
+  readonly count: number;
+  readonly next: number | null;
+}
+
+/** The agenda's events for the engines: a message (an input) to the origin, a cache or a client. */
+const TO_ORIGIN = 0;
+const TO_CACHE = 1;
+const TO_CLIENT = 2;
 
 /** A simulated client: its engine and its figures. */
 export interface SimClientState {
@@ -44,13 +62,13 @@ export interface SimClientState {
  * while (run.agenda.step()) {}
  * ```
  */
-export class SimRun {
+export class SimRun implements Receiver, LinkSink<SimTransfer> {
   readonly agenda: EventQueue = new EventQueue();
   readonly origin: OriginEngine;
   readonly caches: readonly SimCacheState[];
   readonly clients: readonly SimClientState[];
   /** Origin → client links. */
-  readonly toClient: readonly Link[];
+  readonly toClient: readonly Link<SimTransfer>[];
   /** Files and bytes pushed before time 0. */
   readonly warmup: { files: number; bytes: number } = { files: 0, bytes: 0 };
   readonly #s: Scenario;
@@ -72,7 +90,7 @@ export class SimRun {
     this.#size = size;
     const kib = (rate: number) => rate * 1024;
     this.origin = new OriginEngine(s, size);
-    this.toClient = lists.map(() => new Link(this.agenda, kib(s.rateOriginClient)));
+    this.toClient = lists.map(() => new Link(this.agenda, kib(s.rateOriginClient), this));
     this.caches = Array.from({ length: s.caches }, (_, k) => {
       const engine = new CacheEngine();
       engine.handle({ type: "registered", index: k, scenario: s, port: k, lists, size }, 0);
@@ -80,8 +98,8 @@ export class SimRun {
         engine,
         stats: cacheStats(k, s.capacityKiB * 1024),
         arriving: new Map(),
-        fromOrigin: new Link(this.agenda, kib(s.rateOriginCache)),
-        toClient: lists.map(() => new Link(this.agenda, kib(s.rateCacheClient))),
+        fromOrigin: new Link(this.agenda, kib(s.rateOriginCache), this),
+        toClient: lists.map(() => new Link(this.agenda, kib(s.rateCacheClient), this)),
       };
     });
     this.clients = lists.map((list, c) => ({
@@ -103,9 +121,44 @@ export class SimRun {
     }
   }
 
-  /** Runs `run` as a step of its own, now (a control message takes no time). */
-  #soon(run: () => void): void {
-    this.agenda.at(this.agenda.now, run);
+  /** Hands `input` to the origin as a step of its own, now (a control message takes no time). */
+  #soonOrigin(input: OriginInput): void {
+    this.agenda.post(this.agenda.now, this, TO_ORIGIN, 0, input);
+  }
+  /** Hands `input` to cache `k` as a step of its own, now. */
+  #soonCache(k: number, input: CacheInput): void {
+    this.agenda.post(this.agenda.now, this, TO_CACHE, k, input);
+  }
+  /** Hands `input` to client `c` as a step of its own, now. */
+  #soonClient(c: number, input: ClientInput): void {
+    this.agenda.post(this.agenda.now, this, TO_CLIENT, c, input);
+  }
+
+  /** The agenda's events: a message reaches an engine. */
+  take(code: number, index: number, arg: unknown): void {
+    if (code === TO_CACHE) this.#toCache(index, arg as CacheInput);
+    else if (code === TO_CLIENT) this.#toClient(index, arg as ClientInput);
+    else this.#toOrigin(arg as OriginInput);
+  }
+
+  /** A push began on an origin → cache link: its header reaches the cache. */
+  began(t: SimTransfer, finish: number): void {
+    const k = t.cache;
+    this.caches[k]!.arriving.set(t.file, finish);
+    const { file, size, count, next } = t;
+    this.#toCache(k, { type: "pushBegan", file, size, count, next, began: this.agenda.now });
+  }
+
+  /** A transfer's last byte arrived. */
+  delivered(t: SimTransfer): void {
+    if (t.kind === "serve") this.#received(t.client, ORIGIN_SOURCE, t.file, "file");
+    else if (t.kind === "push") this.caches[t.cache]!.arriving.delete(t.file);
+    else {
+      const k = t.cache;
+      this.caches[k]!.stats.bytesToClients += t.size;
+      this.#toCache(k, { type: "served", conn: t.client, file: t.file });
+      this.#received(t.client, k, t.file, "hit");
+    }
   }
 
   // ---- origin ----
@@ -130,8 +183,13 @@ export class SimRun {
   /** The origin sends client `c` a file. */
   #serve(c: number, file: number): void {
     this.toClient[c]!.send({
+      kind: "serve",
       size: this.#size(file),
-      onFinish: () => this.#received(c, ORIGIN_SOURCE, file, "file"),
+      cache: -1,
+      client: c,
+      file,
+      count: 0,
+      next: null,
     });
   }
 
@@ -150,35 +208,33 @@ export class SimRun {
       return;
     }
     cache.fromOrigin.send({
+      kind: "push",
       size,
-      onStart: (end) => {
-        cache.arriving.set(file, end);
-        const began = this.agenda.now;
-        this.#toCache(k, { type: "pushBegan", file, size, count, next, began });
-      },
-      onFinish: () => cache.arriving.delete(file),
+      announce: true,
+      cache: k,
+      client: -1,
+      file,
+      count,
+      next,
     });
   }
 
   /** A message from the origin to cache `k`. */
   #cacheMessage(k: number, m: ControlMessage): void {
-    if (m.type === "start") this.#soon(() => this.#toCache(k, { type: "started", next: m.next }));
+    if (m.type === "start") this.#soonCache(k, { type: "started", next: m.next });
     else if (m.type === "miss") {
-      const input: CacheInput = { type: "declined", file: m.file, next: m.next ?? null };
-      this.#soon(() => this.#toCache(k, input));
+      this.#soonCache(k, { type: "declined", file: m.file, next: m.next ?? null });
     } else if (m.type === "release") {
-      const input: CacheInput = { type: "released", client: m.client, files: m.files };
-      this.#soon(() => this.#toCache(k, input));
+      this.#soonCache(k, { type: "released", client: m.client, files: m.files });
     }
   }
 
   /** A message from the origin to client `c`. */
   #clientMessage(c: number, m: ControlMessage): void {
     if (m.type === "plan") this.#toClient(c, { type: "planned", routes: m.routes });
-    else if (m.type === "start") this.#soon(() => this.#toClient(c, { type: "started" }));
+    else if (m.type === "start") this.#soonClient(c, { type: "started" });
     else if (m.type === "miss") {
-      const input: ClientInput = { type: "missed", source: ORIGIN_SOURCE, file: m.file };
-      this.#soon(() => this.#toClient(c, input));
+      this.#soonClient(c, { type: "missed", source: ORIGIN_SOURCE, file: m.file });
     }
   }
 
@@ -193,20 +249,19 @@ export class SimRun {
       switch (e.kind) {
         case "toOrigin": {
           const m = e.message;
-          const input: OriginInput = m.type === "start"
-            ? { type: "warm", cache: k }
-            : { type: "refill", cache: k, file: m.file, at: m.at };
-          this.#soon(() => this.#toOrigin(input));
+          this.#soonOrigin(
+            m.type === "start"
+              ? { type: "warm", cache: k }
+              : { type: "refill", cache: k, file: m.file, at: m.at },
+          );
           break;
         }
         case "hit":
           this.#hit(k, e.conn, e.file);
           break;
-        case "miss": {
-          const input: ClientInput = { type: "missed", source: k, file: e.file };
-          this.#soon(() => this.#toClient(e.conn, input));
+        case "miss":
+          this.#soonClient(e.conn, { type: "missed", source: k, file: e.file });
           break;
-        }
         case "evict":
           cache.arriving.delete(e.file);
           break;
@@ -217,15 +272,15 @@ export class SimRun {
   /** Cache `k` sends client `c` a file (forwarding it while it may still arrive). */
   #hit(k: number, c: number, file: number): void {
     const cache = this.caches[k]!;
-    const size = this.#size(file);
     cache.toClient[c]!.send({
-      size,
+      kind: "hit",
+      size: this.#size(file),
       readyAt: cache.arriving.get(file),
-      onFinish: () => {
-        cache.stats.bytesToClients += size;
-        this.#toCache(k, { type: "served", conn: c, file });
-        this.#received(c, k, file, "hit");
-      },
+      cache: k,
+      client: c,
+      file,
+      count: 0,
+      next: null,
     });
   }
 
@@ -240,13 +295,13 @@ export class SimRun {
       if (e.kind === "request") {
         const { source, file } = e;
         if (source === ORIGIN_SOURCE) {
-          this.#soon(() => this.#toOrigin({ type: "request", client: c, file }));
+          this.#soonOrigin({ type: "request", client: c, file });
         } else {
-          this.#soon(() => this.#toCache(source, { type: "requested", conn: c, client: c, file }));
+          this.#soonCache(source, { type: "requested", conn: c, client: c, file });
         }
       } else if (e.kind === "finished") {
         client.stats.finishSeconds = this.agenda.now;
-        this.#soon(() => this.#toOrigin({ type: "done", client: c }));
+        this.#soonOrigin({ type: "done", client: c });
       }
     }
   }

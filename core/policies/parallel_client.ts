@@ -18,6 +18,7 @@ import {
   ORIGIN_SOURCE,
   type Source,
 } from "./policy.ts";
+import { FileSet } from "../collections/file_set.ts";
 import { SourceMap } from "../collections/source_map.ts";
 import { shardOf } from "../run/scenario.ts";
 
@@ -42,11 +43,14 @@ export class ParallelClient implements ClientPolicy {
   readonly #list: readonly number[];
   readonly #caches: number;
   /** Per source: its files in fetch order, and the position of the next one. */
-  #queues = new Map<Source, Queue>();
-  /** The same queues in the Map's order, for polls (iterating an array allocates nothing). */
+  #queues = new SourceMap<Queue>();
+  /** The same queues in the order they were made, for polls (iterating an array allocates nothing). */
   #order: Queue[] = [];
+  /** Per source: the file asked of it now. */
   readonly #outstanding = new SourceMap<number>();
-  readonly #done = new Set<number>();
+  /** The files asked of some source now (the values of #outstanding: a file is asked of one at most). */
+  readonly #asked: Ids;
+  readonly #done: Ids;
   readonly #lost = new Set<Source>();
 
   /**
@@ -56,6 +60,9 @@ export class ParallelClient implements ClientPolicy {
   constructor(list: readonly number[], caches: number) {
     this.#list = [...list].sort((a, b) => a - b);
     this.#caches = caches;
+    const largest = this.#list.length > 0 ? this.#list[this.#list.length - 1]! : 0;
+    this.#asked = new Ids(largest);
+    this.#done = new Ids(largest);
     this.route([]);
   }
 
@@ -71,35 +78,40 @@ export class ParallelClient implements ClientPolicy {
     for (let i = 0; i < this.#order.length; i++) {
       const queue = this.#order[i]!;
       const source = queue.source;
-      if (busy.has(source) || this.#outstanding.has(source)) continue;
+      // Its own record first: the driver's view is a call, and usually busy too.
+      if (this.#outstanding.has(source) || busy.has(source)) continue;
       while (queue.at < queue.files.length) {
         const next = queue.files[queue.at]!;
-        if (!this.#done.has(next) && !this.#asked(next)) break;
+        if (!this.#done.has(next) && !this.#asked.has(next)) break;
         queue.at++;
       }
       const file = queue.files[queue.at];
       if (file === undefined) continue;
       this.#outstanding.set(source, file);
+      this.#asked.add(file);
       (fetches ??= []).push({ file, source });
     }
     return fetches ?? NO_FETCHES;
   }
 
-  /** Whether `file` is asked of some source now (a few sources: a scan allocates nothing). */
-  #asked(file: number): boolean {
-    return this.#outstanding.includes(file);
+  /** Nothing is asked of `source` any more. */
+  #answered(source: Source): void {
+    const file = this.#outstanding.get(source);
+    if (file === undefined) return;
+    this.#outstanding.delete(source);
+    this.#asked.delete(file);
   }
 
   received(file: number, source: Source): void {
     if (this.#outstanding.get(source) !== file) return;
-    this.#outstanding.delete(source);
+    this.#answered(source);
     this.#done.add(file);
     this.#queues.get(source)!.at++;
   }
 
   missed(file: number, source: Source): void {
     if (this.#outstanding.get(source) !== file) return;
-    this.#outstanding.delete(source);
+    this.#answered(source);
     this.#queues.get(source)!.at++;
     // A cache miss goes to the origin next; an origin "miss" means a cache
     // has just taken the file's demand: back to the shard's cache, next.
@@ -117,7 +129,7 @@ export class ParallelClient implements ClientPolicy {
     if (!queue) return;
     this.#queues.delete(source);
     this.#order = this.#order.filter((q) => q !== queue);
-    this.#outstanding.delete(source);
+    this.#answered(source);
     const origin = this.#queue(ORIGIN_SOURCE);
     for (const file of queue.files.slice(queue.at)) {
       if (!this.#done.has(file)) origin.files.push(file);
@@ -143,7 +155,7 @@ export class ParallelClient implements ClientPolicy {
       ...[...back].filter((f) => f !== this.#outstanding.get(ORIGIN_SOURCE)),
     ];
     queue.at = 0;
-    this.#outstanding.delete(source);
+    this.#answered(source);
   }
 
   /**
@@ -152,16 +164,21 @@ export class ParallelClient implements ClientPolicy {
    * first poll.
    */
   route(routes: readonly [number, Source][]): void {
-    const mine = new Set(this.#list);
-    const routed = new Set<number>();
-    this.#queues = new Map();
+    // As bits (the list ascends: its last id is the largest; a routed file is one of it).
+    const largest = this.#list.length > 0 ? this.#list[this.#list.length - 1]! : 0;
+    const mine = new FileSet(largest);
+    for (let i = 0; i < this.#list.length; i++) mine.add(this.#list[i]!);
+    const routed = new FileSet(largest);
+    this.#queues = new SourceMap();
     this.#order = [];
-    for (const [file, source] of routes) {
+    for (let i = 0; i < routes.length; i++) {
+      const [file, source] = routes[i]!;
       if (!mine.has(file) || routed.has(file)) continue;
       routed.add(file);
       this.#queue(source).files.push(file);
     }
-    for (const file of this.#list) {
+    for (let i = 0; i < this.#list.length; i++) {
+      const file = this.#list[i]!;
       if (routed.has(file)) continue;
       this.#queue(this.#caches > 0 ? shardOf(file, this.#caches) : ORIGIN_SOURCE).files.push(file);
     }
@@ -174,5 +191,40 @@ export class ParallelClient implements ClientPolicy {
       this.#order.push(queue);
     }
     return queue;
+  }
+}
+
+/**
+ * A set of file ids (integers): bits up to the client's largest listed id
+ * (what it fetches), a `Set` for any other (a file outside its list, after a
+ * rejoin).
+ */
+class Ids {
+  readonly #bits: FileSet;
+  readonly #largest: number;
+  readonly #other = new Set<number>();
+
+  constructor(largest: number) {
+    this.#largest = largest;
+    this.#bits = new FileSet(largest);
+  }
+
+  get size(): number {
+    return this.#bits.size + this.#other.size;
+  }
+
+  has(id: number): boolean {
+    // The bits hold no id out of their range.
+    return this.#bits.has(id) || (this.#other.size > 0 && this.#other.has(id));
+  }
+
+  add(id: number): void {
+    if (id >= 0 && id <= this.#largest) this.#bits.add(id);
+    else this.#other.add(id);
+  }
+
+  delete(id: number): void {
+    if (id >= 0 && id <= this.#largest) this.#bits.delete(id);
+    else this.#other.delete(id);
   }
 }

@@ -18,6 +18,7 @@
 import { FlowNetwork } from "./max_flow.ts";
 import { ORIGIN_SOURCE, type Source } from "../policies/policy.ts";
 import { shardOf } from "../run/scenario.ts";
+import { sortBySize } from "../collections/size_order.ts";
 
 /** Link rates in bytes per second (any one unit of time). */
 export interface PlanRates {
@@ -68,14 +69,15 @@ export function flowRouting(input: RoutingInput): { routing: Routing; seconds: n
     inflowFixed: new Float64Array(caches),
     linkFixed: new Float64Array(caches * clients),
   };
-  for (const [f, who] of requesters) {
+  // forEach, not for-of: a Map's for-of makes an entry array per file.
+  requesters.forEach((who, f) => {
     const s = size(f);
     if (caches === 0 || s > capacity) {
       for (const c of who) {
         g.directFixed[c]! += s;
         routing[c]!.set(f, ORIGIN_SOURCE);
       }
-      continue;
+      return;
     }
     const k = shardOf(f, caches);
     if (who.length > 1) {
@@ -88,11 +90,11 @@ export function flowRouting(input: RoutingInput): { routing: Routing; seconds: n
       g.files[k * clients + who[0]!]!.push(f);
       g.bytes[k * clients + who[0]!]! += s;
     }
-  }
+  });
   const { seconds, direct } = balance(g, caches, clients, capacity, input.rates);
   for (let k = 0; k < caches; k++) {
     for (let c = 0; c < clients; c++) {
-      const files = g.files[k * clients + c]!.sort((a, b) => size(b) - size(a) || b - a);
+      const files = sortBySize(g.files[k * clients + c]!, size, "descending", "descending");
       let left = direct[k * clients + c]!;
       for (const f of files) {
         const s = size(f);

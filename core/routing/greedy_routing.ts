@@ -15,6 +15,7 @@
 import type { Routing, RoutingInput } from "./flow_routing.ts";
 import { ORIGIN_SOURCE } from "../policies/policy.ts";
 import { shardOf } from "../run/scenario.ts";
+import { sortBySize } from "../collections/size_order.ts";
 
 /**
  * The greedy routing.
@@ -30,28 +31,37 @@ export function greedyRouting(input: RoutingInput): Routing {
   const direct = new Float64Array(clients);
   const inflow = new Float64Array(caches).fill(-capacity);
   const link = new Float64Array(caches * clients);
-  const files = [...requesters.keys()].sort((a, b) => size(b) - size(a) || a - b);
+  const files = sortBySize([...requesters.keys()], size, "descending", "ascending");
+  // Per requester of the file at hand: whether its cache link would finish it sooner.
+  const via: boolean[] = [];
   for (const f of files) {
     const who = requesters.get(f)!;
     const s = size(f);
-    const off = Math.max(...who.map((c) => (direct[c]! + s) / rates.originClient));
+    let off = -Infinity;
+    for (let i = 0; i < who.length; i++) {
+      off = Math.max(off, (direct[who[i]!]! + s) / rates.originClient);
+    }
     if (caches === 0 || s > capacity) {
       for (const c of who) assign(f, c, ORIGIN_SOURCE);
       continue;
     }
     const k = shardOf(f, caches);
     let on = Math.max(0, inflow[k]! + s) / rates.originCache;
-    const via = who.map((c) => {
+    let any = false;
+    via.length = 0;
+    for (let i = 0; i < who.length; i++) {
+      const c = who[i]!;
       const d = (direct[c]! + s) / rates.originClient;
       const l = (link[k * clients + c]! + s) / rates.cacheClient;
       on = Math.max(on, Math.min(d, l));
-      return l <= d;
-    });
-    if (off < on || !via.includes(true)) {
+      via.push(l <= d);
+      if (l <= d) any = true;
+    }
+    if (off < on || !any) {
       for (const c of who) assign(f, c, ORIGIN_SOURCE);
     } else {
       inflow[k]! += s;
-      who.forEach((c, i) => assign(f, c, via[i] ? k : ORIGIN_SOURCE));
+      for (let i = 0; i < who.length; i++) assign(f, who[i]!, via[i] ? k : ORIGIN_SOURCE);
     }
   }
   return routing;

@@ -20,28 +20,30 @@
  */
 export class FlowNetwork {
   readonly #epsilon: number;
-  readonly #head: number[];
-  readonly #to: number[] = [];
-  readonly #cap: number[] = [];
-  readonly #next: number[] = [];
-  readonly #initial: number[] = [];
+  readonly #head: Int32Array;
+  // Edges in typed arrays (edge e and its reverse e ^ 1), grown by doubling.
+  #to = new Int32Array(64);
+  #cap = new Float64Array(64);
+  #next = new Int32Array(64);
+  #initial = new Float64Array(64);
+  #edges = 0;
 
   /**
    * @param nodes number of nodes (0..nodes-1)
    * @param epsilon residual capacity treated as none
    */
   constructor(nodes: number, epsilon = 1e-9) {
-    this.#head = new Array<number>(nodes).fill(-1);
+    this.#head = new Int32Array(nodes).fill(-1);
     this.#epsilon = epsilon;
   }
 
   /** Adds an edge `from → to` of capacity `cap` (negative counts as 0); returns its id. */
   addEdge(from: number, to: number, cap: number): number {
-    const id = this.#to.length;
+    const id = this.#edges;
+    if (id + 2 > this.#to.length) this.#grow();
     const c = Math.max(0, cap);
     this.#push(from, to, c);
     this.#push(to, from, 0);
-    this.#initial.push(c, 0);
     return id;
   }
 
@@ -55,7 +57,7 @@ export class FlowNetwork {
     const n = this.#head.length;
     let total = 0;
     const level = new Int32Array(n);
-    const iter = new Array<number>(n);
+    const iter = new Int32Array(n);
     while (true) {
       level.fill(-1);
       level[source] = 0;
@@ -79,7 +81,7 @@ export class FlowNetwork {
     }
   }
 
-  #augment(u: number, sink: number, limit: number, level: Int32Array, iter: number[]): number {
+  #augment(u: number, sink: number, limit: number, level: Int32Array, iter: Int32Array): number {
     if (u === sink) return limit;
     for (let e = iter[u]!; e >= 0; e = iter[u] = this.#next[e]!) {
       const v = this.#to[e]!;
@@ -95,9 +97,27 @@ export class FlowNetwork {
   }
 
   #push(from: number, to: number, cap: number): void {
-    this.#to.push(to);
-    this.#cap.push(cap);
-    this.#next.push(this.#head[from]!);
-    this.#head[from] = this.#to.length - 1;
+    const e = this.#edges++;
+    this.#to[e] = to;
+    this.#cap[e] = cap;
+    this.#initial[e] = cap;
+    this.#next[e] = this.#head[from]!;
+    this.#head[from] = e;
+  }
+
+  #grow(): void {
+    const n = 2 * this.#to.length;
+    const to = new Int32Array(n);
+    to.set(this.#to);
+    this.#to = to;
+    const next = new Int32Array(n);
+    next.set(this.#next);
+    this.#next = next;
+    const cap = new Float64Array(n);
+    cap.set(this.#cap);
+    this.#cap = cap;
+    const initial = new Float64Array(n);
+    initial.set(this.#initial);
+    this.#initial = initial;
   }
 }

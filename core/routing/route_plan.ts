@@ -32,6 +32,7 @@ import { greedyRouting } from "./greedy_routing.ts";
 import { tieredRouting } from "./tiered_routing.ts";
 import { ORIGIN_SOURCE, type Source } from "../policies/policy.ts";
 import { shardOf } from "../run/scenario.ts";
+import { sortBySize } from "../collections/size_order.ts";
 
 export type { PlanRates } from "./flow_routing.ts";
 
@@ -226,7 +227,6 @@ type Assessment = ReturnType<typeof assess>;
 
 function assess(source: Routing, input: PlanInput) {
   const { caches, capacity, size, rates } = input;
-  const ascending = (a: number, b: number) => size(a) - size(b) || a - b;
   const counts = new Map<number, number>();
   const viaCache: number[][] = Array.from({ length: caches }, () => []);
   let seconds = 0;
@@ -237,26 +237,34 @@ function assess(source: Routing, input: PlanInput) {
       busiest = id;
     }
   };
+  const link = new Float64Array(caches);
   source.forEach((routes, client) => {
     let direct = 0;
-    const link = new Float64Array(caches);
-    for (const [f, s] of routes) {
+    link.fill(0);
+    // forEach, not for-of: a Map's for-of makes an entry array per file.
+    routes.forEach((s, f) => {
       if (s === ORIGIN_SOURCE) {
         direct += size(f);
-        continue;
+        return;
       }
       link[s]! += size(f);
-      const n = counts.get(f) ?? 0;
-      if (n === 0) viaCache[s]!.push(f);
-      counts.set(f, n + 1);
-    }
+      const n = counts.get(f);
+      if (n === undefined) {
+        viaCache[s]!.push(f);
+        counts.set(f, 1);
+      } else counts.set(f, n + 1);
+    });
     load(direct / rates.originClient, { kind: "direct", client });
-    link.forEach((b, cache) => load(b / rates.cacheClient, { kind: "link", cache, client }));
+    for (let cache = 0; cache < caches; cache++) {
+      const t = link[cache]! / rates.cacheClient;
+      // (A link id is made only for a new busiest link.)
+      if (t > seconds) load(t, { kind: "link", cache, client });
+    }
   });
   const warm: number[][] = [];
   const pushes: number[][] = [];
   viaCache.forEach((files, cache) => {
-    const chosen = warmSet(files.sort(ascending), capacity, size);
+    const chosen = warmSet(sortBySize(files, size, "ascending", "ascending"), capacity, size);
     const rest = files.filter((f) => !chosen.has(f));
     let inflow = 0;
     let space = 0;
@@ -290,9 +298,9 @@ function layout(
   type Keyed = { route: [number, Source]; key: number };
   const routes = source.map((m) => {
     const keyed: Keyed[] = [];
-    for (const [f, s] of m) {
+    m.forEach((s, f) => {
       keyed.push({ route: [f, s], key: s === ORIGIN_SOURCE ? size(f) : rank.get(f)! });
-    }
+    });
     keyed.sort((a, b) => {
       const sa = a.route[1];
       const sb = b.route[1];

@@ -27,14 +27,19 @@ import type { Routing, RoutingInput } from "./flow_routing.ts";
 import { FlowNetwork } from "./max_flow.ts";
 import { ORIGIN_SOURCE } from "../policies/policy.ts";
 import { shardOf } from "../run/scenario.ts";
+import { sortBySize } from "../collections/size_order.ts";
 
 /** One cache's cacheable files by tier (number of requesting clients), highest tier first. */
 interface Tier {
   m: number;
   files: number[];
   bytes: number;
-  /** Per requesting client: its bytes of the tier. */
-  perClient: Map<number, number>;
+  /** The requesting clients, in the order first met. */
+  who: number[];
+  /** Per client: its bytes of the tier (0 for a client not in `who`). */
+  perClient: Float64Array;
+  /** Per client: 1 when in `who`. */
+  isIn: Uint8Array;
 }
 
 /** How one makespan splits: per cache its marginal tier, per group its direct bytes. */
@@ -57,23 +62,37 @@ export function tieredRouting(input: RoutingInput): { routing: Routing; seconds:
   const routing: Routing = Array.from({ length: clients }, () => new Map());
   const uncacheable = new Float64Array(clients);
   const byTier: Map<number, Tier>[] = Array.from({ length: caches }, () => new Map());
-  for (const [f, who] of requesters) {
+  // forEach, not for-of: a Map's for-of makes an entry array per file.
+  requesters.forEach((who, f) => {
     const s = size(f);
     if (caches === 0 || s > capacity) {
       for (const c of who) {
         uncacheable[c]! += s;
         routing[c]!.set(f, ORIGIN_SOURCE);
       }
-      continue;
+      return;
     }
     const tiers = byTier[shardOf(f, caches)]!;
     const t: Tier = tiers.get(who.length) ??
-      { m: who.length, files: [], bytes: 0, perClient: new Map() };
+      {
+        m: who.length,
+        files: [],
+        bytes: 0,
+        who: [],
+        perClient: new Float64Array(clients),
+        isIn: new Uint8Array(clients),
+      };
     t.files.push(f);
     t.bytes += s;
-    for (const c of who) t.perClient.set(c, (t.perClient.get(c) ?? 0) + s);
+    for (const c of who) {
+      if (t.isIn[c] === 0) {
+        t.isIn[c] = 1;
+        t.who.push(c);
+      }
+      t.perClient[c]! += s;
+    }
     tiers.set(who.length, t);
-  }
+  });
   const tiers = byTier.map((m) => [...m.values()].sort((a, b) => b.m - a.m));
   const { seconds, split } = bisect(input, tiers, uncacheable);
   const load = Float64Array.from(uncacheable);
@@ -107,7 +126,7 @@ export function tieredRouting(input: RoutingInput): { routing: Routing; seconds:
     const share = new Float64Array(clients);
     for (const f of marginal.files) share[requesters.get(f)![0]!]! += size(f);
     for (let c = 0; c < clients; c++) share[c]! -= split.direct[k * clients + c]!;
-    for (const f of marginal.files.sort((a, b) => size(b) - size(a) || b - a)) {
+    for (const f of sortBySize(marginal.files, size, "descending", "descending")) {
       const c = requesters.get(f)![0]!;
       if (share[c]! < size(f) / 2) continue;
       routing[c]!.set(f, k);
@@ -132,7 +151,7 @@ function cacheMarginal(
 ): void {
   const { requesters, caches, size } = input;
   const { load, budget, pending, limit } = state;
-  for (const list of pending) list.sort((a, b) => size(b) - size(a) || b - a);
+  for (const list of pending) sortBySize(list, size, "descending", "descending");
   const done = new Set<number>();
   const stuck = new Set<number>();
   while (true) {
@@ -175,11 +194,11 @@ function bisect(
 ): { seconds: number; split: Split } {
   const { requesters, clients, rates } = input;
   const demand = Float64Array.from(uncacheable);
-  for (const [f, who] of requesters) {
+  requesters.forEach((who, f) => {
     if (input.caches > 0 && input.size(f) <= input.capacity) {
       for (const c of who) demand[c]! += input.size(f);
     }
-  }
+  });
   let lo = 0;
   let hi = 0;
   for (let c = 0; c < clients; c++) {
@@ -219,8 +238,9 @@ function split(
   const inflowLeft = new Float64Array(caches);
   const marginal: number[] = [];
   const fitsLinks = (tier: Tier, k: number) => {
-    for (const [c, bytes] of tier.perClient) {
-      if (linkFixed[k * clients + c]! + bytes > rates.cacheClient * t) return false;
+    for (let i = 0; i < tier.who.length; i++) {
+      const c = tier.who[i]!;
+      if (linkFixed[k * clients + c]! + tier.perClient[c]! > rates.cacheClient * t) return false;
     }
     return true;
   };
@@ -230,14 +250,19 @@ function split(
     for (const tier of tiers[k]!) {
       if (m === 0 && tier.m > 1 && tier.bytes <= budget && fitsLinks(tier, k)) {
         budget -= tier.bytes;
-        for (const [c, bytes] of tier.perClient) linkFixed[k * clients + c]! += bytes;
+        for (let i = 0; i < tier.who.length; i++) {
+          const c = tier.who[i]!;
+          linkFixed[k * clients + c]! += tier.perClient[c]!;
+        }
         continue;
       }
       const here = m === 0;
       if (here) m = tier.m;
       // Per client, the tier's bytes summed once (sizes are whole bytes, so
       // the sums are exact: the same as adding file by file).
-      for (const [c, bytes] of tier.perClient) {
+      for (let i = 0; i < tier.who.length; i++) {
+        const c = tier.who[i]!;
+        const bytes = tier.perClient[c]!;
         if (here) flexible[k * clients + c]! += bytes;
         else directFixed[c]! += bytes;
       }

@@ -216,7 +216,8 @@ export const HOW: Record<string, How> = {
     check: matches(
       /^runtime: bun; against HEAD$/m,
       /^canonical: 2 caches, 4 clients/m,
-      /^foresight +2182\.0 .* +2182\.0 +[\d.]+$/m,
+      /^load average: [\d.]+ [\d.]+ [\d.]+$/m,
+      /^foresight +2182\.0 .* +2182\.0 +[\d.]+ +[\d.]+$/m,
     ),
   },
   "npm run build && npx bun bench/fidelity.ts [--table] [--scale S|auto] [--policy P] [scenario flags]":

@@ -267,15 +267,50 @@ describe("EventQueue and Link", () => {
     assert.equal(q.now, 2);
   });
 
+  it("keeps that order across many events, now and later, as its slots grow", () => {
+    // Random times (many equal, many due now) against a sort by (time, order scheduled).
+    const q = new EventQueue();
+    const seen: number[] = [];
+    const want: [number, number][] = [];
+    let n = 0;
+    let x = 7;
+    const rand = () => (x = (x * 1103515245 + 12345) % 2147483648) / 2147483648;
+    const schedule = (time: number, depth: number) => {
+      const id = n++;
+      want.push([Math.max(time, q.now), id]);
+      q.at(time, () => {
+        seen.push(id);
+        for (let i = 0; depth > 0 && i < 3; i++) {
+          const r = rand();
+          schedule(r < 0.4 ? q.now : q.now + Math.floor(r * 5), depth - 1);
+        }
+      });
+    };
+    for (let i = 0; i < 50; i++) schedule(Math.floor(rand() * 10), 4);
+    while (q.step());
+    // Ids are scheduled in order, so (time, id) is (time, order scheduled).
+    want.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+    assert.ok(seen.length > 1000, `${seen.length} events`);
+    assert.deepEqual(seen, want.map(([, id]) => id));
+    assert.equal(q.taken, seen.length);
+    assert.equal(q.size, 0);
+  });
+
   it("sends whole files one at a time, first queued first, and never finishes before readyAt", () => {
     const q = new EventQueue();
-    const link = new Link(q, 1000);
     const done: [string, number][] = [];
-    link.send({ size: 500, onFinish: () => done.push(["a", q.now]) });
-    link.send({ size: 500, readyAt: 3, onFinish: () => done.push(["b", q.now]) });
-    link.send({ size: 1000, onFinish: () => done.push(["c", q.now]) });
+    type Named = { size: number; name: string; readyAt?: number; announce?: boolean };
+    const link = new Link<Named>(q, 1000, {
+      began: (t, finish) => done.push([`${t.name} begins, ends at ${finish}`, q.now]),
+      delivered: (t) => done.push([t.name, q.now]),
+    });
+    link.send({ size: 500, name: "a" });
+    link.send({ size: 500, name: "b", readyAt: 3, announce: true });
+    link.send({ size: 1000, name: "c" });
     while (q.step());
-    assert.deepEqual(done, [["a", 0.5], ["b", 3], ["c", 4]]);
+    assert.deepEqual(done, [["a", 0.5], ["b begins, ends at 3", 0.5], ["b", 3], ["c", 4]]);
     assert.equal(link.bytes, 2000);
+    assert.equal(link.busyTime, 4);
+    assert.equal(q.taken, 4);
   });
 });
