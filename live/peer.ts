@@ -150,6 +150,8 @@ export class Peer {
   readonly #idleMs: number;
   /** The peer's clock minus this side's (ms): see {@link setClockOffset}. */
   #clockOffsetMs = 0;
+  /** Messages to go out at the next chunk boundary ({@link sendBetween}). */
+  #between: { bytes: Uint8Array; sent: () => void; failed: (e: unknown) => void }[] = [];
 
   /** @param conn an open connection */
   constructor(conn: Conn, options: PeerOptions) {
@@ -315,6 +317,37 @@ export class Peer {
   }
 
   /**
+   * Sends one control message as soon as the connection allows: between two
+   * chunks of a file being sent, else before the next file's header, else in
+   * its turn. For a message the model has arrive at once (a declined refill's
+   * `miss`), which must not wait for the rest of a push under way. A file's
+   * chunks stay in order; the receiver takes the message between them.
+   */
+  sendBetween(msg: Message): Promise<void> {
+    const bytes = encodeMessage(msg);
+    const sent = new Promise<void>((resolve, reject) => {
+      this.#between.push({ bytes, sent: resolve, failed: reject });
+    });
+    // In its turn, if no chunk boundary came first.
+    this.#locked(() => this.#writeBetween()).catch(() => {});
+    return sent;
+  }
+
+  /** Writes every message waiting for a chunk boundary (see {@link sendBetween}). */
+  async #writeBetween(): Promise<void> {
+    while (this.#between.length > 0) {
+      const m = this.#between.shift()!;
+      try {
+        await this.#write(m.bytes);
+        m.sent();
+      } catch (e) {
+        m.failed(e);
+        throw e;
+      }
+    }
+  }
+
+  /**
    * Sends a file: `header` (a `file` or `hit` message), then the parts of
    * `body` as chunks, nothing else in between, paced; `cause` is when the
    * request for it was made (see {@link Pacer.take}); `readyAt`, when the
@@ -339,6 +372,7 @@ export class Peer {
         due = Math.max(pacer.due(pacer.begin(cause), header.size), readyAt ?? -Infinity);
         header = { ...header, due };
       }
+      if (this.#between.length > 0) await this.#writeBetween();
       await this.#write(encodeMessage(header));
       // Reused: a write resolves only once the runtime has taken every byte.
       const step = this.#chunkBytes;
@@ -355,6 +389,7 @@ export class Peer {
         for (let at = 0; at < part.length; at += step) {
           const piece = part.subarray(at, Math.min(part.length, at + step));
           if (pacer) await pacer.take(piece.length);
+          if (this.#between.length > 0) await this.#writeBetween();
           await this.#write(chunkFrame(header.file, piece, scratch));
           this.#payloadSent += piece.length;
         }
