@@ -367,8 +367,10 @@ export class CacheEngine {
     } else {
       this.#effect({ kind: "miss", conn: r.conn, file: r.file, at: r.at });
     }
-    // A pull-through miss queues its origin fetch inside request(): ask for it now.
-    this.#refill();
+    // A pull-through miss queues its origin fetch inside request(): ask for
+    // it now, dated when the model makes the request (a live cache may come
+    // to it later; the origin's link starts the fetch from then).
+    this.#refill(r.at);
   }
 
   /**

@@ -216,7 +216,10 @@ export class OriginDriver {
         const failed = effect.to.role === "cache" || effect.message.type !== "miss"
           ? this.#onWriteFailed(effect.to, b, `Cannot send ${effect.message.type}`)
           : () => {};
-        b.peer.send(effect.message).catch(failed);
+        // A declined refill's miss reaches the cache at once in the model: it
+        // goes between the chunks of a push under way, not behind it.
+        const declined = effect.to.role === "cache" && effect.message.type === "miss";
+        (declined ? b.peer.sendBetween(effect.message) : b.peer.send(effect.message)).catch(failed);
         return;
       }
       case "transfer":

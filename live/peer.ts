@@ -158,6 +158,8 @@ export class Peer {
   readonly #idleMs: number;
   /** The peer's clock minus this side's (ms): see {@link setClockOffset}. */
   #clockOffsetMs = 0;
+  /** Messages to go out at the next chunk boundary ({@link sendBetween}). */
+  #between: { bytes: Uint8Array; sent: () => void; failed: (e: unknown) => void }[] = [];
 
   /** @param conn an open connection */
   constructor(conn: Conn, options: PeerOptions) {
@@ -323,6 +325,37 @@ export class Peer {
   }
 
   /**
+   * Sends one control message as soon as the connection allows: between two
+   * chunks of a file being sent, else before the next file's header, else in
+   * its turn. For a message the model has arrive at once (a declined refill's
+   * `miss`), which must not wait for the rest of a push under way. A file's
+   * chunks stay in order; the receiver takes the message between them.
+   */
+  sendBetween(msg: Message): Promise<void> {
+    const bytes = encodeMessage(msg);
+    const sent = new Promise<void>((resolve, reject) => {
+      this.#between.push({ bytes, sent: resolve, failed: reject });
+    });
+    // In its turn, if no chunk boundary came first.
+    this.#locked(() => this.#writeBetween()).catch(() => {});
+    return sent;
+  }
+
+  /** Writes every message waiting for a chunk boundary (see {@link sendBetween}). */
+  async #writeBetween(): Promise<void> {
+    while (this.#between.length > 0) {
+      const m = this.#between.shift()!;
+      try {
+        await this.#write(m.bytes);
+        m.sent();
+      } catch (e) {
+        m.failed(e);
+        throw e;
+      }
+    }
+  }
+
+  /**
    * Sends a file: `header` (a `file` or `hit` message), then the parts of
    * `body` as chunks, nothing else in between, paced; `cause` is when the
    * request for it was made (see {@link Pacer.take}); `readyAt`, when the
@@ -347,6 +380,7 @@ export class Peer {
         due = Math.max(pacer.due(pacer.begin(cause), header.size), readyAt ?? -Infinity);
         header = { ...header, due };
       }
+      if (this.#between.length > 0) await this.#writeBetween();
       await this.#write(encodeMessage(header));
       // Reused: a batch's write resolves only once the runtime has taken every byte.
       const batch = this.#batch ??= new ChunkBatch();
@@ -367,6 +401,11 @@ export class Peer {
             if (wait > 0.5) {
               if (!batch.empty) await this.#flush(batch);
               await pacer!.sleep(wait);
+            }
+            if (this.#between.length > 0) {
+              // A message waiting for a chunk boundary goes out before this chunk.
+              if (!batch.empty) await this.#flush(batch);
+              await this.#writeBetween();
             }
             batch.add(header.file, piece);
             if (batch.full) await this.#flush(batch);

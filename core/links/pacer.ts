@@ -5,11 +5,15 @@
  * link becomes free. Sending `n` bytes reserves the slot `[free, free + n /
  * rate)` and waits for its start; {@link Pacer.finish} waits for the end of
  * the transfer. So a transfer of `S` bytes on an otherwise idle link ends
- * `S / rate` after it began, exactly as the simulator models a link. A sender
- * that falls a little behind (a busy event loop) may catch up by at most the
- * slack (the bucket's depth); an idle link earns no credit. A transfer may be
- * dated from the request that caused it ({@link Pacer.begin}), so a request's
- * round trip, which takes no time in the model, costs none live either.
+ * `S / rate` after it began, exactly as the simulator models a link. Within a
+ * transfer the schedule holds: a sender that falls behind (a busy event loop,
+ * a process the machine did not run for a while) sends at once until it is
+ * back on it, as a link that kept draining its queue would have; between
+ * transfers it may catch up by at most the slack (the bucket's depth), and an
+ * idle link earns no credit. A transfer may be dated from the request that
+ * caused it ({@link Pacer.begin}), so a request's round trip, which takes no
+ * time in the model, costs none live either, nor does a stall of the machine
+ * of up to the credit (1 s by default) between the request and the transfer.
  * Given a {@link LinkMeter}, it reports each transfer's shaped and taken time
  * (achieved against shaped, see core/links/link_meter.ts).
  *
@@ -26,6 +30,20 @@ import { ForesightError } from "../../errors.ts";
  * shaped outside it (e.g. by the kernel's traffic control, `bench/hosts.ts`).
  */
 export type Shaping = "pacer" | "none";
+
+/**
+ * How far in the past a transfer's cause may lie and still date it (ms): a
+ * stall of the machine up to this long between a request and its transfer
+ * is made up, so the live run keeps the model's schedule (see {@link Pacer.begin}).
+ */
+export const CREDIT_MS = 1000;
+
+/**
+ * How far in the future a transfer's cause may lie (ms): a request dated from
+ * the modelled end of a transfer whose bytes came early (at most one chunk's
+ * slot, see {@link Pacer.take}).
+ */
+export const CREDIT_AHEAD_MS = 100;
 
 /**
  * Paces a byte stream at a fixed rate.
@@ -54,8 +72,9 @@ export class Pacer {
   /**
    * @param bytesPerSecond link rate; `Infinity` disables pacing
    * @param clock time source
-   * @param slackMs how far behind schedule a sender may be and still catch up
-   * @param maxCreditMs the most a transfer's cause may lie in the past (or the future)
+   * @param slackMs how far behind schedule a sender may be between transfers and still catch up
+   * @param maxCreditMs the most a transfer's cause may lie in the past (in the
+   *   future: this or {@link CREDIT_AHEAD_MS}, whichever is less)
    * @param meter counts each transfer's shaped and taken time (see {@link finish})
    * @throws {ForesightError} CONFIG when the rate is not positive
    */
@@ -63,7 +82,7 @@ export class Pacer {
     bytesPerSecond: number,
     clock: Clock,
     slackMs = 20,
-    maxCreditMs = 100,
+    maxCreditMs = CREDIT_MS,
     meter?: LinkMeter,
   ) {
     if (!(bytesPerSecond > 0)) {
@@ -93,12 +112,12 @@ export class Pacer {
    * Starts a transfer and returns the time its first byte may go out. `cause`
    * is when the request that caused it was made (clock time): control
    * messages take no time in the model, so the transfer is scheduled from
-   * then rather than from now, making up the request's trip (by at most
-   * `maxCreditMs`). Without a cause, the transfer follows the link's
-   * schedule like any other bytes. A cause in the future (a request dated
-   * from the modelled end of a transfer whose bytes came early) starts the
-   * transfer then, at most `maxCreditMs` ahead. Call {@link take} for its
-   * bytes next.
+   * then rather than from now, making up the request's trip and any stall of
+   * the machine since (by at most `maxCreditMs`). Without a cause, the
+   * transfer follows the link's schedule like any other bytes. A cause in the
+   * future (a request dated from the modelled end of a transfer whose bytes
+   * came early) starts the transfer then, at most {@link CREDIT_AHEAD_MS}
+   * ahead. Call {@link take} for its bytes next.
    */
   begin(cause?: number): number {
     if (this.#bytesPerMs === Infinity) return this.#clock.now();
@@ -106,9 +125,10 @@ export class Pacer {
     // When the model starts it: once the link is free, not before its cause.
     const wanted = cause === undefined ? undefined : Math.max(this.#freeAt, cause);
     const credit = this.#maxCreditMs;
+    const ahead = Math.min(credit, CREDIT_AHEAD_MS);
     this.#freeAt = cause === undefined
       ? this.#startAt(now)
-      : Math.max(this.#freeAt, Math.min(now + credit, Math.max(cause, now - credit)));
+      : Math.max(this.#freeAt, Math.min(now + ahead, Math.max(cause, now - credit)));
     this.#anchored = true;
     const lateMs = wanted === undefined ? 0 : Math.max(0, this.#freeAt - wanted);
     this.#transfer = { start: this.#freeAt, lateMs, bytes: this.#bytes };
@@ -129,8 +149,11 @@ export class Pacer {
   /**
    * Reserves the link for `n` more bytes and waits until their slot begins:
    * the bytes go out at the start of their slot, so a receiver holds them by
-   * the slot's end despite the event loop's and the network's delays. Use
-   * {@link finish} to end the transfer.
+   * the slot's end despite the event loop's and the network's delays. Within
+   * a transfer ({@link begin} to {@link finish}) each slot follows the last
+   * however late the sender is: it sends at once until it is back on
+   * schedule, so a stall costs the transfer nothing if the machine can catch
+   * up before its end. Use {@link finish} to end the transfer.
    */
   async take(n: number): Promise<void> {
     const wait = this.reserve(n);
@@ -147,7 +170,7 @@ export class Pacer {
     this.#bytes += n;
     if (this.#bytesPerMs === Infinity) return 0;
     const now = this.#clock.now();
-    const start = this.#anchored ? this.#freeAt : this.#startAt(now);
+    const start = this.#anchored || this.#transfer ? this.#freeAt : this.#startAt(now);
     this.#anchored = false;
     this.#freeAt = start + n / this.#bytesPerMs;
     return start - now;
@@ -162,7 +185,9 @@ export class Pacer {
    * Ends a transfer that was due to end at `due` (see {@link begin}, {@link due}):
    * it ends then, or now if its last bytes went out later (they were not there
    * yet: a cache forwarding a file still arriving; or the sender was late),
-   * as a fluid link would. The link is busy until then, and so is the caller.
+   * as a fluid link would. The caller is busy until then; the link's
+   * schedule is free from `due`, so a next transfer caused by then may start
+   * there (within the credit, see {@link begin}) and make up the lateness.
    *
    * With a meter, the transfer counts `due - start` shaped and, taken, that
    * plus how far past `due` its last bytes went out — past `availableAt` when given:
@@ -180,8 +205,8 @@ export class Pacer {
       this.#meter.record(this.#bytes - t.bytes, shaped, shaped + overrun, t.lateMs);
     }
     this.#transfer = undefined;
-    this.#freeAt = Math.max(due, now);
-    const wait = this.#freeAt - now;
+    this.#freeAt = due;
+    const wait = due - now;
     if (wait > 0.5) await this.#clock.sleep(wait);
   }
 }

@@ -214,4 +214,16 @@ describe("CacheEngine", () => {
     assert.equal(cache.misses, 1);
     assert.equal(cache.hits, 1);
   });
+
+  it("a pull-through cache dates the fetch of a miss from the request, not from when it got to it", () => {
+    for (const policy of ["lru", "belady"] as const) {
+      const { step } = engine(policy);
+      step({ type: "started" });
+      // Made at 3 (the model's moment), handled at 10 (a live cache behind).
+      const out = step({ type: "requested", conn: 1, client: 0, file: 6, at: 3 }, 10);
+      assert.deepEqual(acts(out), [
+        { kind: "toOrigin", message: { type: "request", file: 6, at: 3 } },
+      ], policy);
+    }
+  });
 });

@@ -1,7 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { ManualClock } from "../../../../core/run/clock.ts";
-import { Pacer } from "../../../../core/links/pacer.ts";
+import { CREDIT_AHEAD_MS, CREDIT_MS, Pacer } from "../../../../core/links/pacer.ts";
 import { isForesightError } from "../../../../errors.ts";
 
 async function flush() {
@@ -123,6 +123,66 @@ describe("Pacer", () => {
     await flush();
     assert.equal(ended, 300, "due at 100, last bytes out at 300: ends at 300, not a slot later");
     assert.equal(pacer.begin(), 300, "the link is free from then");
+  });
+
+  it("keeps a transfer's schedule when its sender stalls: the late bytes go at once", async () => {
+    const clock = new ManualClock();
+    const pacer = new Pacer(1000, clock, 20); // 1 byte per ms
+    const sent: number[] = [];
+    let settled = -1;
+    void (async () => {
+      const start = pacer.begin();
+      for (let i = 0; i < 4; i++) {
+        await pacer.take(50);
+        sent.push(clock.now());
+        if (i === 0) clock.advance(120); // the process is not run for 120 ms
+      }
+      await pacer.finish(pacer.due(start, 200));
+      settled = clock.now();
+    })();
+    await flush();
+    await tick(clock, 300);
+    assert.deepEqual(
+      sent,
+      [0, 120, 120, 150],
+      "behind its slots after the stall, the sender catches up, then follows them again",
+    );
+    assert.equal(
+      settled,
+      200,
+      "the stall cost the transfer nothing: it ends S/rate after it began",
+    );
+  });
+
+  it("makes up a stall of up to a second between a request and its transfer", () => {
+    const clock = new ManualClock();
+    clock.advance(5000);
+    assert.equal(CREDIT_MS, 1000);
+    const p1 = new Pacer(1000, clock);
+    assert.equal(p1.begin(4300), 4300, "asked 700 ms ago (the machine stalled): starts then");
+    const p2 = new Pacer(1000, clock);
+    assert.equal(
+      p2.begin(1000),
+      5000 - CREDIT_MS,
+      "further back than the credit: as far as it goes",
+    );
+    const p3 = new Pacer(1000, clock);
+    assert.equal(p3.begin(5700), 5000 + CREDIT_AHEAD_MS, "a cause ahead is capped much closer");
+  });
+
+  it("frees the link at a late transfer's due, so a transfer caused then makes up the lateness", async () => {
+    const clock = new ManualClock();
+    const pacer = new Pacer(1000, clock);
+    const start = pacer.begin();
+    await pacer.take(100); // slot 0..100; the write is done only at 180
+    clock.advance(180);
+    await pacer.finish(pacer.due(start, 100));
+    assert.equal(clock.now(), 180, "the sender was busy until its last bytes went");
+    assert.equal(
+      pacer.begin(100),
+      100,
+      "the next request, dated at the due end, starts its transfer there, as in the model",
+    );
   });
 
   it("rejects a rate that is not positive", () => {
