@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { Source } from "../policies/policy.ts";
+import type { Source } from "../run/scenario.ts";
 
 /**
  * Values by source.

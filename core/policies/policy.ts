@@ -9,11 +9,10 @@
 
 import type { CacheStore } from "../cache/cache_store.ts";
 import type { DemandLedger } from "../demand/demand_ledger.ts";
+import type { Source } from "../run/scenario.ts";
 
-/** Where a client fetches a file: {@link ORIGIN_SOURCE} or a cache index. */
-export type Source = number;
-/** The origin as a source. */
-export const ORIGIN_SOURCE: Source = -1;
+/** Sources are the scenario's: the origin or a cache index (here for the policies' users). */
+export { ORIGIN_SOURCE, type Source } from "../run/scenario.ts";
 
 /** A push of `file` into `cache`. */
 export interface Push {

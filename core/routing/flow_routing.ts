@@ -16,8 +16,7 @@
  */
 
 import { FlowNetwork } from "./max_flow.ts";
-import { ORIGIN_SOURCE, type Source } from "../policies/policy.ts";
-import { shardOf } from "../run/scenario.ts";
+import { ORIGIN_SOURCE, shardOf, type Source } from "../run/scenario.ts";
 import { sortBySize } from "../collections/size_order.ts";
 
 /** Link rates in bytes per second (any one unit of time). */

@@ -13,8 +13,7 @@
  */
 
 import type { Routing, RoutingInput } from "./flow_routing.ts";
-import { ORIGIN_SOURCE } from "../policies/policy.ts";
-import { shardOf } from "../run/scenario.ts";
+import { ORIGIN_SOURCE, shardOf } from "../run/scenario.ts";
 import { sortBySize } from "../collections/size_order.ts";
 
 /**

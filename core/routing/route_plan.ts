@@ -30,8 +30,7 @@
 import { flowRouting, type PlanRates, type Routing, type RoutingInput } from "./flow_routing.ts";
 import { greedyRouting } from "./greedy_routing.ts";
 import { tieredRouting } from "./tiered_routing.ts";
-import { ORIGIN_SOURCE, type Source } from "../policies/policy.ts";
-import { shardOf } from "../run/scenario.ts";
+import { ORIGIN_SOURCE, shardOf, type Source } from "../run/scenario.ts";
 import { sortBySize } from "../collections/size_order.ts";
 
 export type { PlanRates } from "./flow_routing.ts";

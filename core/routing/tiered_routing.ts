@@ -25,8 +25,7 @@
 
 import type { Routing, RoutingInput } from "./flow_routing.ts";
 import { FlowNetwork } from "./max_flow.ts";
-import { ORIGIN_SOURCE } from "../policies/policy.ts";
-import { shardOf } from "../run/scenario.ts";
+import { ORIGIN_SOURCE, shardOf } from "../run/scenario.ts";
 import { sortBySize } from "../collections/size_order.ts";
 
 /** One cache's cacheable files by tier (number of requesting clients), highest tier first. */

@@ -108,6 +108,11 @@ export function kibSize(file: number): number {
   return file * 1024;
 }
 
+/** Where a client fetches a file: {@link ORIGIN_SOURCE} or a cache index. */
+export type Source = number;
+/** The origin as a source. */
+export const ORIGIN_SOURCE: Source = -1;
+
 /** The cache that holds file `n`'s shard: `n mod caches` (odd/even for 2 caches). */
 export function shardOf(file: number, caches: number): number {
   return file % caches;
