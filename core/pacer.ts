@@ -28,6 +28,14 @@ import { ForesightError } from "../errors.ts";
 export type Shaping = "pacer" | "none";
 
 /**
+ * The pacer's time grain (ms): bytes whose slot begins no more than this
+ * from now go out at once, so a sender wakes about once per slot at most (with
+ * 64 KiB chunks a cache's link at scale 80 has a slot every 0.27 ms). Chosen
+ * by measurement: `bench/tuning.ts` sweeps it (fidelity, CPU, memory).
+ */
+export const PACER_SLOT_MS = 0.5;
+
+/**
  * Paces a byte stream at a fixed rate.
  *
  * @example
@@ -44,6 +52,7 @@ export class Pacer {
   readonly #clock: Clock;
   readonly #slackMs: number;
   readonly #maxCreditMs: number;
+  readonly #slotMs: number;
   #freeAt = -Infinity;
   #anchored = false;
   #bytes = 0;
@@ -57,6 +66,7 @@ export class Pacer {
    * @param slackMs how far behind schedule a sender may be and still catch up
    * @param maxCreditMs the most a transfer's cause may lie in the past (or the future)
    * @param meter counts each transfer's shaped and taken time (see {@link finish})
+   * @param slotMs the time grain: a slot that begins no later than this from now goes at once ({@link PACER_SLOT_MS})
    * @throws {ForesightError} CONFIG when the rate is not positive
    */
   constructor(
@@ -65,6 +75,7 @@ export class Pacer {
     slackMs = 20,
     maxCreditMs = 100,
     meter?: LinkMeter,
+    slotMs: number = PACER_SLOT_MS,
   ) {
     if (!(bytesPerSecond > 0)) {
       throw new ForesightError(
@@ -77,6 +88,7 @@ export class Pacer {
     this.#slackMs = slackMs;
     this.#maxCreditMs = maxCreditMs;
     this.#meter = meter;
+    this.#slotMs = slotMs;
   }
 
   /** The pacer's clock time. */
@@ -140,7 +152,7 @@ export class Pacer {
     this.#anchored = false;
     this.#freeAt = start + n / this.#bytesPerMs;
     const wait = start - now;
-    if (wait > 0.5) await this.#clock.sleep(wait);
+    if (wait > this.#slotMs) await this.#clock.sleep(wait);
   }
 
   /**

@@ -37,6 +37,7 @@ import { cacheDemandFlag, dirFlag, openDir, outFlag, pathFlag, wantFlag } from "
 import { DirSink } from "../store/dir_sink.ts";
 import { nodeSha256 } from "../store/node_sha256.ts";
 import { InputTraceFile } from "./input_trace_file.ts";
+import { SEND_DEFAULTS, type SendTuning } from "../live/send_tuning.ts";
 
 const originFlag = {
   origin: {
@@ -105,6 +106,24 @@ const clockOffsetFlag = {
     config: v.pipe(v.number(), v.safeInteger()),
   },
 } as const;
+const tuningFlags = {
+  "chunk-bytes": {
+    type: "string",
+    arg: "N",
+    default: String(SEND_DEFAULTS.chunkBytes),
+    help: "tuning: payload bytes per chunk frame this role sends, up to 1048572 (the default " +
+      "was chosen with bench/tuning.ts)",
+    config: v.pipe(v.number(), v.safeInteger(), v.minValue(1), v.maxValue(1_048_572)),
+  },
+  "pacer-slot-ms": {
+    type: "string",
+    arg: "MS",
+    default: String(SEND_DEFAULTS.pacerSlotMs),
+    help: "tuning: the pacer's time grain; bytes whose slot begins within MS go out at once " +
+      "(the default was chosen with bench/tuning.ts)",
+    config: v.pipe(v.number(), v.minValue(0)),
+  },
+} as const;
 const indexFlag = {
   index: {
     type: "string",
@@ -141,6 +160,7 @@ const FLAGS = {
     ...maxConnectionsFlag,
     ...idleFlag,
     ...shapingFlag,
+    ...tuningFlags,
     ...clockOffsetFlag,
     ...traceFlag,
     ...adminFlags,
@@ -170,6 +190,7 @@ const FLAGS = {
     ...connectDeadlineFlag,
     ...idleFlag,
     ...shapingFlag,
+    ...tuningFlags,
     ...clockOffsetFlag,
     ...traceFlag,
     ...adminFlags,
@@ -274,6 +295,22 @@ function shaping(flags: Flags): Shaping {
   return raw;
 }
 
+/** `--chunk-bytes` and `--pacer-slot-ms`. */
+function tuning(flags: Flags): SendTuning {
+  const slot = Number(flags.values["pacer-slot-ms"] ?? SEND_DEFAULTS.pacerSlotMs);
+  if (!(Number.isFinite(slot) && slot >= 0)) {
+    throw new ForesightError(
+      "CONFIG",
+      `Cannot use ${flags.from("pacer-slot-ms")} "${flags.values["pacer-slot-ms"]}": ` +
+        "expected a number of ms >= 0",
+    );
+  }
+  return {
+    chunkBytes: wholeFrom(flags.values["chunk-bytes"], flags.from("chunk-bytes"), 1, 1_048_572),
+    pacerSlotMs: slot,
+  };
+}
+
 /** The role's clock: the real one, moved by `--clock-offset-ms` (a diagnostic). */
 function clock(flags: Flags): Clock {
   const day = 86_400_000;
@@ -326,6 +363,7 @@ export function dataMain(argv: string[]): Promise<never> {
         listen,
         clock: clock(flags),
         shaping: shaping(flags),
+        tuning: tuning(flags),
         onListening: (a) =>
           emitEvent({ event: "listening", role: "data", host: a.host, port: a.port }),
         onEvent: emitEvent,
@@ -382,6 +420,7 @@ export function cacheMain(argv: string[]): Promise<never> {
         demand,
         clock: clock(flags),
         shaping: shaping(flags),
+        tuning: tuning(flags),
         onEvent: emitEvent,
         onView: admin.attach,
         secret: secret(flags),
