@@ -45,6 +45,8 @@ const { values } = parseArgs({
   args: process.argv.slice(2),
   options: {
     ...scenarioFlags,
+    requests: { ...scenarioFlags.requests, default: "250" },
+    scale: { ...scenarioFlags.scale, default: "40" },
     runtime: { type: "string", default: "node" },
     "chunk-kib": { type: "string", default: "16,64,256" },
     "slot-ms": { type: "string", default: "0.5,2,5" },
@@ -74,11 +76,7 @@ if (!["node", "deno", "bun", "mixed"].includes(runtime)) {
   console.error(`tuning: --runtime ${runtime} is not node, deno, bun or mixed`);
   process.exit(2);
 }
-const scenario = scenarioFrom({
-  ...values,
-  requests: values.requests ?? "250",
-  scale: values.scale ?? "40",
-});
+const scenario = scenarioFrom(values);
 const simMakespan = simulate(scenario).makespan;
 
 function median(xs: number[]): number {
@@ -120,6 +118,7 @@ for (let rep = 1; rep <= reps; rep++) {
       logLevel: "error",
       timeoutS: 3600,
     });
+    if (live.interrupted !== undefined) process.exit(130);
     const ratio = live.simSeconds / simMakespan;
     if (live.ok) {
       s.ratios.push(ratio);
