@@ -9,9 +9,12 @@
  *   npx bun bench/fidelity.ts                                 # canonical, seed,foresight
  *   npx bun bench/fidelity.ts --scale 40 --policy foresight --files 3000 --requests 200
  *   npx bun bench/fidelity.ts --scale auto --policy foresight --caches 8 --clients 32 --files 4000 --requests 200
+ *   npx bun bench/fidelity.ts --sweep 20,40,60,80,120 --runtime node,deno,bun,mixed --policy foresight
  *
  * Flags: the scenario flags of `foresight run` (--policy may be a comma list;
- * default "seed,foresight"), --runtime (default node), --table (every policy
+ * default "seed,foresight"), --runtime (default node; a comma list runs
+ * everything on each in turn), --sweep (a comma list of scales: every run at
+ * each, then a table of live/sim per runtime and scale), --table (every policy
  * on the canonical scenario and the two off-grid ones below; scenario flags
  * other than --scale are then ignored). Marks a ratio outside 1 ± --tolerance
  * (default 0.01). Exits 1 when a run is not ok, and with --strict also when
@@ -39,6 +42,7 @@ const { values } = parseArgs({
     policy: { type: "string", default: "seed,foresight" },
     runtime: { type: "string", default: "node" },
     table: { type: "boolean", default: false },
+    sweep: { type: "string" },
     tolerance: { type: "string", default: "0.01" },
     strict: { type: "boolean", default: false },
   },
@@ -56,22 +60,36 @@ const base = scenarioFrom({
   scale: auto ? undefined : values.scale,
   policy: String(values.policy).split(",")[0],
 });
-const runs: Scenario[] = values.table
+const scenarios: Scenario[] = values.table
   ? [{}, ...OFF_GRID].flatMap((over) =>
     POLICIES.map((policy) => ({ ...CANONICAL, ...over, scale: base.scale, policy }))
   )
   : String(values.policy).split(",").map((p) => ({ ...base, policy: p as PolicyName }));
+const sweep = values.sweep === undefined ? undefined : String(values.sweep).split(",").map(Number);
+if (sweep !== undefined && (auto || sweep.some((x) => !(x > 0)))) {
+  console.error(
+    `fidelity: --sweep ${values.sweep}: expected positive scales (and no --scale auto)`,
+  );
+  process.exit(2);
+}
+const runtimes = String(values.runtime).split(",");
+const runs: { scenario: Scenario; runtime: string }[] = runtimes.flatMap((runtime) =>
+  (sweep ?? [undefined]).flatMap((scale) =>
+    scenarios.map((s) => ({ scenario: scale === undefined ? s : { ...s, scale }, runtime }))
+  )
+);
 const tolerance = Number(values.tolerance);
+/** live/sim by runtime, then by scale (for --sweep's table). */
+const swept = new Map<string, Map<number, string[]>>();
 
 console.log(
-  "scenario (caches×clients, files/requests, seed)  policy     scale  sim s    live s   live/sim  wall s  ok",
+  "scenario (caches×clients, files/requests, seed)  policy     runtime  scale  sim s    live s   live/sim  wall s  ok",
 );
 let bad = 0;
-for (const given of runs) {
+for (const { scenario: given, runtime } of runs) {
   const sim = simulate(given);
   let scenario = given;
   if (auto) {
-    const runtime = String(values.runtime);
     const choice = await calibrateScale(given, {
       runtime,
       host: "127.0.0.1",
@@ -82,7 +100,7 @@ for (const given of runs) {
     console.log(`  --scale auto: ×${choice.scale} in ${choice.seconds} s, ${choice.how}`);
   }
   const live = await runScenario(scenario, {
-    runtime: String(values.runtime),
+    runtime,
     host: "127.0.0.1",
     logLevel: "error",
     timeoutS: 3600,
@@ -92,12 +110,17 @@ for (const given of runs) {
   if (!live.ok || (off && values.strict)) bad++;
   const name =
     `${scenario.caches}×${scenario.clients}, ${scenario.files}/${scenario.requests}, seed ${scenario.seed}`;
+  const cell = `${ratio.toFixed(4)}${live.ok ? "" : " (not ok)"}`;
+  const row = swept.get(runtime) ?? new Map<number, string[]>();
+  swept.set(runtime, row.set(scenario.scale, [...(row.get(scenario.scale) ?? []), cell]));
   console.log(
-    `${name.padEnd(47)}  ${scenario.policy.padEnd(9)}  ${String(scenario.scale).padStart(5)}  ${
-      sim.makespan.toFixed(1).padStart(7)
-    }  ${live.simSeconds.toFixed(1).padStart(7)}  ${ratio.toFixed(4).padStart(8)}  ${
-      live.wallSeconds.toFixed(1).padStart(6)
-    }  ${live.ok}${off ? "  ← outside ±" + tolerance * 100 + " %" : ""}`,
+    `${name.padEnd(47)}  ${scenario.policy.padEnd(9)}  ${runtime.padEnd(7)}  ${
+      String(scenario.scale).padStart(5)
+    }  ${sim.makespan.toFixed(1).padStart(7)}  ${live.simSeconds.toFixed(1).padStart(7)}  ${
+      ratio.toFixed(4).padStart(8)
+    }  ${live.wallSeconds.toFixed(1).padStart(6)}  ${live.ok}${
+      off ? "  ← outside ±" + tolerance * 100 + " %" : ""
+    }`,
   );
   const rss = Math.max(...live.processes.map((p) => p.peakRssBytes)) / 1_048_576;
   console.log(
@@ -105,6 +128,20 @@ for (const given of runs) {
       `peak RSS ${rss.toFixed(0)} MiB (largest of ${live.processes.length} processes)`,
   );
   if (live.linkShortfall) console.log(`  warning: ${live.linkShortfall}`);
+}
+if (sweep !== undefined) {
+  console.log(
+    `\nlive/sim per runtime and scale (${scenarios.map((s) => s.policy).join(", ")}; ` +
+      `outside 1 ± ${tolerance} marked *)`,
+  );
+  console.log(`runtime  ${sweep.map((x) => String(x).padStart(16)).join("")}`);
+  for (const [runtime, row] of swept) {
+    const cells = sweep.map((x) =>
+      (row.get(x) ?? ["-"]).map((c) => Math.abs(parseFloat(c) - 1) > tolerance ? c + "*" : c)
+        .join(" ").padStart(16)
+    );
+    console.log(`${runtime.padEnd(7)}  ${cells.join("")}`);
+  }
 }
 if (bad > 0) {
   console.log(

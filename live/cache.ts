@@ -19,6 +19,7 @@ import { CONNECT_DEADLINE_MS, DEFAULT_MAX_CONNECTIONS } from "./limits.ts";
 import { connectWithRetry } from "./connect.ts";
 import { type CacheState, cacheState, type CacheSummary, cacheView } from "./cache_state.ts";
 import { serveClient } from "./cache_clients.ts";
+import { type SendTuning, sendTuning } from "./send_tuning.ts";
 import { drive } from "./cache_effects.ts";
 import { CacheUpstream } from "./cache_upstream.ts";
 import type { Shaping } from "../core/links/pacer.ts";
@@ -57,6 +58,8 @@ export interface CacheOptions {
    */
   readonly demand?: { readonly text: string; readonly source: string };
   /** `"none"`: links to clients are not paced here (shaped outside, e.g. by the kernel); default `"pacer"`. */
+  /** Chunk size (and page size) and pacer slot of what it sends (for bench/tuning.ts; default: the measured ones). */
+  readonly tuning?: Partial<SendTuning>;
   readonly shaping?: Shaping;
   /**
    * Receives every input the engine handles, with its time and effects
@@ -85,7 +88,7 @@ export type { CacheSummary } from "./cache_state.ts";
 export async function runCache(options: CacheOptions): Promise<CacheSummary> {
   const { adapter, log } = options;
   const clock = options.clock ?? realClock;
-  const st = cacheState(log, clock, options.onEvent, options.shaping);
+  const st = cacheState(log, clock, options.onEvent, options.shaping, sendTuning(options.tuning));
   if (options.traceInputs) recordInputs(st.engine, options.traceInputs);
   // Clients may connect as soon as we listen; they wait for the welcome until we know the scenario.
   let ready!: () => void;

@@ -35,7 +35,7 @@ export async function serveClient(
   idleMs?: number,
 ): Promise<void> {
   const remote = `${conn.remote.host}:${conn.remote.port}`;
-  const peer = new Peer(conn, { log: st.log, idleMs });
+  const peer = new Peer(conn, { log: st.log, idleMs, chunkBytes: st.tuning.chunkBytes });
   /** This connection's id in the engine, once welcomed. */
   let id: number | undefined;
   try {
@@ -56,7 +56,8 @@ export async function serveClient(
     const scenario = st.engine.scenario!;
     if (st.shaping !== "none") {
       const rate = wireRate(scenario.rateCacheClient, scenario.scale);
-      peer.setPacer(new Pacer(rate, st.clock, undefined, undefined, st.meter));
+      const slot = st.tuning.pacerSlotMs;
+      peer.setPacer(new Pacer(rate, st.clock, undefined, undefined, st.meter, slot));
     }
     await peer.send({
       type: "welcome",

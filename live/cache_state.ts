@@ -19,6 +19,7 @@ import type { Phase, RoleView } from "../core/run/role_view.ts";
 import { CacheEngine } from "../engine/cache.ts";
 import type { Peer } from "./peer.ts";
 import { RequestGate } from "./request_gate.ts";
+import { SEND_DEFAULTS, type SendTuning } from "./send_tuning.ts";
 
 /** What a cache reports when it ends. */
 export interface CacheSummary {
@@ -69,6 +70,8 @@ export interface CacheState {
   nextConn: number;
   /** `"none"`: links to clients are not paced (shaped outside); `"pacer"`: paced at their rate. */
   readonly shaping: Shaping;
+  /** Chunk size (the pages' size too) and pacer slot of what it sends to clients. */
+  readonly tuning: SendTuning;
 }
 
 /**
@@ -84,10 +87,12 @@ export function cacheState(
   clock: Clock,
   onEvent?: (event: EngineEvent) => void,
   shaping: Shaping = "pacer",
+  tuning: SendTuning = SEND_DEFAULTS,
 ): CacheState {
   const meter = new LinkMeter();
   return {
     shaping,
+    tuning,
     log,
     clock,
     engine: new CacheEngine(),
@@ -96,7 +101,7 @@ export function cacheState(
     buffers: new Map(),
     pushEnds: new Map(),
     digests: new Map(),
-    pages: new PagePool(),
+    pages: new PagePool(tuning.chunkBytes),
     meter,
     gate: new RequestGate(),
     summary: {

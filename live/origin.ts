@@ -26,6 +26,7 @@ import { DEFAULT_MAX_CONNECTIONS } from "./limits.ts";
 import { OriginDriver } from "./origin_driver.ts";
 import { OriginFiles } from "./origin_files.ts";
 import type { Shaping } from "../core/links/pacer.ts";
+import type { SendTuning } from "./send_tuning.ts";
 
 /** Options of {@link runOrigin}. */
 export interface OriginOptions {
@@ -59,6 +60,8 @@ export interface OriginOptions {
    */
   readonly idleMs?: number;
   /** `"none"`: links are not paced here (shaped outside, e.g. by the kernel); default `"pacer"`. */
+  /** Chunk size and pacer slot of what it sends (for bench/tuning.ts; default: the measured ones). */
+  readonly tuning?: Partial<SendTuning>;
   readonly shaping?: Shaping;
   /**
    * Receives every input the engine handles, with its time and effects

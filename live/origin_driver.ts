@@ -21,6 +21,7 @@ import type { EngineEvent } from "../protocol/role_event.ts";
 import { type InputRecord, recordInputs } from "../engine/input_trace.ts";
 import { type OriginEffect, OriginEngine, type OriginInput, type Party } from "../engine/origin.ts";
 import { Peer } from "./peer.ts";
+import { type SendTuning, sendTuning } from "./send_tuning.ts";
 import { HANDSHAKE_MS, MAX_AGAIN } from "./limits.ts";
 import { handshake } from "./handshake.ts";
 import type { OriginFiles } from "./origin_files.ts";
@@ -29,6 +30,8 @@ import { type Admitted, admitted, joinInput, originInput } from "./origin_input.
 /** What an {@link OriginDriver} is built from (see `OriginOptions`). */
 export interface OriginDriverOptions {
   readonly scenario: Scenario;
+  /** Chunk size and pacer slot of what it sends (default: send_tuning.ts's `SEND_DEFAULTS`). */
+  readonly tuning?: Partial<SendTuning>;
   readonly log: Logger;
   readonly clock: Clock;
   /** What is served (its file count is the scenario's). */
@@ -81,6 +84,7 @@ export class OriginDriver {
     toClients: new LinkMeter(),
   };
   readonly #o: OriginDriverOptions;
+  readonly #tuning: SendTuning;
   readonly #caches = new Map<number, Bound>();
   readonly #clients = new Map<number, Bound>();
   /** Every connection admitted to a place. */
@@ -92,6 +96,7 @@ export class OriginDriver {
   /** @param options the scenario, the log, the clock, and the optional reports, secret and idle limit */
   constructor(options: OriginDriverOptions) {
     this.#o = options;
+    this.#tuning = sendTuning(options.tuning);
     const files = this.files = options.files;
     this.engine = new OriginEngine(options.scenario, (f) => files.size(f));
     if (options.traceInputs) recordInputs(this.engine, options.traceInputs);
@@ -121,7 +126,12 @@ export class OriginDriver {
    */
   async serveConnection(conn: Conn): Promise<void> {
     const remote = `${conn.remote.host}:${conn.remote.port}`;
-    const peer = new Peer(conn, { log: this.#o.log, pacer: undefined, idleMs: this.#o.idleMs });
+    const peer = new Peer(conn, {
+      log: this.#o.log,
+      pacer: undefined,
+      idleMs: this.#o.idleMs,
+      chunkBytes: this.#tuning.chunkBytes,
+    });
     let place: Admitted | undefined;
     try {
       const msgs = peer.messages();
@@ -250,7 +260,10 @@ export class OriginDriver {
     const rate = effect.role === "cache" ? s.rateOriginCache : s.rateOriginClient;
     if (this.#o.shaping !== "none") {
       const meter = effect.role === "cache" ? this.meters.toCaches : this.meters.toClients;
-      peer.setPacer(new Pacer(wireRate(rate, s.scale), this.#o.clock, undefined, undefined, meter));
+      const slot = this.#tuning.pacerSlotMs;
+      peer.setPacer(
+        new Pacer(wireRate(rate, s.scale), this.#o.clock, undefined, undefined, meter, slot),
+      );
     }
     this.#o.log.log("info", `${effect.role} registered`, {
       index: effect.index,

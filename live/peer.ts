@@ -398,9 +398,9 @@ export class Peer {
           for (let at = 0; at < part.length; at += step) {
             const piece = part.subarray(at, Math.min(part.length, at + step));
             const wait = pacer ? pacer.reserve(piece.length) : 0;
-            if (wait > 0.5) {
+            if (pacer && wait > pacer.slotMs) {
               if (!batch.empty) await this.#flush(batch);
-              await pacer!.sleep(wait);
+              await pacer.sleep(wait);
             }
             if (this.#between.length > 0) {
               // A message waiting for a chunk boundary goes out before this chunk.

@@ -23,14 +23,19 @@ type PendingWrite = {
 
 /**
  * Bun gives every `data` event a fresh buffer (it cannot read into ours, so
- * chunks are the reader's to keep), and JavaScriptCore frees them late: a
- * cache taking 40 MiB/s held 60 MiB of them. So the process collects once
- * 16 MiB have arrived (on all its connections), at most once a second: a
- * full collection stops the process for a few ms, and more often than that
- * slows an unpaced stream.
+ * chunks are the reader's to keep), and JavaScriptCore frees them only when
+ * it sweeps after a full collection, which under a steady stream comes about
+ * once a second: a Bun cache taking 80 MB/s (scale 40) held 50–90 MiB of them
+ * and peaked at 150 MiB (bench/memory.ts). So the process collects once
+ * {@link COLLECT_BYTES} have arrived (on all its connections), at most every
+ * {@link COLLECT_MS}: that bounds what waits to be freed to 16 MiB up to
+ * 160 MB/s (a cache's intake at scale 80) and to a tenth of a second's worth
+ * above. A full collection costs a few ms of CPU (about 1 CPU-s per canonical
+ * run for a cache, 266 collections); copying into a ring of our own instead
+ * did not help, as Bun's buffers are freed at the same late sweep.
  */
 const COLLECT_BYTES = 16 * 1_048_576;
-const COLLECT_MS = 1000;
+const COLLECT_MS = 100;
 const EMPTY = new Uint8Array(0);
 let uncollected = 0;
 let collectedAt = 0;
@@ -202,7 +207,7 @@ function listen(address: Address, onConnection: (conn: Conn) => void): Promise<L
 /**
  * The {@link NetAdapter} for Bun: `Bun.connect`/`Bun.listen` with half-open
  * sockets and Nagle off; pushed data is queued and the socket paused past
- * 1 MiB unread, and collected every 16 MiB (at most once a second); a
+ * 1 MiB unread, and collected every 16 MiB (at most every 100 ms); a
  * write's leftover is finished from the `drain` handler; a `writev`'s parts
  * are gathered into one buffer (see net/gather.ts).
  *

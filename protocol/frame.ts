@@ -27,7 +27,9 @@ export const HEADER_BYTES = 5;
  */
 export const DEFAULT_MAX_BODY = 1_048_576;
 /**
- * Conventional payload size of one `chunk` message (64 KiB).
+ * Payload size of one `chunk` message the roles send (64 KiB); the pacer's
+ * unit and a cache's page size. Chosen by measurement: `bench/tuning.ts`
+ * sweeps it (fidelity, relay CPU per GiB, memory); `--chunk-bytes` overrides it.
  * @example `encodeChunk(file, bytes.subarray(at, at + CHUNK_BYTES))`
  */
 export const CHUNK_BYTES = 65_536;

@@ -32,6 +32,7 @@ import { openDir, pathFlag } from "./store_flags.ts";
 import { DirSink } from "../store/dir_sink.ts";
 import { nodeSha256 } from "../store/node_sha256.ts";
 import { InputTraceFile } from "./input_trace_file.ts";
+import { SEND_DEFAULTS, type SendTuning } from "../live/send_tuning.ts";
 
 /**
  * The logger a role's flags ask for.
@@ -88,6 +89,22 @@ function shaping(flags: Flags): Shaping {
   return raw;
 }
 
+/** `--chunk-bytes` and `--pacer-slot-ms`. */
+function tuning(flags: Flags): SendTuning {
+  const slot = Number(flags.values["pacer-slot-ms"] ?? SEND_DEFAULTS.pacerSlotMs);
+  if (!(Number.isFinite(slot) && slot >= 0)) {
+    throw new ForesightError(
+      "CONFIG",
+      `Cannot use ${flags.from("pacer-slot-ms")} "${flags.values["pacer-slot-ms"]}": ` +
+        "expected a number of ms >= 0",
+    );
+  }
+  return {
+    chunkBytes: wholeFrom(flags.values["chunk-bytes"], flags.from("chunk-bytes"), 1, 1_048_572),
+    pacerSlotMs: slot,
+  };
+}
+
 /** The role's clock: the real one, moved by `--clock-offset-ms` (a diagnostic). */
 function clock(flags: Flags): Clock {
   const day = 86_400_000;
@@ -140,6 +157,7 @@ export function originMain(argv: string[]): Promise<never> {
         listen,
         clock: clock(flags),
         shaping: shaping(flags),
+        tuning: tuning(flags),
         onListening: (a) =>
           emitEvent({ event: "listening", role: "origin", host: a.host, port: a.port }),
         onEvent: emitEvent,
@@ -196,6 +214,7 @@ export function cacheMain(argv: string[]): Promise<never> {
         demand,
         clock: clock(flags),
         shaping: shaping(flags),
+        tuning: tuning(flags),
         onEvent: emitEvent,
         onView: admin.attach,
         secret: secret(flags),

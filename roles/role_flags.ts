@@ -12,6 +12,7 @@ import { adminFlags, commonFlags, runtimeFlag, scenarioFlags } from "./common.ts
 import { type Flags, flagsHelp, type FlagSpecs, resolveFlags } from "./flags.ts";
 import { cacheDemandFlag, dirFlag, outFlag, wantFlag } from "./store_flags.ts";
 import { ROLE_COMMAND } from "./role_command.ts";
+import { SEND_DEFAULTS } from "../live/send_tuning.ts";
 
 const originFlag = {
   origin: {
@@ -80,6 +81,24 @@ const clockOffsetFlag = {
     config: v.pipe(v.number(), v.safeInteger()),
   },
 } as const;
+const tuningFlags = {
+  "chunk-bytes": {
+    type: "string",
+    arg: "N",
+    default: String(SEND_DEFAULTS.chunkBytes),
+    help: "tuning: payload bytes per chunk frame this role sends, up to 1048572 (the default " +
+      "was chosen with bench/tuning.ts)",
+    config: v.pipe(v.number(), v.safeInteger(), v.minValue(1), v.maxValue(1_048_572)),
+  },
+  "pacer-slot-ms": {
+    type: "string",
+    arg: "MS",
+    default: String(SEND_DEFAULTS.pacerSlotMs),
+    help: "tuning: the pacer's time grain; bytes whose slot begins within MS go out at once " +
+      "(the default was chosen with bench/tuning.ts)",
+    config: v.pipe(v.number(), v.minValue(0)),
+  },
+} as const;
 const indexFlag = {
   index: {
     type: "string",
@@ -120,6 +139,7 @@ export const ROLE_FLAGS = {
     ...maxConnectionsFlag,
     ...idleFlag,
     ...shapingFlag,
+    ...tuningFlags,
     ...clockOffsetFlag,
     ...traceFlag,
     ...adminFlags,
@@ -149,6 +169,7 @@ export const ROLE_FLAGS = {
     ...connectDeadlineFlag,
     ...idleFlag,
     ...shapingFlag,
+    ...tuningFlags,
     ...clockOffsetFlag,
     ...traceFlag,
     ...adminFlags,

@@ -9,7 +9,7 @@
  * @module
  */
 
-/** Bytes per page: one protocol chunk. */
+/** Bytes per page by default: one protocol chunk (`CHUNK_BYTES`; a cache sizes its pages by its chunk). */
 export const PAGE_BYTES = 65_536;
 /** Spare bytes before every page: a chunk frame's header and file id. */
 export const PAGE_HEADROOM = 9;

@@ -220,11 +220,24 @@ export const HOW: Record<string, How> = {
       /^foresight +2182\.0 .* +2182\.0 +[\d.]+ +[\d.]+$/m,
     ),
   },
-  "npm run build && npx bun bench/fidelity.ts [--table] [--scale S|auto] [--policy P] [scenario flags]":
+  "npm run build && npx bun bench/fidelity.ts [--table] [--scale S|auto] [--sweep 20,40,60,80,120] [--runtime node,deno,bun,mixed] [--policy P] [scenario flags]":
     {
-      run: `npm run build && npx bun bench/fidelity.ts --scale 50 --policy foresight ${SCENARIO}`,
+      run:
+        `npm run build && npx bun bench/fidelity.ts --sweep 40,50 --policy foresight ${SCENARIO}`,
       check: matches(
-        /^2×4, 300\/30, seed 1 +foresight +50 +[\d.]+ +[\d.]+ +[\d.]+ +[\d.]+ +true( +← outside ±1 %)?$/m,
+        /^2×4, 300\/30, seed 1 +foresight +node +50 +[\d.]+ +[\d.]+ +[\d.]+ +[\d.]+ +true( +← outside ±1 %)?$/m,
+        /^runtime +40 +50$/m,
+        /^node +[\d.]+\*? +[\d.]+\*?$/m,
+      ),
+    },
+  "npm run build && npx bun bench/tuning.ts [--runtime R] [--chunk-kib 16,64,256] [--slot-ms 0.5,2,5] [--reps N] [--no-relay] [scenario flags]":
+    {
+      run: "npm run build && npx bun bench/tuning.ts --chunk-kib 16,64 --slot-ms 0.5 --reps 1 " +
+        `--no-relay ${SMALL}`,
+      check: matches(
+        /^tuning benchmark on node: 300 files, .* scale 50, /m,
+        /^16 KiB, 0\.5 ms +[\d.]+ +[\d.]+–[\d.]+ +[\d.]+ +[\d.]+ +[\d.]+ +[\d.]+$/m,
+        /^64 KiB, 0\.5 ms +[\d.]+ +[\d.]+–[\d.]+ +[\d.]+ +[\d.]+ +[\d.]+ +[\d.]+$/m,
       ),
     },
   // Needs root and iproute2 (CI has them): the small scenario, pacer- and kernel-shaped.
@@ -257,7 +270,7 @@ export const HOW: Record<string, How> = {
     run: "npx bun bench/relay.ts --bytes 1 --reps 1",
     check: matches(/^node +\d+ +\d+ +[\d.]+ /m, /^deno +\d+ +\d+ +[\d.]+ /m, /^bun +\d+ +\d+ /m),
   },
-  "npm run build && npx bun bench/memory.ts --runtime node,deno,bun,mixed": {
+  "npm run build && npx bun bench/memory.ts --runtime node,deno,bun,mixed [--scale S]": {
     run: `npm run build && npx bun bench/memory.ts --runtime mixed ${SMALL} --idle-s 1`,
     check: matches(/^mixed: ok, /m, /^mixed +[\d.]+ \(\+?-?[\d.]+\) .* ok$/m),
   },

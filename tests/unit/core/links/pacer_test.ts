@@ -125,6 +125,32 @@ describe("Pacer", () => {
     assert.equal(pacer.begin(), 300, "the link is free from then");
   });
 
+  it("sends every chunk whose slot begins within the slot grain at once, then waits", async () => {
+    const clock = new ManualClock();
+    const pacer = new Pacer(1000, clock, 20, 100, undefined, 120); // 1 byte per ms, 120 ms grain
+    const sent: number[] = [];
+    let settled = -1;
+    void (async () => {
+      const start = pacer.begin();
+      for (let i = 0; i < 6; i++) {
+        await pacer.take(50);
+        sent.push(clock.now());
+      }
+      await pacer.finish(pacer.due(start, 300));
+      settled = clock.now();
+    })();
+    await flush();
+    await tick(clock, 350);
+    // Slots begin at 0, 50, 100, 150, 200, 250: the first three within 120 ms of 0 go at
+    // once; 150 is further, so the sender sleeps until 150 and sends 150, 200, 250 then.
+    assert.deepEqual(
+      sent,
+      [0, 0, 0, 150, 150, 150],
+      "one wake per grain, never before a slot's grain",
+    );
+    assert.equal(settled, 300, "the transfer still ends when its last slot does");
+  });
+
   it("keeps a transfer's schedule when its sender stalls: the late bytes go at once", async () => {
     const clock = new ManualClock();
     const pacer = new Pacer(1000, clock, 20); // 1 byte per ms
