@@ -64,6 +64,16 @@ export class LinkMeter {
     this.#lateStartMs += Math.max(0, lateStartMs);
   }
 
+  /**
+   * Takes back `ms` of a transfer's overrun that the next transfer on the same
+   * link made up: it began on the link's schedule (at the late one's due end)
+   * while the late bytes were still going out, and the pacer caught up, so the
+   * overlap is one stretch of the link's time, not two.
+   */
+  absorb(ms: number): void {
+    this.#takenMs = Math.max(this.#shapedMs, this.#takenMs - Math.max(0, ms));
+  }
+
   /** What was counted so far. */
   snapshot(): LinkShaping {
     return {

@@ -77,6 +77,8 @@ export class Pacer {
   readonly #meter: LinkMeter | undefined;
   /** The transfer under way: where its slot began, how late that was, its bytes. */
   #transfer: { start: number; lateMs: number; bytes: number } | undefined;
+  /** The last transfer's due end and how far past it its bytes went (for the meter). */
+  #overrun = { due: 0, ms: 0 };
 
   /**
    * @param bytesPerSecond link rate; `Infinity` disables pacing
@@ -144,6 +146,11 @@ export class Pacer {
     this.#anchored = true;
     const lateMs = wanted === undefined ? 0 : Math.max(0, this.#freeAt - wanted);
     this.#transfer = { start: this.#freeAt, lateMs, bytes: this.#bytes };
+    // Begun on the schedule while the last transfer's late bytes still went out:
+    // that overlap is counted once (see LinkMeter.absorb).
+    const o = this.#overrun;
+    if (o.ms > 0 && this.#meter) this.#meter.absorb(o.due + o.ms - Math.max(this.#freeAt, o.due));
+    this.#overrun = { due: 0, ms: 0 };
     return this.#freeAt;
   }
 
@@ -220,6 +227,7 @@ export class Pacer {
       const shaped = due - t.start;
       const overrun = Math.max(0, now - Math.max(due, availableAt ?? -Infinity));
       this.#meter.record(this.#bytes - t.bytes, shaped, shaped + overrun, t.lateMs);
+      this.#overrun = { due, ms: overrun };
     }
     this.#transfer = undefined;
     this.#freeAt = due;

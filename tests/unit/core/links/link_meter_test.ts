@@ -80,6 +80,30 @@ describe("LinkMeter", () => {
     assert.equal(achievedShare(meter.snapshot()), 0.5);
   });
 
+  it("counts a late end that the next transfer made up on the link's schedule once", async () => {
+    const clock = new ManualClock();
+    const meter = new LinkMeter();
+    const pacer = new Pacer(1000, clock, 20, 100, meter);
+    // 100 bytes due at 100; the write takes 150 ms: 50 ms late.
+    assert.equal(await transfer(clock, pacer, 1, 100, 150), 150);
+    assert.equal(meter.snapshot().takenMs, 150);
+    // The next, caused at the due end, starts there and catches up by its own due (300).
+    assert.equal(await transfer(clock, pacer, 4, 50, 0, 100), 300);
+    assert.deepEqual(meter.snapshot(), {
+      transfers: 2,
+      bytes: 300,
+      shapedMs: 300,
+      takenMs: 300,
+      lateStartMs: 0,
+    });
+    assert.equal(achievedShare(meter.snapshot()), 1, "the link kept its schedule");
+    // Late again, then idle: nothing to make it up, so the lateness stays counted.
+    assert.equal(await transfer(clock, pacer, 1, 100, 150), 450);
+    clock.advance(1000);
+    await transfer(clock, pacer, 1, 100, 0);
+    assert.equal(meter.snapshot().takenMs, 300 + 150 + 100);
+  });
+
   it("does not count a link idle for lack of work as falling short", async () => {
     const clock = new ManualClock();
     const meter = new LinkMeter();
