@@ -20,7 +20,7 @@ export const POLICIES: typeof POLICY_NAMES = POLICY_NAMES;
 export type { PolicyName, Scenario };
 
 /** Default time scale of live runs (see README: the fidelity benchmark picks it). */
-export const DEFAULT_SCALE = 20;
+export const DEFAULT_SCALE = 80;
 
 /**
  * The seed project's workload: 10,000 files, 2 caches of 25 MiB, 4 clients of

@@ -122,7 +122,9 @@ describe("link rates", () => {
     assert.match(text, /achieved ÷ shaped link rate \(while busy\): origin → cache 61\.0 %/);
     assert.match(
       text,
-      /WARNING: links origin → cache achieved 61\.0 % .* cannot sustain --scale 20/,
+      new RegExp(
+        `WARNING: links origin → cache achieved 61\\.0 % .* cannot sustain --scale ${SCENARIO.scale} `,
+      ),
     );
     const md = reportMarkdown(report, {});
     assert.match(md, /## Links: achieved against shaped/);
