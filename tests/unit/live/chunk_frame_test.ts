@@ -4,17 +4,7 @@ import { BATCH_BYTES, BATCH_FRAMES, ChunkBatch } from "../../../live/chunk_frame
 import { PagePool } from "../../../core/cache/page_pool.ts";
 import { encodeChunk } from "../../../protocol/mod.ts";
 import { isForesightError } from "../../../errors.ts";
-
-/** The bytes of `parts`, one after the other. */
-function joined(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
+import { concatBytes } from "../bytes.ts";
 
 describe("ChunkBatch", () => {
   it("frames a whole page in place, in its headroom, as encodeChunk would", () => {
@@ -43,8 +33,12 @@ describe("ChunkBatch", () => {
     assert.equal(batch.parts[1], data);
     assert.equal(batch.parts[3], midPage, "no headroom mid-page: the view itself");
     assert.deepEqual(
-      joined(batch.parts),
-      joined([encodeChunk(7, data), encodeChunk(8, midPage), encodeChunk(9, new Uint8Array(0))]),
+      concatBytes(batch.parts),
+      concatBytes([
+        encodeChunk(7, data),
+        encodeChunk(8, midPage),
+        encodeChunk(9, new Uint8Array(0)),
+      ]),
     );
     assert.equal(batch.bytes, 7);
     batch.clear();
@@ -66,6 +60,6 @@ describe("ChunkBatch", () => {
       { length: BATCH_FRAMES },
       (_, i) => encodeChunk(i + 1, Uint8Array.of(i)),
     );
-    assert.deepEqual(joined(many.parts), joined(expected));
+    assert.deepEqual(concatBytes(many.parts), concatBytes(expected));
   });
 });

@@ -11,6 +11,7 @@ import { before, describe, it } from "node:test";
 import { isForesightError } from "../../../errors.ts";
 import { detectRuntime, loadAdapter } from "../../../net/select.ts";
 import { type Conn, LENT_BYTES, type Listener, type NetAdapter } from "../../../net/types.ts";
+import { concatBytes } from "../bytes.ts";
 
 const HOST = "127.0.0.1";
 const KiB = 1024;
@@ -52,21 +53,11 @@ async function sha256(bytes: Uint8Array<ArrayBuffer>): Promise<string> {
   return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-function concat(chunks: Uint8Array[]): Uint8Array<ArrayBuffer> {
-  const all = new Uint8Array(chunks.reduce((n, c) => n + c.byteLength, 0));
-  let at = 0;
-  for (const chunk of chunks) {
-    all.set(chunk, at);
-    at += chunk.byteLength;
-  }
-  return all;
-}
-
 /** Everything `conn` reads until EOF (copied: chunks are lent). */
 async function readAll(conn: Conn): Promise<Uint8Array<ArrayBuffer>> {
   const chunks: Uint8Array[] = [];
   for await (const chunk of conn.readable) chunks.push(chunk.slice());
-  return concat(chunks);
+  return concatBytes(chunks);
 }
 
 /** Writes every chunk it reads back, then half-closes. */
@@ -170,7 +161,7 @@ describe(`net adapter conformance (${detectRuntime()})`, () => {
       const chunks = await within(15_000, "reader", reader);
       await within(5000, "writer", writer);
       assert.equal(read, data.length);
-      assert.equal(await sha256(concat(chunks)), await sha256(data));
+      assert.equal(await sha256(concatBytes(chunks)), await sha256(data));
       assert.ok(maxAhead < 24 * MiB, `the writer got ${maxAhead} bytes ahead of the reader`);
       assert.equal(await within(2000, "closed", conn.closed), undefined);
     },

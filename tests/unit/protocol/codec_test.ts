@@ -14,19 +14,10 @@ import {
   MessageType,
   PROTOCOL_VERSION,
 } from "../../../protocol/mod.ts";
+import { concatBytes } from "../bytes.ts";
 
 const utf8 = new TextEncoder();
 const ALL_CODES = new Uint8Array(Object.values(MessageType));
-
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
 
 /** Decodes a frame of raw type and JSON text with `decodeMessage`. */
 function decodeJson(type: number, text: string, maxList?: number): Message {
@@ -52,7 +43,7 @@ const host = fc.string({ unit: "binary", minLength: 1, maxLength: 100 });
 const port = fc.integer({ min: 0, max: 65_535 });
 /** Payloads that contain every type code, among random bytes. */
 const payload = fc.tuple(fc.uint8Array({ maxLength: 200 }), fc.uint8Array({ maxLength: 50 }))
-  .map(([a, b]) => concat([a, ALL_CODES, b]));
+  .map(([a, b]) => concatBytes([a, ALL_CODES, b]));
 
 const hex64 = fc.uint8Array({ minLength: 32, maxLength: 32 })
   .map((b) => [...b].map((x) => x.toString(16).padStart(2, "0")).join(""));
@@ -192,7 +183,7 @@ describe("codec", () => {
         fc.array(anyMessage, { maxLength: 20 }),
         fc.array(fc.nat(), { maxLength: 30 }),
         (messages, cuts) => {
-          const bytes = concat(messages.map((m) => encodeMessage(m)));
+          const bytes = concatBytes(messages.map((m) => encodeMessage(m)));
           assert.deepEqual(decodeSplit(bytes, cuts), messages);
         },
       ),
@@ -202,7 +193,7 @@ describe("codec", () => {
 
   it("decodes full-size chunks fed byte by byte and in one piece", () => {
     const data = Uint8Array.from({ length: CHUNK_BYTES }, (_, i) => (i * 31) & 0xff);
-    const bytes = concat([encodeChunk(9, data), encodeMessage({ type: "miss", file: 3 })]);
+    const bytes = concatBytes([encodeChunk(9, data), encodeMessage({ type: "miss", file: 3 })]);
     const whole = new MessageDecoder().push(bytes);
     assert.deepEqual(whole, [{ type: "chunk", file: 9, data }, { type: "miss", file: 3 }]);
     const chunk = whole[0] as Extract<Message, { type: "chunk" }>;
@@ -219,7 +210,7 @@ describe("codec", () => {
       .map(([type, json]) => encodeFrame(type, utf8.encode(json)));
     const garbage = fc.oneof(
       fc.uint8Array({ maxLength: 300 }),
-      fc.array(fc.oneof(framed, jsonish), { maxLength: 6 }).map(concat),
+      fc.array(fc.oneof(framed, jsonish), { maxLength: 6 }).map(concatBytes),
     );
     fc.assert(
       fc.property(garbage, fc.nat(), (bytes, cut) => {
@@ -332,7 +323,7 @@ describe("codec", () => {
     const decoder = new MessageDecoder();
     const good = encodeMessage({ type: "start" });
     const unknown = encodeFrame(0x42, new Uint8Array());
-    throwsCode(() => decoder.push(concat([good, unknown])), "UNKNOWN_TYPE");
+    throwsCode(() => decoder.push(concatBytes([good, unknown])), "UNKNOWN_TYPE");
     throwsCode(() => decoder.push(good), "UNKNOWN_TYPE");
   });
 });

@@ -4,20 +4,11 @@ import fc from "fast-check";
 import { isForesightError } from "../../../errors.ts";
 import { encodeFrame, type Frame, FrameDecoder, HEADER_BYTES } from "../../../protocol/frame.ts";
 import { CHUNK_PIECES, decodeMessage, encodeChunk } from "../../../protocol/codec.ts";
+import { concatBytes } from "../bytes.ts";
 
 const T = 9;
 const P = 3;
 const streamed = { type: T, prefix: P };
-
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
 
 /** Pushes `bytes` cut at `cuts` (each chunk its own buffer) and collects frames and chunks. */
 function feed(decoder: FrameDecoder, bytes: Uint8Array, cuts: readonly number[]) {
@@ -68,7 +59,7 @@ describe("FrameDecoder with a streamed type", () => {
   });
 
   it("decodes other types, and a streamed type shorter than its prefix, whole", () => {
-    const bytes = concat([
+    const bytes = concatBytes([
       encodeFrame(4, new Uint8Array([1, 2])),
       encodeFrame(T, new Uint8Array([7])),
     ]);
@@ -105,7 +96,7 @@ describe("FrameDecoder with a streamed type", () => {
         fc.array(frameArb, { maxLength: 10 }),
         fc.array(fc.nat(), { maxLength: 30 }),
         (sent, rawCuts) => {
-          const bytes = concat(sent.map((f) => encodeFrame(f.type, f.body)));
+          const bytes = concatBytes(sent.map((f) => encodeFrame(f.type, f.body)));
           const cuts = [...new Set(rawCuts.map((c) => c % (bytes.length + 1)))].sort((a, b) =>
             a - b
           );
@@ -133,7 +124,7 @@ describe("FrameDecoder with a streamed type", () => {
               pieces.push(got.body);
               n += got.body.length;
             } while (n < f.body.length - P);
-            assert.deepEqual([...concat(pieces)], [...f.body.subarray(P)]);
+            assert.deepEqual([...concatBytes(pieces)], [...f.body.subarray(P)]);
           }
           assert.equal(i, frames.length);
           assert.equal(decoder.completed, sent.length);

@@ -9,16 +9,7 @@ import {
   FrameDecoder,
   HEADER_BYTES,
 } from "../../../protocol/frame.ts";
-
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
+import { concatBytes } from "../bytes.ts";
 
 /** Pushes `bytes` cut at `cuts` (sorted offsets) and collects every frame. */
 function feed(decoder: FrameDecoder, bytes: Uint8Array, cuts: readonly number[]): Frame[] {
@@ -84,7 +75,7 @@ describe("FrameDecoder", () => {
   });
 
   it("parses frames fed byte by byte", () => {
-    const bytes = concat([one, encodeFrame(1, new Uint8Array()), one]);
+    const bytes = concatBytes([one, encodeFrame(1, new Uint8Array()), one]);
     const cuts = Array.from({ length: bytes.length - 1 }, (_, i) => i + 1);
     assert.deepEqual(plain(feed(new FrameDecoder(), bytes, cuts)), [
       ...expected,
@@ -95,7 +86,7 @@ describe("FrameDecoder", () => {
 
   it("parses several frames in one chunk and keeps the leftover", () => {
     const decoder = new FrameDecoder();
-    const bytes = concat([one, one, one]);
+    const bytes = concatBytes([one, one, one]);
     assert.deepEqual(plain(decoder.push(bytes.subarray(0, 30))), [...expected, ...expected]);
     assert.equal(decoder.buffered, 4);
     assert.deepEqual(plain(decoder.push(bytes.subarray(30))), expected);
@@ -104,7 +95,7 @@ describe("FrameDecoder", () => {
   it("emits zero-length bodies", () => {
     const empty = encodeFrame(5, new Uint8Array());
     const decoder = new FrameDecoder({ maxBody: 0 });
-    assert.deepEqual(plain(decoder.push(concat([empty, empty]))), [
+    assert.deepEqual(plain(decoder.push(concatBytes([empty, empty]))), [
       { type: 5, body: [] },
       { type: 5, body: [] },
     ]);
@@ -129,7 +120,7 @@ describe("FrameDecoder", () => {
 
   it("rejects an oversize header split across chunks, after earlier frames", () => {
     const decoder = new FrameDecoder({ maxBody: 8 });
-    assert.deepEqual(plain(decoder.push(concat([one, new Uint8Array([2, 0, 0])]))), expected);
+    assert.deepEqual(plain(decoder.push(concatBytes([one, new Uint8Array([2, 0, 0])]))), expected);
     assert.throws(() => decoder.push(new Uint8Array([0, 9])), /body length 9 exceeds limit 8/);
   });
 
@@ -177,7 +168,7 @@ describe("FrameDecoder", () => {
         fc.array(frameArb, { maxLength: 12 }),
         fc.array(fc.nat(), { maxLength: 20 }),
         (frames, rawCuts) => {
-          const bytes = concat(frames.map((f) => encodeFrame(f.type, f.body)));
+          const bytes = concatBytes(frames.map((f) => encodeFrame(f.type, f.body)));
           const cuts = [...new Set(rawCuts.map((c) => c % (bytes.length + 1)))].sort((a, b) =>
             a - b
           );

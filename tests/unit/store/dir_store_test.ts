@@ -17,6 +17,7 @@ import { join } from "node:path";
 import fc from "fast-check";
 import { DEFAULT_PART_BYTES, DirStore } from "../../../store/dir_store.ts";
 import { type ErrorCode, isForesightError } from "../../../errors.ts";
+import { concatBytes } from "../bytes.ts";
 
 const BIG = "sub/deeper/big.bin";
 /** The regular files of the tree, by name: a 0-byte file, one larger than two parts, odd names. */
@@ -64,16 +65,6 @@ async function readAll(parts: AsyncIterable<Uint8Array>): Promise<Uint8Array[]> 
   return out;
 }
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
-}
-
 const sha256 = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex");
 
 function refusedWith(code: ErrorCode, ...texts: string[]): (e: unknown) => boolean {
@@ -109,7 +100,7 @@ describe("DirStore", () => {
     for (const file of store.list()) {
       const parts = await readAll(store.read(file.id, 0, file.size));
       assert.ok(parts.every((p) => p.length > 0 && p.length <= DEFAULT_PART_BYTES));
-      assert.deepEqual(concat(parts), tree.files.get(file.name), file.name);
+      assert.deepEqual(concatBytes(parts), tree.files.get(file.name), file.name);
     }
     const big = store.find(BIG)!;
     assert.deepEqual((await readAll(store.read(big.id, 0, big.size))).map((p) => p.length), [
@@ -131,7 +122,7 @@ describe("DirStore", () => {
         async (a, b, s) => {
           const [offset, end] = a <= b ? [a, b] : [b, a];
           const parts = await readAll((s ? small : store).read(id, offset, end - offset));
-          assert.deepEqual(concat(parts), bytes.subarray(offset, end));
+          assert.deepEqual(concatBytes(parts), bytes.subarray(offset, end));
         },
       ),
       { numRuns: 60 },
